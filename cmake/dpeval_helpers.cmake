@@ -1,0 +1,58 @@
+# Helpers that keep the module layering visible: one library target per module,
+# one test executable per test file, each registered with ctest under labels.
+
+# dpeval_cc_library(NAME core SRCS a.cc b.cc DEPS dpeval::x PUBLIC_LIBS fmt::fmt)
+#   Defines target dpeval_<NAME> with alias dpeval::<NAME>.
+function(dpeval_cc_library)
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS;PUBLIC_LIBS;PRIVATE_LIBS" ${ARGN})
+  add_library(dpeval_${A_NAME} STATIC ${A_SRCS})
+  add_library(dpeval::${A_NAME} ALIAS dpeval_${A_NAME})
+  target_include_directories(dpeval_${A_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(dpeval_${A_NAME} PUBLIC ${A_DEPS} ${A_PUBLIC_LIBS} PRIVATE ${A_PRIVATE_LIBS})
+  target_compile_options(dpeval_${A_NAME} PRIVATE ${DPEVAL_WARNINGS})
+endfunction()
+
+# dpeval_cc_test(NAME core_error SRCS error_test.cc DEPS dpeval::core LABELS unit)
+#   One GoogleTest executable registered with ctest (gtest_discover_tests) under LABELS.
+function(dpeval_cc_test)
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  if(NOT DPEVAL_BUILD_TESTS)
+    return()
+  endif()
+  if(NOT A_LABELS)
+    set(A_LABELS unit)
+  endif()
+  add_executable(${A_NAME}_test ${A_SRCS})
+  target_link_libraries(${A_NAME}_test PRIVATE ${A_DEPS} dpeval::testing GTest::gtest GTest::gtest_main)
+  target_compile_options(${A_NAME}_test PRIVATE ${DPEVAL_WARNINGS})
+  target_compile_definitions(${A_NAME}_test PRIVATE
+    DPEVAL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    DPEVAL_FMNIST_DIR="${DPEVAL_FMNIST_DIR}")
+  gtest_discover_tests(${A_NAME}_test
+    PROPERTIES LABELS "${A_LABELS}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# dpeval_cc_bench(NAME gemm SRCS gemm_bench.cc DEPS dpeval::kernels)
+function(dpeval_cc_bench)
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS" ${ARGN})
+  if(NOT DPEVAL_BUILD_BENCH)
+    return()
+  endif()
+  add_executable(${A_NAME}_bench ${A_SRCS})
+  target_link_libraries(${A_NAME}_bench PRIVATE ${A_DEPS} benchmark::benchmark)
+  target_compile_options(${A_NAME}_bench PRIVATE ${DPEVAL_WARNINGS})
+endfunction()
+
+# dpeval_fuzz_target(NAME idx SRCS fuzz_idx.cc DEPS dpeval::data)
+#   libFuzzer target (clang + DPEVAL_FUZZ=ON only).
+function(dpeval_fuzz_target)
+  cmake_parse_arguments(A "" "NAME" "SRCS;DEPS" ${ARGN})
+  if(NOT DPEVAL_FUZZ)
+    return()
+  endif()
+  add_executable(fuzz_${A_NAME} ${A_SRCS})
+  target_link_libraries(fuzz_${A_NAME} PRIVATE ${A_DEPS})
+  target_compile_options(fuzz_${A_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_${A_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
+endfunction()
