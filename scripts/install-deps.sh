@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages dpeval needs to build, test and run its demo.
 # Idempotent and quick when everything is already there: apt-get runs only for missing packages.
-# Usage: scripts/install-deps.sh [--with-peers]   (--with-peers adds python3-torch for golden/bench scripts)
+# Usage: scripts/install-deps.sh [--fuzz] [--peers]
+#   --fuzz   adds clang and its libFuzzer runtime (make fuzz, make fuzz-replay)
+#   --peers  adds Debian's PyTorch and OpenBLAS runtime (bench/, tests/golden generators)
 set -euo pipefail
 
 packages=(
@@ -13,9 +15,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
 )
-if [[ "${1:-}" == "--with-peers" ]]; then
-  packages+=(python3-torch python3-numpy clang libclang-rt-14-dev)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    --peers) packages+=(python3-torch python3-numpy libopenblas0-pthread) ;;
+    *) echo "install-deps: unknown option $arg (expected --fuzz or --peers)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

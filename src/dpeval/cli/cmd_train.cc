@@ -1,0 +1,147 @@
+// dpeval train: trains a model on a dataset, evaluates it after every epoch,
+// writes DIR/checkpoint.dpck and DIR/summary.json.
+#include <cmath>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "dpeval/cli/commands.h"
+#include "dpeval/cli/json_output.h"
+#include "dpeval/cli/progress.h"
+#include "dpeval/cli/summary.h"
+#include "dpeval/core/atomic_file.h"
+#include "dpeval/core/error.h"
+#include "dpeval/nn/model_spec.h"
+#include "dpeval/parallel/train_checkpoint.h"
+#include "dpeval/parallel/trainer.h"
+
+namespace dpeval::cli {
+namespace {
+
+struct TrainArgs {
+  std::string model = "mlp";
+  std::string out = "runs/latest";
+  std::string resume;
+  uint64_t max_steps = 0;
+  parallel::TrainConfig config;
+  std::string optimizer = "sgd";
+  float weight_decay = 0;
+  JsonOutput json;
+};
+
+// Copies options the user set explicitly onto `config`; with `only_explicit`
+// false every option is applied (a fresh run).
+void apply_options(const CLI::App& app, const TrainArgs& a, parallel::TrainConfig& config, bool only_explicit) {
+  auto given = [&](const char* name) { return !only_explicit || app.get_option(name)->count() > 0; };
+  if (given("--model")) {
+    config.model_name = a.model;
+    config.model_spec = nn::load_model_spec(a.model);
+  }
+  if (given("--data")) config.data = a.config.data;
+  if (given("--label-col")) config.label_col = a.config.label_col;
+  if (given("--test-fraction")) config.test_fraction = a.config.test_fraction;
+  if (given("--epochs")) config.epochs = a.config.epochs;
+  if (given("--batch")) config.batch = a.config.batch;
+  if (given("--lr")) config.lr = a.config.lr;
+  if (given("--optimizer")) {
+    config.optimizer.name = a.optimizer;
+  }
+  if (given("--momentum")) config.optimizer.momentum = a.config.optimizer.momentum;
+  if (given("--nesterov")) config.optimizer.nesterov = a.config.optimizer.nesterov;
+  if (app.get_option("--weight-decay")->count() > 0) {
+    config.optimizer.weight_decay = a.weight_decay;
+  }
+  if (given("--schedule")) config.schedule.kind = a.config.schedule.kind;
+  if (given("--warmup-steps")) config.schedule.warmup_steps = a.config.schedule.warmup_steps;
+  if (given("--step-size")) config.schedule.step_size = a.config.schedule.step_size;
+  if (given("--gamma")) config.schedule.gamma = a.config.schedule.gamma;
+  if (given("--min-lr")) config.schedule.min_lr = a.config.schedule.min_lr;
+  if (given("--label-smoothing")) config.label_smoothing = a.config.label_smoothing;
+  if (given("--seed")) config.seed = a.config.seed;
+  if (given("--eval-batch")) config.eval_batch = a.config.eval_batch;
+}
+
+int run_train(const CLI::App& app, const TrainArgs& a) {
+  parallel::TrainConfig config;
+  parallel::TrainRunOptions run;
+  run.out_dir = a.out;
+  run.max_steps = a.max_steps;
+  if (!a.resume.empty()) {
+    // Resume: the checkpoint's config is the base; options given now must agree
+    // with it (only --epochs may change), checked again inside train().
+    config = parallel::load_train_state(a.resume).config;
+    const parallel::TrainConfig saved = config;
+    apply_options(app, a, config, /*only_explicit=*/true);
+    config.check_resumable_from(saved);
+    run.resume_from = a.resume;
+  } else {
+    config = a.config;
+    apply_options(app, a, config, /*only_explicit=*/false);
+  }
+
+  StderrProgress progress;
+  run.progress = &progress;
+  progress.on_message(fmt::format("dpeval train: model {} on {}, {} epochs, batch {}, {} lr {}, seed {} -> {}",
+                                  config.model_name, config.data, config.epochs, config.batch, config.optimizer.name,
+                                  config.lr, config.seed, a.out));
+  const parallel::TrainResult result = parallel::train(config, run);
+  const nlohmann::json summary = train_summary_json(result);
+  const std::filesystem::path summary_path = std::filesystem::path(a.out) / "summary.json";
+  write_file_atomic(summary_path, json_text(summary));
+  a.json.emit(summary);
+  progress.on_message(fmt::format("final test accuracy {:.4f}, {:.0f} samples/s (steady state), peak RSS {:.0f} MB",
+                                  result.epochs.empty() ? NAN : result.epochs.back().test_accuracy,
+                                  result.samples_per_s, parallel::peak_rss_mb()));
+  progress.on_message("checkpoint: " + result.checkpoint_path.string());
+  progress.on_message("summary:    " + summary_path.string());
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_train_command(CLI::App& root) {
+  auto args = std::make_shared<TrainArgs>();
+  TrainArgs& a = *args;
+  CLI::App* app = root.add_subcommand("train", "Train a model, evaluating it on held-out data after every epoch");
+  app->footer(R"(Examples:
+  dpeval train --model mlp --data fashion-mnist --epochs 10 --out runs/mlp
+  dpeval train --model cnn --data fashion-mnist --epochs 5 --batch 64 --lr 0.05 --out runs/cnn --json
+  dpeval train --model my_model.toml --data table.csv --label-col y --optimizer adamw --lr 0.001 --out runs/t
+  dpeval train --out runs/mlp --epochs 20 --resume runs/mlp/checkpoint.dpck
+
+Writes DIR/checkpoint.dpck after every epoch and DIR/summary.json at the end.
+Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)");
+  app->add_option("--model", a.model, "Model: preset 'mlp' or 'cnn', or a model .toml file")->capture_default_str();
+  app->add_option("--data", a.config.data, "Dataset: 'fashion-mnist' or a .csv table")->capture_default_str();
+  app->add_option("--label-col", a.config.label_col, "Label column of a CSV table")->capture_default_str();
+  app->add_option("--test-fraction", a.config.test_fraction, "Held-out share of a table that has no test split")
+      ->capture_default_str();
+  app->add_option("--epochs", a.config.epochs, "Number of epochs")->capture_default_str();
+  app->add_option("--batch", a.config.batch, "Batch size (per worker)")->capture_default_str();
+  app->add_option("--lr", a.config.lr, "Base learning rate")->capture_default_str();
+  app->add_option("--optimizer", a.optimizer, "sgd or adamw")
+      ->check(CLI::IsMember({"sgd", "adamw"}))
+      ->capture_default_str();
+  app->add_option("--momentum", a.config.optimizer.momentum, "SGD momentum")->capture_default_str();
+  app->add_flag("--nesterov", a.config.optimizer.nesterov, "Nesterov momentum (SGD)");
+  app->add_option("--weight-decay", a.weight_decay, "Weight decay (default: 0 for sgd, 0.01 for adamw)");
+  app->add_option("--schedule", a.config.schedule.kind, "LR schedule: constant, step or cosine")
+      ->check(CLI::IsMember({"constant", "step", "cosine"}))
+      ->capture_default_str();
+  app->add_option("--warmup-steps", a.config.schedule.warmup_steps, "Linear LR warmup steps")->capture_default_str();
+  app->add_option("--step-size", a.config.schedule.step_size, "Steps between decays (schedule step)")
+      ->capture_default_str();
+  app->add_option("--gamma", a.config.schedule.gamma, "Decay factor (schedule step)")->capture_default_str();
+  app->add_option("--min-lr", a.config.schedule.min_lr, "Final LR (schedule cosine)")->capture_default_str();
+  app->add_option("--label-smoothing", a.config.label_smoothing, "Label smoothing in [0, 1)")->capture_default_str();
+  app->add_option("--seed", a.config.seed, "Random seed (init, shuffling, dropout)")->capture_default_str();
+  app->add_option("--eval-batch", a.config.eval_batch, "Evaluation batch size")->capture_default_str();
+  app->add_option("--out", a.out, "Output directory")->capture_default_str();
+  app->add_option("--resume", a.resume, "Continue exactly from a checkpoint (DIR/checkpoint.dpck)");
+  app->add_option("--max-steps", a.max_steps,
+                  "Throughput runs: stop after N steps (the cut epoch is evaluated, not checkpointed)");
+  a.json.add_option(*app);
+  return {app, [app, args] { return run_train(*app, *args); }};
+}
+
+}  // namespace dpeval::cli

@@ -1,0 +1,58 @@
+// dpeval's entry point: parse, dispatch to the chosen subcommand, and map
+// errors to exit codes. This is the only place that decides an exit code.
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "dpeval/cli/commands.h"
+#include "dpeval/cli/version.h"
+#include "dpeval/core/error.h"
+
+namespace {
+
+int report(const char* kind, const std::exception& e, int code) {
+  fmt::print(stderr, "dpeval: {}: {}\n", kind, e.what());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace dpeval;
+  using namespace dpeval::cli;
+  CLI::App app{"dpeval: data-parallel training and evaluation", "dpeval"};
+  app.set_version_flag("--version", std::string("dpeval ") + kVersion);
+  app.require_subcommand(1);
+  app.footer(R"(Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 bad input data or config,
+4 a quality gate failed. Run `dpeval <command> --help` for a command's options and examples.)");
+  const Command commands[] = {add_train_command(app), add_predict_command(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    for (const Command& command : commands) {
+      if (command.app->parsed()) return command.run();
+    }
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    return report("usage error", e, kExitUsage);
+  } catch (const InputError& e) {
+    return report("bad input", e, kExitBadInput);
+  } catch (const ConfigError& e) {
+    return report("bad config", e, kExitBadInput);
+  } catch (const Error& e) {
+    return report("error", e, kExitRuntime);
+  } catch (const std::bad_alloc& e) {
+    return report("out of memory", e, kExitRuntime);
+  } catch (const std::exception& e) {
+    return report("unexpected error", e, kExitRuntime);
+  }
+}

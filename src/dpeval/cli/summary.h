@@ -1,0 +1,18 @@
+// The JSON summary of a training run (DIR/summary.json and `train --json`).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "dpeval/parallel/trainer.h"
+
+namespace dpeval::cli {
+
+// Keys: dpeval_version, model, params, seed, config_hash, config, data,
+// workers, backend, batch, global_batch, epochs [{epoch, train_loss, test_loss,
+// test_accuracy, seconds}], final_test_accuracy, final_test_loss,
+// samples_per_s, step_ms {p50, p90}, steady_steps, warmup_steps_excluded,
+// train_seconds, eval_seconds, peak_rss_mb, resumed_from_epoch, checkpoint,
+// dataset_hash, blas.
+nlohmann::json train_summary_json(const parallel::TrainResult& result);
+
+}  // namespace dpeval::cli

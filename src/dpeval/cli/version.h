@@ -1,0 +1,5 @@
+#pragma once
+
+namespace dpeval::cli {
+inline constexpr const char* kVersion = DPEVAL_VERSION;
+}  // namespace dpeval::cli

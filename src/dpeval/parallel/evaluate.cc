@@ -1,0 +1,70 @@
+#include "dpeval/parallel/evaluate.h"
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "dpeval/nn/loss.h"
+
+namespace dpeval::parallel {
+namespace {
+
+// Runs the model over the dataset in order and hands each batch's logits and labels on.
+void for_each_batch(nn::Model& model, const data::Dataset& dataset, int batch,
+                    const std::function<void(size_t, const Tensor&, std::span<const int32_t>)>& fn) {
+  const size_t n = dataset.size();
+  const size_t b = static_cast<size_t>(batch);
+  std::vector<uint32_t> indices(b);
+  std::vector<int32_t> labels(b);
+  Tensor x;
+  nn::ForwardOptions options;
+  options.training = false;
+  for (size_t first = 0; first < n; first += b) {
+    const size_t count = std::min(b, n - first);
+    std::iota(indices.begin(), indices.begin() + static_cast<std::ptrdiff_t>(count), static_cast<uint32_t>(first));
+    x.resize(dataset.sample_shape().with_outer(static_cast<int64_t>(count)));
+    dataset.gather(std::span(indices.data(), count), x.data(), labels.data());
+    const Tensor& logits = model.forward(x, options);
+    fn(first, logits, std::span<const int32_t>(labels.data(), count));
+  }
+}
+
+}  // namespace
+
+EvalResult evaluate(nn::Model& model, const data::Dataset& dataset, int batch) {
+  EvalResult r;
+  double loss_sum = 0;
+  uint64_t correct = 0;
+  for_each_batch(model, dataset, batch, [&](size_t, const Tensor& logits, std::span<const int32_t> labels) {
+    const size_t rows = labels.size();
+    const size_t k = logits.size() / std::max<size_t>(1, rows);
+    loss_sum += static_cast<double>(nn::softmax_cross_entropy(logits, labels, nullptr)) * static_cast<double>(rows);
+    for (size_t i = 0; i < rows; ++i) {
+      const float* row = logits.data() + i * k;
+      size_t best = 0;
+      for (size_t c = 1; c < k; ++c)
+        if (row[c] > row[best]) best = c;
+      correct += static_cast<int32_t>(best) == labels[i];
+    }
+    r.rows += rows;
+  });
+  if (r.rows == 0) {
+    r.loss = r.accuracy = std::numeric_limits<double>::quiet_NaN();
+    return r;
+  }
+  r.loss = loss_sum / static_cast<double>(r.rows);
+  r.accuracy = static_cast<double>(correct) / static_cast<double>(r.rows);
+  return r;
+}
+
+void predict_probabilities(nn::Model& model, const data::Dataset& dataset, int batch,
+                           const std::function<void(size_t first_row, const Tensor& probs)>& on_batch) {
+  Tensor probs;
+  for_each_batch(model, dataset, batch, [&](size_t first, const Tensor& logits, std::span<const int32_t>) {
+    nn::softmax(logits, probs);
+    on_batch(first, probs);
+  });
+}
+
+}  // namespace dpeval::parallel

@@ -1,0 +1,44 @@
+// TrainConfig: everything that determines a training run's result. Two runs
+// with equal configs (and worker counts) produce bitwise-identical checkpoints.
+// config_hash() covers every field; resume compatibility ignores `epochs`
+// (a run may be resumed with a larger epoch budget).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dpeval/nn/model_spec.h"
+#include "dpeval/optim/optimizer.h"
+#include "dpeval/optim/schedule.h"
+
+namespace dpeval::parallel {
+
+struct TrainConfig {
+  std::string model_name = "mlp";  // preset name or the TOML file it came from
+  nn::ModelSpec model_spec;        // resolved spec (presets too)
+  std::string data = "fashion-mnist";
+  std::string label_col = "label";
+  double test_fraction = 0.2;      // held-out share for a user table without a test file
+  int epochs = 10;
+  int batch = 64;                  // per-worker batch size
+  float lr = 0.05f;
+  optim::OptimizerConfig optimizer;
+  optim::ScheduleConfig schedule;
+  float label_smoothing = 0.0f;
+  uint64_t seed = 0;
+  int eval_batch = 1000;
+
+  // Throws ConfigError naming the field when a value is out of range.
+  void validate() const;
+  // Canonical JSON of every field (model spec as canonical TOML text).
+  nlohmann::json to_json() const;
+  static TrainConfig from_json(const nlohmann::json& j);
+  // XXH3 of to_json().dump(): the config fingerprint recorded in summaries.
+  uint64_t config_hash() const;
+  // Throws ConfigError naming the first field (other than epochs) that differs.
+  void check_resumable_from(const TrainConfig& saved) const;
+};
+
+}  // namespace dpeval::parallel
