@@ -1,0 +1,207 @@
+// The dpeval binary as a user runs it: exit codes, one-line errors naming the
+// file, no partial output after a failure, --json conventions, predict's CSV.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dpeval/core/atomic_file.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int code = -1;
+  std::string out, err;
+};
+
+fs::path test_dir() {
+  static const fs::path dir = [] {
+    fs::path d = fs::temp_directory_path() / ("dpeval_cli_test_" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+Run dpeval(const std::string& args, const std::string& env = "") {
+  const fs::path out = test_dir() / "stdout.txt", err = test_dir() / "stderr.txt";
+  const std::string cmd = env + " " + DPEVAL_BIN + " " + args + " >" + out.string() + " 2>" + err.string();
+  const int status = std::system(cmd.c_str());
+  Run r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = dpeval::read_file(out);
+  r.err = dpeval::read_file(err);
+  return r;
+}
+
+fs::path write(const std::string& name, std::string_view content) {
+  const fs::path p = test_dir() / name;
+  dpeval::write_file_atomic(p, content);
+  return p;
+}
+
+std::string blobs_csv(int rows) {
+  std::string text = "a,b,c,city,label\n";
+  for (int r = 0; r < rows; ++r) {
+    const int label = r % 2;
+    text += std::to_string(label * 2.0 + (r % 7) * 0.1) + "," + std::to_string((r % 5) * 0.3) + "," +
+            std::to_string(label - (r % 3) * 0.2) + "," + (r % 3 ? "Paris" : "Lyon, FR") + "," +
+            std::to_string(label) + "\n";
+  }
+  return text;
+}
+
+// A bad-input run: exit 3, one line on stderr naming `where`, and no output left behind.
+void expect_bad_input(const Run& r, const std::string& where, const fs::path& out_dir) {
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find(where), std::string::npos) << "error should name '" << where << "': " << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(fs::exists(out_dir / "summary.json"));
+  EXPECT_FALSE(fs::exists(out_dir / "checkpoint.dpck"));
+}
+
+TEST(Cli, HelpAndVersion) {
+  Run r = dpeval("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("Exit codes"), std::string::npos);
+  r = dpeval("--version");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("dpeval "), std::string::npos);
+  for (const char* sub : {"train", "predict"}) {
+    r = dpeval(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.out.find("Examples"), std::string::npos) << sub;
+  }
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(dpeval("").code, 2);
+  EXPECT_EQ(dpeval("frobnicate").code, 2);
+  EXPECT_EQ(dpeval("train --epochs").code, 2);
+  EXPECT_EQ(dpeval("train --optimizer rmsprop").code, 2);
+  EXPECT_EQ(dpeval("train --no-such-flag").code, 2);
+  EXPECT_EQ(dpeval("predict").code, 2);  // --checkpoint is required
+}
+
+TEST(Cli, BadTablesExitThreeAndNameTheLine) {
+  const fs::path out = test_dir() / "bad_out";
+  struct Case {
+    const char* name;
+    std::string content;
+    std::string where;
+  };
+  const Case cases[] = {
+      {"ragged.csv", "a,b,label\n1,2,0\n3,4\n", "ragged.csv:3"},
+      {"word.csv", "a,b,label\n1,2,0\n3,abc,1\n4,5,1\n", "word.csv:3"},
+      {"nan.csv", "a,b,label\n1,2,0\n3,nan,1\n", "nan.csv:3"},
+      {"inf.csv", "a,b,label\n1,2,0\n3,inf,1\n", "inf.csv:3"},
+      {"nolabel.csv", "a,b,y\n1,2,0\n", "nolabel.csv"},
+      {"empty.csv", "", "empty.csv"},
+  };
+  for (const Case& c : cases) {
+    const fs::path p = write(c.name, c.content);
+    expect_bad_input(dpeval("train --data " + p.string() + " --epochs 1 --out " + out.string()), c.where, out);
+  }
+}
+
+TEST(Cli, BadFashionMnistFilesExitThree) {
+  const fs::path dir = test_dir() / "fake_fmnist";
+  fs::create_directories(dir);
+  const fs::path out = test_dir() / "fmnist_out";
+  // Wrong magic, then a header claiming absurd dimensions, then a truncated body.
+  const std::string wrong_magic = std::string("\x12\x34\x08\x03", 4) + std::string(12, '\0');
+  std::string absurd = std::string("\0\0\x08\x03", 4);
+  for (uint32_t d : {4000000000u, 28u, 28u}) {
+    for (int s = 3; s >= 0; --s) absurd.push_back(static_cast<char>((d >> (8 * s)) & 0xff));
+  }
+  std::string truncated = std::string("\0\0\x08\x03", 4);
+  for (uint32_t d : {60000u, 28u, 28u}) {
+    for (int s = 3; s >= 0; --s) truncated.push_back(static_cast<char>((d >> (8 * s)) & 0xff));
+  }
+  truncated += std::string(1000, '\x7f');
+  for (const std::string& images : {wrong_magic, absurd, truncated}) {
+    dpeval::write_file_atomic(dir / "train-images-idx3-ubyte.gz", images);  // plain IDX is accepted under this name too
+    for (const char* f : {"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+      fs::copy_file(fs::path(DPEVAL_FMNIST_DIR) / f, dir / f, fs::copy_options::overwrite_existing);
+    }
+    expect_bad_input(dpeval("train --data fashion-mnist --epochs 1 --out " + out.string(),
+                            "DPEVAL_FMNIST_DIR=" + dir.string()),
+                     "train-images-idx3-ubyte.gz", out);
+  }
+}
+
+TEST(Cli, InvalidModelTomlExitsThreeNamingTheLine) {
+  const fs::path csv = write("ok.csv", blobs_csv(40));
+  const fs::path out = test_dir() / "toml_out";
+  const fs::path bad_syntax = write("bad_syntax.toml", "name = \"x\"\n[[layers]]\ntype = \n");
+  expect_bad_input(dpeval("train --model " + bad_syntax.string() + " --data " + csv.string() + " --out " + out.string()),
+                   "bad_syntax.toml:3", out);
+  const fs::path bad_type = write("bad_type.toml", "name = \"x\"\n[[layers]]\ntype = \"linear\"\n\n[[layers]]\ntype = \"wormhole\"\n");
+  expect_bad_input(dpeval("train --model " + bad_type.string() + " --data " + csv.string() + " --out " + out.string()),
+                   "bad_type.toml:5", out);
+}
+
+TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
+  const fs::path csv = write("train.csv", blobs_csv(400));
+  const fs::path out = test_dir() / "run";
+  Run r = dpeval("train --data " + csv.string() + " --epochs 2 --batch 16 --lr 0.02 --out " + out.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto printed = nlohmann::json::parse(r.out);
+  const auto written = nlohmann::json::parse(dpeval::read_file(out / "summary.json"));
+  EXPECT_EQ(printed, written);
+  for (const char* key : {"model", "params", "seed", "config_hash", "epochs", "final_test_accuracy", "samples_per_s",
+                          "peak_rss_mb"}) {
+    EXPECT_TRUE(written.contains(key)) << key;
+  }
+  ASSERT_EQ(written["epochs"].size(), 2u);
+  for (const char* key : {"epoch", "train_loss", "test_loss", "test_accuracy", "seconds"}) {
+    EXPECT_TRUE(written["epochs"][0].contains(key)) << key;
+  }
+  // --json FILE writes there and keeps stdout clean.
+  r = dpeval("train --data " + csv.string() + " --epochs 1 --out " + (test_dir() / "run2").string() + " --json " +
+             (test_dir() / "s.json").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_TRUE(nlohmann::json::parse(dpeval::read_file(test_dir() / "s.json")).contains("samples_per_s"));
+
+  // predict: header, K probabilities per row summing to 1, the categorical column kept.
+  const fs::path preds = test_dir() / "preds.csv";
+  r = dpeval("predict --checkpoint " + (out / "checkpoint.dpck").string() + " --out " + preds.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream in(preds);
+  std::string header, row;
+  std::getline(in, header);
+  EXPECT_EQ(header, "label,prob_0,prob_1,city");
+  int rows = 0;
+  while (std::getline(in, row)) {
+    ++rows;
+    double p0 = 0, p1 = 0;
+    ASSERT_EQ(std::sscanf(row.c_str(), "%*d,%lf,%lf", &p0, &p1), 2) << row;
+    EXPECT_NEAR(p0 + p1, 1.0, 1e-5);
+  }
+  EXPECT_EQ(rows, nlohmann::json::parse(r.out)["rows"].get<int>());
+
+  // A corrupted checkpoint: exit 3 for predict and resume, the file named, no output.
+  std::string bytes = dpeval::read_file(out / "checkpoint.dpck");
+  bytes[bytes.size() / 2] ^= 1;
+  const fs::path bad = write("bad.dpck", bytes);
+  const fs::path preds2 = test_dir() / "preds2.csv";
+  r = dpeval("predict --checkpoint " + bad.string() + " --out " + preds2.string());
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("bad.dpck"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(preds2));
+  const fs::path short_ckpt = write("short.dpck", std::string_view(bytes).substr(0, 100));
+  r = dpeval("train --resume " + short_ckpt.string() + " --out " + (test_dir() / "resumed").string());
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("short.dpck"), std::string::npos) << r.err;
+}
+
+}  // namespace
