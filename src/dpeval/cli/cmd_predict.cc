@@ -62,14 +62,25 @@ int run_predict(const PredictArgs& a) {
     return std::move(sets.test);
   }();
 
-  nn::Model model = nn::Model::build(config.model_spec, dataset.sample_shape(), dataset.num_classes());
+  if (dataset.sample_shape() != state.sample_shape) {
+    throw InputError(fmt::format("{}: samples have shape {} but the checkpoint's model takes {}", dataset.name(),
+                                 dataset.sample_shape().to_string(), state.sample_shape.to_string()));
+  }
+  const int k = state.num_classes;
+  const auto labels = dataset.labels();
+  for (size_t row = 0; row < labels.size(); ++row) {
+    if (labels[row] >= k) {
+      throw InputError(fmt::format("{}: row {}: label {} is outside the checkpoint's {} classes", dataset.name(),
+                                   row + 1, labels[row], k));
+    }
+  }
+  nn::Model model = nn::Model::build(config.model_spec, state.sample_shape, k);
   if (model.param_count() != state.params.size()) {
-    throw InputError(fmt::format("{}: checkpoint has {} parameters but the model for this data has {}", a.checkpoint,
+    throw InputError(fmt::format("{}: checkpoint has {} parameters but its model has {}", a.checkpoint,
                                  state.params.size(), model.param_count()));
   }
   std::copy(state.params.begin(), state.params.end(), model.params().begin());
 
-  const int k = dataset.num_classes();
   const auto& categorical = dataset.categorical_columns();
   AtomicFileWriter out(a.out);
   std::string line = "label";
@@ -81,7 +92,6 @@ int run_predict(const PredictArgs& a) {
   line.push_back('\n');
   out.write(line);
 
-  const auto labels = dataset.labels();
   uint64_t correct = 0;
   std::string buffer;
   parallel::predict_probabilities(model, dataset, a.batch, [&](size_t first, const Tensor& probs) {

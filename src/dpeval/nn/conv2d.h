@@ -2,21 +2,26 @@
 // kernel, equal stride and zero padding on both axes, no dilation or groups).
 //   x [B, C, H, W], weight [OC, C, KH, KW], bias [OC], y [B, OC, OH, OW]
 //   OH = (H + 2*pad - KH) / stride + 1, likewise OW;  P = OH*OW;  CKK = C*KH*KW
+// Computed by lowering (im2col) and GEMM, a chunk of n images at a time:
+//   forward         cols[CKK, n*P] = im2col(x chunk);  y = W[OC, CKK] cols (+ bias, ReLU)
+//   weight grad     dW[OC, CKK] += dy[OC, n*P] cols^T  (cols lowered again)
+//   input grad      dcols[CKK, n*P] = W^T dy;  dx = col2im(dcols)
+// See Note [Conv lowering] for the chunk size.
 //
-// See Note [Batched im2col]: images are lowered side by side into one
-// [CKK, n*P] column matrix so each chunk of n images is ONE GEMM
-// (forward: W[OC, CKK] cols -> [OC, n*P], then a reorder to NCHW fused with the
-// bias and ReLU; weight gradient: dyT[OC, n*P] cols^T; input gradient:
-// W^T dyT -> column gradients, scattered back with col2im).
-//
-// Note [Batched im2col]
-// One GEMM per image has N = P (196 for the peer's second conv), too thin for a
-// BLAS to reach its peak; lowering n images side by side gives N = n*P. The
-// column matrix grows with n, so images go in chunks whose columns fit
-// kColumnsBudgetBytes; when the whole training batch fits in one chunk the
-// columns built by forward are kept for backward, otherwise backward rebuilds
-// them chunk by chunk. The input gradient's column matrix reuses the same
-// buffer, since the weight gradient (the only other reader) is done by then.
+// Note [Conv lowering]
+// The obvious plan, lowering the whole batch into one [CKK, B*P] matrix and
+// running one GEMM, makes that matrix 40 MB for the peer's second conv at
+// batch 64 (CKK = 800, P = 196): every GEMM then streams it from memory and
+// OpenBLAS reaches ~55 GFLOPS on this machine (AMD EPYC, one thread). Per
+// image the columns are 0.6 MB, stay in L2 between im2col and GEMM, and the
+// same GEMMs (M = 64, N = 196, K = 800 and the two backward shapes) reach
+// ~95-100 GFLOPS; the whole step got ~2x faster. So a chunk is the fewest
+// images whose n*P reaches kMinGemmColumns (enough width for the GEMM micro
+// kernel); for the peer's convs that is one image, and the GEMM writes
+// straight into y (and reads dy) in NCHW order with no reorder. Smaller planes
+// (P < kMinGemmColumns) batch n images side by side and reorder through a
+// small buffer. Columns are rebuilt in backward rather than kept: lowering an
+// image costs far less than its GEMM, and keeping them would cost B*CKK*P floats.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +34,8 @@ namespace dpeval::nn {
 
 class Conv2d final : public Layer {
  public:
-  // Column memory a chunk may use; see Note [Batched im2col].
-  static constexpr int64_t kColumnsBudgetBytes = int64_t{48} << 20;
+  // GEMM width a chunk aims for; see Note [Conv lowering].
+  static constexpr int64_t kMinGemmColumns = 192;
 
   // Throws ConfigError unless input_shape is [C, H, W] and the kernel fits the padded image.
   Conv2d(const Shape& input_shape, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding);
@@ -42,20 +47,20 @@ class Conv2d final : public Layer {
   void backward_params(const Tensor& x, const Tensor& y, Tensor& dy, bool accumulate) override;
   void backward_input(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor& dx) override;
 
+  // Images per chunk (tests force other values to cover the reorder path).
+  int64_t chunk_images() const { return chunk_; }
+  void set_chunk_images(int64_t n) { chunk_ = n < 1 ? 1 : n; }
+
  private:
-  // Images per chunk for a batch of `batch`.
-  int64_t chunk_images(int64_t batch) const;
   // cols_[CKK, n*P] = the columns of images [first, first + n) of x.
-  void lower_chunk(const Tensor& x, int64_t first, int64_t n);
+  void lower(const Tensor& x, int64_t first, int64_t n);
 
   kernels::Conv2dGeometry geometry_;
   int64_t out_channels_;
-  int64_t plane_;          // P = OH*OW
-  std::vector<float> cols_;        // [CKK, n*P]: columns, then column gradients
-  std::vector<float> gemm_out_;    // forward: [OC, n*P] before the NCHW reorder
-  std::vector<float> dy_t_;        // [OC, B*P] chunk by chunk: dy reordered, kept for backward_input
-  int64_t cols_first_ = -1;        // first image of the chunk in cols_, -1 when stale
-  int64_t cols_count_ = 0;
+  int64_t plane_;               // P = OH*OW
+  int64_t chunk_;               // n
+  std::vector<float> cols_;     // [CKK, n*P]: columns, then column gradients
+  std::vector<float> staging_;  // [OC, n*P] GEMM output / dy in chunk order (n > 1 only)
 };
 
 }  // namespace dpeval::nn

@@ -2,7 +2,7 @@
 // square kernel, no padding, floor mode).
 //   x [B, C, H, W] -> y [B, C, OH, OW],  OH = (H - K) / stride + 1, likewise OW
 // MaxPool2d keeps the argmax of every window (index within its H*W plane; the
-// first maximum wins, NaN propagates, as in PyTorch) so backward is a scatter.
+// first maximum wins and NaN propagates, as in PyTorch) so backward is a scatter.
 #pragma once
 
 #include <cstdint>

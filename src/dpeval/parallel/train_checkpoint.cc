@@ -27,6 +27,9 @@ void save_train_state(const std::filesystem::path& path, const TrainState& state
   progress["params"] = state.params.size();
   progress["optimizer_state"] = state.optimizer_state.size();
   progress["dataset_hash"] = hex64(state.dataset_hash);
+  progress["sample_shape"] = state.sample_shape.dims();
+  progress["num_classes"] = state.num_classes;
+  progress["class_names"] = state.class_names;
   nlohmann::json history = nlohmann::json::array();
   for (const EpochRecord& e : state.history) {
     history.push_back({{"epoch", e.epoch},
@@ -62,6 +65,9 @@ TrainState load_train_state(const std::filesystem::path& path) {
     const auto n_params = progress.at("params").get<size_t>();
     const auto n_state = progress.at("optimizer_state").get<size_t>();
     state.dataset_hash = std::stoull(progress.at("dataset_hash").get<std::string>(), nullptr, 16);
+    state.sample_shape = Shape(progress.at("sample_shape").get<std::vector<int64_t>>());
+    state.num_classes = progress.at("num_classes").get<int>();
+    state.class_names = progress.at("class_names").get<std::vector<std::string>>();
     for (const auto& e : progress.at("history")) {
       EpochRecord r;
       r.epoch = e.at("epoch").get<int>();
@@ -76,6 +82,9 @@ TrainState load_train_state(const std::filesystem::path& path) {
     throw InputError(where + ": section 'progress': " + e.what());
   } catch (const std::logic_error& e) {
     throw InputError(where + ": section 'progress': bad dataset_hash");
+  }
+  if (state.num_classes < 1 || state.sample_shape.rank() < 1 || state.sample_shape.numel() < 1) {
+    throw InputError(where + ": section 'progress': invalid sample_shape or num_classes");
   }
   if (state.epochs_done < 1 || state.epochs_done != static_cast<int>(state.history.size())) {
     throw InputError(where + ": section 'progress': epochs_done " + std::to_string(state.epochs_done) +

@@ -11,8 +11,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
+#include "dpeval/core/shape.h"
 #include "dpeval/parallel/train_config.h"
 #include "dpeval/parallel/trainer.h"
 
@@ -26,6 +28,9 @@ struct TrainState {
   int epochs_done = 0;
   uint64_t global_step = 0;
   uint64_t dataset_hash = 0;
+  Shape sample_shape;                    // one sample, no batch dim: what the model was built for
+  int num_classes = 0;
+  std::vector<std::string> class_names;
   std::vector<EpochRecord> history;  // seconds are not stored
 };
 

@@ -8,6 +8,7 @@
 
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
+#include "dpeval/core/hash.h"
 #include "dpeval/core/rng.h"
 #include "dpeval/core/tensor.h"
 #include "dpeval/core/timer.h"
@@ -200,6 +201,9 @@ TrainResult train(const TrainConfig& config, const TrainRunOptions& options) {
     state.epochs_done = epoch + 1;
     state.global_step = global_step;
     state.dataset_hash = result.dataset_hash;
+    state.sample_shape = train_set.sample_shape();
+    state.num_classes = train_set.num_classes();
+    state.class_names = train_set.class_names();
     state.history = result.epochs;
     state.history.push_back(record);
     save_train_state(result.checkpoint_path, state);
