@@ -111,6 +111,21 @@ TEST(ModelSpec, ErrorsNameFileLineColumnAndExpectation) {
   }
 }
 
+// See Note [toml++ 3.3 unreachable] in model_spec.cc.
+TEST(ModelSpec, NonAsciiOnlyInStringsAndComments) {
+  const ModelSpec s = parse_model_toml("name = \"modèle § 🙂\"  # commentaire é\n[[layers]]\ntype = 'relu' # ü\n"
+                                       "[[layers]]\ntype = \"linear\"\n",
+                                       "m");
+  EXPECT_EQ(s.name, "modèle § 🙂");
+  std::string e = parse_error("[[layers]]\ntypé = \"relu\"\n");
+  EXPECT_EQ(e.rfind("m.toml:2:4: non-ASCII character outside a string, expected ASCII", 0), 0u) << e;
+  e = parse_error("name = \"\"\"\\\n§\"\"\"\n[[layers]]\ntype = \"relu\"\n");  // upstream issue #190
+  EXPECT_EQ(e.rfind("m.toml:2:1: non-ASCII character after a multi-line string", 0), 0u) << e;
+  // The fuzzer's reproducer (U+FEDF inside a table header).
+  e = parse_error("[[la\xEF\xBB\x9Fyers]]\n[[layers]]\nty\xEF\xBB\xBFyers]]\n[[l flatte\n");
+  EXPECT_EQ(e.rfind("m.toml:1:5: non-ASCII", 0), 0u) << e;
+}
+
 TEST(ModelSpec, CanonicalTomlRoundTrips) {
   ModelSpec s{"a \"quoted\" name\\ with\ttab",
               {LayerSpec::conv2d(8, 3, 2, 1), LayerSpec::gelu(), LayerSpec::avgpool2d(2, 1),

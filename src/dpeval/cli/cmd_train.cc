@@ -129,7 +129,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
       ->check(CLI::IsMember({"constant", "step", "cosine"}))
       ->capture_default_str();
   app->add_option("--warmup-steps", a.config.schedule.warmup_steps, "Linear LR warmup steps")->capture_default_str();
-  app->add_option("--step-size", a.config.schedule.step_size, "Steps between decays (schedule step)")
+  app->add_option("--step-size", a.config.schedule.step_size, "Steps between decays (schedule step; 0 = one epoch)")
       ->capture_default_str();
   app->add_option("--gamma", a.config.schedule.gamma, "Decay factor (schedule step)")->capture_default_str();
   app->add_option("--min-lr", a.config.schedule.min_lr, "Final LR (schedule cosine)")->capture_default_str();

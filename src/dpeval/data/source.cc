@@ -51,9 +51,10 @@ int check_labels(std::span<const int64_t> labels, std::string_view labels_name, 
 // [N, rest...] -> sample shape: [N] -> [1]; [N, H, W] -> [1, H, W]; otherwise rest.
 Shape sample_shape_of(const std::vector<int64_t>& dims, std::string_view name) {
   if (dims.empty()) throw InputError(std::string(name) + ": a 0-dimensional array has no rows; expected [N, ...]");
-  std::vector<int64_t> rest(dims.begin() + 1, dims.end());
-  if (rest.empty()) rest = {1};
-  if (rest.size() == 2) rest.insert(rest.begin(), 1);
+  std::vector<int64_t> rest;
+  rest.reserve(dims.size());
+  if (dims.size() == 1 || dims.size() == 3) rest.push_back(1);  // a feature, or a channel
+  for (size_t i = 1; i < dims.size(); ++i) rest.push_back(dims[i]);
   Shape shape(std::move(rest));
   if (shape.numel() == 0) {
     throw InputError(fmt::format("{}: shape {} has no features per row; expected every dimension after the first "

@@ -187,6 +187,67 @@ std::string_view node_kind(const toml::node& node) {
   return "nothing";
 }
 
+// Note [toml++ 3.3 unreachable]
+// Debian's toml++ 3.3.0 reaches __builtin_unreachable() (undefined behaviour)
+// in is_non_ascii_horizontal_whitespace() for many non-ASCII code points
+// (U+00A1..U+0499 among them), which its parser asks about wherever it looks
+// for whitespace: between tokens, after a key, after a backslash in a
+// multi-line string (upstream marzer/tomlplusplus#190, fixed by #305 after
+// 3.3.0; our fuzzer found it within seconds). A model spec needs non-ASCII text
+// only in single-line strings (the name) and comments, where the parser does
+// not ask, so any other non-ASCII byte is refused before toml++ sees the text.
+// Multi-line strings have no use in a spec: after the first """ or ''' the
+// rest of the text must be ASCII (no need to track where they end).
+void reject_non_ascii_outside_strings(std::string_view text, std::string_view source) {
+  enum class State { kNormal, kComment, kBasic, kLiteral, kAsciiOnly };
+  State state = State::kNormal;
+  int line = 1, column = 0;
+  const size_t start = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // a UTF-8 byte order mark is fine
+  for (size_t i = start; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto u = static_cast<unsigned char>(c);
+    if ((u & 0xC0) != 0x80) ++column;  // columns count code points
+    if (u >= 0x80) {
+      if (state == State::kComment || state == State::kBasic || state == State::kLiteral) continue;
+      throw ConfigError(fmt::format("{}:{}:{}: non-ASCII character {}, expected ASCII (a model spec takes other "
+                                    "characters only in single-line \"strings\" and # comments)",
+                                    source, line, column,
+                                    state == State::kNormal ? "outside a string" : "after a multi-line string"));
+    }
+    if (c == '\n') {
+      ++line;
+      column = 0;
+      if (state != State::kAsciiOnly) state = State::kNormal;
+      continue;
+    }
+    switch (state) {
+      case State::kNormal:
+        if (c == '#') {
+          state = State::kComment;
+        } else if (c == '"' || c == '\'') {
+          const bool multi_line = text.substr(i, 3) == std::string(3, c);
+          state = multi_line ? State::kAsciiOnly : c == '"' ? State::kBasic : State::kLiteral;
+        }
+        break;
+      case State::kBasic:
+        if (c == '\\' && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0x80 &&
+            text[i + 1] != '\n') {
+          ++i;  // an escaped ASCII character, e.g. \" or \\ .
+          ++column;
+        } else if (c == '"') {
+          state = State::kNormal;
+        }
+        break;
+      case State::kLiteral:
+        if (c == '\'') state = State::kNormal;
+        break;
+      case State::kComment:
+      case State::kAsciiOnly:
+        break;
+    }
+  }
+}
+
 class SpecParser {
  public:
   explicit SpecParser(std::string_view source) : source_(source) {}
@@ -196,6 +257,7 @@ class SpecParser {
   }
 
   ModelSpec parse(std::string_view text) {
+    reject_non_ascii_outside_strings(text, source_);
     toml::table root;
     try {
       root = toml::parse(text, source_);

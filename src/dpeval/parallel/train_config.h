@@ -25,10 +25,23 @@ struct TrainConfig {
   int batch = 64;                  // per-worker batch size
   float lr = 0.05f;
   optim::OptimizerConfig optimizer;
-  optim::ScheduleConfig schedule;
+  // Default: the learning rate falls by gamma 0.8 after every epoch. The
+  // schedule never depends on `epochs`, so a run resumed with a larger epoch
+  // budget matches one started with it. See Note [Default schedule].
+  optim::ScheduleConfig schedule = default_schedule();
   float label_smoothing = 0.0f;
   uint64_t seed = 0;
   int eval_batch = 1000;
+
+  static optim::ScheduleConfig default_schedule() {
+    optim::ScheduleConfig s;
+    s.kind = "step";
+    s.step_size = 0;  // 0 with kind "step": one epoch's worth of steps
+    s.gamma = 0.8f;
+    return s;
+  }
+  // The schedule with step_size 0 ("every epoch") turned into steps.
+  optim::ScheduleConfig resolved_schedule(uint64_t steps_per_epoch) const;
 
   // Throws ConfigError naming the field when a value is out of range.
   void validate() const;

@@ -97,6 +97,7 @@ TrainResult train(const TrainConfig& config, const TrainRunOptions& options) {
   const uint64_t per_epoch = sampler.per_rank_size();
   const uint64_t steps_per_epoch = (per_epoch + static_cast<uint64_t>(config.batch) - 1) / config.batch;
   const uint64_t total_steps = steps_per_epoch * static_cast<uint64_t>(config.epochs);
+  const optim::ScheduleConfig schedule = config.resolved_schedule(steps_per_epoch);
 
   std::filesystem::create_directories(options.out_dir);
   result.checkpoint_path = options.out_dir / "checkpoint.dpck";
@@ -133,7 +134,7 @@ TrainResult train(const TrainConfig& config, const TrainRunOptions& options) {
       const float loss = nn::softmax_cross_entropy(logits, std::span<const int32_t>(y.data(), count), &dlogits,
                                                    config.label_smoothing);
       model.backward(dlogits);
-      const float lr = optim::lr_at(config.schedule, config.lr, global_step, total_steps);
+      const float lr = optim::lr_at(schedule, config.lr, global_step, total_steps);
       optimizer->step(model.params(), model.grads(), lr);
       const double dt = now_seconds() - t0;
 

@@ -3,6 +3,7 @@
 #include "dpeval/kernels/reference/reference.h"
 
 #include <cmath>
+#include <numbers>
 
 namespace dpeval::kernels::reference {
 
@@ -82,15 +83,15 @@ void relu_backward(std::span<const float> y, std::span<const float> dy, std::spa
 void gelu_forward(std::span<const float> x, std::span<float> y) {
   for (size_t i = 0; i < x.size(); ++i) {
     const double v = x[i];
-    y[i] = static_cast<float>(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))));
+    y[i] = static_cast<float>(0.5 * v * (1.0 + std::erf(v / std::numbers::sqrt2)));
   }
 }
 
 void gelu_backward(std::span<const float> x, std::span<const float> dy, std::span<float> dx) {
-  const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * M_PI);
+  const double inv_sqrt_2pi = std::numbers::inv_sqrtpi / std::numbers::sqrt2;
   for (size_t i = 0; i < x.size(); ++i) {
     const double v = x[i];
-    const double cdf = 0.5 * (1.0 + std::erf(v / std::sqrt(2.0)));
+    const double cdf = 0.5 * (1.0 + std::erf(v / std::numbers::sqrt2));
     const double pdf = inv_sqrt_2pi * std::exp(-0.5 * v * v);
     dx[i] = static_cast<float>(static_cast<double>(dy[i]) * (cdf + v * pdf));
   }
