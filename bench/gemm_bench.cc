@@ -35,15 +35,16 @@ std::vector<float> random_floats(size_t n, uint32_t seed) {
 
 void BM_sgemm_square(benchmark::State& state) {
   const int64_t n = state.range(0);
-  const std::vector<float> A = random_floats(static_cast<size_t>(n * n), 1), B = random_floats(static_cast<size_t>(n * n), 2);
+  const std::vector<float> A = random_floats(static_cast<size_t>(n * n), 1),
+                           B = random_floats(static_cast<size_t>(n * n), 2);
   std::vector<float> C(static_cast<size_t>(n * n));
   for (auto _ : state) {
     gemm(Trans::kNo, Trans::kNo, n, n, n, 1.0f, A.data(), n, B.data(), n, 0.0f, C.data(), n);
     benchmark::DoNotOptimize(C.data());
     benchmark::ClobberMemory();
   }
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(2e-9 * static_cast<double>(n * n * n), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * static_cast<double>(n * n * n),
+                                                 benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_sgemm_square)->Arg(256)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -59,23 +60,23 @@ void BM_mlp_step_gemms(benchmark::State& state) {
   double flops = 0.0;
   for (int l = 0; l < 3; ++l) {
     const int64_t in = dims[l], out = dims[l + 1];
-    layers.push_back({in, out, random_floats(static_cast<size_t>(out * in), 10 + l), std::vector<float>(out * in),
-                      random_floats(static_cast<size_t>(batch * in), 20 + l), std::vector<float>(batch * out),
-                      std::vector<float>(batch * in)});
-    flops += 2.0 * 2.0 * static_cast<double>(batch * in * out);     // forward + dW
+    layers.push_back({in, out, random_floats(static_cast<size_t>(out * in), 10 + l),
+                      std::vector<float>(out * in), random_floats(static_cast<size_t>(batch * in), 20 + l),
+                      std::vector<float>(batch * out), std::vector<float>(batch * in)});
+    flops += 2.0 * 2.0 * static_cast<double>(batch * in * out);       // forward + dW
     if (l > 0) flops += 2.0 * static_cast<double>(batch * in * out);  // dX (not for the input layer)
   }
   for (auto _ : state) {
     for (MlpLayer& L : layers)  // forward: Y = X W^T
-      gemm(Trans::kNo, Trans::kYes, batch, L.out, L.in, 1.0f, L.x.data(), L.in, L.w.data(), L.in, 0.0f, L.y.data(),
-           L.out);
+      gemm(Trans::kNo, Trans::kYes, batch, L.out, L.in, 1.0f, L.x.data(), L.in, L.w.data(), L.in, 0.0f,
+           L.y.data(), L.out);
     for (int l = 2; l >= 0; --l) {  // backward, dY taken as Y (same shape, cost independent of values)
       MlpLayer& L = layers[static_cast<size_t>(l)];
-      gemm(Trans::kYes, Trans::kNo, L.out, L.in, batch, 1.0f, L.y.data(), L.out, L.x.data(), L.in, 0.0f, L.dw.data(),
-           L.in);
+      gemm(Trans::kYes, Trans::kNo, L.out, L.in, batch, 1.0f, L.y.data(), L.out, L.x.data(), L.in, 0.0f,
+           L.dw.data(), L.in);
       if (l > 0)
-        gemm(Trans::kNo, Trans::kNo, batch, L.in, L.out, 1.0f, L.y.data(), L.out, L.w.data(), L.in, 0.0f, L.dx.data(),
-             L.in);
+        gemm(Trans::kNo, Trans::kNo, batch, L.in, L.out, 1.0f, L.y.data(), L.out, L.w.data(), L.in, 0.0f,
+             L.dx.data(), L.in);
     }
     benchmark::ClobberMemory();
   }
@@ -115,9 +116,11 @@ void run_conv_lowering(benchmark::State& state, bool to_image, int64_t channels,
     benchmark::ClobberMemory();
   }
   state.SetLabel(use_reference ? "reference" : "fast");
-  state.counters["us_per_image"] = benchmark::Counter(
-      static_cast<double>(batch) * 1e-6, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
-  state.SetBytesProcessed(state.iterations() * batch * g.col_rows() * plane * static_cast<int64_t>(sizeof(float)));
+  state.counters["us_per_image"] =
+      benchmark::Counter(static_cast<double>(batch) * 1e-6,
+                         benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.SetBytesProcessed(state.iterations() * batch * g.col_rows() * plane *
+                          static_cast<int64_t>(sizeof(float)));
 }
 void BM_im2col(benchmark::State& state, int64_t channels, int64_t size) {
   run_conv_lowering(state, false, channels, size);
@@ -133,8 +136,10 @@ BENCHMARK_CAPTURE(BM_col2im, conv1, 1, 28)->ArgsProduct({{0, 1}, {1}})->Unit(ben
 // Arg 0: scalar table, 1: AVX2 table (skipped with an error where the CPU lacks AVX2).
 const internal::KernelTable* table_for(benchmark::State& state) {
   const internal::KernelTable* t = state.range(0) == 0 ? &internal::scalar_table() : internal::avx2_table();
-  if (t == nullptr) state.SkipWithError("no AVX2 on this CPU");
-  else state.SetLabel(t->name);
+  if (t == nullptr)
+    state.SkipWithError("no AVX2 on this CPU");
+  else
+    state.SetLabel(t->name);
   return t;
 }
 

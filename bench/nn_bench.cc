@@ -50,7 +50,8 @@ void BM_TrainStep(benchmark::State& state, const char* preset) {
     benchmark::DoNotOptimize(loss);
   }
   state.SetItemsProcessed(state.iterations() * batch);
-  state.counters["samples_per_s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["samples_per_s"] =
+      benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_Eval(benchmark::State& state, const char* preset) {
@@ -60,7 +61,8 @@ void BM_Eval(benchmark::State& state, const char* preset) {
     const Tensor& logits = f.model.forward(f.x, {.training = false});
     benchmark::DoNotOptimize(logits.data());
   }
-  state.counters["samples_per_s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["samples_per_s"] =
+      benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 BENCHMARK_CAPTURE(BM_TrainStep, mlp, "mlp")->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();

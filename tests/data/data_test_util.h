@@ -33,7 +33,9 @@ inline fs::path fresh_dir() {
   return dir;
 }
 
-inline std::span<const std::byte> as_bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+inline std::span<const std::byte> as_bytes(std::string_view s) {
+  return std::as_bytes(std::span(s.data(), s.size()));
+}
 
 inline std::string gzip(std::string_view raw, int level = 6) {
   z_stream z{};

@@ -53,7 +53,7 @@ TEST(Dataset, GatherU8MatchesNaiveLoop) {
     }
     EXPECT_EQ(y[i], d.labels()[idx[i]]);
   }
-  EXPECT_FLOAT_EQ(x[3], 1.0f);  // pixel 255
+  EXPECT_FLOAT_EQ(x[3], 1.0f);       // pixel 255
   d.gather(idx, x.data(), nullptr);  // labels optional
 }
 
@@ -75,10 +75,10 @@ TEST(Dataset, GatherOutOfRangeIsInternalError) {
 }
 
 TEST(Dataset, FactoryPreconditions) {
-  EXPECT_THROW(Dataset::from_f32("x", Shape{2}, {1, 2, 3}, {0, 0}, 1), InternalError);      // size mismatch
-  EXPECT_THROW(Dataset::from_f32("x", Shape{1}, {1, 2}, {0, 2}, 2), InternalError);         // label >= K
-  EXPECT_THROW(Dataset::from_f32("x", Shape{1}, {1, 2}, {0, -1}, 2), InternalError);        // negative label
-  EXPECT_THROW(Dataset::from_f32("x", Shape{0}, {}, {0}, 1), InternalError);                // no features
+  EXPECT_THROW(Dataset::from_f32("x", Shape{2}, {1, 2, 3}, {0, 0}, 1), InternalError);     // size mismatch
+  EXPECT_THROW(Dataset::from_f32("x", Shape{1}, {1, 2}, {0, 2}, 2), InternalError);        // label >= K
+  EXPECT_THROW(Dataset::from_f32("x", Shape{1}, {1, 2}, {0, -1}, 2), InternalError);       // negative label
+  EXPECT_THROW(Dataset::from_f32("x", Shape{0}, {}, {0}, 1), InternalError);               // no features
   EXPECT_THROW(Dataset::from_u8("x", Shape{1}, {1}, 1.0f / 0.0f, {0}, 1), InternalError);  // scale
 }
 
@@ -127,13 +127,13 @@ TEST(Dataset, ContentHashIsStableAndSensitive) {
   renamed.set_class_names({"a", "b", "c", "d"});
   EXPECT_EQ(renamed.content_hash(), a.content_hash());  // names are not content
 
-  const Dataset relabelled = Dataset::from_u8("tiny", Shape{1, 2, 2}, std::vector<uint8_t>(a.u8_features().begin(),
-                                                                                           a.u8_features().end()),
-                                              1.0f / 255.0f, {3, 0, 1, 1}, 4);
+  const Dataset relabelled = Dataset::from_u8(
+      "tiny", Shape{1, 2, 2}, std::vector<uint8_t>(a.u8_features().begin(), a.u8_features().end()),
+      1.0f / 255.0f, {3, 0, 1, 1}, 4);
   EXPECT_NE(relabelled.content_hash(), a.content_hash());
-  const Dataset reshaped = Dataset::from_u8("tiny", Shape{4}, std::vector<uint8_t>(a.u8_features().begin(),
-                                                                                    a.u8_features().end()),
-                                            1.0f / 255.0f, {3, 0, 1, 2}, 4);
+  const Dataset reshaped =
+      Dataset::from_u8("tiny", Shape{4}, std::vector<uint8_t>(a.u8_features().begin(), a.u8_features().end()),
+                       1.0f / 255.0f, {3, 0, 1, 2}, 4);
   EXPECT_NE(reshaped.content_hash(), a.content_hash());
   const std::vector<uint32_t> all = {0, 1, 2, 3};
   EXPECT_EQ(a.subset(all).content_hash(), a.content_hash());

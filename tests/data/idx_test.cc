@@ -50,6 +50,8 @@ TEST(Idx, PlainAndGzipRoundTripThroughFiles) {
 
 TEST(Idx, ZeroRowsAndLargeRatioAreFine) {
   EXPECT_TRUE(parse_idx(as_bytes(idx_file({0, 28, 28}, 0)), "e.idx").data.empty());
+  EXPECT_TRUE(
+      parse_idx(as_bytes(idx_file({0xffffffffu, 0xffffffffu, 0xffffffffu, 0}, 0)), "e.idx").data.empty());
   // 4 MB of zeros compresses ~1000:1; the header's claim is honest, so it loads.
   std::string raw = idx_header(0x08, {4u << 20});
   raw.append(4u << 20, '\0');
@@ -63,7 +65,8 @@ TEST(Idx, ConcatenatedGzipMembersAreOneStream) {
 }
 
 TEST(Idx, RejectsMissingFile) {
-  EXPECT_TRUE(throws_input_error([] { read_idx("/nonexistent/x.idx"); }, {"/nonexistent/x.idx", "cannot open"}));
+  EXPECT_TRUE(
+      throws_input_error([] { read_idx("/nonexistent/x.idx"); }, {"/nonexistent/x.idx", "cannot open"}));
 }
 
 TEST(Idx, RejectsTruncatedMagic) {
@@ -97,22 +100,25 @@ TEST(Idx, RejectsTruncatedHeader) {
 
 TEST(Idx, RejectsAbsurdClaimBeforeAllocating) {
   const std::string huge = idx_header(0x08, {4000000000u, 28, 28}) + std::string(1000, 'x');
-  EXPECT_TRUE(throws_input_error([&] { parse_idx(as_bytes(huge), "images.idx"); },
-                                 {"images.idx: byte 4: header claims 4000000000 x 28 x 28 items (needs 3.1 TB)",
-                                  "but the file has 1.0 kB"}));
+  EXPECT_TRUE(
+      throws_input_error([&] { parse_idx(as_bytes(huge), "images.idx"); },
+                         {"images.idx: byte 4: header claims 4000000000 x 28 x 28 items (needs 3.1 TB)",
+                          "but the file has 1.0 kB"}));
   const std::string overflow = idx_header(0x08, {0xffffffffu, 0xffffffffu, 0xffffffffu});
   EXPECT_TRUE(throws_input_error([&] { parse_idx(as_bytes(overflow), "o.idx"); },
                                  {"o.idx: byte 4:", "more than 18 EB"}));
   // gzip: a claim beyond deflate's 1032:1 is refused without inflating anything.
   EXPECT_TRUE(throws_input_error([&] { parse_idx(as_bytes(gzip(huge)), "images.gz"); },
-                                 {"images.gz: decompressed byte 4: header claims 4000000000 x 28 x 28", "gzip file has only", "at most"}));
+                                 {"images.gz: decompressed byte 4: header claims 4000000000 x 28 x 28",
+                                  "gzip file has only", "at most"}));
   EXPECT_TRUE(throws_input_error([&] { parse_idx(as_bytes(gzip(overflow)), "o.gz"); }, {"more than 18 EB"}));
 }
 
 TEST(Idx, RejectsTruncatedData) {
   const std::string short_file = idx_file({10, 10}, 60);
-  EXPECT_TRUE(throws_input_error([&] { parse_idx(as_bytes(short_file), "s.idx"); },
-                                 {"s.idx: byte 4: header claims 10 x 10 items (needs 100 bytes) but the file has 60 bytes"}));
+  EXPECT_TRUE(throws_input_error(
+      [&] { parse_idx(as_bytes(short_file), "s.idx"); },
+      {"s.idx: byte 4: header claims 10 x 10 items (needs 100 bytes) but the file has 60 bytes"}));
   EXPECT_TRUE(throws_input_error([&] { parse_idx(as_bytes(gzip(short_file)), "s.gz"); },
                                  {"s.gz: decompressed byte 72: IDX data is truncated", "after 60 of them"}));
 }
@@ -142,7 +148,8 @@ TEST(Idx, RejectsCorruptGzip) {
   for (size_t i = 20; i < 40; ++i) z[i] = static_cast<char>(z[i] ^ 0x5a);
   EXPECT_TRUE(throws_input_error([&] { parse_idx(as_bytes(z), "bad.gz"); }, {"bad.gz:"}));
   std::string garbage = gzip(raw) + "GARBAGE";
-  EXPECT_TRUE(throws_input_error([&] { parse_idx(as_bytes(garbage), "g.gz"); }, {"g.gz: byte", "trailing garbage"}));
+  EXPECT_TRUE(
+      throws_input_error([&] { parse_idx(as_bytes(garbage), "g.gz"); }, {"g.gz: byte", "trailing garbage"}));
 }
 
 }  // namespace

@@ -52,9 +52,9 @@ TEST(Npy, GoldenBytes) {
 TEST(Npy, Version2And3Headers) {
   const std::string data(8, '\x01');
   for (int major : {2, 3}) {
-    const NpyArray a =
-        parse_npy(as_bytes(npy_with("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", data, major)),
-                  "v.npy");
+    const NpyArray a = parse_npy(
+        as_bytes(npy_with("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", data, major)),
+        "v.npy");
     EXPECT_EQ(npy_to_i64(a, "v.npy"), (std::vector<int64_t>{0x0101010101010101}));
   }
 }
@@ -81,6 +81,14 @@ TEST(Npy, RoundTripsEveryDtypeAndShape) {
   }
 }
 
+TEST(Npy, EmptyArraysMayClaimHugeDimensions) {
+  const std::string dict =
+      "{'descr': '|u1', 'fortran_order': False, 'shape': (4000000000, 4000000000, 4000000000, 0), }";
+  const NpyArray a = parse_npy(as_bytes(npy_with(dict)), "e.npy");
+  EXPECT_EQ(a.numel(), 0);
+  EXPECT_TRUE(a.data.empty());
+}
+
 TEST(Npy, LenientHeaderSpellings) {
   const std::string four(4, '\0');
   // Key order, double quotes, no trailing comma, extra spaces, '<u1'.
@@ -97,8 +105,10 @@ TEST(Npy, Conversions) {
   const double values[3] = {1.0, std::numeric_limits<double>::quiet_NaN(), 2.0};
   a.data.resize(sizeof values);
   std::memcpy(a.data.data(), values, sizeof values);
-  EXPECT_TRUE(throws_input_error([&] { npy_to_f32(a, "x.npy"); }, {"x.npy: element 1:", "not a finite float32"}));
-  EXPECT_TRUE(throws_input_error([&] { npy_to_i64(a, "x.npy"); }, {"x.npy:", "'<f8'", "expected an integer array"}));
+  EXPECT_TRUE(
+      throws_input_error([&] { npy_to_f32(a, "x.npy"); }, {"x.npy: element 1:", "not a finite float32"}));
+  EXPECT_TRUE(
+      throws_input_error([&] { npy_to_i64(a, "x.npy"); }, {"x.npy:", "'<f8'", "expected an integer array"}));
   const double big[3] = {1.0, 1e300, 2.0};
   std::memcpy(a.data.data(), big, sizeof big);
   EXPECT_TRUE(throws_input_error([&] { npy_to_f32(a, "x.npy"); }, {"element 1"}));
@@ -112,8 +122,9 @@ TEST(Npy, RejectsBadMagicAndVersion) {
                                  {"t.npy: byte 6:", "no version"}));
   EXPECT_TRUE(throws_input_error([] { parse_npy(as_bytes(npy_with("{}", "", 4)), "v.npy"); },
                                  {"v.npy: byte 6: unsupported NPY version 4.0"}));
-  EXPECT_TRUE(throws_input_error([] { parse_npy(as_bytes(std::string("\x93NUMPY\x01\x00\xff\x00{", 11)), "l.npy"); },
-                                 {"l.npy: byte 8: header length 255 runs past the end"}));
+  EXPECT_TRUE(
+      throws_input_error([] { parse_npy(as_bytes(std::string("\x93NUMPY\x01\x00\xff\x00{", 11)), "l.npy"); },
+                         {"l.npy: byte 8: header length 255 runs past the end"}));
 }
 
 TEST(Npy, RejectsBadHeaderDicts) {
@@ -138,7 +149,8 @@ TEST(Npy, RejectsBadHeaderDicts) {
       {"{'descr': '<f4', 'fortran_order': False, 'shape': [2]}", {"expected '(' to open the 'shape' tuple"}},
       {"{'descr': '<f4', 'fortran_order': False, 'shape': (2 3)}", {"expected ',' or ')'"}},
       {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", {"too large"}},
-      {"{'descr': '<f4', 'fortran_order': False, 'shape': ()} junk", {"unexpected text after the header dict"}},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': ()} junk",
+       {"unexpected text after the header dict"}},
       {"{'descr: '<f4'}", {"expected ':' after key"}},
       {"{'descr': '<f4", {"unterminated string"}},
       {"{'de\\x63r': '<f4'}", {"escape sequences"}},

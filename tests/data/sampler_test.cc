@@ -62,7 +62,8 @@ TEST(Sampler, RanksInterleaveOneSharedPermutation) {
 
 // Invariants over many (n, world, policy) combinations.
 TEST(Sampler, PartitionInvariantsOverAwkwardSizes) {
-  for (size_t n : {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{10}, size_t{64}, size_t{101}}) {
+  for (size_t n :
+       {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{10}, size_t{64}, size_t{101}}) {
     for (int world = 1; world <= 8; ++world) {
       for (RemainderPolicy policy : {RemainderPolicy::kPad, RemainderPolicy::kDrop}) {
         SCOPED_TRACE(testing::Message() << "n=" << n << " world=" << world

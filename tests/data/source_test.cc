@@ -68,14 +68,18 @@ TEST_F(FashionMnist, LoadsTheOfficialSplit) {
 
 TEST_F(FashionMnist, MissingDirectorySaysWhatToInstall) {
   ::setenv("DPEVAL_FMNIST_DIR", "/nonexistent/fmnist", 1);
-  EXPECT_TRUE(throws_input_error([] { load_data_source("fashion-mnist", {}); },
-                                 {"/nonexistent/fmnist", "train-images-idx3-ubyte.gz", "dataset-fashion-mnist"}));
+  EXPECT_TRUE(
+      throws_input_error([] { load_data_source("fashion-mnist", {}); },
+                         {"/nonexistent/fmnist", "train-images-idx3-ubyte.gz", "dataset-fashion-mnist"}));
 }
 
 TEST(DataSource, CsvIsSplit) {
   const auto dir = testing::fresh_dir();
   std::string text = "a,b,kind,y\n";
-  for (int i = 0; i < 50; ++i) text += std::to_string(i) + "," + std::to_string(i * 2) + ",k" + std::to_string(i % 2) + "," + std::to_string(i % 3) + "\n";
+  for (int i = 0; i < 50; ++i) {
+    text += std::to_string(i) + "," + std::to_string(i * 2) + ",k" + std::to_string(i % 2) + "," +
+            std::to_string(i % 3) + "\n";
+  }
   write_file_atomic(dir / "t.csv", text);
   DataSourceOptions o;
   o.label_col = "y";
@@ -121,7 +125,8 @@ TEST(DataSource, NpyNeedsIntegerLabels) {
   y.shape = {2, 2};
   write_file_atomic(dir / "y2.npy", encode_npy(y));
   o.labels_path = (dir / "y2.npy").string();
-  EXPECT_TRUE(throws_input_error([&] { load_data_source((dir / "x.npy").string(), o); }, {"y2.npy", "expected [N]"}));
+  EXPECT_TRUE(
+      throws_input_error([&] { load_data_source((dir / "x.npy").string(), o); }, {"y2.npy", "expected [N]"}));
   y.shape = {4};
   const int64_t negative[4] = {0, -1, 1, 2};
   std::memcpy(y.data.data(), negative, sizeof negative);
@@ -156,6 +161,36 @@ TEST(DataSource, IdxImagesWithLabels) {
   const std::vector<uint32_t> first = {0};
   sets.train.gather(first, x.data(), nullptr);
   EXPECT_FLOAT_EQ(x[0], 128.0f / 255.0f);
+}
+
+TEST(DataSource, EmptyArraysWithAbsurdRowShapesAreRejectedSafely) {
+  const auto dir = testing::fresh_dir();
+  NpyArray labels;
+  labels.dtype = NpyArray::DType::kI64;
+  labels.shape = {0};
+  write_file_atomic(dir / "y.npy", encode_npy(labels));
+  DataSourceOptions o;
+  o.labels_path = (dir / "y.npy").string();
+  NpyArray x;
+  x.dtype = NpyArray::DType::kU8;
+  x.shape = {0, 4000000000, 4000000000, 4000000000};  // no data, but the row shape overflows int64
+  EXPECT_EQ(x.numel(), 0);
+  write_file_atomic(dir / "x.npy", encode_npy(x));
+  EXPECT_TRUE(throws_input_error([&] { load_data_source((dir / "x.npy").string(), o); },
+                                 {"x.npy: shape [0, 4000000000, 4000000000, 4000000000] has more than"}));
+  x.shape = {5000000000, 2, 0};
+  write_file_atomic(dir / "x.npy", encode_npy(x));
+  EXPECT_TRUE(throws_input_error([&] { load_data_source((dir / "x.npy").string(), o); },
+                                 {"x.npy: 5000000000 rows; at most"}));
+
+  std::string images = {'\0', '\0', '\x08', '\x04', 0, 0, 0, 0};
+  images.append(12, '\xff');
+  write_file_atomic(dir / "x.idx", images);
+  const std::string no_labels = {'\0', '\0', '\x08', '\x01', 0, 0, 0, 0};
+  write_file_atomic(dir / "y.idx", no_labels);
+  o.labels_path = (dir / "y.idx").string();
+  EXPECT_TRUE(throws_input_error([&] { load_data_source((dir / "x.idx").string(), o); },
+                                 {"x.idx: shape [0, 4294967295, 4294967295, 4294967295] has more than"}));
 }
 
 TEST(DataSource, UnknownSpecIsConfigError) {

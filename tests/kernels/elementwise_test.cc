@@ -16,8 +16,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <limits>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -31,18 +31,13 @@ namespace dpeval::kernels {
 namespace {
 
 using internal::KernelTable;
+using testing::available_tables;
 using testing::bitwise_equal;
 using testing::random_floats;
 
 const int64_t kLengths[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 100, 1000, 1027};
 const int64_t kRows[] = {0, 1, 3, 64};
 const int64_t kCols[] = {0, 1, 7, 8, 33, 40, 100, 515};
-
-std::vector<const KernelTable*> available_tables() {
-  std::vector<const KernelTable*> tables = {&internal::scalar_table()};
-  if (internal::avx2_table() != nullptr) tables.push_back(internal::avx2_table());
-  return tables;
-}
 
 // Random values with a few special ones mixed in at fixed places.
 std::vector<float> values_with_specials(size_t n, uint32_t seed) {
@@ -115,7 +110,8 @@ TEST_P(KernelTableTest, ReluForwardBackwardAndAliasing) {
 TEST_P(KernelTableTest, AxpyScaleU8ToFloat) {
   for (int64_t n : kLengths) {
     SCOPED_TRACE(n);
-    const std::vector<float> x = random_floats(static_cast<size_t>(n), 11), y = random_floats(static_cast<size_t>(n), 13);
+    const std::vector<float> x = random_floats(static_cast<size_t>(n), 11),
+                             y = random_floats(static_cast<size_t>(n), 13);
     std::vector<float> got = y, want = y;
     table().axpy(n, -0.37f, x.data(), got.data());
     reference::axpy(-0.37f, x, want);
@@ -126,7 +122,8 @@ TEST_P(KernelTableTest, AxpyScaleU8ToFloat) {
     EXPECT_TRUE(bitwise_equal(got, want)) << "scale";
 
     std::vector<uint8_t> bytes(static_cast<size_t>(n));
-    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>((i * 37 + 250) % 256);  // 0 and 255 too
+    for (size_t i = 0; i < bytes.size(); ++i)
+      bytes[i] = static_cast<uint8_t>((i * 37 + 250) % 256);  // 0 and 255 too
     got.assign(static_cast<size_t>(n), 0.0f), want = got;
     table().u8_to_float(n, bytes.data(), 1.0f / 255.0f, got.data());
     reference::u8_to_float(bytes, 1.0f / 255.0f, want);
@@ -151,7 +148,8 @@ TEST_P(KernelTableTest, SumRowsAndChannels) {
           for (int64_t r = 0; r < rows; ++r) mag += std::fabs(x[r * cols + c]);
           EXPECT_NEAR(got[c], want[c], 1e-6 * mag) << "sum_rows col " << c;
         }
-        for (size_t i = static_cast<size_t>(cols); i < got.size(); ++i) EXPECT_EQ(got[i], out0[i]) << "wrote past cols";
+        for (size_t i = static_cast<size_t>(cols); i < got.size(); ++i)
+          EXPECT_EQ(got[i], out0[i]) << "wrote past cols";
 
         // [batch = 3, channels = rows, plane = cols]
         got = out0, want = out0, scalar = out0;
@@ -164,7 +162,8 @@ TEST_P(KernelTableTest, SumRowsAndChannels) {
           for (int64_t b = 0; b < 3; ++b) mag += abs_sum(x.data() + (b * rows + c) * cols, cols);
           EXPECT_NEAR(got[c], want[c], 1e-6 * mag) << "sum_channels channel " << c;
         }
-        for (size_t i = static_cast<size_t>(rows); i < got.size(); ++i) EXPECT_EQ(got[i], out0[i]) << "wrote past C";
+        for (size_t i = static_cast<size_t>(rows); i < got.size(); ++i)
+          EXPECT_EQ(got[i], out0[i]) << "wrote past C";
       }
 }
 

@@ -36,8 +36,8 @@ struct GemmCase {
 
 std::string case_name(const GemmCase& c) {
   std::ostringstream name;
-  name << (c.ta == Trans::kYes ? "T" : "N") << (c.tb == Trans::kYes ? "T" : "N") << " " << c.M << "x" << c.N << "x"
-       << c.K << " pad " << c.pad << " alpha " << c.alpha << " beta " << c.beta;
+  name << (c.ta == Trans::kYes ? "T" : "N") << (c.tb == Trans::kYes ? "T" : "N") << " " << c.M << "x" << c.N
+       << "x" << c.K << " pad " << c.pad << " alpha " << c.alpha << " beta " << c.beta;
   return name.str();
 }
 
@@ -71,9 +71,11 @@ void run_case(const GemmCase& c, bool nan_in_c) {
       }
       double magnitude = 0.0;
       for (int64_t k = 0; k < c.K; ++k) magnitude += std::fabs(static_cast<double>(a(i, k)) * b(k, j));
-      magnitude = std::fabs(c.alpha) * magnitude + (c.beta != 0.0f ? std::fabs(c.beta * C0[i * ldc + j]) : 0.0);
+      magnitude =
+          std::fabs(c.alpha) * magnitude + (c.beta != 0.0f ? std::fabs(c.beta * C0[i * ldc + j]) : 0.0);
       ASSERT_FALSE(std::isnan(g)) << i << "," << j;
-      ASSERT_LE(std::fabs(static_cast<double>(g) - w), 1e-5 * magnitude + 1e-30) << i << "," << j << " want " << w;
+      ASSERT_LE(std::fabs(static_cast<double>(g) - w), 1e-5 * magnitude + 1e-30)
+          << i << "," << j << " want " << w;
     }
   }
 }

@@ -10,7 +10,16 @@
 #include <span>
 #include <vector>
 
+#include "dpeval/kernels/internal/kernel_table.h"
+
 namespace dpeval::kernels::testing {
+
+// Every KernelTable this CPU can run: scalar always, AVX2 when the CPU has it.
+inline std::vector<const internal::KernelTable*> available_tables() {
+  std::vector<const internal::KernelTable*> tables = {&internal::scalar_table()};
+  if (internal::avx2_table() != nullptr) tables.push_back(internal::avx2_table());
+  return tables;
+}
 
 // n floats uniform in [lo, hi), the same for the same seed.
 inline std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {

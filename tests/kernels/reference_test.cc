@@ -1,11 +1,11 @@
 // The oracle checked by hand: small cases of reference::gemm, im2col, col2im,
 // sum_channels and GELU whose answers are written out below. Exact, except
 // GELU (1e-7: the constants are quoted to 10 digits).
+#include "dpeval/kernels/reference/reference.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "dpeval/kernels/reference/reference.h"
 
 namespace dpeval::kernels {
 namespace {

@@ -43,7 +43,8 @@ void set_golden_weights(Model& model) {
     if (infos[k].shape.rank() > 1) fan_in = static_cast<double>(infos[k].shape.numel() / infos[k].shape[0]);
     const double bound = 1.0 / std::sqrt(fan_in);
     for (size_t j = 0; j < infos[k].length; ++j) {
-      model.params()[infos[k].offset + j] = static_cast<float>((2.0 * golden_unit(j, 1000 + k) - 1.0) * bound);
+      model.params()[infos[k].offset + j] =
+          static_cast<float>((2.0 * golden_unit(j, 1000 + k) - 1.0) * bound);
     }
   }
 }

@@ -1,5 +1,7 @@
 // Every layer and loss against finite differences (tests/testing/grad_check.h):
 // parameter gradients and input gradients. See Note [Finite differences on float code].
+#include "testing/grad_check.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include "dpeval/nn/conv2d.h"
 #include "dpeval/nn/layer.h"
 #include "dpeval/nn/loss.h"
-#include "testing/grad_check.h"
 
 namespace dpeval::nn {
 namespace {
@@ -26,8 +27,8 @@ enum class InputKind { kUniform, kAwayFromZero, kDistinct };
 // L = sum_i r_i * y_i (accumulated in double) so that dL/dy = r.
 class LayerHarness {
  public:
-  LayerHarness(const LayerSpec& spec, const Shape& sample, int64_t batch, InputKind kind = InputKind::kUniform,
-               uint64_t seed = 1)
+  LayerHarness(const LayerSpec& spec, const Shape& sample, int64_t batch,
+               InputKind kind = InputKind::kUniform, uint64_t seed = 1)
       : layer_(make_layer(spec, sample, 10)), gen_(seed) {
     std::uniform_real_distribution<float> u(-0.5f, 0.5f);
     params_.resize(layer_->param_count());
@@ -229,9 +230,10 @@ TEST(GradCheck, SoftmaxCrossEntropy) {
     const std::vector<int32_t> labels = {0, 4, 2, 2};
     softmax_cross_entropy(logits, labels, &d, smoothing);
     const std::vector<float> analytic(d.span().begin(), d.span().end());
-    const auto r = check_gradient(
-        logits.span(), analytic, [&] { return double(softmax_cross_entropy(logits, labels, nullptr, smoothing)); },
-        {.eps = 1e-2, .rtol = 1e-2, .atol = 2e-4});
+    const auto r =
+        check_gradient(logits.span(), analytic,
+                       [&] { return double(softmax_cross_entropy(logits, labels, nullptr, smoothing)); },
+                       {.eps = 1e-2, .rtol = 1e-2, .atol = 2e-4});
     EXPECT_TRUE(r.ok) << r.report;
   }
 }
@@ -244,8 +246,8 @@ TEST(Loss, CrossEntropyMatchesHandComputedValues) {
   const std::vector<int32_t> label = {1};
   EXPECT_NEAR(softmax_cross_entropy(logits, label, nullptr), -std::log(0.75), 1e-6);
   // Smoothing 0.2: target [0.1, 0.9] -> -(0.1 ln 1/4 + 0.9 ln 3/4).
-  EXPECT_NEAR(softmax_cross_entropy(logits, label, nullptr, 0.2f), -(0.1 * std::log(0.25) + 0.9 * std::log(0.75)),
-              1e-6);
+  EXPECT_NEAR(softmax_cross_entropy(logits, label, nullptr, 0.2f),
+              -(0.1 * std::log(0.25) + 0.9 * std::log(0.75)), 1e-6);
   // Stable for huge logits.
   logits[0] = 1000.0f;
   logits[1] = -1000.0f;

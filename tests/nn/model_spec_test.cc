@@ -68,7 +68,8 @@ out = 10
 }
 
 TEST(ModelSpec, LastLinearMayOmitOut) {
-  const ModelSpec s = parse_model_toml("[[layers]]\ntype = \"linear\"\nout = 5\n[[layers]]\ntype = \"linear\"\n", "m");
+  const ModelSpec s =
+      parse_model_toml("[[layers]]\ntype = \"linear\"\nout = 5\n[[layers]]\ntype = \"linear\"\n", "m");
   EXPECT_EQ(s.layers[1].out, 0);
   const std::string e = parse_error("[[layers]]\ntype = \"linear\"\n[[layers]]\ntype = \"linear\"\n");
   EXPECT_NE(e.find("m.toml:1:1:"), std::string::npos) << e;
@@ -88,12 +89,14 @@ TEST(ModelSpec, ErrorsNameFileLineColumnAndExpectation) {
       {"[[layers]]\ntype = \"conv2d\"\nout_channels = 4\nkernal = 3\n", "m.toml:4:1:",
        "unknown key 'kernal' for a conv2d layer, expected type, out_channels, kernel, stride, padding "
        "(did you mean 'kernel'?)"},
-      {"[[layers]]\ntype = \"conv2d\"\nout_channels = 4\n", "m.toml:1:1:", "has no kernel, expected an integer"},
-      {"[[layers]]\ntype = \"conv2d\"\nout_channels = 4\nkernel = -3\n", "m.toml:4:10:",
-       "kernel = -3, expected an integer in [1, 1024]"},
-      {"[[layers]]\ntype = \"conv2d\"\nout_channels = 4\nkernel = \"3\"\n", "m.toml:4:10:",
-       "kernel is a string, expected an integer"},
-      {"[[layers]]\ntype = \"conv2d\"\nout_channels = 4\nkernel = 3.0\n", "m.toml:4:10:", "kernel is a float"},
+      {"[[layers]]\ntype = \"conv2d\"\nout_channels = 4\n",
+       "m.toml:1:1:", "has no kernel, expected an integer"},
+      {"[[layers]]\ntype = \"conv2d\"\nout_channels = 4\nkernel = -3\n",
+       "m.toml:4:10:", "kernel = -3, expected an integer in [1, 1024]"},
+      {"[[layers]]\ntype = \"conv2d\"\nout_channels = 4\nkernel = \"3\"\n",
+       "m.toml:4:10:", "kernel is a string, expected an integer"},
+      {"[[layers]]\ntype = \"conv2d\"\nout_channels = 4\nkernel = 3.0\n",
+       "m.toml:4:10:", "kernel is a float"},
       {"[[layers]]\ntype = \"dropout\"\np = 1.0\n", "m.toml:3:5:", "p = 1, expected a number in [0, 1)"},
       {"[[layers]]\ntype = \"layernorm\"\neps = -1\n", "m.toml:3:7:", "eps = -1"},
       {"[[layers]]\nkernel = 3\n", "m.toml:1:1:", "has no type"},
@@ -113,14 +116,21 @@ TEST(ModelSpec, ErrorsNameFileLineColumnAndExpectation) {
 
 // See Note [toml++ 3.3 unreachable] in model_spec.cc.
 TEST(ModelSpec, NonAsciiOnlyInStringsAndComments) {
-  const ModelSpec s = parse_model_toml("name = \"modèle § 🙂\"  # commentaire é\n[[layers]]\ntype = 'relu' # ü\n"
-                                       "[[layers]]\ntype = \"linear\"\n",
-                                       "m");
+  const ModelSpec s = parse_model_toml(
+      "name = \"modèle § 🙂\"  # commentaire é\n[[layers]]\ntype = 'relu' # ü\n"
+      "[[layers]]\ntype = \"linear\"\n",
+      "m");
   EXPECT_EQ(s.name, "modèle § 🙂");
   std::string e = parse_error("[[layers]]\ntypé = \"relu\"\n");
-  EXPECT_EQ(e.rfind("m.toml:2:4: non-ASCII character outside a string, expected ASCII", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("m.toml:2:4: non-ASCII character here, expected ASCII", 0), 0u) << e;
   e = parse_error("name = \"\"\"\\\n§\"\"\"\n[[layers]]\ntype = \"relu\"\n");  // upstream issue #190
-  EXPECT_EQ(e.rfind("m.toml:2:1: non-ASCII character after a multi-line string", 0), 0u) << e;
+  EXPECT_EQ(e.rfind("m.toml:2:1: non-ASCII", 0), 0u) << e;
+  // A bare value that runs into a quote: toml++ would scan on into the non-ASCII text.
+  e = parse_error("name = 1111*11105555''=hh\"||8\xCB\x92h|'hh\n");
+  EXPECT_EQ(e.rfind("m.toml:1:30: non-ASCII", 0), 0u) << e;
+  // Inside a multi-line array, `a="..."` is a bare value to toml++, not a key.
+  e = parse_error("x = [\n a=\"\xC3\xA9\"]\n");
+  EXPECT_EQ(e.rfind("m.toml:2:5: non-ASCII", 0), 0u) << e;
   // The fuzzer's reproducer (U+FEDF inside a table header).
   e = parse_error("[[la\xEF\xBB\x9Fyers]]\n[[layers]]\nty\xEF\xBB\xBFyers]]\n[[l flatte\n");
   EXPECT_EQ(e.rfind("m.toml:1:5: non-ASCII", 0), 0u) << e;
@@ -129,8 +139,8 @@ TEST(ModelSpec, NonAsciiOnlyInStringsAndComments) {
 TEST(ModelSpec, CanonicalTomlRoundTrips) {
   ModelSpec s{"a \"quoted\" name\\ with\ttab",
               {LayerSpec::conv2d(8, 3, 2, 1), LayerSpec::gelu(), LayerSpec::avgpool2d(2, 1),
-               LayerSpec::maxpool2d(3), LayerSpec::dropout(0.1), LayerSpec::flatten(), LayerSpec::layernorm(1e-6),
-               LayerSpec::linear(7), LayerSpec::relu(), LayerSpec::linear()}};
+               LayerSpec::maxpool2d(3), LayerSpec::dropout(0.1), LayerSpec::flatten(),
+               LayerSpec::layernorm(1e-6), LayerSpec::linear(7), LayerSpec::relu(), LayerSpec::linear()}};
   const std::string text = model_spec_to_toml(s);
   const ModelSpec back = parse_model_toml(text, "canonical");
   EXPECT_EQ(back, s) << text;

@@ -60,7 +60,8 @@ kernel = 3
                                           "t.toml");
   e = build_error(spec, kImage);
   EXPECT_NE(e.find("model 't' layer 1 (conv2d, line 5): conv2d needs"), std::string::npos) << e;
-  e = build_error(ModelSpec{"k", {LayerSpec::conv2d(2, 31), LayerSpec::flatten(), LayerSpec::linear()}}, kImage);
+  e = build_error(ModelSpec{"k", {LayerSpec::conv2d(2, 31), LayerSpec::flatten(), LayerSpec::linear()}},
+                  kImage);
   EXPECT_NE(e.find("kernel 31 is larger"), std::string::npos) << e;
   e = build_error(ModelSpec{"o", {LayerSpec::flatten(), LayerSpec::linear(5)}}, kImage);
   EXPECT_NE(e.find("outputs [5] per sample, expected [10]"), std::string::npos) << e;
@@ -68,8 +69,9 @@ kernel = 3
   EXPECT_NE(e.find("add a flatten layer"), std::string::npos) << e;
   e = build_error(ModelSpec{"n", {LayerSpec::linear(), LayerSpec::linear(10)}}, Shape{4});
   EXPECT_NE(e.find("only the last linear"), std::string::npos) << e;
-  e = build_error(ModelSpec{"huge", {LayerSpec::flatten(), LayerSpec::linear(1 << 20), LayerSpec::linear(1 << 20),
-                                     LayerSpec::linear()}},
+  e = build_error(ModelSpec{"huge",
+                            {LayerSpec::flatten(), LayerSpec::linear(1 << 20), LayerSpec::linear(1 << 20),
+                             LayerSpec::linear()}},
                   kImage);
   EXPECT_NE(e.find("more than"), std::string::npos) << e;
   EXPECT_FALSE(build_error(model_spec_preset("mlp"), kImage, 0).empty());
@@ -153,7 +155,8 @@ TEST(Model, AccumulateAddsAndPlainBackwardOverwrites) {
   const std::vector<float> once(m.grads().begin(), m.grads().end());
   m.forward(x, {});
   m.backward(d, /*accumulate=*/true);
-  for (size_t i = 0; i < once.size(); ++i) ASSERT_NEAR(m.grads()[i], 2.0f * once[i], 1e-6f + 1e-5f * std::abs(once[i]));
+  for (size_t i = 0; i < once.size(); ++i)
+    ASSERT_NEAR(m.grads()[i], 2.0f * once[i], 1e-6f + 1e-5f * std::abs(once[i]));
   m.forward(x, {});
   m.backward(d);
   for (size_t i = 0; i < once.size(); ++i) ASSERT_EQ(m.grads()[i], once[i]);
@@ -168,7 +171,8 @@ TEST(Model, InitIsDeterministicAndMatchesPyTorchBounds) {
   b.init_params(43);
   EXPECT_FALSE(std::equal(a.params().begin(), a.params().end(), b.params().begin()));
   for (const ParamInfo& info : a.param_infos()) {
-    const ParamInfo& weight = info.name.ends_with("bias") ? a.param_infos()[&info - &a.param_infos()[0] - 1] : info;
+    const ParamInfo& weight =
+        info.name.ends_with("bias") ? a.param_infos()[&info - &a.param_infos()[0] - 1] : info;
     const double bound = 1.0 / std::sqrt(static_cast<double>(weight.shape.numel() / weight.shape[0]));
     double sum = 0, sum_sq = 0, max_abs = 0;
     for (size_t j = 0; j < info.length; ++j) {
@@ -194,7 +198,8 @@ TEST(Model, InitIsDeterministicAndMatchesPyTorchBounds) {
 }
 
 TEST(Model, DropoutIsDeterministicGivenTheKeyAndIdentityInEval) {
-  const ModelSpec with{"d", {LayerSpec::flatten(), LayerSpec::linear(64), LayerSpec::dropout(0.5), LayerSpec::linear()}};
+  const ModelSpec with{
+      "d", {LayerSpec::flatten(), LayerSpec::linear(64), LayerSpec::dropout(0.5), LayerSpec::linear()}};
   const ModelSpec without{"n", {LayerSpec::flatten(), LayerSpec::linear(64), LayerSpec::linear()}};
   Model m = Model::build(with, kImage, 10);
   Model plain = Model::build(without, kImage, 10);
@@ -215,10 +220,11 @@ TEST(Model, DropoutIsDeterministicGivenTheKeyAndIdentityInEval) {
 TEST(Model, WholeModelGradientCheckOnASmoothModel) {
   // Every parameterized layer type, smooth activations (no ReLU/max kinks; those
   // are checked layer by layer), a fixed dropout key, mean cross-entropy.
-  const ModelSpec spec{"smooth",
-                       {LayerSpec::conv2d(3, 3, 1, 1), LayerSpec::gelu(), LayerSpec::avgpool2d(2),
-                        LayerSpec::conv2d(4, 3, 2, 1), LayerSpec::flatten(), LayerSpec::layernorm(),
-                        LayerSpec::dropout(0.2), LayerSpec::linear(8), LayerSpec::gelu(), LayerSpec::linear()}};
+  const ModelSpec spec{
+      "smooth",
+      {LayerSpec::conv2d(3, 3, 1, 1), LayerSpec::gelu(), LayerSpec::avgpool2d(2),
+       LayerSpec::conv2d(4, 3, 2, 1), LayerSpec::flatten(), LayerSpec::layernorm(), LayerSpec::dropout(0.2),
+       LayerSpec::linear(8), LayerSpec::gelu(), LayerSpec::linear()}};
   Model m = Model::build(spec, Shape{2, 8, 8}, 5);
   m.init_params(21);
   const Tensor x = random_batch(Shape{2, 8, 8}, 3, 22);

@@ -41,8 +41,8 @@
 namespace dpeval::testing {
 
 struct GradCheckOptions {
-  double eps = 1e-2;         // perturbation (absolute)
-  double rtol = 1e-2;        // see Note [Finite differences on float code]
+  double eps = 1e-2;   // perturbation (absolute)
+  double rtol = 1e-2;  // see Note [Finite differences on float code]
   double atol = 1e-3;
   size_t max_elements = 64;  // elements checked: all when fewer, else first, last and a random sample
   uint64_t seed = 1;         // picks the sample
@@ -74,7 +74,8 @@ inline std::vector<size_t> grad_check_indices(size_t n, const GradCheckOptions& 
 // analytic: d loss / d values as computed by the code under test (same size);
 // loss: evaluates the scalar loss from the current contents of values.
 inline GradCheckResult check_gradient(std::span<float> values, std::span<const float> analytic,
-                                      const std::function<double()>& loss, const GradCheckOptions& options = {}) {
+                                      const std::function<double()>& loss,
+                                      const GradCheckOptions& options = {}) {
   GradCheckResult result;
   std::ostringstream report;
   int failures = 0;
@@ -87,7 +88,8 @@ inline GradCheckResult check_gradient(std::span<float> values, std::span<const f
     values[i] = minus;
     const double loss_minus = loss();
     values[i] = original;
-    const double numeric = (loss_plus - loss_minus) / (static_cast<double>(plus) - static_cast<double>(minus));
+    const double numeric =
+        (loss_plus - loss_minus) / (static_cast<double>(plus) - static_cast<double>(minus));
     const double a = analytic[i];
     const double error = std::abs(a - numeric);
     const double allowed = options.atol + options.rtol * std::max(std::abs(a), std::abs(numeric));

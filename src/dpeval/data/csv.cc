@@ -112,9 +112,10 @@ class CsvBuilder {
     std::vector<std::pair<std::string_view, size_t>> sorted;
     for (size_t j = 0; j < names_.size(); ++j) {
       if (names_[j].empty()) {
-        throw InputError(at(header_line_) + fmt::format("column {} has an empty name; expected a header row of "
-                                                        "distinct, non-empty column names",
-                                                        j + 1));
+        throw InputError(at(header_line_) +
+                         fmt::format("column {} has an empty name; expected a header row of "
+                                     "distinct, non-empty column names",
+                                     j + 1));
       }
       sorted.emplace_back(names_[j], j);
     }
@@ -123,8 +124,8 @@ class CsvBuilder {
       if (sorted[i].first == sorted[i - 1].first) {
         throw InputError(at(header_line_) + fmt::format("column name {} appears twice (columns {} and {}); "
                                                         "expected distinct names",
-                                                        quote_excerpt(sorted[i].first), sorted[i - 1].second + 1,
-                                                        sorted[i].second + 1));
+                                                        quote_excerpt(sorted[i].first),
+                                                        sorted[i - 1].second + 1, sorted[i].second + 1));
       }
     }
     const auto it = std::find(names_.begin(), names_.end(), options_.label_col);
@@ -168,7 +169,8 @@ class CsvBuilder {
                                                              width, header_line_, fields.size()));
       }
       if (row == kMaxRows) {
-        throw InputError(at(tokenizer_.line()) + fmt::format("more than {} data rows; split the file", kMaxRows));
+        throw InputError(at(tokenizer_.line()) +
+                         fmt::format("more than {} data rows; split the file", kMaxRows));
       }
       for (size_t j = 0; j < width; ++j) {
         const std::string_view cell = internal::trim_blanks(fields[j]);
@@ -203,8 +205,9 @@ class CsvBuilder {
       if (j == label_) continue;
       const ColumnScan& scan = scans_[j];
       if (scan.numbers + scan.words == 0) {
-        problems.add(header_line_, at(header_line_) + column(j) +
-                                       ": every cell is empty; expected numbers or categories (drop the column)");
+        problems.add(header_line_,
+                     at(header_line_) + column(j) +
+                         ": every cell is empty; expected numbers or categories (drop the column)");
       } else if (scan.numbers > scan.words) {
         numeric.push_back(j);
         check_numeric(j, problems);
@@ -219,7 +222,8 @@ class CsvBuilder {
     if (numeric.empty()) {
       std::string which;
       for (size_t j : categorical) which += (which.empty() ? "" : ", ") + quote_excerpt(names_[j]);
-      throw InputError(at(header_line_) + "no numeric feature columns; expected at least one besides the label " +
+      throw InputError(at(header_line_) +
+                       "no numeric feature columns; expected at least one besides the label " +
                        quote_excerpt(options_.label_col) +
                        (which.empty() ? std::string() : " (categorical columns: " + which + ")"));
     }
@@ -230,8 +234,8 @@ class CsvBuilder {
       const std::vector<float>& values = scans_[numeric[k]].values;
       for (size_t r = 0; r < rows_; ++r) features[r * f + k] = values[r];
     }
-    Dataset dataset = Dataset::from_f32(std::string(source_), Shape{static_cast<int64_t>(f)}, std::move(features),
-                                        std::move(labels), num_classes);
+    Dataset dataset = Dataset::from_f32(std::string(source_), Shape{static_cast<int64_t>(f)},
+                                        std::move(features), std::move(labels), num_classes);
     std::vector<std::string> feature_names;
     for (size_t j : numeric) feature_names.push_back(names_[j]);
     dataset.set_feature_names(std::move(feature_names));
@@ -247,19 +251,22 @@ class CsvBuilder {
       std::string message =
           cell.text.empty()
               ? ": empty cell, expected a number (missing values are not supported; fill or drop them first)"
-              : fmt::format(": expected a number, got {} (the column is numeric: {} of its {} non-empty cells "
-                            "are numbers)",
-                            quote_excerpt(cell.text), scan.numbers, scan.numbers + scan.words);
+              : fmt::format(
+                    ": expected a number, got {} (the column is numeric: {} of its {} non-empty cells "
+                    "are numbers)",
+                    quote_excerpt(cell.text), scan.numbers, scan.numbers + scan.words);
       problems.add(cell.line, at(cell.line) + column(j) + message, scan.others.size());
     }
     if (scan.non_finite > 0) {
       const Cell& cell = scan.first_non_finite;
-      const bool overflow = std::any_of(cell.text.begin(), cell.text.end(), [](char c) { return c >= '0' && c <= '9'; });
-      problems.add(cell.line,
-                   at(cell.line) + column(j) +
-                       fmt::format(": expected a finite number, got {} ({})", quote_excerpt(cell.text),
-                                   overflow ? "out of float32 range" : "NaN and infinity are not allowed in features"),
-                   scan.non_finite);
+      const bool overflow =
+          std::any_of(cell.text.begin(), cell.text.end(), [](char c) { return c >= '0' && c <= '9'; });
+      problems.add(
+          cell.line,
+          at(cell.line) + column(j) +
+              fmt::format(": expected a finite number, got {} ({})", quote_excerpt(cell.text),
+                          overflow ? "out of float32 range" : "NaN and infinity are not allowed in features"),
+          scan.non_finite);
     }
   }
 
@@ -284,9 +291,10 @@ class CsvBuilder {
         const double v = values[cell.row];
         std::string what;
         if (!is_number[cell.row]) {
-          what = fmt::format("expected an integer class index, got {} (the labels are numeric: {} of {} are "
-                             "numbers)",
-                             quote_excerpt(cell.text), numbers, numbers + words);
+          what = fmt::format(
+              "expected an integer class index, got {} (the labels are numeric: {} of {} are "
+              "numbers)",
+              quote_excerpt(cell.text), numbers, numbers + words);
         } else if (!(v == std::floor(v))) {
           what = fmt::format("expected an integer class index, got {}", quote_excerpt(cell.text));
         } else if (v < 0) {
@@ -313,8 +321,8 @@ class CsvBuilder {
     }
     if (distinct.size() > static_cast<size_t>(kMaxIntegerLabel) + 1) {
       problems.add(header_line_, at(header_line_) + label_column +
-                                     fmt::format(": {} distinct labels; expected at most {} classes", distinct.size(),
-                                                 kMaxIntegerLabel + 1));
+                                     fmt::format(": {} distinct labels; expected at most {} classes",
+                                                 distinct.size(), kMaxIntegerLabel + 1));
       return 1;
     }
     class_names.assign(distinct.begin(), distinct.end());
@@ -338,7 +346,9 @@ class CsvBuilder {
       again.next();  // header
       while (again.next()) {
         for (size_t j : columns) {
-          if (scans_[j].numbers > 0) texts[j].push_back(keep_from(again, internal::trim_blanks(again.fields()[j])));
+          if (scans_[j].numbers > 0) {
+            texts[j].push_back(keep_from(again, internal::trim_blanks(again.fields()[j])));
+          }
         }
       }
     }
@@ -380,9 +390,10 @@ class CsvBuilder {
 
 Dataset parse_csv_dataset(std::string_view text, std::string_view source_name, const CsvOptions& options) {
   if (options.delimiter == '"' || options.delimiter == '\n' || options.delimiter == '\r') {
-    throw ConfigError(fmt::format("CSV delimiter {} is not allowed; expected a character other than a quote or a "
-                                  "line break",
-                                  quote_excerpt(std::string_view(&options.delimiter, 1))));
+    throw ConfigError(
+        fmt::format("CSV delimiter {} is not allowed; expected a character other than a quote or a "
+                    "line break",
+                    quote_excerpt(std::string_view(&options.delimiter, 1))));
   }
   return CsvBuilder(text, source_name, options).build();
 }

@@ -185,9 +185,8 @@ const CategoricalColumn* Dataset::find_categorical_column(std::string_view name)
 }
 
 void Dataset::add_categorical_column(CategoricalColumn column) {
-  DPEVAL_CHECK(column.codes.size() == size())
-      << "categorical column '" << column.name << "' has " << column.codes.size() << " codes for " << size()
-      << " rows";
+  DPEVAL_CHECK(column.codes.size() == size()) << "categorical column '" << column.name << "' has "
+                                              << column.codes.size() << " codes for " << size() << " rows";
   for (uint32_t code : column.codes) {
     DPEVAL_CHECK(code < column.values.size()) << "categorical column '" << column.name << "' code " << code;
   }

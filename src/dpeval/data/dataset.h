@@ -65,7 +65,7 @@ class Dataset {
   const std::vector<std::string>& class_names() const { return class_names_; }
 
   FeatureType feature_type() const;
-  float u8_scale() const;                       // 1 for float32 storage
+  float u8_scale() const;                        // 1 for float32 storage
   std::span<const uint8_t> u8_features() const;  // empty unless feature_type() == kU8
   std::span<const float> f32_features() const;   // empty unless feature_type() == kF32
 

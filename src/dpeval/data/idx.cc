@@ -11,11 +11,11 @@
 // only as the bomb really inflates, and we stop reading at the claimed size.
 #include "dpeval/data/idx.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
@@ -31,13 +31,20 @@ constexpr uint8_t kTypeU8 = 0x08;
 
 const char* idx_type_name(uint8_t type) {
   switch (type) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default: return "unknown";
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
+    default:
+      return "unknown";
   }
 }
 
@@ -54,13 +61,13 @@ struct Where {
 size_t check_magic(const uint8_t* magic, const Where& where) {
   if (magic[0] != 0 || magic[1] != 0) {
     throw InputError(where.at(0) + fmt::format("not an IDX file: expected magic 00 00 <type> <dims>, got "
-                                                "{:02x} {:02x} {:02x} {:02x}",
-                                                magic[0], magic[1], magic[2], magic[3]));
+                                               "{:02x} {:02x} {:02x} {:02x}",
+                                               magic[0], magic[1], magic[2], magic[3]));
   }
   if (magic[2] != kTypeU8) {
     throw InputError(where.at(2) + fmt::format("IDX item type 0x{:02x} ({}) is not supported; expected "
-                                                "unsigned byte (0x08)",
-                                                magic[2], idx_type_name(magic[2])));
+                                               "unsigned byte (0x08)",
+                                               magic[2], idx_type_name(magic[2])));
   }
   if (magic[3] == 0) throw InputError(where.at(3) + "IDX header declares 0 dimensions; expected 1 or more");
   return magic[3];
@@ -74,8 +81,12 @@ std::vector<int64_t> decode_dims(const uint8_t* p, size_t count) {
   return dims;
 }
 
-// Product of dims; false on uint64 overflow.
+// Product of dims; false on uint64 overflow (0 if any dimension is 0).
 bool item_count(const std::vector<int64_t>& dims, uint64_t* count) {
+  if (std::find(dims.begin(), dims.end(), 0) != dims.end()) {
+    *count = 0;
+    return true;
+  }
   uint64_t n = 1;
   for (int64_t d : dims) {
     if (!internal::checked_mul(n, static_cast<uint64_t>(d), &n)) return false;
@@ -91,16 +102,18 @@ std::string claim(const std::vector<int64_t>& dims, bool overflow, uint64_t coun
 
 IdxArray parse_plain(std::span<const std::byte> bytes, const Where& where) {
   if (bytes.size() < 4) {
-    throw InputError(where.at(bytes.size()) +
-                     fmt::format("truncated IDX file: expected a 4-byte magic, file has {} bytes", bytes.size()));
+    throw InputError(
+        where.at(bytes.size()) +
+        fmt::format("truncated IDX file: expected a 4-byte magic, file has {} bytes", bytes.size()));
   }
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   const size_t ndims = check_magic(p, where);
   const size_t header = 4 + 4 * ndims;
   if (bytes.size() < header) {
-    throw InputError(where.at(bytes.size()) + fmt::format("truncated IDX header: {} dimensions need {} header "
-                                                          "bytes, file has {}",
-                                                          ndims, header, bytes.size()));
+    throw InputError(where.at(bytes.size()) +
+                     fmt::format("truncated IDX header: {} dimensions need {} header "
+                                 "bytes, file has {}",
+                                 ndims, header, bytes.size()));
   }
   IdxArray out;
   out.dims = decode_dims(p + 4, ndims);
@@ -113,21 +126,22 @@ IdxArray parse_plain(std::span<const std::byte> bytes, const Where& where) {
                      "-byte header");
   }
   if (count < available) {
-    throw InputError(where.at(header + count) + fmt::format("{} unexpected bytes after the {} items the header "
-                                                            "claims",
-                                                            available - count,
-                                                            internal::join_dims(out.dims.data(), ndims)));
+    throw InputError(where.at(header + count) +
+                     fmt::format("{} unexpected bytes after the {} items the header "
+                                 "claims",
+                                 available - count, internal::join_dims(out.dims.data(), ndims)));
   }
   out.data.assign(p + header, p + header + count);
   return out;
 }
 
 // Reads exactly out.size() bytes or throws the "truncated" message made by `what`.
-void read_exact(internal::GzipReader& gz, std::span<std::byte> out, const Where& where, const std::string& what) {
+void read_exact(internal::GzipReader& gz, std::span<std::byte> out, const Where& where,
+                const std::string& what) {
   const size_t got = gz.read(out);
   if (got < out.size()) {
-    throw InputError(where.at(gz.total_out()) + what + fmt::format(" but the decompressed data ends after {} bytes",
-                                                                     gz.total_out()));
+    throw InputError(where.at(gz.total_out()) + what +
+                     fmt::format(" but the decompressed data ends after {} bytes", gz.total_out()));
   }
 }
 

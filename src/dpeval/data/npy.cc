@@ -3,12 +3,13 @@
 // whitespace and trailing commas); every failure names the file byte offset.
 #include "dpeval/data/npy.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/check.h"
@@ -51,8 +52,9 @@ class HeaderParser {
         set_once(seen_order, key, key_pos);
         const size_t value_pos = pos_;
         if (parse_bool()) {
-          fail(value_pos, "fortran_order is True; only C-order arrays are supported (save with "
-                          "numpy.ascontiguousarray)");
+          fail(value_pos,
+               "fortran_order is True; only C-order arrays are supported (save with "
+               "numpy.ascontiguousarray)");
         }
       } else if (key == "shape") {
         set_once(seen_shape, key, key_pos);
@@ -127,7 +129,9 @@ class HeaderParser {
   DType parse_descr() {
     skip_space();
     const size_t pos = pos_;
-    if (peek() == '[') fail(pos, "structured dtypes (a list 'descr') are not supported; expected a plain dtype");
+    if (peek() == '[') {
+      fail(pos, "structured dtypes (a list 'descr') are not supported; expected a plain dtype");
+    }
     const std::string d = parse_string("a dtype string for 'descr'");
     if (d == "<f4") return DType::kF32;
     if (d == "<f8") return DType::kF64;
@@ -136,9 +140,11 @@ class HeaderParser {
     if (d == "<i4") return DType::kI32;
     if (d.size() == 3 && d[0] == '>') {
       fail(pos, "big-endian dtype " + internal::quote_excerpt(d) +
-                    " is not supported; expected little-endian (save with arr.astype(arr.dtype.newbyteorder('<')))");
+                    " is not supported; expected little-endian (save with "
+                    "arr.astype(arr.dtype.newbyteorder('<')))");
     }
-    fail(pos, "dtype " + internal::quote_excerpt(d) + " is not supported; expected '<f4', '<f8', '|u1', '<i8' or '<i4'");
+    fail(pos, "dtype " + internal::quote_excerpt(d) +
+                  " is not supported; expected '<f4', '<f8', '|u1', '<i8' or '<i4'");
   }
 
   std::vector<int64_t> parse_shape() {
@@ -164,7 +170,9 @@ class HeaderParser {
     if (peek() == '-') fail(start, "negative dimension in 'shape'");
     int64_t value = 0;
     while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
-      if (value > (std::numeric_limits<int64_t>::max() - 9) / 10) fail(start, "dimension in 'shape' is too large");
+      if (value > (std::numeric_limits<int64_t>::max() - 9) / 10) {
+        fail(start, "dimension in 'shape' is too large");
+      }
       value = value * 10 + (text_[pos_++] - '0');
     }
     if (pos_ == start) fail(start, "expected a non-negative integer in 'shape', got " + got());
@@ -200,29 +208,45 @@ T load_item(const std::byte* data, size_t i) {
 }  // namespace
 
 int64_t NpyArray::numel() const {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+  // A zero dimension anywhere makes the product 0 even if the others overflow together.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
+  uint64_t n = 1;
+  for (int64_t d : shape) {
+    DPEVAL_CHECK(d > 0 && internal::checked_mul(n, static_cast<uint64_t>(d), &n) &&
+                 n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        << "NPY shape " << shape_text(shape) << " overflows int64";
+  }
+  return static_cast<int64_t>(n);
 }
 
 size_t npy_item_size(DType dtype) {
   switch (dtype) {
-    case DType::kF32: return 4;
-    case DType::kF64: return 8;
-    case DType::kU8: return 1;
-    case DType::kI64: return 8;
-    case DType::kI32: return 4;
+    case DType::kF32:
+      return 4;
+    case DType::kF64:
+      return 8;
+    case DType::kU8:
+      return 1;
+    case DType::kI64:
+      return 8;
+    case DType::kI32:
+      return 4;
   }
   return 0;
 }
 
 std::string_view npy_descr(DType dtype) {
   switch (dtype) {
-    case DType::kF32: return "<f4";
-    case DType::kF64: return "<f8";
-    case DType::kU8: return "|u1";
-    case DType::kI64: return "<i8";
-    case DType::kI32: return "<i4";
+    case DType::kF32:
+      return "<f4";
+    case DType::kF64:
+      return "<f8";
+    case DType::kU8:
+      return "|u1";
+    case DType::kI64:
+      return "<i8";
+    case DType::kI32:
+      return "<i4";
   }
   return "?";
 }
@@ -250,7 +274,8 @@ NpyArray parse_npy(std::span<const std::byte> bytes, std::string_view source_nam
     throw fail(8, fmt::format("header length {} runs past the end of the file ({} bytes)", header_length,
                               bytes.size()));
   }
-  const std::string_view header_text(reinterpret_cast<const char*>(bytes.data() + header_start), header_length);
+  const std::string_view header_text(reinterpret_cast<const char*>(bytes.data() + header_start),
+                                     header_length);
   const Header header = HeaderParser(header_text, header_start, source_name).parse();
 
   const size_t data_start = header_start + header_length;
@@ -258,19 +283,25 @@ NpyArray parse_npy(std::span<const std::byte> bytes, std::string_view source_nam
   const size_t item = npy_item_size(header.dtype);
   uint64_t need = item;
   bool overflow = false;
-  for (int64_t d : header.shape) overflow = overflow || !internal::checked_mul(need, static_cast<uint64_t>(d), &need);
+  if (std::find(header.shape.begin(), header.shape.end(), 0) != header.shape.end()) {
+    need = 0;  // empty, however large the other dimensions
+  } else {
+    for (int64_t d : header.shape) {
+      overflow = overflow || !internal::checked_mul(need, static_cast<uint64_t>(d), &need);
+    }
+  }
   if (overflow || need != available) {
-    const std::string claim = fmt::format("shape {} of '{}' needs {}", shape_text(header.shape),
-                                          npy_descr(header.dtype),
-                                          overflow ? std::string("more than 18 EB")
-                                                   : internal::human_bytes(static_cast<double>(need)));
+    const std::string claim = fmt::format(
+        "shape {} of '{}' needs {}", shape_text(header.shape), npy_descr(header.dtype),
+        overflow ? std::string("more than 18 EB") : internal::human_bytes(static_cast<double>(need)));
     if (!overflow && need < available) {
       throw fail(data_start + need, fmt::format("{} but {} bytes of data follow the header ({} extra)", claim,
                                                 available, available - need));
     }
-    throw fail(data_start, fmt::format("{} but only {} of data follow the header; the file is truncated or its "
-                                       "header is wrong",
-                                       claim, internal::human_bytes(static_cast<double>(available))));
+    throw fail(data_start,
+               fmt::format("{} but only {} of data follow the header; the file is truncated or its "
+                           "header is wrong",
+                           claim, internal::human_bytes(static_cast<double>(available))));
   }
   NpyArray out;
   out.shape = header.shape;
@@ -287,9 +318,9 @@ NpyArray read_npy(const std::filesystem::path& path) {
 std::vector<std::byte> encode_npy(const NpyArray& array) {
   DPEVAL_CHECK(array.data.size() == static_cast<size_t>(array.numel()) * npy_item_size(array.dtype))
       << array.data.size() << " bytes for shape " << shape_text(array.shape);
-  std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", npy_descr(array.dtype),
-                                 shape_text(array.shape));
-  const bool v2 = dict.size() + 1 + 10 > 65535;
+  std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
+                                 npy_descr(array.dtype), shape_text(array.shape));
+  const bool v2 = 10 + dict.size() + 1 + 63 > 65535;  // the padded length must fit in v1's uint16
   const size_t preamble = v2 ? 12 : 10;
   while ((preamble + dict.size() + 1) % 64 != 0) dict.push_back(' ');
   dict.push_back('\n');
@@ -297,9 +328,13 @@ std::vector<std::byte> encode_npy(const NpyArray& array) {
   std::memcpy(out.data(), kMagic, kMagicSize);
   out[6] = std::byte{static_cast<uint8_t>(v2 ? 2 : 1)};
   out[7] = std::byte{0};
-  for (size_t i = 0; i < preamble - 8; ++i) out[8 + i] = std::byte{static_cast<uint8_t>(dict.size() >> (8 * i))};
+  for (size_t i = 0; i < preamble - 8; ++i) {
+    out[8 + i] = std::byte{static_cast<uint8_t>(dict.size() >> (8 * i))};
+  }
   std::memcpy(out.data() + preamble, dict.data(), dict.size());
-  if (!array.data.empty()) std::memcpy(out.data() + preamble + dict.size(), array.data.data(), array.data.size());
+  if (!array.data.empty()) {
+    std::memcpy(out.data() + preamble + dict.size(), array.data.data(), array.data.size());
+  }
   return out;
 }
 
@@ -308,9 +343,10 @@ std::vector<float> npy_to_f32(const NpyArray& array, std::string_view source_nam
   std::vector<float> out(n);
   const std::byte* p = array.data.data();
   auto bad = [&](size_t i, double v) {
-    return InputError(fmt::format("{}: element {}: value {} is not a finite float32; NaN and infinity are not "
-                                  "allowed in features",
-                                  source_name, i, v));
+    return InputError(
+        fmt::format("{}: element {}: value {} is not a finite float32; NaN and infinity are not "
+                    "allowed in features",
+                    source_name, i, v));
   };
   switch (array.dtype) {
     case DType::kF32:
@@ -346,8 +382,8 @@ std::vector<int64_t> npy_to_i64(const NpyArray& array, std::string_view source_n
   switch (array.dtype) {
     case DType::kF32:
     case DType::kF64:
-      throw InputError(fmt::format("{}: dtype '{}': expected an integer array ('<i8', '<i4' or '|u1')", source_name,
-                                   npy_descr(array.dtype)));
+      throw InputError(fmt::format("{}: dtype '{}': expected an integer array ('<i8', '<i4' or '|u1')",
+                                   source_name, npy_descr(array.dtype)));
     case DType::kU8:
       for (size_t i = 0; i < n; ++i) out[i] = load_item<uint8_t>(p, i);
       break;

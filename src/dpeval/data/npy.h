@@ -21,6 +21,8 @@ struct NpyArray {
   DType dtype = DType::kF32;
   std::vector<std::byte> data;  // numel() * item_size(), little-endian, C order
 
+  // Product of shape (1 for a scalar, 0 if any dimension is 0). Throws InternalError
+  // if it overflows int64 (parse_npy never returns such an array).
   int64_t numel() const;
 };
 

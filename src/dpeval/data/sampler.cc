@@ -16,8 +16,8 @@ DistributedSampler::DistributedSampler(size_t dataset_size, SamplerOptions optio
     throw ConfigError("sampler: world size " + std::to_string(options_.world) + " is invalid; expected >= 1");
   }
   if (options_.rank < 0 || options_.rank >= options_.world) {
-    throw ConfigError("sampler: rank " + std::to_string(options_.rank) + " is out of range; expected 0 <= rank < " +
-                      std::to_string(options_.world));
+    throw ConfigError("sampler: rank " + std::to_string(options_.rank) +
+                      " is out of range; expected 0 <= rank < " + std::to_string(options_.world));
   }
   DPEVAL_CHECK(size_ <= std::numeric_limits<uint32_t>::max()) << size_ << " rows";
   const auto world = static_cast<size_t>(options_.world);

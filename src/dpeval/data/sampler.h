@@ -21,8 +21,8 @@ enum class RemainderPolicy { kPad, kDrop };
 
 struct SamplerOptions {
   uint64_t seed = 0;
-  int rank = 0;   // 0 <= rank < world
-  int world = 1;  // number of data-parallel ranks, >= 1
+  int rank = 0;         // 0 <= rank < world
+  int world = 1;        // number of data-parallel ranks, >= 1
   bool shuffle = true;  // false: the identity permutation (evaluation order)
   RemainderPolicy remainder = RemainderPolicy::kPad;
 };

@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <limits>
 #include <thread>
 
 #include "dpeval/core/error.h"
 #include "dpeval/data/csv.h"
+#include "dpeval/data/internal/text.h"
 #include "dpeval/data/npy.h"
 
 namespace dpeval::data {
@@ -20,6 +22,8 @@ namespace fs = std::filesystem;
 
 constexpr float kU8Scale = 1.0f / 255.0f;
 constexpr int64_t kMaxLabel = (1 << 20) - 1;
+constexpr uint64_t kMaxSampleNumel = uint64_t{1} << 31;
+constexpr int64_t kMaxRows = int64_t{std::numeric_limits<uint32_t>::max()} - 1;  // indices are uint32
 constexpr std::string_view kFashionMnistSpec = "fashion-mnist";
 
 bool has_suffix(std::string_view spec, std::string_view suffix) {
@@ -32,8 +36,8 @@ bool has_suffix(std::string_view spec, std::string_view suffix) {
 int check_labels(std::span<const int64_t> labels, std::string_view labels_name, size_t rows,
                  std::string_view features_name, int64_t limit, std::vector<int32_t>& out) {
   if (labels.size() != rows) {
-    throw InputError(fmt::format("{}: {} labels for the {} rows of {}; expected one label per row", labels_name,
-                                 labels.size(), rows, features_name));
+    throw InputError(fmt::format("{}: {} labels for the {} rows of {}; expected one label per row",
+                                 labels_name, labels.size(), rows, features_name));
   }
   out.resize(rows);
   int64_t max_label = -1;
@@ -50,18 +54,31 @@ int check_labels(std::span<const int64_t> labels, std::string_view labels_name, 
 
 // [N, rest...] -> sample shape: [N] -> [1]; [N, H, W] -> [1, H, W]; otherwise rest.
 Shape sample_shape_of(const std::vector<int64_t>& dims, std::string_view name) {
-  if (dims.empty()) throw InputError(std::string(name) + ": a 0-dimensional array has no rows; expected [N, ...]");
+  if (dims.empty()) {
+    throw InputError(std::string(name) + ": a 0-dimensional array has no rows; expected [N, ...]");
+  }
+  if (dims[0] > kMaxRows) {
+    throw InputError(fmt::format("{}: {} rows; at most {} are supported", name, dims[0], kMaxRows));
+  }
   std::vector<int64_t> rest;
   rest.reserve(dims.size());
   if (dims.size() == 1 || dims.size() == 3) rest.push_back(1);  // a feature, or a channel
   for (size_t i = 1; i < dims.size(); ++i) rest.push_back(dims[i]);
-  Shape shape(std::move(rest));
-  if (shape.numel() == 0) {
-    throw InputError(fmt::format("{}: shape {} has no features per row; expected every dimension after the first "
-                                 "to be at least 1",
-                                 name, Shape(dims).to_string()));
+  // Overflow-safe: a 0-row array can claim any row shape (Shape::numel() would overflow).
+  uint64_t numel = 1;
+  for (int64_t d : rest) {
+    if (!internal::checked_mul(numel, static_cast<uint64_t>(d), &numel) || numel > kMaxSampleNumel) {
+      throw InputError(fmt::format("{}: shape {} has more than {} features per row", name,
+                                   Shape(dims).to_string(), kMaxSampleNumel));
+    }
   }
-  return shape;
+  if (numel == 0) {
+    throw InputError(
+        fmt::format("{}: shape {} has no features per row; expected every dimension after the first "
+                    "to be at least 1",
+                    name, Shape(dims).to_string()));
+  }
+  return Shape(std::move(rest));
 }
 
 std::vector<int64_t> idx_labels(const IdxArray& labels, std::string_view labels_name) {
@@ -77,10 +94,11 @@ fs::path find_fashion_file(const fs::path& dir, const std::string& stem) {
     std::error_code ec;
     if (fs::is_regular_file(candidate, ec)) return candidate;
   }
-  throw InputError(fmt::format("fashion-mnist: cannot find {}.gz in {}; install the Debian package "
-                               "dataset-fashion-mnist (apt install dataset-fashion-mnist) or set DPEVAL_FMNIST_DIR "
-                               "to a directory holding the four Fashion-MNIST IDX files",
-                               stem, dir.string()));
+  throw InputError(
+      fmt::format("fashion-mnist: cannot find {}.gz in {}; install the Debian package "
+                  "dataset-fashion-mnist (apt install dataset-fashion-mnist) or set DPEVAL_FMNIST_DIR "
+                  "to a directory holding the four Fashion-MNIST IDX files",
+                  stem, dir.string()));
 }
 
 Dataset load_fashion_split(const fs::path& dir, const std::string& prefix, const std::string& name) {
@@ -100,9 +118,10 @@ Dataset load_fashion_split(const fs::path& dir, const std::string& prefix, const
 
 TrainTest load_npy_source(std::string_view spec, const DataSourceOptions& options) {
   if (options.labels_path.empty()) {
-    throw ConfigError(fmt::format("{}: features from an .npy file need labels: give an integer .npy array of "
-                                  "class indices as the labels path (--labels)",
-                                  spec));
+    throw ConfigError(
+        fmt::format("{}: features from an .npy file need labels: give an integer .npy array of "
+                    "class indices as the labels path (--labels)",
+                    spec));
   }
   const NpyArray features = read_npy(fs::path(spec));
   const NpyArray labels_array = read_npy(options.labels_path);
@@ -116,22 +135,24 @@ TrainTest load_npy_source(std::string_view spec, const DataSourceOptions& option
   std::vector<int32_t> labels;
   const int k = check_labels(npy_to_i64(labels_array, options.labels_path), options.labels_path, rows, spec,
                              kMaxLabel + 1, labels);
-  Dataset all = features.dtype == NpyArray::DType::kU8
-                    ? Dataset::from_u8(std::string(spec), sample,
-                                       std::vector<uint8_t>(reinterpret_cast<const uint8_t*>(features.data.data()),
-                                                            reinterpret_cast<const uint8_t*>(features.data.data()) +
-                                                                features.data.size()),
-                                       kU8Scale, std::move(labels), std::max(k, 1))
-                    : Dataset::from_f32(std::string(spec), sample, npy_to_f32(features, spec), std::move(labels),
-                                        std::max(k, 1));
+  Dataset all =
+      features.dtype == NpyArray::DType::kU8
+          ? Dataset::from_u8(std::string(spec), sample,
+                             std::vector<uint8_t>(reinterpret_cast<const uint8_t*>(features.data.data()),
+                                                  reinterpret_cast<const uint8_t*>(features.data.data()) +
+                                                      features.data.size()),
+                             kU8Scale, std::move(labels), std::max(k, 1))
+          : Dataset::from_f32(std::string(spec), sample, npy_to_f32(features, spec), std::move(labels),
+                              std::max(k, 1));
   return split_holdout(all, options.test_fraction, options.seed);
 }
 
 TrainTest load_idx_source(std::string_view spec, const DataSourceOptions& options) {
   if (options.labels_path.empty()) {
-    throw ConfigError(fmt::format("{}: IDX features need labels: give the IDX labels file as the labels path "
-                                  "(--labels)",
-                                  spec));
+    throw ConfigError(
+        fmt::format("{}: IDX features need labels: give the IDX labels file as the labels path "
+                    "(--labels)",
+                    spec));
   }
   const IdxArray images = read_idx(fs::path(spec));
   const IdxArray labels = read_idx(options.labels_path);
@@ -142,8 +163,9 @@ TrainTest load_idx_source(std::string_view spec, const DataSourceOptions& option
 }  // namespace
 
 const std::vector<std::string>& fashion_mnist_class_names() {
-  static const std::vector<std::string> kNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                                  "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  static const std::vector<std::string> kNames = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                  "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                                  "Bag",         "Ankle boot"};
   return kNames;
 }
 
@@ -200,9 +222,10 @@ TrainTest load_data_source(std::string_view spec, const DataSourceOptions& optio
   if (has_suffix(spec, ".idx") || has_suffix(spec, ".gz") || has_suffix(spec, "-ubyte")) {
     return load_idx_source(spec, options);
   }
-  throw ConfigError(fmt::format("unknown data source '{}'; expected fashion-mnist or a path ending in .csv, .tsv, "
-                                ".npy, .idx, .gz or -ubyte",
-                                spec));
+  throw ConfigError(
+      fmt::format("unknown data source '{}'; expected fashion-mnist or a path ending in .csv, .tsv, "
+                  ".npy, .idx, .gz or -ubyte",
+                  spec));
 }
 
 }  // namespace dpeval::data

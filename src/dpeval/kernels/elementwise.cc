@@ -31,7 +31,8 @@ void bias_relu_rows(int64_t rows, int64_t cols, const float* bias, float* x) {
 }
 
 void bias_add_channels(int64_t channels, int64_t plane, const float* bias, float* x) {
-  DPEVAL_CHECK(channels >= 0 && plane >= 0) << "bias_add_channels: channels=" << channels << " plane=" << plane;
+  DPEVAL_CHECK(channels >= 0 && plane >= 0)
+      << "bias_add_channels: channels=" << channels << " plane=" << plane;
   active_table().bias_add_channels(channels, plane, bias, x);
 }
 
@@ -68,7 +69,8 @@ void sum_rows(int64_t rows, int64_t cols, const float* x, float* out, bool accum
   active_table().sum_rows(rows, cols, x, out, accumulate);
 }
 
-void sum_channels(int64_t batch, int64_t channels, int64_t plane, const float* x, float* out, bool accumulate) {
+void sum_channels(int64_t batch, int64_t channels, int64_t plane, const float* x, float* out,
+                  bool accumulate) {
   DPEVAL_CHECK(batch >= 0 && channels >= 0 && plane >= 0)
       << "sum_channels: batch=" << batch << " channels=" << channels << " plane=" << plane;
   active_table().sum_channels(batch, channels, plane, x, out, accumulate);

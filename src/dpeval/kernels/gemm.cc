@@ -13,7 +13,8 @@ namespace {
 
 // CBLAS takes 32-bit ints in Debian's (LP64) OpenBLAS.
 blasint to_blasint(int64_t v, const char* what) {
-  DPEVAL_CHECK(v >= 0 && v <= std::numeric_limits<blasint>::max()) << what << "=" << v << " does not fit a blasint";
+  DPEVAL_CHECK(v >= 0 && v <= std::numeric_limits<blasint>::max())
+      << what << "=" << v << " does not fit a blasint";
   return static_cast<blasint>(v);
 }
 

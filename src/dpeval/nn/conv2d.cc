@@ -20,9 +20,10 @@ kernels::Conv2dGeometry conv_geometry(const Shape& in, int64_t kernel, int64_t s
     throw ConfigError(fmt::format("conv2d needs a [channels, height, width] input, got {}", in.to_string()));
   }
   if (kernel < 1 || stride < 1 || padding < 0) {
-    throw ConfigError(fmt::format("conv2d kernel = {}, stride = {}, padding = {}: expected kernel >= 1, "
-                                  "stride >= 1, padding >= 0",
-                                  kernel, stride, padding));
+    throw ConfigError(
+        fmt::format("conv2d kernel = {}, stride = {}, padding = {}: expected kernel >= 1, "
+                    "stride >= 1, padding >= 0",
+                    kernel, stride, padding));
   }
   if (kernel > in[1] + 2 * padding || kernel > in[2] + 2 * padding) {
     throw ConfigError(fmt::format("conv2d kernel {} is larger than the padded input {} (padding {})", kernel,
@@ -40,25 +41,29 @@ kernels::Conv2dGeometry conv_geometry(const Shape& in, int64_t kernel, int64_t s
 
 Shape conv_output(const Shape& in, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding) {
   const kernels::Conv2dGeometry g = conv_geometry(in, kernel, stride, padding);
-  if (out_channels < 1) throw ConfigError(fmt::format("conv2d out_channels = {}, expected >= 1", out_channels));
+  if (out_channels < 1)
+    throw ConfigError(fmt::format("conv2d out_channels = {}, expected >= 1", out_channels));
   return Shape{out_channels, g.out_h(), g.out_w()};
 }
 
 // [n, OC, P] (NCHW) <-> [OC, n*P] (chunk order, images side by side).
 void nchw_to_chunk(const float* nchw, int64_t n, int64_t oc, int64_t P, float* chunk) {
   for (int64_t j = 0; j < n; ++j) {
-    for (int64_t c = 0; c < oc; ++c) std::memcpy(chunk + c * n * P + j * P, nchw + (j * oc + c) * P, sizeof(float) * P);
+    for (int64_t c = 0; c < oc; ++c)
+      std::memcpy(chunk + c * n * P + j * P, nchw + (j * oc + c) * P, sizeof(float) * P);
   }
 }
 void chunk_to_nchw(const float* chunk, int64_t n, int64_t oc, int64_t P, float* nchw) {
   for (int64_t j = 0; j < n; ++j) {
-    for (int64_t c = 0; c < oc; ++c) std::memcpy(nchw + (j * oc + c) * P, chunk + c * n * P + j * P, sizeof(float) * P);
+    for (int64_t c = 0; c < oc; ++c)
+      std::memcpy(nchw + (j * oc + c) * P, chunk + c * n * P + j * P, sizeof(float) * P);
   }
 }
 
 }  // namespace
 
-Conv2d::Conv2d(const Shape& input_shape, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding)
+Conv2d::Conv2d(const Shape& input_shape, int64_t out_channels, int64_t kernel, int64_t stride,
+               int64_t padding)
     : Layer(input_shape, conv_output(input_shape, out_channels, kernel, stride, padding)),
       geometry_(conv_geometry(input_shape, kernel, stride, padding)),
       out_channels_(out_channels),
@@ -113,8 +118,8 @@ void Conv2d::backward_params(const Tensor& x, const Tensor& y, Tensor& dy, bool 
   for (int64_t first = 0; first < batch; first += chunk_) {
     const int64_t n = std::min(chunk_, batch - first);
     // This chunk's dy: ReLU mask and bias gradient while it is in cache.
-    const std::span<float> dy_chunk = dy.span().subspan(static_cast<size_t>(first * oc * P),
-                                                        static_cast<size_t>(n * oc * P));
+    const std::span<float> dy_chunk =
+        dy.span().subspan(static_cast<size_t>(first * oc * P), static_cast<size_t>(n * oc * P));
     if (relu_fused()) {
       kernels::relu_backward(y.span().subspan(static_cast<size_t>(first * oc * P), dy_chunk.size()), dy_chunk,
                              dy_chunk);
@@ -129,8 +134,8 @@ void Conv2d::backward_params(const Tensor& x, const Tensor& y, Tensor& dy, bool 
       g = staging_.data();
     }
     // dW[OC, CKK] (+)= dy[OC, n*P] cols^T[n*P, CKK]
-    kernels::gemm(Trans::kNo, Trans::kYes, oc, ckk, n * P, 1.0f, g, n * P, cols_.data(), n * P, add ? 1.0f : 0.0f,
-                  grad(0).data(), ckk);
+    kernels::gemm(Trans::kNo, Trans::kYes, oc, ckk, n * P, 1.0f, g, n * P, cols_.data(), n * P,
+                  add ? 1.0f : 0.0f, grad(0).data(), ckk);
   }
 }
 

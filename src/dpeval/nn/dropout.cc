@@ -14,8 +14,10 @@ namespace {
 constexpr uint64_t kDropoutPurpose = 0x64726f706f7574ull;  // "dropout"
 }
 
-Dropout::Dropout(const Shape& input_shape, double p) : Layer(input_shape, input_shape), p_(static_cast<float>(p)) {
-  if (!(p >= 0.0 && p < 1.0)) throw ConfigError(fmt::format("dropout p = {}, expected a number in [0, 1)", p));
+Dropout::Dropout(const Shape& input_shape, double p)
+    : Layer(input_shape, input_shape), p_(static_cast<float>(p)) {
+  if (!(p >= 0.0 && p < 1.0))
+    throw ConfigError(fmt::format("dropout p = {}, expected a number in [0, 1)", p));
 }
 
 void Dropout::forward(const Tensor& x, Tensor& y, const LayerForwardContext& context) {

@@ -50,8 +50,8 @@ std::unique_ptr<Layer> make_layer(const LayerSpec& spec, const Shape& input_shap
     const int64_t out = spec.out != 0 ? spec.out : num_classes;
     return std::make_unique<Linear>(input_shape, out);
   }
-  if (t == "conv2d") return std::make_unique<Conv2d>(input_shape, spec.out_channels, spec.kernel, spec.stride,
-                                                     spec.padding);
+  if (t == "conv2d")
+    return std::make_unique<Conv2d>(input_shape, spec.out_channels, spec.kernel, spec.stride, spec.padding);
   if (t == "maxpool2d") return std::make_unique<MaxPool2d>(input_shape, spec.kernel, spec.stride);
   if (t == "avgpool2d") return std::make_unique<AvgPool2d>(input_shape, spec.kernel, spec.stride);
   if (t == "relu") return std::make_unique<ReLU>(input_shape);

@@ -10,15 +10,18 @@
 namespace dpeval::nn {
 
 LayerNorm::LayerNorm(const Shape& input_shape, double eps)
-    : Layer(input_shape, input_shape), dim_(input_shape.rank() > 0 ? input_shape[input_shape.rank() - 1] : 0),
+    : Layer(input_shape, input_shape),
+      dim_(input_shape.rank() > 0 ? input_shape[input_shape.rank() - 1] : 0),
       eps_(eps) {
-  if (dim_ < 1) throw ConfigError(fmt::format("layernorm needs an input with a last dimension, got {}",
-                                              input_shape.to_string()));
+  if (dim_ < 1)
+    throw ConfigError(
+        fmt::format("layernorm needs an input with a last dimension, got {}", input_shape.to_string()));
   if (!(eps > 0.0)) throw ConfigError(fmt::format("layernorm eps = {}, expected > 0", eps));
 }
 
 std::vector<ParamSlot> LayerNorm::param_slots() const {
-  return {{"weight", Shape{dim_}, ParamInit::kConstant, 1.0f}, {"bias", Shape{dim_}, ParamInit::kConstant, 0.0f}};
+  return {{"weight", Shape{dim_}, ParamInit::kConstant, 1.0f},
+          {"bias", Shape{dim_}, ParamInit::kConstant, 0.0f}};
 }
 
 void LayerNorm::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {

@@ -14,8 +14,9 @@ using kernels::Trans;
 
 Linear::Linear(const Shape& input_shape, int64_t out) : Layer(input_shape, Shape{out}), in_(0), out_(out) {
   if (input_shape.rank() != 1) {
-    throw ConfigError(fmt::format("linear needs a flat [features] input, got {}; add a flatten layer before it",
-                                  input_shape.to_string()));
+    throw ConfigError(
+        fmt::format("linear needs a flat [features] input, got {}; add a flatten layer before it",
+                    input_shape.to_string()));
   }
   if (out < 1) throw ConfigError(fmt::format("linear out = {}, expected a positive integer", out));
   in_ = input_shape[0];
@@ -23,7 +24,8 @@ Linear::Linear(const Shape& input_shape, int64_t out) : Layer(input_shape, Shape
 
 std::vector<ParamSlot> Linear::param_slots() const {
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_));
-  return {{"weight", Shape{out_, in_}, ParamInit::kUniform, bound}, {"bias", Shape{out_}, ParamInit::kUniform, bound}};
+  return {{"weight", Shape{out_, in_}, ParamInit::kUniform, bound},
+          {"bias", Shape{out_}, ParamInit::kUniform, bound}};
 }
 
 void Linear::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {

@@ -21,8 +21,8 @@ float softmax_cross_entropy(const Tensor& logits, std::span<const int32_t> label
   }
   for (int64_t i = 0; i < B; ++i) {
     if (labels[static_cast<size_t>(i)] < 0 || labels[static_cast<size_t>(i)] >= K) {
-      throw InputError(fmt::format("label {} of batch row {} is outside [0, {})", labels[static_cast<size_t>(i)],
-                                   i, K));
+      throw InputError(
+          fmt::format("label {} of batch row {} is outside [0, {})", labels[static_cast<size_t>(i)], i, K));
     }
   }
   if (dlogits) dlogits->resize(Shape{B, K});
@@ -71,7 +71,8 @@ void softmax(const Tensor& logits, Tensor& probs) {
 }
 
 float mse_loss(const Tensor& pred, const Tensor& target, Tensor* dpred) {
-  DPEVAL_CHECK(pred.shape() == target.shape()) << pred.shape().to_string() << " vs " << target.shape().to_string();
+  DPEVAL_CHECK(pred.shape() == target.shape())
+      << pred.shape().to_string() << " vs " << target.shape().to_string();
   const size_t n = pred.size();
   if (dpred) dpred->resize(pred.shape());
   if (n == 0) return std::numeric_limits<float>::quiet_NaN();

@@ -54,8 +54,10 @@ Model Model::build(const ModelSpec& spec, const Shape& sample_shape, int num_cla
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     const LayerSpec& ls = spec.layers[i];
     if (ls.type == "linear" && ls.out == 0 && i != last_linear) {
-      throw ConfigError(fmt::format("{}: no out, expected a positive integer (only the last linear layer may "
-                                    "omit it)", layer_label(spec, i)));
+      throw ConfigError(
+          fmt::format("{}: no out, expected a positive integer (only the last linear layer may "
+                      "omit it)",
+                      layer_label(spec, i)));
     }
     std::unique_ptr<Layer> layer;
     try {
@@ -70,12 +72,13 @@ Model Model::build(const ModelSpec& spec, const Shape& sample_shape, int num_cla
       slot_total += n;
     }
     if (slot_total + static_cast<double>(total) > static_cast<double>(kMaxParams)) {
-      throw ConfigError(fmt::format("{}: the model would have more than {} parameters", layer_label(spec, i),
-                                    kMaxParams));
+      throw ConfigError(
+          fmt::format("{}: the model would have more than {} parameters", layer_label(spec, i), kMaxParams));
     }
     if (layer->output_shape().numel() > kMaxSampleActivations) {
-      throw ConfigError(fmt::format("{}: output {} per sample is larger than {} elements", layer_label(spec, i),
-                                    layer->output_shape().to_string(), kMaxSampleActivations));
+      throw ConfigError(fmt::format("{}: output {} per sample is larger than {} elements",
+                                    layer_label(spec, i), layer->output_shape().to_string(),
+                                    kMaxSampleActivations));
     }
     shape = layer->output_shape();
     m.first_param_.push_back(m.param_infos_.size());
@@ -87,16 +90,18 @@ Model Model::build(const ModelSpec& spec, const Shape& sample_shape, int num_cla
     m.layers_.push_back(std::move(layer));
   }
   if (!(shape == Shape{num_classes})) {
-    throw ConfigError(fmt::format("model '{}' outputs {} per sample, expected [{}] (one logit per class); end it "
-                                  "with a flatten and a linear layer without `out`",
-                                  spec.name, shape.to_string(), num_classes));
+    throw ConfigError(
+        fmt::format("model '{}' outputs {} per sample, expected [{}] (one logit per class); end it "
+                    "with a flatten and a linear layer without `out`",
+                    spec.name, shape.to_string(), num_classes));
   }
   m.params_.assign(total, 0.0f);
   m.grads_.assign(total, 0.0f);
   m.first_param_layer_ = m.layers_.size();
   for (size_t i = 0; i < m.layers_.size(); ++i) {
     Layer& layer = *m.layers_[i];
-    const size_t begin = m.first_param_[i] < m.param_infos_.size() ? m.param_infos_[m.first_param_[i]].offset : 0;
+    const size_t begin =
+        m.first_param_[i] < m.param_infos_.size() ? m.param_infos_[m.first_param_[i]].offset : 0;
     const size_t n = layer.param_count();
     if (n > 0) {
       layer.bind(std::span(m.params_).subspan(begin, n), std::span(m.grads_).subspan(begin, n));
@@ -141,7 +146,8 @@ const Tensor& Model::forward(const Tensor& x, const ForwardOptions& options) {
   const Shape& s = x.shape();
   bool ok = s.rank() == sample_shape_.rank() + 1 && s[0] >= 1;
   for (int d = 0; ok && d < sample_shape_.rank(); ++d) ok = s[d + 1] == sample_shape_[d];
-  DPEVAL_CHECK(ok) << "model input " << s.to_string() << ", expected [B >= 1, " << sample_shape_.to_string() << "...]";
+  DPEVAL_CHECK(ok) << "model input " << s.to_string() << ", expected [B >= 1, " << sample_shape_.to_string()
+                   << "...]";
   input_ = &x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     if (fused_[i]) {
@@ -171,7 +177,8 @@ void Model::backward(const Tensor& dlogits, bool accumulate) {
     Layer& layer = *layers_[i];
     const Tensor& x = layer_input(i);
     layer.backward_params(x, *output_of_[i], dy_[current], accumulate);
-    const size_t slots = (i + 1 < layers_.size() ? first_param_[i + 1] : param_infos_.size()) - first_param_[i];
+    const size_t slots =
+        (i + 1 < layers_.size() ? first_param_[i + 1] : param_infos_.size()) - first_param_[i];
     if (on_grad_ready_) {
       for (size_t k = slots; k-- > 0;) on_grad_ready_(first_param_[i] + k);
     }
@@ -181,7 +188,9 @@ void Model::backward(const Tensor& dlogits, bool accumulate) {
   }
 }
 
-void Model::set_on_grad_ready(std::function<void(size_t param_index)> hook) { on_grad_ready_ = std::move(hook); }
+void Model::set_on_grad_ready(std::function<void(size_t param_index)> hook) {
+  on_grad_ready_ = std::move(hook);
+}
 
 std::string Model::describe() const {
   std::string out = fmt::format("model '{}': input {}, {} classes, {} parameters\n", spec_.name,

@@ -43,15 +43,15 @@
 namespace dpeval::nn {
 
 struct ParamInfo {
-  std::string name;  // "0.weight", "0.bias", "3.weight", ...: layer index in the spec, slot name
+  std::string name;   // "0.weight", "0.bias", "3.weight", ...: layer index in the spec, slot name
   size_t offset = 0;  // into params() / grads(), in elements
   size_t length = 0;  // elements, == shape.numel()
   Shape shape;        // e.g. [OUT, IN] for a linear weight, [OC, C, KH, KW] for a conv weight
 };
 
 struct ForwardOptions {
-  bool training = true;   // false: dropout is the identity
-  uint64_t rng_key = 0;   // keys dropout masks; see Note [Dropout determinism] in dropout.h
+  bool training = true;  // false: dropout is the identity
+  uint64_t rng_key = 0;  // keys dropout masks; see Note [Dropout determinism] in dropout.h
 };
 
 class Model {
@@ -120,14 +120,14 @@ class Model {
   Shape sample_shape_;
   int num_classes_ = 0;
   std::vector<std::unique_ptr<Layer>> layers_;
-  std::vector<bool> fused_;                 // layer i is a ReLU applied by layer i - 1
-  std::vector<size_t> first_param_;         // layer i's first index into param_infos_
-  size_t first_param_layer_ = 0;            // lowest layer with parameters (layers_.size() if none)
+  std::vector<bool> fused_;          // layer i is a ReLU applied by layer i - 1
+  std::vector<size_t> first_param_;  // layer i's first index into param_infos_
+  size_t first_param_layer_ = 0;     // lowest layer with parameters (layers_.size() if none)
   std::vector<ParamInfo> param_infos_;
   std::vector<float> params_, grads_;
-  std::vector<Tensor> outputs_;             // per layer; a fused ReLU's stays empty
-  std::vector<const Tensor*> output_of_;    // layer i's output (a fused ReLU: its producer's)
-  Tensor dy_[2];                            // backward ping-pong: d loss / d (current activation)
+  std::vector<Tensor> outputs_;           // per layer; a fused ReLU's stays empty
+  std::vector<const Tensor*> output_of_;  // layer i's output (a fused ReLU: its producer's)
+  Tensor dy_[2];                          // backward ping-pong: d loss / d (current activation)
   const Tensor* input_ = nullptr;
   std::function<void(size_t)> on_grad_ready_;
 };

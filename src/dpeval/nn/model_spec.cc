@@ -2,17 +2,19 @@
 #include "dpeval/nn/model_spec.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "dpeval/core/error.h"
+#include "dpeval/nn/internal/toml_hazards.h"
 
 namespace dpeval::nn {
 
@@ -173,79 +175,26 @@ std::string quoted(std::string_view text) {
 
 std::string_view node_kind(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
     case toml::node_type::date:
     case toml::node_type::time:
-    case toml::node_type::date_time: return "a date/time";
-    case toml::node_type::none: break;
+    case toml::node_type::date_time:
+      return "a date/time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
-}
-
-// Note [toml++ 3.3 unreachable]
-// Debian's toml++ 3.3.0 reaches __builtin_unreachable() (undefined behaviour)
-// in is_non_ascii_horizontal_whitespace() for many non-ASCII code points
-// (U+00A1..U+0499 among them), which its parser asks about wherever it looks
-// for whitespace: between tokens, after a key, after a backslash in a
-// multi-line string (upstream marzer/tomlplusplus#190, fixed by #305 after
-// 3.3.0; our fuzzer found it within seconds). A model spec needs non-ASCII text
-// only in single-line strings (the name) and comments, where the parser does
-// not ask, so any other non-ASCII byte is refused before toml++ sees the text.
-// Multi-line strings have no use in a spec: after the first """ or ''' the
-// rest of the text must be ASCII (no need to track where they end).
-void reject_non_ascii_outside_strings(std::string_view text, std::string_view source) {
-  enum class State { kNormal, kComment, kBasic, kLiteral, kAsciiOnly };
-  State state = State::kNormal;
-  int line = 1, column = 0;
-  const size_t start = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // a UTF-8 byte order mark is fine
-  for (size_t i = start; i < text.size(); ++i) {
-    const char c = text[i];
-    const auto u = static_cast<unsigned char>(c);
-    if ((u & 0xC0) != 0x80) ++column;  // columns count code points
-    if (u >= 0x80) {
-      if (state == State::kComment || state == State::kBasic || state == State::kLiteral) continue;
-      throw ConfigError(fmt::format("{}:{}:{}: non-ASCII character {}, expected ASCII (a model spec takes other "
-                                    "characters only in single-line \"strings\" and # comments)",
-                                    source, line, column,
-                                    state == State::kNormal ? "outside a string" : "after a multi-line string"));
-    }
-    if (c == '\n') {
-      ++line;
-      column = 0;
-      if (state != State::kAsciiOnly) state = State::kNormal;
-      continue;
-    }
-    switch (state) {
-      case State::kNormal:
-        if (c == '#') {
-          state = State::kComment;
-        } else if (c == '"' || c == '\'') {
-          const bool multi_line = text.substr(i, 3) == std::string(3, c);
-          state = multi_line ? State::kAsciiOnly : c == '"' ? State::kBasic : State::kLiteral;
-        }
-        break;
-      case State::kBasic:
-        if (c == '\\' && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0x80 &&
-            text[i + 1] != '\n') {
-          ++i;  // an escaped ASCII character, e.g. \" or \\ .
-          ++column;
-        } else if (c == '"') {
-          state = State::kNormal;
-        }
-        break;
-      case State::kLiteral:
-        if (c == '\'') state = State::kNormal;
-        break;
-      case State::kComment:
-      case State::kAsciiOnly:
-        break;
-    }
-  }
 }
 
 class SpecParser {
@@ -257,7 +206,7 @@ class SpecParser {
   }
 
   ModelSpec parse(std::string_view text) {
-    reject_non_ascii_outside_strings(text, source_);
+    internal::reject_toml_hazards(text, source_);  // See Note [toml++ 3.3 unreachable].
     toml::table root;
     try {
       root = toml::parse(text, source_);
@@ -305,7 +254,8 @@ class SpecParser {
   LayerSpec parse_layer(const toml::table& table, size_t index, bool is_last_linear) {
     const toml::node* type_node = table.get("type");
     if (!type_node) {
-      fail(table.source(), fmt::format("layers[{}] has no type, expected type = one of {}", index, type_list()));
+      fail(table.source(),
+           fmt::format("layers[{}] has no type, expected type = one of {}", index, type_list()));
     }
     const auto* type_value = type_node->as_string();
     if (!type_value) {
@@ -322,8 +272,8 @@ class SpecParser {
     }
     for (auto&& [key, node] : table) {
       if (std::find(keys->keys.begin(), keys->keys.end(), key.str()) == keys->keys.end()) {
-        fail(key.source(), fmt::format("unknown key {} for a {} layer, expected {}{}", quoted(key.str()), type,
-                                       join(keys->keys, ", "), did_you_mean(key.str(), keys->keys)));
+        fail(key.source(), fmt::format("unknown key {} for a {} layer, expected {}{}", quoted(key.str()),
+                                       type, join(keys->keys, ", "), did_you_mean(key.str(), keys->keys)));
       }
     }
     table_ = &table;
@@ -343,9 +293,11 @@ class SpecParser {
       s.kernel = get_int("kernel", 1, kSpecMaxKernel);
       s.stride = get_int("stride", 1, kSpecMaxKernel, s.kernel, true);
     } else if (type == "dropout") {
-      s.p = get_float("p", 0.5, [](double p) { return p >= 0.0 && p < 1.0; }, "a number in [0, 1)");
+      s.p = get_float(
+          "p", 0.5, [](double p) { return p >= 0.0 && p < 1.0; }, "a number in [0, 1)");
     } else if (type == "layernorm") {
-      s.eps = get_float("eps", 1e-5, [](double e) { return e > 0.0 && e < 1.0; }, "a number in (0, 1)");
+      s.eps = get_float(
+          "eps", 1e-5, [](double e) { return e > 0.0 && e < 1.0; }, "a number in (0, 1)");
     }
     return s;
   }
@@ -356,7 +308,8 @@ class SpecParser {
     if (!node) {
       if (optional) return fallback;
       std::string hint;
-      if (type_ == "linear") hint = " (only the last linear layer may omit it: it gets the number of classes)";
+      if (type_ == "linear")
+        hint = " (only the last linear layer may omit it: it gets the number of classes)";
       fail(table_->source(),
            fmt::format("{} layer layers[{}] has no {}, expected {}{}", type_, index_, key, expected, hint));
     }
@@ -382,7 +335,8 @@ class SpecParser {
     } else {
       fail(node->source(), fmt::format("{} is {}, expected {}", key, node_kind(*node), expected));
     }
-    if (!std::isfinite(v) || !valid(v)) fail(node->source(), fmt::format("{} = {}, expected {}", key, v, expected));
+    if (!std::isfinite(v) || !valid(v))
+      fail(node->source(), fmt::format("{} = {}, expected {}", key, v, expected));
     return v;
   }
 
@@ -436,8 +390,8 @@ ModelSpec load_model_spec(std::string_view name_or_path) {
                        (name_or_path.size() >= 5 && name_or_path.substr(name_or_path.size() - 5) == ".toml");
   if (!is_path) {
     if (name_or_path == "mlp" || name_or_path == "cnn") return model_spec_preset(name_or_path);
-    throw ConfigError(fmt::format("unknown model '{}', expected mlp, cnn or a path to a .toml model spec",
-                                  name_or_path));
+    throw ConfigError(
+        fmt::format("unknown model '{}', expected mlp, cnn or a path to a .toml model spec", name_or_path));
   }
   const std::string path(name_or_path);
   std::ifstream in(path, std::ios::binary);
@@ -455,8 +409,8 @@ std::string model_spec_to_toml(const ModelSpec& spec) {
     if (s.type == "linear") {
       if (s.out != 0) out += fmt::format("out = {}\n", s.out);
     } else if (s.type == "conv2d") {
-      out += fmt::format("out_channels = {}\nkernel = {}\nstride = {}\npadding = {}\n", s.out_channels, s.kernel,
-                         s.stride, s.padding);
+      out += fmt::format("out_channels = {}\nkernel = {}\nstride = {}\npadding = {}\n", s.out_channels,
+                         s.kernel, s.stride, s.padding);
     } else if (s.type == "maxpool2d" || s.type == "avgpool2d") {
       out += fmt::format("kernel = {}\nstride = {}\n", s.kernel, s.stride);
     } else if (s.type == "dropout") {

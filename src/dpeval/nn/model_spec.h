@@ -34,8 +34,8 @@ namespace dpeval::nn {
 
 // Upper bounds accepted for spec integers: generous for real models, small
 // enough that a typo cannot ask for terabytes. Model::build bounds the totals.
-inline constexpr int64_t kSpecMaxWidth = 1 << 20;   // out, out_channels
-inline constexpr int64_t kSpecMaxKernel = 1024;     // kernel, stride, padding
+inline constexpr int64_t kSpecMaxWidth = 1 << 20;  // out, out_channels
+inline constexpr int64_t kSpecMaxKernel = 1024;    // kernel, stride, padding
 
 struct LayerSpec {
   std::string type;          // one of the types listed above
@@ -78,7 +78,9 @@ ModelSpec model_spec_preset(std::string_view name);
 
 // Parses and validates TOML text. `source_name` (a path, or "<string>") prefixes
 // every error. Throws ConfigError "<source>:<line>:<col>: <what>, expected <what>"
-// for invalid TOML, an unknown type or key, a missing, mistyped or out-of-range field.
+// for invalid TOML, an unknown type or key, a missing, mistyped or out-of-range field,
+// and for non-ASCII text outside `key = "string"` values and comments (a guard for
+// a toml++ 3.3 bug; see Note [toml++ 3.3 unreachable] in internal/toml_hazards.h).
 ModelSpec parse_model_toml(std::string_view text, std::string_view source_name);
 
 // A preset name, or a path to a TOML file (anything containing '/' or ending in

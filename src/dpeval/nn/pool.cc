@@ -15,7 +15,8 @@ namespace {
 
 Shape pool_output(std::string_view type, const Shape& in, int64_t kernel, int64_t stride) {
   if (in.rank() != 3) {
-    throw ConfigError(fmt::format("{} needs a [channels, height, width] input, got {}", type, in.to_string()));
+    throw ConfigError(
+        fmt::format("{} needs a [channels, height, width] input, got {}", type, in.to_string()));
   }
   if (kernel < 1 || stride < 1) {
     throw ConfigError(fmt::format("{} kernel = {}, stride = {}: expected both >= 1", type, kernel, stride));
@@ -29,7 +30,9 @@ Shape pool_output(std::string_view type, const Shape& in, int64_t kernel, int64_
 }  // namespace
 
 MaxPool2d::MaxPool2d(const Shape& input_shape, int64_t kernel, int64_t stride)
-    : Layer(input_shape, pool_output("maxpool2d", input_shape, kernel, stride)), kernel_(kernel), stride_(stride) {}
+    : Layer(input_shape, pool_output("maxpool2d", input_shape, kernel, stride)),
+      kernel_(kernel),
+      stride_(stride) {}
 
 // One window's maximum in PyTorch's order: row by row, a later element wins
 // when larger or NaN (NaN propagates: the last NaN of a window wins).
@@ -48,8 +51,8 @@ struct MaxTracker {
 // arithmetic selects so it vectorizes (random data defeats branch prediction);
 // ties keep the earlier element, as std::max does. Windows holding a NaN are
 // redone by MaxTracker afterwards.
-void max_pool_2x2_row(const float* __restrict r0, const float* __restrict r1, int32_t i0, int32_t i1, int64_t OW,
-                      float* __restrict out, int32_t* __restrict arg) {
+void max_pool_2x2_row(const float* __restrict r0, const float* __restrict r1, int32_t i0, int32_t i1,
+                      int64_t OW, float* __restrict out, int32_t* __restrict arg) {
   for (int64_t ow = 0; ow < OW; ++ow) {
     const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
     const int32_t top_right = b > a;
@@ -57,7 +60,8 @@ void max_pool_2x2_row(const float* __restrict r0, const float* __restrict r1, in
     const float top = std::max(a, b), bottom = std::max(c, d);
     const int32_t take_bottom = bottom > top;
     out[ow] = std::max(top, bottom);
-    arg[ow] = i0 + 2 * static_cast<int32_t>(ow) + take_bottom * (i1 - i0 + bottom_right) + (1 - take_bottom) * top_right;
+    arg[ow] = i0 + 2 * static_cast<int32_t>(ow) + take_bottom * (i1 - i0 + bottom_right) +
+              (1 - take_bottom) * top_right;
   }
   for (int64_t ow = 0; ow < OW; ++ow) {
     if (std::isnan(out[ow]) || std::isnan(r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1])) {
@@ -98,7 +102,8 @@ void MaxPool2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) 
         m.index = static_cast<int32_t>(h0 * W + w0);
         for (int64_t kh = 0; kh < kernel_; ++kh) {
           const int64_t row = (h0 + kh) * W;
-          for (int64_t kw = 0; kw < kernel_; ++kw) m.take(in[row + w0 + kw], static_cast<int32_t>(row + w0 + kw));
+          for (int64_t kw = 0; kw < kernel_; ++kw)
+            m.take(in[row + w0 + kw], static_cast<int32_t>(row + w0 + kw));
         }
         out[oh * OW + ow] = m.best;
         arg[oh * OW + ow] = m.index;
@@ -125,7 +130,9 @@ void MaxPool2d::backward_input(const Tensor& x, const Tensor&, const Tensor& dy,
 }
 
 AvgPool2d::AvgPool2d(const Shape& input_shape, int64_t kernel, int64_t stride)
-    : Layer(input_shape, pool_output("avgpool2d", input_shape, kernel, stride)), kernel_(kernel), stride_(stride) {}
+    : Layer(input_shape, pool_output("avgpool2d", input_shape, kernel, stride)),
+      kernel_(kernel),
+      stride_(stride) {}
 
 void AvgPool2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {
   const int64_t batch = x.dim(0);

@@ -1,10 +1,10 @@
 #include "dpeval/data/internal/csv_tokenizer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
-
-#include <fmt/format.h>
 
 #include "dpeval/core/error.h"
 #include "dpeval/data/internal/text.h"
@@ -67,9 +67,10 @@ bool CsvTokenizer::next() {
       while (true) {
         const void* q = pos_ < n ? std::memchr(t + pos_, '"', n - pos_) : nullptr;
         if (q == nullptr) {
-          throw InputError(fmt::format("{}:{}: {}: unterminated quoted field; expected a closing '\"' before the "
-                                       "end of the file",
-                                       source_, open_line, describe_field(index)));
+          throw InputError(
+              fmt::format("{}:{}: {}: unterminated quoted field; expected a closing '\"' before the "
+                          "end of the file",
+                          source_, open_line, describe_field(index)));
         }
         const size_t at = static_cast<size_t>(static_cast<const char*>(q) - t);
         line_ += static_cast<uint64_t>(std::count(t + pos_, t + at, '\n'));
@@ -96,9 +97,10 @@ bool CsvTokenizer::next() {
       const bool at_end = pos_ == n || t[pos_] == delimiter_ || t[pos_] == '\n' ||
                           (t[pos_] == '\r' && (pos_ + 1 == n || t[pos_ + 1] == '\n'));
       if (!at_end) {
-        throw InputError(fmt::format("{}:{}: {}: unexpected {} after the closing quote of a quoted field; "
-                                     "expected the delimiter or the end of the line",
-                                     source_, line_, describe_field(index), quote_excerpt(text_.substr(pos_, 1))));
+        throw InputError(
+            fmt::format("{}:{}: {}: unexpected {} after the closing quote of a quoted field; "
+                        "expected the delimiter or the end of the line",
+                        source_, line_, describe_field(index), quote_excerpt(text_.substr(pos_, 1))));
       }
       if (pos_ < n && t[pos_] == '\r') ++pos_;
     } else {
@@ -121,7 +123,8 @@ bool CsvTokenizer::next() {
   fields_.resize(pieces_.size());
   for (size_t i = 0; i < pieces_.size(); ++i) {
     const Piece& p = pieces_[i];
-    fields_[i] = p.scratch ? std::string_view(scratch_).substr(p.begin, p.size) : text_.substr(p.begin, p.size);
+    fields_[i] =
+        p.scratch ? std::string_view(scratch_).substr(p.begin, p.size) : text_.substr(p.begin, p.size);
   }
   return true;
 }

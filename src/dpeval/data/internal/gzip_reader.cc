@@ -71,8 +71,8 @@ size_t GzipReader::read(std::span<std::byte> out) {
                        std::to_string(rest.size()) + " bytes of trailing garbage after the gzip stream");
     }
     if (rc == Z_BUF_ERROR && z.avail_in == 0 && fed_ == input_.size()) {
-      throw InputError(source_name_ + ": gzip stream is truncated: it ends after " + std::to_string(consumed) +
-                       " compressed bytes (" + std::to_string(total_out_) +
+      throw InputError(source_name_ + ": gzip stream is truncated: it ends after " +
+                       std::to_string(consumed) + " compressed bytes (" + std::to_string(total_out_) +
                        " decompressed) without its end marker; the file was cut short");
     }
     if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_STREAM_ERROR) {

@@ -5,6 +5,7 @@
 //   rows, cols       a [rows, cols] matrix (Linear activations: [batch, features])
 //   channels, plane  a [channels, plane] block of one NCHW image (plane = H*W)
 //   batch            images in an NCHW batch; n a flat element count
+//   C, H, W, KH, KW  im2col / col2im, as in kernels.h
 //
 // A KernelTable is one complete set of those loops for one instruction set:
 // scalar_table() is portable C++ (what the compiler makes of it for the
@@ -35,6 +36,8 @@
 
 #include <cstdint>
 
+#include "dpeval/kernels/kernels.h"
+
 namespace dpeval::kernels::internal {
 
 struct KernelTable {
@@ -42,7 +45,7 @@ struct KernelTable {
   void (*bias_add_rows)(int64_t rows, int64_t cols, const float* bias, float* x);
   void (*bias_relu_rows)(int64_t rows, int64_t cols, const float* bias, float* x);
   void (*bias_add_channels)(int64_t channels, int64_t plane, const float* bias, float* x);
-  void (*relu_forward)(int64_t n, const float* x, float* y);                      // y may alias x
+  void (*relu_forward)(int64_t n, const float* x, float* y);                     // y may alias x
   void (*relu_backward)(int64_t n, const float* y, const float* dy, float* dx);  // dx may alias dy
   void (*sum_rows)(int64_t rows, int64_t cols, const float* x, float* out, bool accumulate);
   void (*sum_channels)(int64_t batch, int64_t channels, int64_t plane, const float* x, float* out,
@@ -51,6 +54,9 @@ struct KernelTable {
   void (*scale)(int64_t n, float alpha, float* x);
   double (*sum)(int64_t n, const float* x);
   void (*u8_to_float)(int64_t n, const uint8_t* in, float scale, float* out);
+  // Geometry and ldc already checked (see kernels.h).
+  void (*im2col)(const Conv2dGeometry& g, const float* image, float* columns, int64_t ldc);
+  void (*col2im)(const Conv2dGeometry& g, const float* columns, int64_t ldc, float* image);
 };
 
 // The portable loops; always available.

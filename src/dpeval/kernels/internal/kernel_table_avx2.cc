@@ -5,6 +5,7 @@
 // __builtin_cpu_supports("avx2"). FMA is deliberately not enabled: these loops
 // are memory-bound, and without it the results are bitwise those of the scalar
 // table. See Note [Bitwise equal across ISAs] in kernel_table.h.
+#include "dpeval/kernels/internal/im2col_internal.h"
 #include "dpeval/kernels/internal/kernel_table.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -105,8 +106,8 @@ DPEVAL_AVX2 float striped_sum_float(int64_t n, const float* x) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) lanes = _mm256_add_ps(lanes, _mm256_loadu_ps(x + i));
   const __m128 t = _mm_add_ps(_mm256_castps256_ps128(lanes), _mm256_extractf128_ps(lanes, 1));
-  const __m128 u = _mm_add_ps(t, _mm_movehl_ps(t, t));              // [t0+t2, t1+t3, ...]
-  float s = _mm_cvtss_f32(_mm_add_ss(u, _mm_movehdup_ps(u)));       // (t0+t2) + (t1+t3)
+  const __m128 u = _mm_add_ps(t, _mm_movehl_ps(t, t));         // [t0+t2, t1+t3, ...]
+  float s = _mm_cvtss_f32(_mm_add_ss(u, _mm_movehdup_ps(u)));  // (t0+t2) + (t1+t3)
   for (; i < n; ++i) s += x[i];
   return s;
 }
@@ -142,7 +143,7 @@ DPEVAL_AVX2 double sum(int64_t n, const float* x) {
     lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
     hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4)));
   }
-  const __m256d t = _mm256_add_pd(lo, hi);                                             // t0..t3
+  const __m256d t = _mm256_add_pd(lo, hi);                                               // t0..t3
   const __m128d u = _mm_add_pd(_mm256_castpd256_pd128(t), _mm256_extractf128_pd(t, 1));  // [t0+t2, t1+t3]
   double s = _mm_cvtsd_f64(_mm_add_sd(u, _mm_unpackhi_pd(u, u)));
   for (; i < n; ++i) s += static_cast<double>(x[i]);
@@ -161,8 +162,20 @@ DPEVAL_AVX2 void u8_to_float(int64_t n, const uint8_t* in, float scale, float* o
 }
 
 constexpr KernelTable kAvx2Table = {
-    "avx2",       bias_add_rows, bias_relu_rows, bias_add_channels, relu_forward, relu_backward, sum_rows,
-    sum_channels, axpy,          scale,          sum,               u8_to_float,
+    "avx2",
+    bias_add_rows,
+    bias_relu_rows,
+    bias_add_channels,
+    relu_forward,
+    relu_backward,
+    sum_rows,
+    sum_channels,
+    axpy,
+    scale,
+    sum,
+    u8_to_float,
+    im2col_avx2,
+    col2im_avx2,
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // results are bitwise those of the AVX2 table (Note [Bitwise equal across ISAs]).
 #include <algorithm>
 
+#include "dpeval/kernels/internal/im2col_internal.h"
 #include "dpeval/kernels/internal/kernel_table.h"
 
 namespace dpeval::kernels::internal {
@@ -55,7 +56,8 @@ Acc striped_sum(int64_t n, const float* x) {
   return s;
 }
 
-void sum_channels(int64_t batch, int64_t channels, int64_t plane, const float* x, float* out, bool accumulate) {
+void sum_channels(int64_t batch, int64_t channels, int64_t plane, const float* x, float* out,
+                  bool accumulate) {
   if (!accumulate) std::fill(out, out + channels, 0.0f);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t c = 0; c < channels; ++c, x += plane) out[c] += striped_sum<float>(plane, x);
@@ -76,8 +78,20 @@ void u8_to_float(int64_t n, const uint8_t* in, float scale, float* out) {
 }
 
 constexpr KernelTable kScalarTable = {
-    "scalar",     bias_add_rows, bias_relu_rows, bias_add_channels, relu_forward, relu_backward, sum_rows,
-    sum_channels, axpy,          scale,          sum,               u8_to_float,
+    "scalar",
+    bias_add_rows,
+    bias_relu_rows,
+    bias_add_channels,
+    relu_forward,
+    relu_backward,
+    sum_rows,
+    sum_channels,
+    axpy,
+    scale,
+    sum,
+    u8_to_float,
+    im2col_portable,
+    col2im_portable,
 };
 
 }  // namespace

@@ -105,7 +105,8 @@ void sum_rows(int64_t rows, int64_t cols, const float* x, float* out, bool accum
   }
 }
 
-void sum_channels(int64_t batch, int64_t channels, int64_t plane, const float* x, float* out, bool accumulate) {
+void sum_channels(int64_t batch, int64_t channels, int64_t plane, const float* x, float* out,
+                  bool accumulate) {
   for (int64_t c = 0; c < channels; ++c) {
     double s = accumulate ? out[c] : 0.0;
     for (int64_t b = 0; b < batch; ++b)

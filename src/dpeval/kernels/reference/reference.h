@@ -38,7 +38,8 @@ void gelu_forward(std::span<const float> x, std::span<float> y);
 void gelu_backward(std::span<const float> x, std::span<const float> dy, std::span<float> dx);
 
 void sum_rows(int64_t rows, int64_t cols, const float* x, float* out, bool accumulate);
-void sum_channels(int64_t batch, int64_t channels, int64_t plane, const float* x, float* out, bool accumulate);
+void sum_channels(int64_t batch, int64_t channels, int64_t plane, const float* x, float* out,
+                  bool accumulate);
 
 void axpy(float alpha, std::span<const float> x, std::span<float> y);
 void scale(float alpha, std::span<float> x);
