@@ -50,6 +50,7 @@ int run_predict(const PredictArgs& a) {
     const std::string spec = a.data.empty() ? config.data : a.data;
     data::DataSourceOptions source;
     source.label_col = a.label_col.empty() ? config.label_col : a.label_col;
+    source.labels_path = config.labels;
     source.test_fraction = config.test_fraction;
     source.seed = config.seed;
     if (spec != config.data && spec.ends_with(".csv")) {

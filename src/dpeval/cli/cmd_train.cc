@@ -39,6 +39,7 @@ void apply_options(const CLI::App& app, const TrainArgs& a, parallel::TrainConfi
   }
   if (given("--data")) config.data = a.config.data;
   if (given("--label-col")) config.label_col = a.config.label_col;
+  if (given("--labels")) config.labels = a.config.labels;
   if (given("--test-fraction")) config.test_fraction = a.config.test_fraction;
   if (given("--epochs")) config.epochs = a.config.epochs;
   if (given("--batch")) config.batch = a.config.batch;
@@ -112,8 +113,9 @@ Command add_train_command(CLI::App& root) {
 Writes DIR/checkpoint.dpck after every epoch and DIR/summary.json at the end.
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)");
   app->add_option("--model", a.model, "Model: preset 'mlp' or 'cnn', or a model .toml file")->capture_default_str();
-  app->add_option("--data", a.config.data, "Dataset: 'fashion-mnist' or a .csv table")->capture_default_str();
+  app->add_option("--data", a.config.data, "Dataset: 'fashion-mnist', a .csv/.tsv table, or .npy / IDX features with --labels")->capture_default_str();
   app->add_option("--label-col", a.config.label_col, "Label column of a CSV table")->capture_default_str();
+  app->add_option("--labels", a.config.labels, "Labels file (.npy or IDX) for .npy or IDX features");
   app->add_option("--test-fraction", a.config.test_fraction, "Held-out share of a table that has no test split")
       ->capture_default_str();
   app->add_option("--epochs", a.config.epochs, "Number of epochs")->capture_default_str();

@@ -43,6 +43,7 @@ nlohmann::json TrainConfig::to_json() const {
   j["model_spec"] = nn::model_spec_to_toml(model_spec);
   j["data"] = data;
   j["label_col"] = label_col;
+  j["labels"] = labels;
   j["test_fraction"] = test_fraction;
   j["epochs"] = epochs;
   j["batch"] = batch;
@@ -70,6 +71,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.model_spec = nn::parse_model_toml(j.at("model_spec").get<std::string>(), "checkpoint model spec");
     c.data = j.at("data").get<std::string>();
     c.label_col = j.at("label_col").get<std::string>();
+    c.labels = j.at("labels").get<std::string>();
     c.test_fraction = j.at("test_fraction").get<double>();
     c.epochs = j.at("epochs").get<int>();
     c.batch = j.at("batch").get<int>();

@@ -20,6 +20,7 @@ struct TrainConfig {
   nn::ModelSpec model_spec;        // resolved spec (presets too)
   std::string data = "fashion-mnist";
   std::string label_col = "label";
+  std::string labels;              // labels file for .npy / IDX features
   double test_fraction = 0.2;      // held-out share for a user table without a test file
   int epochs = 10;
   int batch = 64;                  // per-worker batch size

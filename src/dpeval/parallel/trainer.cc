@@ -51,6 +51,7 @@ TrainResult train(const TrainConfig& config, const TrainRunOptions& options) {
 
   data::DataSourceOptions source;
   source.label_col = config.label_col;
+  source.labels_path = config.labels;
   source.test_fraction = config.test_fraction;
   source.seed = config.seed;
   const data::TrainTest sets = data::load_data_source(config.data, source);
