@@ -29,6 +29,7 @@ function(dpeval_cc_test)
     DPEVAL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     DPEVAL_FMNIST_DIR="${DPEVAL_FMNIST_DIR}")
   gtest_discover_tests(${A_NAME}_test
+    NO_PRETTY_VALUES
     PROPERTIES LABELS "${A_LABELS}"
     DISCOVERY_TIMEOUT 60)
 endfunction()
