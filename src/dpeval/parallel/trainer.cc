@@ -100,7 +100,11 @@ TrainResult train(const TrainConfig& config, const TrainRunOptions& options) {
   const uint64_t total_steps = steps_per_epoch * static_cast<uint64_t>(config.epochs);
   const optim::ScheduleConfig schedule = config.resolved_schedule(steps_per_epoch);
 
-  std::filesystem::create_directories(options.out_dir);
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(options.out_dir, mkdir_error);
+  if (mkdir_error) {
+    throw IoError(options.out_dir.string() + ": cannot create the output directory: " + mkdir_error.message());
+  }
   result.checkpoint_path = options.out_dir / "checkpoint.dpck";
 
   const int64_t numel = train_set.sample_numel();
