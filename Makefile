@@ -22,7 +22,7 @@ build: deps
 # The main job: a training run of the MLP on Fashion-MNIST with its evaluation
 # summary. Progress on stderr; ends by printing where the summary is.
 demo: build
-	@$(RELEASE)/dpeval train --model mlp --data fashion-mnist --out runs/demo
+	@$(RELEASE)/dpeval train --model mlp --data fashion-mnist --workers 2 --out runs/demo
 
 # Unit, golden and CLI tests (fast). CI also runs test-slow and test-sanitize.
 test: build

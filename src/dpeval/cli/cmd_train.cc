@@ -1,6 +1,7 @@
 // dpeval train: trains a model on a dataset, evaluates it after every epoch,
 // writes DIR/checkpoint.dpck and DIR/summary.json.
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 
 #include <fmt/format.h>
@@ -26,8 +27,36 @@ struct TrainArgs {
   parallel::TrainConfig config;
   std::string optimizer = "sgd";
   float weight_decay = 0;
+  std::string backend = "threads";
+  double bucket_mb = 25;
+  double comm_timeout_s = 300;
+  std::string trace;
+  std::string inject_fault;
   JsonOutput json;
 };
+
+// "RANK:STEP:throw|hang" (hidden --inject-fault, for drills and tests).
+parallel::FaultInjection parse_fault(const std::string& text) {
+  parallel::FaultInjection f;
+  const size_t a = text.find(':'), b = text.find(':', a == std::string::npos ? a : a + 1);
+  try {
+    if (a == std::string::npos || b == std::string::npos) throw std::invalid_argument("");
+    f.rank = std::stoi(text.substr(0, a));
+    f.at_step = std::stoull(text.substr(a + 1, b - a - 1));
+    const std::string kind = text.substr(b + 1);
+    if (kind != "throw" && kind != "hang") throw std::invalid_argument("");
+    f.kind = kind == "hang" ? parallel::FaultInjection::Kind::kHang : parallel::FaultInjection::Kind::kThrow;
+  } catch (const std::exception&) {
+    throw UsageError("--inject-fault: expected RANK:STEP:throw or RANK:STEP:hang, got '" + text + "'");
+  }
+  return f;
+}
+
+// True on an mpirun rank other than 0: it trains but stays quiet.
+bool quiet_mpi_rank(const std::string& backend) {
+  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  return backend == "mpi" && rank && std::string(rank) != "0";
+}
 
 // Copies options the user set explicitly onto `config`; with `only_explicit`
 // false every option is applied (a fresh run).
@@ -60,6 +89,14 @@ void apply_options(const CLI::App& app, const TrainArgs& a, parallel::TrainConfi
   if (given("--label-smoothing")) config.label_smoothing = a.config.label_smoothing;
   if (given("--seed")) config.seed = a.config.seed;
   if (given("--eval-batch")) config.eval_batch = a.config.eval_batch;
+  if (given("--workers")) config.workers = a.config.workers;
+  if (given("--accumulate")) config.accumulate = a.config.accumulate;
+  if (given("--zero")) config.zero = a.config.zero;
+  if (given("--grad-dtype")) config.grad_dtype = a.config.grad_dtype;
+  if (given("--lr-scaling")) config.lr_scaling = a.config.lr_scaling;
+  if (given("--warmup-epochs")) config.warmup_epochs = a.config.warmup_epochs;
+  if (given("--remainder")) config.remainder = a.config.remainder;
+  if (given("--trust-coefficient")) config.optimizer.trust_coefficient = a.config.optimizer.trust_coefficient;
 }
 
 int run_train(const CLI::App& app, const TrainArgs& a) {
@@ -67,6 +104,13 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
   parallel::TrainRunOptions run;
   run.out_dir = a.out;
   run.max_steps = a.max_steps;
+  run.backend = a.backend;
+  run.bucket_mb = a.bucket_mb;
+  run.comm_timeout_s = a.comm_timeout_s;
+  if (!a.trace.empty()) run.trace_path = a.trace;
+  if (!a.inject_fault.empty()) run.fault = parse_fault(a.inject_fault);
+  // Under mpirun the world size is mpirun's -np unless --workers says it too.
+  run.workers_from_backend = a.backend == "mpi" && app.get_option("--workers")->count() == 0;
   if (!a.resume.empty()) {
     // Resume: the checkpoint's config is the base; options given now must agree
     // with it (only --epochs may change), checked again inside train().
@@ -80,12 +124,17 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
     apply_options(app, a, config, /*only_explicit=*/false);
   }
 
+  const bool quiet = quiet_mpi_rank(a.backend);
   StderrProgress progress;
-  run.progress = &progress;
-  progress.on_message(fmt::format("dpeval train: model {} on {}, {} epochs, batch {}, {} lr {}, seed {} -> {}",
-                                  config.model_name, config.data, config.epochs, config.batch, config.optimizer.name,
-                                  config.lr, config.seed, a.out));
+  if (!quiet) {
+    run.progress = &progress;
+    progress.on_message(fmt::format(
+        "dpeval train: model {} on {}, {} epochs, batch {} x {} {} workers, {} lr {}, seed {} -> {}", config.model_name,
+        config.data, config.epochs, config.batch, run.workers_from_backend ? std::string("mpirun's") : std::to_string(config.workers),
+        a.backend, config.optimizer.name, config.lr, config.seed, a.out));
+  }
   const parallel::TrainResult result = parallel::train(config, run);
+  if (result.rank != 0) return kExitOk;  // rank 0 writes the summary
   const nlohmann::json summary = train_summary_json(result);
   const std::filesystem::path summary_path = std::filesystem::path(a.out) / "summary.json";
   write_file_atomic(summary_path, json_text(summary));
@@ -94,6 +143,7 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
                                   result.epochs.empty() ? NAN : result.epochs.back().test_accuracy,
                                   result.samples_per_s, parallel::peak_rss_mb()));
   progress.on_message("checkpoint: " + result.checkpoint_path.string());
+  if (result.trace_path) progress.on_message("trace:      " + result.trace_path->string());
   progress.on_message("summary:    " + summary_path.string());
   return kExitOk;
 }
@@ -109,6 +159,9 @@ Command add_train_command(CLI::App& root) {
   dpeval train --model cnn --data fashion-mnist --epochs 5 --batch 64 --lr 0.05 --out runs/cnn --json
   dpeval train --model my_model.toml --data table.csv --label-col y --optimizer adamw --lr 0.001 --out runs/t
   dpeval train --out runs/mlp --epochs 20 --resume runs/mlp/checkpoint.dpck
+  dpeval train --model mlp --workers 2 --out runs/dp2 --trace runs/dp2/trace.json
+  dpeval train --model cnn --workers 4 --zero 1 --lr-scaling linear --warmup-epochs 1 --out runs/z
+  mpirun -np 2 dpeval train --backend mpi --model mlp --out runs/mpi   (see docs/MPI.md)
 
 Writes DIR/checkpoint.dpck after every epoch and DIR/summary.json at the end.
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)");
@@ -121,8 +174,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
   app->add_option("--epochs", a.config.epochs, "Number of epochs")->capture_default_str();
   app->add_option("--batch", a.config.batch, "Batch size (per worker)")->capture_default_str();
   app->add_option("--lr", a.config.lr, "Base learning rate")->capture_default_str();
-  app->add_option("--optimizer", a.optimizer, "sgd or adamw")
-      ->check(CLI::IsMember({"sgd", "adamw"}))
+  app->add_option("--optimizer", a.optimizer, "sgd, adamw or lars (layer-wise trust ratio, for large batches)")
+      ->check(CLI::IsMember({"sgd", "adamw", "lars"}))
       ->capture_default_str();
   app->add_option("--momentum", a.config.optimizer.momentum, "SGD momentum")->capture_default_str();
   app->add_flag("--nesterov", a.config.optimizer.nesterov, "Nesterov momentum (SGD)");
@@ -142,6 +195,41 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
   app->add_option("--resume", a.resume, "Continue exactly from a checkpoint (DIR/checkpoint.dpck)");
   app->add_option("--max-steps", a.max_steps,
                   "Throughput runs: stop after N steps (the cut epoch is evaluated, not checkpointed)");
+  app->add_option("--trust-coefficient", a.config.optimizer.trust_coefficient, "LARS trust coefficient (eta)")
+      ->capture_default_str();
+  app->add_option("--workers", a.config.workers, "Data-parallel workers (threads backend; mpi: mpirun's -np)")
+      ->capture_default_str();
+  app->add_option("--backend", a.backend, "How workers talk: threads (one process) or mpi (under mpirun)")
+      ->check(CLI::IsMember({"threads", "mpi"}))
+      ->capture_default_str();
+  app->add_option("--bucket-mb", a.bucket_mb,
+                  "Gradient bucket cap in MiB (first bucket 1 MiB); 0: one bucket after backward, no overlap")
+      ->capture_default_str();
+  app->add_option("--accumulate", a.config.accumulate,
+                  "Micro-batches per optimizer step (gradient accumulation; communicates on the last only)")
+      ->capture_default_str();
+  app->add_option("--zero", a.config.zero, "1: ZeRO-1, optimizer state sharded across workers")
+      ->check(CLI::IsMember({0, 1}))
+      ->capture_default_str();
+  app->add_option("--grad-dtype", a.config.grad_dtype, "Gradients on the wire: fp32, fp16 or bf16")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
+      ->capture_default_str();
+  app->add_option("--lr-scaling", a.config.lr_scaling,
+                  "linear: lr x (global batch / batch), Goyal et al.; none: lr as given")
+      ->check(CLI::IsMember({"none", "linear"}))
+      ->capture_default_str();
+  app->add_option("--warmup-epochs", a.config.warmup_epochs,
+                  "With --lr-scaling linear: ramp from lr to the scaled lr over these epochs")
+      ->capture_default_str();
+  app->add_option("--remainder", a.config.remainder,
+                  "Rows that do not fill workers x batch: pad (repeat a few rows; default) or drop")
+      ->check(CLI::IsMember({"pad", "drop"}))
+      ->capture_default_str();
+  app->add_option("--comm-timeout-s", a.comm_timeout_s,
+                  "Deadline of every collective: a lost worker fails the job after this, naming its rank")
+      ->capture_default_str();
+  app->add_option("--trace", a.trace, "Write a Chrome-trace timeline (chrome://tracing, Perfetto) to FILE.json");
+  app->add_option("--inject-fault", a.inject_fault, "")->group("");  // RANK:STEP:throw|hang, for drills
   a.json.add_option(*app);
   return {app, [app, args] { return run_train(*app, *args); }};
 }

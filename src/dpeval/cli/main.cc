@@ -9,13 +9,18 @@
 #include <fmt/format.h>
 
 #include "dpeval/cli/commands.h"
-#include "dpeval/cli/version.h"
+#include "dpeval/core/version.h"
 #include "dpeval/core/error.h"
+#include "dpeval/parallel/mpi_communicator.h"
 
 namespace {
 
+// Prints the error; under mpirun also ends the whole job, so that no other
+// rank is left waiting for this one (a no-op when MPI was never started).
 int report(const char* kind, const std::exception& e, int code) {
   fmt::print(stderr, "dpeval: {}: {}\n", kind, e.what());
+  std::fflush(stderr);
+  dpeval::parallel::mpi_abort_job(code);
   return code;
 }
 
@@ -25,11 +30,11 @@ int main(int argc, char** argv) {
   using namespace dpeval;
   using namespace dpeval::cli;
   CLI::App app{"dpeval: data-parallel training and evaluation", "dpeval"};
-  app.set_version_flag("--version", std::string("dpeval ") + kVersion);
+  app.set_version_flag("--version", std::string("dpeval ") + dpeval::kVersion);
   app.require_subcommand(1);
   app.footer(R"(Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 bad input data or config,
 4 a quality gate failed. Run `dpeval <command> --help` for a command's options and examples.)");
-  const Command commands[] = {add_train_command(app), add_predict_command(app)};
+  const Command commands[] = {add_train_command(app), add_predict_command(app), add_scale_command(app)};
 
   try {
     app.parse(argc, argv);

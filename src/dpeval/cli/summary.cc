@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "dpeval/core/hash.h"
-#include "dpeval/cli/version.h"
+#include "dpeval/core/version.h"
 
 namespace dpeval::cli {
 namespace {
@@ -20,10 +20,13 @@ nlohmann::json train_summary_json(const parallel::TrainResult& r) {
                       {"train_loss", number_or_null(e.train_loss)},
                       {"test_loss", number_or_null(e.test_loss)},
                       {"test_accuracy", number_or_null(e.test_accuracy)},
-                      {"seconds", e.seconds ? nlohmann::json(*e.seconds) : nlohmann::json(nullptr)}});
+                      {"seconds", e.seconds ? nlohmann::json(*e.seconds) : nlohmann::json(nullptr)},
+                      {"train_seconds_cumulative", e.train_seconds_cumulative
+                                                       ? nlohmann::json(*e.train_seconds_cumulative)
+                                                       : nlohmann::json(nullptr)}});
   }
   nlohmann::json j;
-  j["dpeval_version"] = kVersion;
+  j["dpeval_version"] = dpeval::kVersion;
   j["model"] = r.config.model_name;
   j["params"] = r.params;
   j["seed"] = r.config.seed;
@@ -31,15 +34,25 @@ nlohmann::json train_summary_json(const parallel::TrainResult& r) {
   j["config"] = r.config.to_json();
   j["data"] = r.config.data;
   j["dataset_hash"] = hex64(r.dataset_hash);
-  j["workers"] = 1;
-  j["backend"] = "threads";
+  j["workers"] = r.world;
+  j["backend"] = r.backend;
   j["batch"] = r.config.batch;
-  j["global_batch"] = r.config.batch;
+  j["accumulate"] = r.config.accumulate;
+  j["global_batch"] = r.config.global_batch();
+  j["zero"] = r.config.zero;
+  j["grad_dtype"] = r.config.grad_dtype;
+  j["optimizer_state_bytes_per_rank"] = r.optimizer_state_bytes;
+  j["buckets"] = r.buckets;
   j["epochs"] = epochs;
   j["final_test_accuracy"] = r.epochs.empty() ? nlohmann::json(nullptr) : number_or_null(r.epochs.back().test_accuracy);
   j["final_test_loss"] = r.epochs.empty() ? nlohmann::json(nullptr) : number_or_null(r.epochs.back().test_loss);
   j["samples_per_s"] = r.samples_per_s;
-  j["step_ms"] = {{"p50", r.step_ms_p50}, {"p90", r.step_ms_p90}};
+  j["step_ms"] = {{"p50", r.step_ms_p50}, {"p90", r.step_ms_p90}, {"p95", r.step_ms_p95}};
+  j["step_breakdown_ms_p50"] = {{"data", r.breakdown.data_ms},
+                                {"compute", r.breakdown.compute_ms},
+                                {"comm_wait", r.breakdown.comm_wait_ms},
+                                {"optimizer", r.breakdown.optimizer_ms}};
+  j["allreduce_gbps"] = r.breakdown.allreduce_gbps;
   j["steady_steps"] = r.steady_steps;
   j["warmup_steps_excluded"] = parallel::kWarmupStepsExcluded;
   j["train_seconds"] = r.train_seconds;
@@ -48,6 +61,7 @@ nlohmann::json train_summary_json(const parallel::TrainResult& r) {
   j["resumed_from_epoch"] = r.resumed_from_epoch;
   j["checkpoint"] = r.checkpoint_path.string();
   j["blas"] = r.blas;
+  j["trace"] = r.trace_path ? nlohmann::json(r.trace_path->string()) : nlohmann::json(nullptr);
   return j;
 }
 

@@ -160,6 +160,7 @@ const Tensor& Model::forward(const Tensor& x, const ForwardOptions& options) {
     context.layer_index = i;
     layers_[i]->forward(layer_input(i), outputs_[i], context);
     output_of_[i] = &outputs_[i];
+    if (on_layer_done_) on_layer_done_(i, false);
   }
   return *output_of_.back();
 }
@@ -182,11 +183,21 @@ void Model::backward(const Tensor& dlogits, bool accumulate) {
     if (on_grad_ready_) {
       for (size_t k = slots; k-- > 0;) on_grad_ready_(first_param_[i] + k);
     }
-    if (i == first_param_layer_) break;
+    if (i == first_param_layer_) {
+      if (on_layer_done_) on_layer_done_(i, true);
+      break;
+    }
     layer.backward_input(x, *output_of_[i], dy_[current], dy_[1 - current]);
     current = 1 - current;
+    if (on_layer_done_) on_layer_done_(i, true);
   }
 }
+
+void Model::set_on_layer_done(std::function<void(size_t layer, bool backward)> hook) {
+  on_layer_done_ = std::move(hook);
+}
+
+std::string_view Model::layer_type(size_t layer) const { return layers_.at(layer)->type(); }
 
 void Model::set_on_grad_ready(std::function<void(size_t param_index)> hook) {
   on_grad_ready_ = std::move(hook);

@@ -33,6 +33,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dpeval/core/shape.h"
@@ -100,6 +101,15 @@ class Model {
   // Called from backward on the calling thread; an empty function disables it.
   void set_on_grad_ready(std::function<void(size_t param_index)> hook);
 
+  // Timeline hook (dpeval train --trace): called on the calling thread right
+  // after layer `layer` finished its forward (backward == false) or its
+  // backward (true; after its on_grad_ready calls). A fused ReLU has no calls
+  // of its own. An empty function disables it.
+  void set_on_layer_done(std::function<void(size_t layer, bool backward)> hook);
+  size_t layer_count() const { return layers_.size(); }
+  // "linear", "conv2d", ...: the spec's type name of layer `layer`.
+  std::string_view layer_type(size_t layer) const;
+
   const ModelSpec& spec() const { return spec_; }
   const Shape& sample_shape() const { return sample_shape_; }
   int num_classes() const { return num_classes_; }
@@ -130,6 +140,7 @@ class Model {
   Tensor dy_[2];                          // backward ping-pong: d loss / d (current activation)
   const Tensor* input_ = nullptr;
   std::function<void(size_t)> on_grad_ready_;
+  std::function<void(size_t, bool)> on_layer_done_;
 };
 
 }  // namespace dpeval::nn

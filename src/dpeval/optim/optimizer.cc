@@ -4,11 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
 #include "dpeval/optim/adamw.h"
+#include "dpeval/optim/lars.h"
 #include "dpeval/optim/sgd.h"
 
 namespace dpeval::optim {
@@ -16,6 +18,7 @@ namespace {
 
 constexpr float kSgdDefaultWeightDecay = 0.0f;     // torch.optim.SGD
 constexpr float kAdamwDefaultWeightDecay = 0.01f;  // torch.optim.AdamW
+constexpr float kLarsDefaultWeightDecay = 0.0f;    // torchlars, Lightning Bolts
 
 // Throws ConfigError("optimizer.<field> = <value>: expected <expected>") unless ok.
 void require(bool ok, std::string_view field, float value, std::string_view expected) {
@@ -30,12 +33,14 @@ void require_unit_interval(std::string_view field, float value) {
 
 float effective_weight_decay(const OptimizerConfig& config) {
   if (config.weight_decay) return *config.weight_decay;
-  return config.name == "adamw" ? kAdamwDefaultWeightDecay : kSgdDefaultWeightDecay;
+  if (config.name == "adamw") return kAdamwDefaultWeightDecay;
+  if (config.name == "lars") return kLarsDefaultWeightDecay;
+  return kSgdDefaultWeightDecay;
 }
 
 void validate(const OptimizerConfig& config) {
-  if (config.name != "sgd" && config.name != "adamw") {
-    throw ConfigError(fmt::format("optimizer.name = '{}': expected 'sgd' or 'adamw'", config.name));
+  if (config.name != "sgd" && config.name != "adamw" && config.name != "lars") {
+    throw ConfigError(fmt::format("optimizer.name = '{}': expected 'sgd', 'adamw' or 'lars'", config.name));
   }
   const float weight_decay = effective_weight_decay(config);
   require(std::isfinite(weight_decay) && weight_decay >= 0.0f, "weight_decay", weight_decay,
@@ -45,6 +50,14 @@ void validate(const OptimizerConfig& config) {
     if (config.nesterov && config.momentum == 0.0f) {
       throw ConfigError(
           "optimizer.nesterov = true: expected momentum > 0 (Nesterov momentum needs a momentum)");
+    }
+  } else if (config.name == "lars") {
+    require_unit_interval("momentum", config.momentum);
+    require(std::isfinite(config.trust_coefficient) && config.trust_coefficient > 0.0f, "trust_coefficient",
+            config.trust_coefficient, "a finite number > 0");
+    require(std::isfinite(config.eps) && config.eps >= 0.0f, "eps", config.eps, "a finite number >= 0");
+    if (config.nesterov) {
+      throw ConfigError("optimizer.nesterov = true: expected false with lars (nesterov applies to sgd only)");
     }
   } else {
     require_unit_interval("beta1", config.beta1);
@@ -83,9 +96,23 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads, floa
   finish_step();
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config, size_t param_count) {
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config, size_t param_count,
+                                          std::span<const size_t> segment_offsets) {
   validate(config);
+  if (!segment_offsets.empty()) {
+    DPEVAL_CHECK(segment_offsets.front() == 0) << "the first segment starts at " << segment_offsets.front();
+    DPEVAL_CHECK(std::is_sorted(segment_offsets.begin(), segment_offsets.end()) &&
+                 segment_offsets.back() <= param_count)
+        << "segment offsets must be non-decreasing and <= " << param_count;
+  }
   const float weight_decay = effective_weight_decay(config);
+  if (config.name == "lars") {
+    return std::make_unique<Lars>(param_count, segment_offsets,
+                                  LarsOptions{.momentum = config.momentum,
+                                              .weight_decay = weight_decay,
+                                              .trust_coefficient = config.trust_coefficient,
+                                              .eps = config.eps});
+  }
   if (config.name == "sgd") {
     return std::make_unique<Sgd>(
         param_count,

@@ -6,7 +6,12 @@
 // laid end to end in one allocation, [slot 0: n | slot 1: n | ...], so element i
 // of every slot belongs to params[i] and a ZeRO-1 shard [begin, end) of the
 // parameters is the same slice of every slot. SGD has one slot (momentum buffer,
-// none when momentum is 0); AdamW has two (m, then v).
+// none when momentum is 0); AdamW has two (m, then v); LARS as SGD.
+//
+// Segments: the buffer is the concatenation of the model's parameter tensors
+// (nn::ParamInfo offset/length). make_optimizer() can be told where each tensor
+// starts; SGD and AdamW are elementwise and ignore it, LARS computes one trust
+// ratio per tensor and so needs it (see lars.h).
 //
 // One optimizer step is any number of step_range() calls over disjoint ranges
 // followed by exactly one finish_step(); step() does both for the whole buffer.
@@ -26,23 +31,30 @@ namespace dpeval::optim {
 
 // Options of every optimizer; each reads the fields that concern it.
 // Names and semantics follow torch.optim.SGD (dampening 0) and torch.optim.AdamW
-// (amsgrad off), so the same numbers give the same updates (tests hold this).
+// (amsgrad off), so the same numbers give the same updates (tests hold this);
+// LARS follows torchlars / Lightning Bolts (see lars.h).
 struct OptimizerConfig {
-  std::string name = "sgd";  // "sgd" | "adamw"
+  std::string name = "sgd";  // "sgd" | "adamw" | "lars"
 
-  // Both. Unset means the optimizer's own default: 0 for SGD (L2 added to the
-  // gradient), 0.01 for AdamW (decoupled: p *= 1 - lr*wd), as in PyTorch.
-  // See effective_weight_decay().
+  // All. Unset means the optimizer's own default: 0 for SGD (L2 added to the
+  // gradient), 0.01 for AdamW (decoupled: p *= 1 - lr*wd), as in PyTorch; 0 for
+  // LARS (L2 added to the gradient, and in the trust ratio), as torchlars and
+  // Lightning Bolts. See effective_weight_decay().
   std::optional<float> weight_decay;
 
-  // SGD: momentum in [0, 1); nesterov needs momentum > 0.
+  // SGD and LARS: momentum in [0, 1). SGD only: nesterov needs momentum > 0.
   float momentum = 0.9f;
   bool nesterov = false;
 
-  // AdamW: beta1, beta2 in [0, 1); eps > 0.
+  // AdamW: beta1, beta2 in [0, 1).
   float beta1 = 0.9f;
   float beta2 = 0.999f;
+  // AdamW: eps > 0, in the update's denominator. LARS: eps >= 0, in the trust
+  // ratio's denominator (torchlars and Bolts use the same 1e-8).
   float eps = 1e-8f;
+
+  // LARS: the trust coefficient eta > 0 of local_lr = eta * ||w|| / (...).
+  float trust_coefficient = 0.001f;
 };
 
 // The weight decay `config` trains with: the set value, or the optimizer's default.
@@ -50,7 +62,8 @@ float effective_weight_decay(const OptimizerConfig& config);
 
 // Throws ConfigError naming the field ("optimizer.momentum: expected a number in
 // [0, 1), got 1.5") for an unknown name or an out-of-range value of a field the
-// named optimizer reads; also rejects nesterov with adamw (an ignored option).
+// named optimizer reads; also rejects nesterov with adamw or lars (an ignored
+// option).
 void validate(const OptimizerConfig& config);
 
 // Note [Step count]
@@ -70,7 +83,7 @@ class Optimizer {
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
-  // "sgd" or "adamw": the name make_optimizer() was called with.
+  // "sgd", "adamw" or "lars": the name make_optimizer() was called with.
   virtual std::string_view name() const = 0;
 
   // n: the length of the params and grads buffers this optimizer updates.
@@ -82,7 +95,8 @@ class Optimizer {
   // as part of step step_count() + 1. params and grads are the FULL buffers
   // (length param_count()), so offsets are the same as in state().
   // Preconditions (DPEVAL_CHECK, InternalError): sizes match, begin <= end <= n,
-  // lr finite and >= 0. Does not advance the step count: see finish_step().
+  // lr finite and >= 0; for LARS, [begin, end) covers whole segments (see
+  // lars.h). Does not advance the step count: see finish_step().
   void step_range(std::span<float> params, std::span<const float> grads, size_t begin, size_t end, float lr);
 
   // Ends the current step: step_count() += 1.
@@ -120,6 +134,16 @@ class Optimizer {
 
 // Validates `config` (ConfigError, see validate()) and returns a fresh optimizer
 // for param_count parameters with zero state and step count 0.
-std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config, size_t param_count);
+//
+// segment_offsets: where each parameter tensor starts in the buffer (the
+// nn::ParamInfo offsets, in order); segment k is [segment_offsets[k],
+// segment_offsets[k + 1]), the last ends at param_count. Empty (the default)
+// means one segment, the whole buffer. Preconditions (DPEVAL_CHECK,
+// InternalError), checked for every optimizer though only LARS reads them:
+// non-empty offsets start at 0, are non-decreasing and <= param_count (an
+// empty segment is allowed and changes nothing). They are layout, not
+// configuration: they belong in no config hash or checkpoint.
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config, size_t param_count,
+                                          std::span<const size_t> segment_offsets = {});
 
 }  // namespace dpeval::optim

@@ -18,6 +18,18 @@ struct EvalResult {
   uint64_t rows = 0;
 };
 
+// Unnormalised totals over some rows: what ranks add up for a sharded evaluation.
+struct EvalSums {
+  double loss_sum = 0;  // sum of per-row cross-entropy
+  uint64_t correct = 0;
+  uint64_t rows = 0;
+};
+
+// Rows [begin, end) of `dataset`, in batches of `batch`, in eval mode.
+EvalSums evaluate_rows(nn::Model& model, const data::Dataset& dataset, int batch, size_t begin, size_t end);
+// Means from totals; rows == 0 gives NaN loss and accuracy.
+EvalResult eval_result(const EvalSums& sums);
+
 // Forward passes in eval mode over `dataset` in batches of `batch` rows.
 // An empty dataset gives rows == 0 and loss/accuracy NaN.
 EvalResult evaluate(nn::Model& model, const data::Dataset& dataset, int batch);

@@ -17,6 +17,22 @@ namespace dpeval::parallel {
 // would do as well but depends on the total epoch count, which would make a run
 // resumed with a larger --epochs differ from one started with it.
 
+// Note [Global batch]
+// With W workers, per-worker batch b and K accumulation micro-steps, one
+// optimizer step sees W*K*b rows (global_batch()): rank r's micro-batch is
+// cut from its share of the epoch's permutation (data/sampler.h), the
+// gradients of the K micro-batches are added with weights count_k / sum(count),
+// and the Reducer averages the ranks (Note [Gradient scale] in reducer.h). So
+// W workers with batch b train like 1 worker with batch W*b, up to float
+// reassociation; tests hold this.
+//
+// Note [Linear scaling rule]
+// Goyal et al. (2017): when the global batch grows k-fold, grow the learning
+// rate k-fold, reaching it by a linear ramp over the first warmup epochs that
+// starts from the unscaled rate. Here k = global_batch() / batch = workers *
+// accumulate, so --lr stays the rate tuned for one worker's batch. The schedule
+// (step decay, cosine) applies on top, as a factor.
+
 namespace {
 
 void require(bool ok, const std::string& field, const std::string& expected) {
@@ -35,6 +51,31 @@ void TrainConfig::validate() const {
   require(eval_batch >= 1 && eval_batch <= 1 << 20, "eval_batch", "an integer in [1, 1048576]");
   optim::validate(resolved_schedule(1));
   optim::validate(optimizer);
+  require(workers >= 1 && workers <= 1024, "workers", "an integer in [1, 1024]");
+  require(accumulate >= 1 && accumulate <= 4096, "accumulate", "an integer in [1, 4096]");
+  require(zero == 0 || zero == 1, "zero", "0 or 1");
+  require(grad_dtype == "fp32" || grad_dtype == "fp16" || grad_dtype == "bf16", "grad_dtype", "fp32, fp16 or bf16");
+  require(lr_scaling == "none" || lr_scaling == "linear", "lr_scaling", "none or linear");
+  require(std::isfinite(warmup_epochs) && warmup_epochs >= 0 && warmup_epochs <= epochs, "warmup_epochs",
+          "a number in [0, epochs]");
+  require(warmup_epochs == 0 || lr_scaling == "linear", "warmup_epochs",
+          "0 unless lr_scaling is linear (use --warmup-steps for a plain warmup)");
+  require(remainder == "pad" || remainder == "drop", "remainder", "pad or drop");
+  require(zero == 0 || grad_dtype == "fp32", "grad_dtype", "fp32 with zero 1 (sharded gradients travel as fp32)");
+  require(zero == 0 || optimizer.name != "lars", "zero", "0 with the lars optimizer (its trust ratio needs whole tensors)");
+}
+
+float TrainConfig::lr_at(uint64_t step, uint64_t steps_per_epoch, uint64_t total_steps) const {
+  const optim::ScheduleConfig s = resolved_schedule(steps_per_epoch);
+  if (lr_scaling != "linear") return optim::lr_at(s, lr, step, total_steps);
+  const double k = static_cast<double>(workers) * accumulate;
+  const double factor = static_cast<double>(optim::lr_at(s, 1.0f, step, total_steps));
+  const double warmup_steps = warmup_epochs * static_cast<double>(steps_per_epoch);
+  double scale = k;
+  if (static_cast<double>(step) < warmup_steps) {
+    scale = 1.0 + (k - 1.0) * (static_cast<double>(step) + 1.0) / warmup_steps;
+  }
+  return static_cast<float>(static_cast<double>(lr) * scale * factor);
 }
 
 nlohmann::json TrainConfig::to_json() const {
@@ -54,13 +95,21 @@ nlohmann::json TrainConfig::to_json() const {
                     {"weight_decay", optim::effective_weight_decay(optimizer)},
                     {"beta1", optimizer.beta1},
                     {"beta2", optimizer.beta2},
-                    {"eps", optimizer.eps}};
+                    {"eps", optimizer.eps},
+                    {"trust_coefficient", optimizer.trust_coefficient}};
   j["schedule"] = {{"kind", schedule.kind},         {"warmup_steps", schedule.warmup_steps},
                    {"step_size", schedule.step_size}, {"gamma", schedule.gamma},
                    {"min_lr", schedule.min_lr}};
   j["label_smoothing"] = label_smoothing;
   j["seed"] = seed;
   j["eval_batch"] = eval_batch;
+  j["workers"] = workers;
+  j["accumulate"] = accumulate;
+  j["zero"] = zero;
+  j["grad_dtype"] = grad_dtype;
+  j["lr_scaling"] = lr_scaling;
+  j["warmup_epochs"] = warmup_epochs;
+  j["remainder"] = remainder;
   return j;
 }
 
@@ -84,6 +133,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.optimizer.beta1 = o.at("beta1").get<float>();
     c.optimizer.beta2 = o.at("beta2").get<float>();
     c.optimizer.eps = o.at("eps").get<float>();
+    c.optimizer.trust_coefficient = o.at("trust_coefficient").get<float>();
     const auto& s = j.at("schedule");
     c.schedule.kind = s.at("kind").get<std::string>();
     c.schedule.warmup_steps = s.at("warmup_steps").get<uint64_t>();
@@ -93,6 +143,13 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.label_smoothing = j.at("label_smoothing").get<float>();
     c.seed = j.at("seed").get<uint64_t>();
     c.eval_batch = j.at("eval_batch").get<int>();
+    c.workers = j.at("workers").get<int>();
+    c.accumulate = j.at("accumulate").get<int>();
+    c.zero = j.at("zero").get<int>();
+    c.grad_dtype = j.at("grad_dtype").get<std::string>();
+    c.lr_scaling = j.at("lr_scaling").get<std::string>();
+    c.warmup_epochs = j.at("warmup_epochs").get<double>();
+    c.remainder = j.at("remainder").get<std::string>();
     return c;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("training config: ") + e.what());

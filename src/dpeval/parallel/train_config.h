@@ -34,6 +34,15 @@ struct TrainConfig {
   uint64_t seed = 0;
   int eval_batch = 1000;
 
+  // Data parallelism. See Note [Global batch] in train_config.cc.
+  int workers = 1;                 // data-parallel ranks (threads, or mpirun's -np)
+  int accumulate = 1;              // micro-batches per optimizer step (no communication on the first K-1)
+  int zero = 0;                    // 0: plain data parallelism; 1: ZeRO-1 sharded optimizer state
+  std::string grad_dtype = "fp32";  // gradients on the wire: fp32 | fp16 | bf16
+  std::string lr_scaling = "none";  // none | linear (Goyal et al.: lr x global_batch / batch)
+  double warmup_epochs = 0;         // with lr_scaling linear: ramp from lr to the scaled lr over these epochs
+  std::string remainder = "pad";    // rows left over when N does not divide by workers: pad | drop
+
   static optim::ScheduleConfig default_schedule() {
     optim::ScheduleConfig s;
     s.kind = "step";
@@ -41,6 +50,12 @@ struct TrainConfig {
     s.gamma = 0.8f;
     return s;
   }
+  int global_batch() const { return batch * workers * accumulate; }
+  // The learning rate of optimizer step `step` (0-based): the schedule applied
+  // to lr, with the linear scaling rule and its warmup when lr_scaling is
+  // "linear". See Note [Linear scaling rule].
+  float lr_at(uint64_t step, uint64_t steps_per_epoch, uint64_t total_steps) const;
+
   // The schedule with step_size 0 ("every epoch") turned into steps.
   optim::ScheduleConfig resolved_schedule(uint64_t steps_per_epoch) const;
 

@@ -1,17 +1,22 @@
-// The training loop: data → replica forward/backward → optimizer step →
-// per-epoch evaluation and checkpoint. This issue runs one worker; the
-// data-parallel runtime plugs its Reducer into Model::set_on_grad_ready and its
-// Communicator into the sampler's (rank, world) without changing this shape.
+// The data-parallel trainer: data → N replicas' forward/backward → bucketed
+// gradient sums overlapped with backward (Reducer over a Communicator) →
+// optimizer step (whole, or this rank's ZeRO-1 shard then an all-gather) →
+// sharded evaluation and a checkpoint per epoch. train() hosts the ranks of
+// this process: all `workers` ranks as threads for the threads backend, its
+// one rank for mpi. The per-rank loop is in internal/worker.cc.
 //
 // Timing definitions match ../shared/peers/fmnist_ddp.py so figures compare:
 //   step time     = from just before gathering the batch to just after the
 //                   optimizer step returns;
-//   samples_per_s = samples / summed step times over all steps of this process
-//                   except the first kWarmupStepsExcluded (evaluation excluded).
+//   samples_per_s = global samples (all ranks) / summed step times of rank 0
+//                   over all its steps except the first kWarmupStepsExcluded
+//                   (evaluation excluded). Ranks step in lockstep, so this is
+//                   the job's throughput.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +34,9 @@ struct EpochRecord {
   double test_loss = 0;
   double test_accuracy = 0;
   std::optional<double> seconds;  // training + evaluation wall time; unknown for epochs restored from a checkpoint
+  // Training time (evaluation excluded) from the start of this process's run
+  // to the end of this epoch: time-to-accuracy. Unknown for restored epochs.
+  std::optional<double> train_seconds_cumulative;
 };
 
 // A snapshot for progress displays, sent every few steps.
@@ -49,7 +57,30 @@ class ProgressSink {
   virtual void on_message(std::string_view line) = 0;
 };
 
+// Tests and drills: make one rank fail on purpose at an optimizer step.
+struct FaultInjection {
+  enum class Kind { kThrow, kHang };
+  int rank = -1;          // -1: none
+  uint64_t at_step = 0;   // optimizer step (global, 0-based) before which the rank fails
+  Kind kind = Kind::kThrow;  // kThrow: the rank fails at once; kHang: it stops talking (until the job ends)
+};
+
+struct Fingerprint;
+
 struct TrainRunOptions {
+  // How ranks talk: "threads" (config.workers threads of this process) or
+  // "mpi" (this process is one rank of mpirun's world; config.workers must
+  // equal the world size, or be set from it by the caller).
+  std::string backend = "threads";
+  // mpi: take config.workers from mpirun's world size instead of checking it.
+  bool workers_from_backend = false;
+  double bucket_mb = 25;       // cap of every bucket after the first (1 MiB, or less if this is less); 0: one bucket after backward
+  double comm_timeout_s = 300;  // deadline of every collective wait
+  std::optional<std::filesystem::path> trace_path;  // Chrome trace of the whole run (rank 0 writes it)
+  std::optional<FaultInjection> fault;
+  // Tests: lets a rank alter its fingerprint before the exchange.
+  std::function<void(int rank, Fingerprint& fingerprint)> fingerprint_hook;
+
   std::filesystem::path out_dir;                      // checkpoint.dpck is written here after every epoch
   std::optional<std::filesystem::path> resume_from;   // a checkpoint to continue exactly
   ProgressSink* progress = nullptr;                   // may be null
@@ -58,8 +89,27 @@ struct TrainRunOptions {
   uint64_t max_steps = 0;
 };
 
+// Medians of where a step's time goes on rank 0 (milliseconds).
+struct StepBreakdown {
+  double data_ms = 0;       // gathering and converting the batch
+  double compute_ms = 0;    // forward + backward (bucket launches included)
+  double comm_wait_ms = 0;  // blocked in Reducer::finalize(): communication not hidden by backward
+  double optimizer_ms = 0;  // optimizer update (+ ZeRO-1 parameter all-gather)
+  // Gradient bytes per step / (last bucket done - first bucket launched), GB/s;
+  // 0 without communication.
+  double allreduce_gbps = 0;
+};
+
 struct TrainResult {
   TrainConfig config;
+  std::string backend;
+  int rank = 0;                          // the rank whose view this is (rank 0 reports)
+  int world = 1;
+  size_t optimizer_state_bytes = 0;      // this rank's optimizer state (falls by world with ZeRO-1)
+  size_t buckets = 0;
+  StepBreakdown breakdown;
+  double step_ms_p95 = 0;
+  std::optional<std::filesystem::path> trace_path;
   size_t params = 0;
   std::vector<EpochRecord> epochs;       // all epochs, restored ones included
   double samples_per_s = 0;              // steady state, see the file comment

@@ -9,9 +9,10 @@
 //
 // A KernelTable is one complete set of those loops for one instruction set:
 // scalar_table() is portable C++ (what the compiler makes of it for the
-// baseline ISA); avx2_table() is hand-written AVX2, compiled with
-// __attribute__((target("avx2"))) so the rest of the binary stays baseline,
-// and returned only when the running CPU has AVX2. active_table() is the one
+// baseline ISA); avx2_table() is hand-written AVX2 (and F16C for the fp16
+// conversions), compiled with __attribute__((target(...))) so the rest of the
+// binary stays baseline, and returned only when the running CPU has AVX2 and
+// F16C (every AVX2 CPU made has F16C). active_table() is the one
 // the public functions call, chosen once. Tests run every available table
 // against kernels/reference/ and against each other.
 //
@@ -32,6 +33,19 @@
 // (t[0] + t[2]) + (t[1] + t[3]); the n % 8 tail elements are then added one by
 // one in order. sum_rows needs no such rule: each column is summed down the
 // rows in row order, whatever the vector width.
+//
+// Note [16-bit conversions across ISAs]
+// The scalar fp16/bf16 loops call the per-value functions of half.h, which are
+// the definition. F16C's vcvtps2ph with an immediate round-to-nearest-even
+// (MXCSR's rounding mode is not read) rounds exactly as float_to_fp16 does,
+// subnormals, overflow to inf and NaN (quieted, top 10 payload bits kept)
+// included: checked over all 2^32 floats when it was written, and by
+// half_test.cc over a dense subset. vcvtph2ps is exact too except that it
+// quiets a signalling NaN, which fp16_to_float keeps as it is; the AVX2 loop
+// clears the quiet bit again for those lanes. float -> bf16 is the integer
+// bit trick of float_to_bf16 8 lanes at a time; bf16 -> float (a shift) is the
+// portable loop in both tables, which GCC vectorizes as well. All of it
+// assumes the default MXCSR (no DAZ/FTZ), as the rest of the library does.
 #pragma once
 
 #include <cstdint>
@@ -57,12 +71,24 @@ struct KernelTable {
   // Geometry and ldc already checked (see kernels.h).
   void (*im2col)(const Conv2dGeometry& g, const float* image, float* columns, int64_t ldc);
   void (*col2im)(const Conv2dGeometry& g, const float* columns, int64_t ldc, float* image);
+  // out[i] = the half.h per-value conversion of in[i], i in [0, n); no overlap.
+  // See Note [16-bit conversions across ISAs].
+  void (*fp16_from_float)(int64_t n, const float* in, uint16_t* out);
+  void (*fp16_to_float)(int64_t n, const uint16_t* in, float* out);
+  void (*bf16_from_float)(int64_t n, const float* in, uint16_t* out);
+  void (*bf16_to_float)(int64_t n, const uint16_t* in, float* out);
 };
 
 // The portable loops; always available.
 const KernelTable& scalar_table();
-// The AVX2 loops, or nullptr when the running CPU lacks AVX2.
+// The AVX2 loops, or nullptr when the running CPU lacks AVX2 or F16C.
 const KernelTable* avx2_table();
+// The portable 16-bit loops (the scalar table's, and the AVX2 loops' tails),
+// defined in half.cc beside the per-value functions they inline.
+void fp16_from_float_portable(int64_t n, const float* in, uint16_t* out);
+void fp16_to_float_portable(int64_t n, const uint16_t* in, float* out);
+void bf16_from_float_portable(int64_t n, const float* in, uint16_t* out);
+void bf16_to_float_portable(int64_t n, const uint16_t* in, float* out);
 // avx2_table() when available, else scalar_table(); decided on first call.
 const KernelTable& active_table();
 

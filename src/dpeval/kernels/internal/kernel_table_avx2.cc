@@ -1,8 +1,9 @@
 // AVX2 KernelTable: the loops of kernel_table_scalar.cc, 8 floats at a time, over
 // [rows, cols] matrices, [channels, plane] blocks and flat arrays. Each function
-// is compiled for AVX2 alone (__attribute__((target("avx2")))), so the binary
-// runs on any x86-64; avx2_table() hands them out only after
-// __builtin_cpu_supports("avx2"). FMA is deliberately not enabled: these loops
+// is compiled for AVX2 alone (__attribute__((target("avx2"))); the fp16
+// conversions for AVX2 + F16C), so the binary runs on any x86-64; avx2_table()
+// hands them out only after __builtin_cpu_supports("avx2") and ("f16c"). FMA
+// is deliberately not enabled: these loops
 // are memory-bound, and without it the results are bitwise those of the scalar
 // table. See Note [Bitwise equal across ISAs] in kernel_table.h.
 #include "dpeval/kernels/internal/im2col_internal.h"
@@ -13,6 +14,7 @@
 #include <immintrin.h>
 
 #define DPEVAL_AVX2 __attribute__((target("avx2")))
+#define DPEVAL_AVX2_F16C __attribute__((target("avx2,f16c")))
 
 namespace dpeval::kernels::internal {
 namespace {
@@ -161,6 +163,60 @@ DPEVAL_AVX2 void u8_to_float(int64_t n, const uint8_t* in, float scale, float* o
   for (; i < n; ++i) out[i] = scale * static_cast<float>(in[i]);
 }
 
+// See Note [16-bit conversions across ISAs] (kernel_table.h). The n % 8 tails
+// run the portable loops.
+DPEVAL_AVX2_F16C void fp16_from_float(int64_t n, const float* in, uint16_t* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
+  }
+  fp16_from_float_portable(n - i, in + i, out + i);
+}
+
+DPEVAL_AVX2_F16C void fp16_to_float(int64_t n, const uint16_t* in, float* out) {
+  // vcvtph2ps sets the quiet bit of a signalling NaN; lanes whose exponent is
+  // all ones and quiet bit clear (inf, which has no bit to clear, or sNaN) get
+  // it cleared again.
+  const __m256i exponent_quiet = _mm256_set1_epi32(0x7e00), exponent = _mm256_set1_epi32(0x7c00);
+  const __m256i float_quiet = _mm256_set1_epi32(0x00400000);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    const __m256i wide = _mm256_cvtepu16_epi32(h);
+    const __m256i signalling = _mm256_cmpeq_epi32(_mm256_and_si256(wide, exponent_quiet), exponent);
+    const __m256i x = _mm256_castps_si256(_mm256_cvtph_ps(h));
+    const __m256i fixed = _mm256_andnot_si256(_mm256_and_si256(signalling, float_quiet), x);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), fixed);
+  }
+  fp16_to_float_portable(n - i, in + i, out + i);
+}
+
+// float_to_bf16 on 8 lanes: (x + 0x7fff + ((x >> 16) & 1)) >> 16, or
+// (x >> 16) | 0x40 for a NaN; the 8 results packed to 16 bits in order.
+DPEVAL_AVX2 inline __m128i bf16_of8(__m256i x) {
+  const __m256i abs = _mm256_and_si256(x, _mm256_set1_epi32(0x7fffffff));
+  const __m256i nan = _mm256_cmpgt_epi32(abs, _mm256_set1_epi32(0x7f800000));
+  const __m256i high = _mm256_srli_epi32(x, 16);
+  const __m256i rounding =
+      _mm256_add_epi32(_mm256_set1_epi32(0x7fff), _mm256_and_si256(high, _mm256_set1_epi32(1)));
+  const __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(x, rounding), 16);
+  const __m256i quiet = _mm256_or_si256(high, _mm256_set1_epi32(0x40));
+  const __m256i r = _mm256_blendv_epi8(rounded, quiet, nan);  // every lane <= 0xffff
+  // packus works per 128-bit half: [r0..r3 r0..r3 | r4..r7 r4..r7]; gather qwords 0 and 2.
+  const __m256i packed = _mm256_packus_epi32(r, r);
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
+}
+
+DPEVAL_AVX2 void bf16_from_float(int64_t n, const float* in, uint16_t* out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), bf16_of8(x));
+  }
+  bf16_from_float_portable(n - i, in + i, out + i);
+}
+
 constexpr KernelTable kAvx2Table = {
     "avx2",
     bias_add_rows,
@@ -176,13 +232,17 @@ constexpr KernelTable kAvx2Table = {
     u8_to_float,
     im2col_avx2,
     col2im_avx2,
+    fp16_from_float,
+    fp16_to_float,
+    bf16_from_float,
+    bf16_to_float_portable,  // a shift: the baseline SSE2 loop GCC makes is as fast (measured)
 };
 
 }  // namespace
 
 const KernelTable* avx2_table() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") ? &kAvx2Table : nullptr;
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") ? &kAvx2Table : nullptr;
 }
 
 }  // namespace dpeval::kernels::internal

@@ -92,6 +92,10 @@ constexpr KernelTable kScalarTable = {
     u8_to_float,
     im2col_portable,
     col2im_portable,
+    fp16_from_float_portable,
+    fp16_to_float_portable,
+    bf16_from_float_portable,
+    bf16_to_float_portable,
 };
 
 }  // namespace

@@ -1,5 +1,0 @@
-#pragma once
-
-namespace dpeval::cli {
-inline constexpr const char* kVersion = DPEVAL_VERSION;
-}  // namespace dpeval::cli

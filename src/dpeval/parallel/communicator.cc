@@ -1,0 +1,54 @@
+// Shard layout, Work, and the by-name factory of communicators.
+#include "dpeval/parallel/communicator.h"
+
+#include "dpeval/core/check.h"
+#include "dpeval/core/error.h"
+#include "dpeval/parallel/mpi_communicator.h"
+#include "dpeval/parallel/threads_communicator.h"
+
+namespace dpeval::parallel {
+
+Shard shard_of(size_t n, int rank, int world) {
+  DPEVAL_CHECK(world >= 1 && rank >= 0 && rank < world) << "shard_of: rank " << rank << " of world " << world;
+  const size_t w = static_cast<size_t>(world), r = static_cast<size_t>(rank);
+  const size_t base = n / w, extra = n % w;
+  Shard shard;
+  shard.size = base + (r < extra ? 1 : 0);
+  shard.offset = r * base + std::min(r, extra);
+  return shard;
+}
+
+std::vector<size_t> shard_counts(size_t n, int world) {
+  std::vector<size_t> counts(static_cast<size_t>(world));
+  for (int r = 0; r < world; ++r) counts[static_cast<size_t>(r)] = shard_of(n, r, world).size;
+  return counts;
+}
+
+void Work::wait() {
+  if (state_) state_->wait();
+}
+
+bool Work::is_completed() { return !state_ || state_->test(); }
+
+Work Communicator::reduce_scatter_sum(std::span<float> data, const CollectiveOptions& options) {
+  const std::vector<size_t> counts = shard_counts(data.size(), world());
+  return reduce_scatter_sum(data, counts, options);
+}
+
+Work Communicator::allgather(std::span<float> data, const CollectiveOptions& options) {
+  const std::vector<size_t> counts = shard_counts(data.size(), world());
+  return allgather(data, counts, options);
+}
+
+std::vector<std::unique_ptr<Communicator>> make_communicators(std::string_view backend,
+                                                              const CommunicatorOptions& options) {
+  if (options.timeout.count() <= 0) {
+    throw ConfigError("comm timeout: expected a positive number of seconds, got " +
+                      std::to_string(options.timeout.count() / 1000.0));
+  }
+  if (backend == "threads") return make_threads_communicators(options);
+  if (backend == "mpi") return make_mpi_communicators(options);
+  throw ConfigError("backend: expected threads or mpi, got '" + std::string(backend) + "'");
+}
+
+}  // namespace dpeval::parallel

@@ -1,0 +1,363 @@
+// Implements the scaling study's arithmetic: a run from its summary JSON,
+// efficiency against a baseline, time to target, cost per epoch, the
+// recommendation, and the scale.json object and stderr table.
+#include "dpeval/perf/scale_study.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "dpeval/core/check.h"
+#include "dpeval/core/error.h"
+#include "dpeval/core/version.h"
+
+namespace dpeval::perf {
+
+// Note [Scale study figures]
+// Each figure is a plain formula over one run's summary, so a reader can check
+// scale.json by hand:
+//   efficiency        = samples_per_s(N) / ((N / N0) x samples_per_s(N0)), where
+//                       N0 is 1 when measured, else the smallest count
+//                       measured (efficiency_baseline_workers says which);
+//                       1.0 is perfect linear scaling.
+//   time_to_target_s  = train_seconds_cumulative of the first epoch whose test
+//                       accuracy >= target: training time only, evaluation
+//                       excluded, so it measures the parallelism, not the
+//                       evaluation set's size.
+//   seconds_per_epoch = train_seconds / epochs timed (epochs restored from a
+//                       checkpoint have no time and are not counted).
+//   cost_per_epoch    = N x seconds_per_epoch / 3600 x price_per_core_hour:
+//                       each worker holds one core (one BLAS thread per worker).
+// The recommendation compares time to target when a target was given and some
+// run reached it — the figure a user pays for — and otherwise seconds per
+// epoch; among the runs that have the figure it picks the SMALLEST worker
+// count within kScaleRecommendTolerance of the best, because a few percent of
+// speed rarely pays for more cores (and their cost rises with N).
+
+namespace {
+
+using nlohmann::json;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+[[noreturn]] void bad_summary(std::string_view source, std::string_view key, std::string_view expected) {
+  throw InputError(fmt::format("{}: run summary key '{}': expected {}", source, key, expected));
+}
+
+const json& member(const json& object, std::string_view key, std::string_view source, std::string_view path) {
+  if (!object.is_object()) bad_summary(source, path, "an object");
+  const auto it = object.find(key);
+  if (it == object.end()) bad_summary(source, path, "to be present (is this a dpeval train summary?)");
+  return *it;
+}
+
+// A number; null reads as NaN (JSON has no NaN: summaries write undefined numbers as null).
+double number_at(const json& object, std::string_view key, std::string_view source, std::string_view path) {
+  const json& v = member(object, key, source, path);
+  if (v.is_null()) return kNaN;
+  if (!v.is_number()) bad_summary(source, path, "a number");
+  return v.get<double>();
+}
+
+std::optional<double> optional_number(const json& v, std::string_view source, std::string_view path) {
+  if (v.is_null()) return std::nullopt;
+  if (!v.is_number()) bad_summary(source, path, "a number or null");
+  return v.get<double>();
+}
+
+int int_at(const json& object, std::string_view key, std::string_view source) {
+  const json& v = member(object, key, source, key);
+  if (!v.is_number_integer()) bad_summary(source, key, "an integer");
+  return v.get<int>();
+}
+
+json optional_json(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? json(*v) : json(nullptr);
+}
+
+json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+std::string workers_text(int n) { return fmt::format("{} worker{}", n, n == 1 ? "" : "s"); }
+
+// {8} -> "8 workers", {4, 8} -> "4 and 8 workers", {2, 4, 8} -> "2, 4 and 8 workers".
+std::string counts_text(const std::vector<int>& counts) {
+  std::string text;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (i > 0) text += i + 1 == counts.size() ? " and " : ", ";
+    text += std::to_string(counts[i]);
+  }
+  return text + (counts.size() == 1 && counts[0] == 1 ? " worker" : " workers");
+}
+
+// 0.88 -> "88 %", 0.885 -> "88.5 %", 0.8875 -> "88.75 %".
+std::string percent_text(double share) { return fmt::format("{:g} %", std::round(share * 1e4) / 100); }
+
+std::string seconds_text(double s) { return s < 10 ? fmt::format("{:.2f} s", s) : fmt::format("{:.1f} s", s); }
+
+std::optional<double> time_to_target(const ScaleRun& run, double target) {
+  for (const parallel::EpochRecord& e : run.epochs) {
+    if (std::isfinite(e.test_accuracy) && e.test_accuracy >= target) return e.train_seconds_cumulative;
+  }
+  return std::nullopt;
+}
+
+void recommend(ScaleStudy& study) {
+  const ScaleStudyOptions& o = study.options;
+  const bool by_target =
+      o.target_accuracy && std::any_of(study.rows.begin(), study.rows.end(),
+                                       [](const ScaleRow& r) { return r.time_to_target_s.has_value(); });
+  study.recommendation_metric = by_target ? "time_to_target_s" : "seconds_per_epoch";
+  auto figure = [&](const ScaleRow& r) { return by_target ? r.time_to_target_s : r.seconds_per_epoch; };
+
+  const ScaleRow* best = nullptr;
+  for (const ScaleRow& r : study.rows) {
+    if (figure(r) && (!best || *figure(r) < *figure(*best))) best = &r;
+  }
+  std::string line;
+  if (!best) {
+    line = "no recommendation: no run has a measured training time";
+  } else {
+    const double limit = *figure(*best) * (1 + kScaleRecommendTolerance);
+    const ScaleRow* pick = nullptr;
+    for (const ScaleRow& r : study.rows) {
+      if (figure(r) && *figure(r) <= limit) {
+        pick = &r;
+        break;
+      }
+    }
+    DPEVAL_CHECK(pick != nullptr);
+    study.recommended_workers = pick->run.workers;
+    const std::string what =
+        by_target ? "time to " + percent_text(*o.target_accuracy) + " accuracy" : std::string("seconds per epoch");
+    const int tolerance_pct = static_cast<int>(std::lround(kScaleRecommendTolerance * 100));
+    const size_t with_figure = static_cast<size_t>(
+        std::count_if(study.rows.begin(), study.rows.end(), [&](const ScaleRow& r) { return figure(r).has_value(); }));
+    if (pick != best) {
+      line = fmt::format("{}: within {} % of the best {} ({} vs {} at {})", workers_text(pick->run.workers),
+                         tolerance_pct, what, seconds_text(*figure(*pick)), seconds_text(*figure(*best)),
+                         workers_text(best->run.workers));
+    } else if (with_figure == 1) {
+      line = fmt::format("{}: the only count with a {} ({})", workers_text(pick->run.workers), what,
+                         seconds_text(*figure(*pick)));
+    } else if (pick == &*std::find_if(study.rows.begin(), study.rows.end(),
+                                       [&](const ScaleRow& r) { return figure(r).has_value(); })) {
+      line = fmt::format("{}: the best {} ({}); more workers were no faster", workers_text(pick->run.workers), what,
+                         seconds_text(*figure(*pick)));
+    } else {
+      line = fmt::format("{}: the best {} ({}); no fewer workers come within {} %", workers_text(pick->run.workers),
+                         what, seconds_text(*figure(*pick)), tolerance_pct);
+    }
+  }
+  if (!by_target) {
+    line += o.target_accuracy
+                ? fmt::format("; judged by seconds per epoch: no run reached {} accuracy", percent_text(*o.target_accuracy))
+                : std::string("; judged by seconds per epoch: no target accuracy was given");
+  } else {
+    std::vector<int> missed;
+    for (const ScaleRow& r : study.rows) {
+      if (!r.time_to_target_s) missed.push_back(r.run.workers);
+    }
+    if (!missed.empty()) {
+      line += fmt::format("; {} did not reach it", counts_text(missed));
+    }
+  }
+  std::vector<int> over;
+  for (const ScaleRow& r : study.rows) {
+    if (r.oversubscribed) over.push_back(r.run.workers);
+  }
+  if (!over.empty()) {
+    line += fmt::format("; {} oversubscribed (more than the {} cores here)", counts_text(over), o.cores);
+    study.warnings.push_back(fmt::format(
+        "{} exceed this machine's {} hardware threads: workers share cores, so those timings understate what the "
+        "count could do on enough cores",
+        counts_text(over), o.cores));
+  }
+  study.recommendation = std::move(line);
+}
+
+}  // namespace
+
+ScaleRun scale_run_from_summary(const json& summary, std::string out_dir, std::string_view source) {
+  ScaleRun run;
+  run.out_dir = std::move(out_dir);
+  run.workers = int_at(summary, "workers", source);
+  run.global_batch = int_at(summary, "global_batch", source);
+  run.samples_per_s = number_at(summary, "samples_per_s", source, "samples_per_s");
+  const json& step_ms = member(summary, "step_ms", source, "step_ms");
+  run.step_ms_p50 = number_at(step_ms, "p50", source, "step_ms.p50");
+  run.step_ms_p95 = number_at(step_ms, "p95", source, "step_ms.p95");
+  const json& b = member(summary, "step_breakdown_ms_p50", source, "step_breakdown_ms_p50");
+  run.breakdown.data_ms = number_at(b, "data", source, "step_breakdown_ms_p50.data");
+  run.breakdown.compute_ms = number_at(b, "compute", source, "step_breakdown_ms_p50.compute");
+  run.breakdown.comm_wait_ms = number_at(b, "comm_wait", source, "step_breakdown_ms_p50.comm_wait");
+  run.breakdown.optimizer_ms = number_at(b, "optimizer", source, "step_breakdown_ms_p50.optimizer");
+  run.breakdown.allreduce_gbps = number_at(summary, "allreduce_gbps", source, "allreduce_gbps");
+  run.train_seconds = number_at(summary, "train_seconds", source, "train_seconds");
+  const double accuracy = number_at(summary, "final_test_accuracy", source, "final_test_accuracy");
+  const double loss = number_at(summary, "final_test_loss", source, "final_test_loss");
+  if (std::isfinite(accuracy)) run.final_test_accuracy = accuracy;
+  if (std::isfinite(loss)) run.final_test_loss = loss;
+  const json& epochs = member(summary, "epochs", source, "epochs");
+  if (!epochs.is_array()) bad_summary(source, "epochs", "a list");
+  for (size_t i = 0; i < epochs.size(); ++i) {
+    const std::string path = fmt::format("epochs[{}]", i);
+    parallel::EpochRecord e;
+    const json& epoch = member(epochs[i], "epoch", source, path + ".epoch");
+    if (!epoch.is_number_integer()) bad_summary(source, path + ".epoch", "an integer");
+    e.epoch = epoch.get<int>();
+    e.test_accuracy = number_at(epochs[i], "test_accuracy", source, path + ".test_accuracy");
+    e.test_loss = number_at(epochs[i], "test_loss", source, path + ".test_loss");
+    e.train_loss = number_at(epochs[i], "train_loss", source, path + ".train_loss");
+    if (const auto it = epochs[i].find("seconds"); it != epochs[i].end()) {
+      e.seconds = optional_number(*it, source, path + ".seconds");
+    }
+    if (const auto it = epochs[i].find("train_seconds_cumulative"); it != epochs[i].end()) {
+      e.train_seconds_cumulative = optional_number(*it, source, path + ".train_seconds_cumulative");
+    }
+    run.epochs.push_back(e);
+  }
+  if (run.workers < 1) bad_summary(source, "workers", "an integer >= 1");
+  return run;
+}
+
+std::optional<std::vector<int>> parse_worker_counts(std::string_view text) {
+  std::vector<int> counts;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t comma = std::min(text.find(',', begin), text.size());
+    std::string_view item = text.substr(begin, comma - begin);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    int n = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || n < 1) return std::nullopt;
+    counts.push_back(n);
+    begin = comma + 1;
+  }
+  std::sort(counts.begin(), counts.end());
+  counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+  return counts;
+}
+
+ScaleStudy analyze_scale_study(std::vector<ScaleRun> runs, const ScaleStudyOptions& options) {
+  DPEVAL_CHECK(!runs.empty()) << "a scale study needs at least one run";
+  std::sort(runs.begin(), runs.end(), [](const ScaleRun& a, const ScaleRun& b) { return a.workers < b.workers; });
+  for (size_t i = 0; i < runs.size(); ++i) {
+    DPEVAL_CHECK(runs[i].workers >= 1) << "workers " << runs[i].workers;
+    DPEVAL_CHECK(i == 0 || runs[i].workers != runs[i - 1].workers) << "two runs with " << runs[i].workers << " workers";
+  }
+  ScaleStudy study;
+  study.options = options;
+  const ScaleRun& base = runs.front();
+  study.efficiency_baseline_workers = base.workers;
+  std::vector<int> untimed;
+  for (ScaleRun& run : runs) {
+    ScaleRow row;
+    const double n = run.workers, n0 = base.workers;
+    if (run.samples_per_s > 0 && base.samples_per_s > 0) {
+      row.efficiency = run.samples_per_s / (n / n0 * base.samples_per_s);
+    }
+    if (run.samples_per_s <= 0) untimed.push_back(run.workers);
+    if (options.target_accuracy) row.time_to_target_s = time_to_target(run, *options.target_accuracy);
+    const auto timed = std::count_if(run.epochs.begin(), run.epochs.end(),
+                                     [](const parallel::EpochRecord& e) { return e.train_seconds_cumulative.has_value(); });
+    if (timed > 0 && std::isfinite(run.train_seconds)) {
+      row.seconds_per_epoch = run.train_seconds / static_cast<double>(timed);
+    }
+    if (options.price_per_core_hour && row.seconds_per_epoch) {
+      row.cost_per_epoch = n * *row.seconds_per_epoch / 3600 * *options.price_per_core_hour;
+    }
+    row.oversubscribed = options.cores > 0 && static_cast<unsigned>(run.workers) > options.cores;
+    row.run = std::move(run);
+    study.rows.push_back(std::move(row));
+  }
+  if (!untimed.empty()) {
+    study.warnings.push_back(fmt::format(
+        "{}: no steady-state throughput (the first {} steps are not timed and the run had no more), so efficiency "
+        "is null; give it more data or epochs",
+        counts_text(untimed), parallel::kWarmupStepsExcluded));
+  }
+  recommend(study);
+  return study;
+}
+
+json scale_study_json(const ScaleStudy& study) {
+  const ScaleStudyOptions& o = study.options;
+  json rows = json::array();
+  for (const ScaleRow& r : study.rows) {
+    const ScaleRun& run = r.run;
+    const auto timed = std::count_if(run.epochs.begin(), run.epochs.end(),
+                                     [](const parallel::EpochRecord& e) { return e.train_seconds_cumulative.has_value(); });
+    rows.push_back({{"workers", run.workers},
+                    {"global_batch", run.global_batch},
+                    {"samples_per_s", finite_or_null(run.samples_per_s)},
+                    {"efficiency", optional_json(r.efficiency)},
+                    {"step_ms", {{"p50", finite_or_null(run.step_ms_p50)}, {"p95", finite_or_null(run.step_ms_p95)}}},
+                    {"step_breakdown_ms",
+                     {{"compute", finite_or_null(run.breakdown.compute_ms)},
+                      {"comm_wait", finite_or_null(run.breakdown.comm_wait_ms)},
+                      {"optimizer", finite_or_null(run.breakdown.optimizer_ms)},
+                      {"data", finite_or_null(run.breakdown.data_ms)}}},
+                    {"allreduce_gbps", finite_or_null(run.breakdown.allreduce_gbps)},
+                    {"time_to_target_s", optional_json(r.time_to_target_s)},
+                    {"final_test_accuracy", optional_json(run.final_test_accuracy)},
+                    {"final_test_loss", optional_json(run.final_test_loss)},
+                    {"epochs_timed", timed},
+                    {"train_seconds", finite_or_null(run.train_seconds)},
+                    {"seconds_per_epoch", optional_json(r.seconds_per_epoch)},
+                    {"cost_per_epoch", optional_json(r.cost_per_epoch)},
+                    {"oversubscribed", r.oversubscribed},
+                    {"out_dir", run.out_dir}});
+  }
+  json j;
+  j["dpeval_version"] = kVersion;
+  j["model"] = o.model;
+  j["data"] = o.data;
+  j["backend"] = o.backend;
+  j["epochs"] = o.epochs;
+  j["target_accuracy"] = optional_json(o.target_accuracy);
+  j["price_per_core_hour"] = optional_json(o.price_per_core_hour);
+  j["cores"] = o.cores;
+  j["efficiency_baseline_workers"] = study.efficiency_baseline_workers;
+  j["recommendation_metric"] = study.recommendation_metric;
+  j["recommended_workers"] = study.recommended_workers ? json(*study.recommended_workers) : json(nullptr);
+  j["recommendation"] = study.recommendation;
+  j["runs"] = std::move(rows);
+  return j;
+}
+
+std::string scale_study_table(const ScaleStudy& study) {
+  auto or_dash = [](const std::optional<double>& v, auto&& format) -> std::string {
+    return v && std::isfinite(*v) ? format(*v) : std::string("-");
+  };
+  const std::string target_header =
+      study.options.target_accuracy ? "to " + percent_text(*study.options.target_accuracy) : std::string("to target");
+  std::string text = fmt::format("{:>8} {:>12} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>11}\n", "workers",
+                                 "global batch", "samples/s", "efficiency", "step p50", "comm wait", target_header,
+                                 "accuracy", "cost/epoch");
+  for (const ScaleRow& r : study.rows) {
+    const ScaleRun& run = r.run;
+    text += fmt::format(
+        "{:>8} {:>12} {:>10.0f} {:>10} {:>10} {:>10} {:>10} {:>9} {:>11}\n",
+        std::to_string(run.workers) + (r.oversubscribed ? "*" : ""), run.global_batch, run.samples_per_s,
+        or_dash(r.efficiency, [](double v) { return fmt::format("{:.3f}", v); }),
+        fmt::format("{:.2f} ms", run.step_ms_p50), fmt::format("{:.2f} ms", run.breakdown.comm_wait_ms),
+        or_dash(r.time_to_target_s, seconds_text),
+        or_dash(run.final_test_accuracy, [](double v) { return fmt::format("{:.4f}", v); }),
+        or_dash(r.cost_per_epoch, [](double v) { return fmt::format("{:.4g}", v); }));
+  }
+  if (study.efficiency_baseline_workers != 1) {
+    text += fmt::format("efficiency is relative to {} (1 worker was not measured)\n",
+                        workers_text(study.efficiency_baseline_workers));
+  }
+  if (std::any_of(study.rows.begin(), study.rows.end(), [](const ScaleRow& r) { return r.oversubscribed; })) {
+    text += fmt::format("* oversubscribed: more workers than the {} cores here\n", study.options.cores);
+  }
+  return text;
+}
+
+}  // namespace dpeval::perf
