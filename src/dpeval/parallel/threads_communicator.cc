@@ -13,6 +13,7 @@
 //             (reduced) shard from its buffer into mine;
 //   3 done    once every rank finished phase 2: nobody reads my buffer any
 //             more, so the op is complete and the caller may touch it again.
+// Small allreduces (Note [Eager small allreduce]) take a one-phase path.
 // Phases that an operation does not need (no reduce in an all-gather, no
 // gather in a reduce-scatter) still synchronise, which keeps one code path.
 // See Note [Why three phases] for why no rank can read stale or half-written
@@ -50,6 +51,17 @@ constexpr uint64_t kRing = 256;
 // my shard). Phase 3 keeps my buffer untouched until every peer is done copying
 // my shard from it.
 
+// Note [Eager small allreduce]
+// An allreduce of at most kEagerBytes is latency-bound: three rounds of
+// cross-core handshakes cost more than the data. Instead each rank copies its
+// input into its own staging slot at launch; once every rank has launched, each
+// sums all staging slots in rank order straight into its own buffer and is
+// done (one handshake). Nobody reads the caller's buffer, so the op completes at
+// once. A staging slot is reused kEagerRing ops later, after every rank has
+// finished that older op (checked at launch).
+constexpr size_t kEagerBytes = 16 << 10;
+constexpr uint64_t kEagerRing = 64;
+
 enum class OpKind { kAllreduce, kAllreduceHalf, kReduceScatter, kAllgather, kBroadcast, kBarrier };
 
 const char* op_name(OpKind kind) {
@@ -68,6 +80,7 @@ struct alignas(64) RankCounters {
   std::atomic<uint64_t> launched{0};
   std::atomic<uint64_t> progress{0};
   void* slots[kRing] = {};
+  std::vector<char> staging = std::vector<char>(kEagerBytes * kEagerRing);  // Note [Eager small allreduce]
 };
 
 class Group {
@@ -113,6 +126,7 @@ struct Op {
   std::chrono::milliseconds timeout{0};
   std::chrono::steady_clock::time_point started;
   int phase = 0;  // phases finished
+  bool eager = false;
 };
 
 class ThreadsCommunicator;
@@ -229,6 +243,23 @@ Work ThreadsCommunicator::launch(OpKind kind, char* data, size_t elem, size_t n,
   op.timeout = options.timeout.count() > 0 ? options.timeout : timeout_;
   op.started = std::chrono::steady_clock::now();
   RankCounters& me = group_->rank(rank_);
+  // A barrier is the eager path with nothing to add: done once all ranks launched it.
+  op.eager = kind == OpKind::kBarrier ||
+             ((kind == OpKind::kAllreduce || kind == OpKind::kAllreduceHalf) && n * elem <= kEagerBytes);
+  if (op.eager && n > 0) {
+    // The slot's previous user, op seq - kEagerRing, must be finished everywhere.
+    if (op.seq >= kEagerRing) {
+      const uint64_t need = 3 * (op.seq - kEagerRing) + 3;
+      for (int r = 0; r < world(); ++r) {
+        while (group_->rank(r).progress.load(std::memory_order_acquire) < need) {
+          group_->check_failed(rank_);
+          if (std::chrono::steady_clock::now() - op.started > op.timeout) throw_timeout(op);
+          std::this_thread::yield();
+        }
+      }
+    }
+    std::memcpy(me.staging.data() + (op.seq % kEagerRing) * kEagerBytes, data, n * elem);
+  }
   me.slots[op.seq % kRing] = data;
   me.launched.store(op.seq + 1, std::memory_order_release);
   pending_.push_back(std::move(op));
@@ -251,6 +282,28 @@ bool ThreadsCommunicator::try_phase(Op& op) {
   };
   RankCounters& me = group_->rank(rank_);
   const size_t mine = static_cast<size_t>(rank_);
+  if (op.phase == 0 && op.eager) {
+    if (!all_at_least(true, k + 1)) return false;
+    if (op.n > 0) {
+      const size_t slot = (k % kEagerRing) * kEagerBytes;
+      if (op.kind == OpKind::kAllreduceHalf) {
+        std::vector<const uint16_t*> sources(static_cast<size_t>(world));
+        for (int r = 0; r < world; ++r) {
+          sources[static_cast<size_t>(r)] = reinterpret_cast<const uint16_t*>(group_->rank(r).staging.data() + slot);
+        }
+        internal::sum_rank_order_half(sources, op.n, op.format, reinterpret_cast<uint16_t*>(op.data));
+      } else {
+        std::vector<const float*> sources(static_cast<size_t>(world));
+        for (int r = 0; r < world; ++r) {
+          sources[static_cast<size_t>(r)] = reinterpret_cast<const float*>(group_->rank(r).staging.data() + slot);
+        }
+        internal::sum_rank_order(sources, op.n, reinterpret_cast<float*>(op.data));
+      }
+    }
+    op.phase = 3;
+    me.progress.store(3 * k + 3, std::memory_order_release);
+    return true;
+  }
   if (op.phase == 0) {
     if (!all_at_least(true, k + 1)) return false;
     if (op.kind == OpKind::kAllreduce || op.kind == OpKind::kReduceScatter || op.kind == OpKind::kAllreduceHalf) {
