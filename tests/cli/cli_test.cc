@@ -207,4 +207,51 @@ TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
   EXPECT_NE(r.err.find("short.dpck"), std::string::npos) << r.err;
 }
 
+TEST(Cli, ScaleStudyWritesScaleJson) {
+  const fs::path csv = write("scale.csv", blobs_csv(400));
+  const fs::path out = test_dir() / "scale";
+  CliRun r = dpeval("scale --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("Examples"), std::string::npos);
+  r = dpeval("scale --data " + csv.string() + " --workers 2,1 --epochs 1 --batch 8 --backend threads "
+                    "--price-per-core-hour 0.05 --target-accuracy 0.6 --out " + out.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto printed = nlohmann::json::parse(r.out);
+  const auto written = nlohmann::json::parse(dpeval::read_file(out / "scale.json"));
+  EXPECT_EQ(printed, written);
+  int lists = 0;
+  for (const auto& [key, value] : written.items()) lists += value.is_array() ? 1 : 0;
+  EXPECT_EQ(lists, 1);  // the rows are the only list
+  for (const char* key : {"model", "data", "backend", "epochs", "target_accuracy", "price_per_core_hour", "cores",
+                          "dpeval_version", "efficiency_baseline_workers", "recommended_workers", "recommendation"}) {
+    EXPECT_TRUE(written.contains(key)) << key;
+  }
+  const auto& runs = written["runs"];
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0]["workers"], 1);  // sorted
+  EXPECT_EQ(runs[1]["workers"], 2);
+  EXPECT_EQ(runs[1]["global_batch"], 16);
+  for (const auto& row : runs) {
+    for (const char* key : {"workers", "global_batch", "samples_per_s", "efficiency", "step_ms", "step_breakdown_ms",
+                            "allreduce_gbps", "time_to_target_s", "final_test_accuracy", "final_test_loss",
+                            "seconds_per_epoch", "cost_per_epoch", "oversubscribed", "out_dir"}) {
+      EXPECT_TRUE(row.contains(key)) << key;
+    }
+    EXPECT_TRUE(row["cost_per_epoch"].is_number()) << row;
+    EXPECT_TRUE(fs::exists(fs::path(row["out_dir"].get<std::string>()) / "summary.json")) << row["out_dir"];
+  }
+  EXPECT_NE(r.err.find("recommendation: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find((out / "scale.json").string()), std::string::npos) << r.err;
+
+  // A bad worker list, or a target out of (0, 1]: usage errors naming the option, nothing run.
+  const fs::path bad_out = test_dir() / "scale_bad";
+  r = dpeval("scale --data " + csv.string() + " --workers 1,x --epochs 1 --out " + bad_out.string());
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--workers"), std::string::npos) << r.err;
+  EXPECT_EQ(dpeval("scale --data " + csv.string() + " --workers 0 --out " + bad_out.string()).code, 2);
+  EXPECT_EQ(dpeval("scale --data " + csv.string() + " --workers 1 --target-accuracy 1.5 --out " + bad_out.string()).code,
+            2);
+  EXPECT_FALSE(fs::exists(bad_out / "scale.json"));
+}
+
 }  // namespace

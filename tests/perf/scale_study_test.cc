@@ -42,7 +42,8 @@ ScaleRun make_run(int workers, double samples_per_s, std::vector<std::pair<doubl
   return run;
 }
 
-ScaleStudyOptions options_with(std::optional<double> target, std::optional<double> price, unsigned cores = 64) {
+ScaleStudyOptions options_with(std::optional<double> target, std::optional<double> price,
+                               unsigned cores = 64) {
   ScaleStudyOptions o;
   o.model = "mlp";
   o.data = "fashion-mnist";
@@ -76,7 +77,8 @@ TEST(ScaleStudy, EfficiencyAgainstOneWorker) {
 }
 
 TEST(ScaleStudy, EfficiencyBaselineIsTheSmallestCountWhenOneIsAbsent) {
-  // 2 workers 2000/s, 4 workers 3600/s: 3600 / (4/2 x 2000) = 0.9; 8 workers 6000/s: 6000 / (4 x 2000) = 0.75.
+  // 2 workers 2000/s, 4 workers 3600/s: 3600 / (4/2 x 2000) = 0.9; 8 workers 6000/s: 6000 / (4 x 2000) =
+  // 0.75.
   const ScaleStudy s = analyze_scale_study(
       {make_run(2, 2000, {{0.5, 5}}), make_run(4, 3600, {{0.5, 3}}), make_run(8, 6000, {{0.5, 2}})},
       options_with(std::nullopt, std::nullopt));
@@ -114,7 +116,8 @@ TEST(ScaleStudy, TimeToTargetIsTheFirstEpochAtOrAboveTheTarget) {
 }
 
 TEST(ScaleStudy, TimeToTargetIsNullWithoutATarget) {
-  const ScaleStudy s = analyze_scale_study({make_run(1, 1000, {{0.9, 10}})}, options_with(std::nullopt, std::nullopt));
+  const ScaleStudy s =
+      analyze_scale_study({make_run(1, 1000, {{0.9, 10}})}, options_with(std::nullopt, std::nullopt));
   EXPECT_FALSE(s.rows[0].time_to_target_s.has_value());
   const nlohmann::json j = scale_study_json(s);
   EXPECT_TRUE(j["target_accuracy"].is_null());
@@ -123,8 +126,8 @@ TEST(ScaleStudy, TimeToTargetIsNullWithoutATarget) {
 
 TEST(ScaleStudy, SecondsAndCostPerEpoch) {
   // 2 workers, 12 s over 3 epochs = 4 s per epoch; 2 cores x 4 s / 3600 x 0.05 = 1/9000.
-  const ScaleStudy priced =
-      analyze_scale_study({make_run(2, 1900, {{0.5, 4}, {0.6, 8}, {0.7, 12}})}, options_with(std::nullopt, 0.05));
+  const ScaleStudy priced = analyze_scale_study({make_run(2, 1900, {{0.5, 4}, {0.6, 8}, {0.7, 12}})},
+                                                options_with(std::nullopt, 0.05));
   EXPECT_DOUBLE_EQ(*priced.rows[0].seconds_per_epoch, 4.0);
   EXPECT_NEAR(*priced.rows[0].cost_per_epoch, 2 * 4.0 / 3600 * 0.05, 1e-15);
   EXPECT_NEAR(*priced.rows[0].cost_per_epoch, 1.0 / 9000, 1e-15);
@@ -143,18 +146,34 @@ TEST(ScaleStudy, RecommendsTheSmallestCountWithinFivePercentOfTheBestTime) {
       {make_run(1, 1000, {{0.8, 40}}), make_run(2, 1900, {{0.8, 20.9}}), make_run(4, 2000, {{0.8, 20}})},
       options_with(0.8, std::nullopt));
   EXPECT_EQ(s.recommended_workers, 2);
-  EXPECT_EQ(s.recommendation, "2 workers: within 5 % of the best time to 80 % accuracy (20.9 s vs 20.0 s at 4 workers)");
+  EXPECT_EQ(s.recommendation,
+            "2 workers: within 5 % of the best time to 80 % accuracy (20.9 s vs 20.0 s at 4 workers)");
   // 21.1 s is more than 5 % slower: the best, 4 workers, is recommended.
   const ScaleStudy t = analyze_scale_study(
       {make_run(1, 1000, {{0.8, 40}}), make_run(2, 1900, {{0.8, 21.1}}), make_run(4, 2000, {{0.8, 20}})},
       options_with(0.8, std::nullopt));
   EXPECT_EQ(t.recommended_workers, 4);
-  EXPECT_EQ(t.recommendation, "4 workers: the best time to 80 % accuracy (20.0 s); no fewer workers come within 5 %");
+  EXPECT_EQ(t.recommendation,
+            "4 workers: the best time to 80 % accuracy (20.0 s); no fewer workers come within 5 %");
   // More workers slower still: 1 worker.
   const ScaleStudy u = analyze_scale_study({make_run(1, 1000, {{0.8, 10}}), make_run(2, 900, {{0.8, 11}})},
                                            options_with(0.8, std::nullopt));
   EXPECT_EQ(u.recommended_workers, 1);
-  EXPECT_EQ(u.recommendation, "1 worker: the best time to 80 % accuracy (10.0 s); more workers were no faster");
+  EXPECT_EQ(u.recommendation,
+            "1 worker: the best time to 80 % accuracy (10.0 s); more workers were no faster");
+  // Only one count reached the target; a single count measured.
+  const ScaleStudy v = analyze_scale_study({make_run(1, 1000, {{0.7, 10}}), make_run(2, 1900, {{0.8, 6}})},
+                                           options_with(0.8, std::nullopt));
+  EXPECT_EQ(v.recommended_workers, 2);
+  EXPECT_EQ(v.recommendation,
+            "2 workers: the only count that reached 80 % accuracy (6.00 s); 1 worker did not reach it");
+  const ScaleStudy w =
+      analyze_scale_study({make_run(1, 1000, {{0.5, 3}})}, options_with(std::nullopt, std::nullopt));
+  EXPECT_EQ(w.recommended_workers, 1);
+  EXPECT_EQ(
+      w.recommendation,
+      "1 worker: the only count measured (3.00 s per epoch); judged by seconds per epoch: no target accuracy "
+      "was given");
 }
 
 TEST(ScaleStudy, FallsBackToSecondsPerEpoch) {
@@ -166,12 +185,14 @@ TEST(ScaleStudy, FallsBackToSecondsPerEpoch) {
   EXPECT_EQ(none.recommendation_metric, "seconds_per_epoch");
   EXPECT_EQ(none.recommended_workers, 2);
   EXPECT_EQ(none.recommendation,
-            "2 workers: within 5 % of the best seconds per epoch (10.4 s vs 10.0 s at 4 workers); judged by seconds "
+            "2 workers: within 5 % of the best seconds per epoch (10.4 s vs 10.0 s at 4 workers); judged by "
+            "seconds "
             "per epoch: no target accuracy was given");
   const ScaleStudy missed = analyze_scale_study(runs, options_with(0.99, std::nullopt));
   EXPECT_EQ(missed.recommendation_metric, "seconds_per_epoch");
   EXPECT_EQ(missed.recommended_workers, 2);
-  EXPECT_NE(missed.recommendation.find("no run reached 99 % accuracy"), std::string::npos) << missed.recommendation;
+  EXPECT_NE(missed.recommendation.find("no run reached 99 % accuracy"), std::string::npos)
+      << missed.recommendation;
 }
 
 TEST(ScaleStudy, OversubscribedCountsAreFlaggedAndMentioned) {
@@ -199,14 +220,16 @@ TEST(ScaleStudy, JsonHasOneListAndEveryKey) {
   int lists = 0;
   for (const auto& [key, value] : j.items()) lists += value.is_array() ? 1 : 0;
   EXPECT_EQ(lists, 1);
-  for (const char* key : {"model", "data", "backend", "epochs", "target_accuracy", "price_per_core_hour", "cores",
-                          "dpeval_version", "efficiency_baseline_workers", "recommended_workers", "recommendation"}) {
+  for (const char* key :
+       {"model", "data", "backend", "epochs", "target_accuracy", "price_per_core_hour", "cores",
+        "dpeval_version", "efficiency_baseline_workers", "recommended_workers", "recommendation"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   ASSERT_EQ(j["runs"].size(), 2u);
-  for (const char* key : {"workers", "global_batch", "samples_per_s", "efficiency", "step_ms", "step_breakdown_ms",
-                          "allreduce_gbps", "time_to_target_s", "final_test_accuracy", "final_test_loss",
-                          "seconds_per_epoch", "cost_per_epoch", "oversubscribed", "out_dir"}) {
+  for (const char* key :
+       {"workers", "global_batch", "samples_per_s", "efficiency", "step_ms", "step_breakdown_ms",
+        "allreduce_gbps", "time_to_target_s", "final_test_accuracy", "final_test_loss", "seconds_per_epoch",
+        "cost_per_epoch", "oversubscribed", "out_dir"}) {
     EXPECT_TRUE(j["runs"][1].contains(key)) << key;
   }
   EXPECT_EQ(j["runs"][1]["step_ms"]["p95"], 6.0);

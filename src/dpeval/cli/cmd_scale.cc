@@ -51,9 +51,9 @@ struct ScaleArgs {
 };
 
 // Training options handed on unchanged (the user's own text) to each mpi child.
-constexpr const char* kPassThrough[] = {"--label-col", "--labels", "--lr",       "--optimizer",      "--seed",
-                                        "--batch",     "--test-fraction", "--bucket-mb", "--comm-timeout-s",
-                                        "--max-steps"};
+constexpr const char* kPassThrough[] = {
+    "--label-col", "--labels",        "--lr",        "--optimizer",      "--seed",
+    "--batch",     "--test-fraction", "--bucket-mb", "--comm-timeout-s", "--max-steps"};
 
 // Runs argv (argv[0] looked up on PATH) with its stdout sent to our stderr, so
 // that `scale --json` keeps stdout for the scale object; returns the wait status.
@@ -85,15 +85,17 @@ std::string join(const std::vector<std::string>& args) {
 }
 
 // One run under mpirun; returns the summary the child wrote.
-nlohmann::json run_mpi(const CLI::App& app, const ScaleArgs& a, int workers, unsigned cores, const fs::path& dir) {
+nlohmann::json run_mpi(const CLI::App& app, const ScaleArgs& a, int workers, unsigned cores,
+                       const fs::path& dir) {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (ec) throw Error("scale: cannot find this executable (/proc/self/exe): " + ec.message());
   std::vector<std::string> args = {"mpirun", "-np", std::to_string(workers)};
   if (cores > 0 && static_cast<unsigned>(workers) > cores) args.push_back("--oversubscribe");
   if (::geteuid() == 0) args.push_back("--allow-run-as-root");
-  args.insert(args.end(), {self.string(), "train", "--backend", "mpi", "--workers", std::to_string(workers),
-                           "--model", a.model, "--data", a.config.data, "--epochs", std::to_string(a.config.epochs)});
+  args.insert(args.end(),
+              {self.string(), "train", "--backend", "mpi", "--workers", std::to_string(workers), "--model",
+               a.model, "--data", a.config.data, "--epochs", std::to_string(a.config.epochs)});
   for (const char* name : kPassThrough) {
     const CLI::Option* option = app.get_option(name);
     if (option->count() > 0) args.insert(args.end(), {name, option->results().back()});
@@ -104,26 +106,30 @@ nlohmann::json run_mpi(const CLI::App& app, const ScaleArgs& a, int workers, uns
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     const std::string how = WIFEXITED(status) ? fmt::format("exited with status {}", WEXITSTATUS(status))
                                               : fmt::format("was killed by signal {}", WTERMSIG(status));
-    throw Error(fmt::format("scale: the {}-worker run failed: mpirun {} (command: {})", workers, how, join(args)));
+    throw Error(
+        fmt::format("scale: the {}-worker run failed: mpirun {} (command: {})", workers, how, join(args)));
   }
   return nlohmann::json::parse(read_file(json_path));
 }
 
 void validate(const CLI::App& app, const ScaleArgs& a) {
-  if (app.get_option("--target-accuracy")->count() > 0 && !(a.target_accuracy > 0 && a.target_accuracy <= 1)) {
-    throw UsageError(fmt::format("--target-accuracy: expected a number in (0, 1], got {}", a.target_accuracy));
+  if (app.get_option("--target-accuracy")->count() > 0 &&
+      !(a.target_accuracy > 0 && a.target_accuracy <= 1)) {
+    throw UsageError(
+        fmt::format("--target-accuracy: expected a number in (0, 1], got {}", a.target_accuracy));
   }
   if (app.get_option("--price-per-core-hour")->count() > 0 &&
       !(std::isfinite(a.price_per_core_hour) && a.price_per_core_hour >= 0)) {
-    throw UsageError(fmt::format("--price-per-core-hour: expected a number >= 0, got {}", a.price_per_core_hour));
+    throw UsageError(
+        fmt::format("--price-per-core-hour: expected a number >= 0, got {}", a.price_per_core_hour));
   }
 }
 
 int run_scale(const CLI::App& app, const ScaleArgs& a) {
   const std::optional<std::vector<int>> counts = perf::parse_worker_counts(a.workers);
   if (!counts) {
-    throw UsageError("--workers: expected a comma-separated list of positive integers like 1,2,4, got '" + a.workers +
-                     "'");
+    throw UsageError("--workers: expected a comma-separated list of positive integers like 1,2,4, got '" +
+                     a.workers + "'");
   }
   validate(app, a);
   perf::ScaleStudyOptions options;
@@ -132,7 +138,8 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   options.backend = a.backend;
   options.epochs = a.config.epochs;
   if (app.get_option("--target-accuracy")->count() > 0) options.target_accuracy = a.target_accuracy;
-  if (app.get_option("--price-per-core-hour")->count() > 0) options.price_per_core_hour = a.price_per_core_hour;
+  if (app.get_option("--price-per-core-hour")->count() > 0)
+    options.price_per_core_hour = a.price_per_core_hour;
   options.cores = std::thread::hardware_concurrency();
 
   // Everything that can be checked before the first (long) run is checked now.
@@ -147,7 +154,8 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   const fs::path out = a.out;
   std::error_code ec;
   fs::create_directories(out, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot create the output directory: {}", out.string(), ec.message()));
+  if (ec)
+    throw IoError(fmt::format("{}: cannot create the output directory: {}", out.string(), ec.message()));
 
   StderrProgress progress;
   std::vector<int> over;
@@ -157,9 +165,11 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   if (!over.empty()) {
     std::string list;
     for (int n : over) list += (list.empty() ? "" : ", ") + std::to_string(n);
+    const bool one = over.size() == 1;
     progress.on_message(fmt::format(
-        "dpeval scale: warning: worker counts {} exceed the {} hardware threads here; those runs are oversubscribed",
-        list, options.cores));
+        "dpeval scale: warning: worker count{} {} exceed{} the {} hardware threads here: {} "
+        "oversubscribed",
+        one ? "" : "s", list, one ? "s" : "", options.cores, one ? "that run is" : "those runs are"));
   }
 
   std::vector<perf::ScaleRun> runs;
@@ -167,12 +177,14 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
     const int n = (*counts)[i];
     const fs::path dir = out / ("w" + std::to_string(n));
     fs::create_directories(dir, ec);
-    if (ec) throw IoError(fmt::format("{}: cannot create the output directory: {}", dir.string(), ec.message()));
+    if (ec)
+      throw IoError(fmt::format("{}: cannot create the output directory: {}", dir.string(), ec.message()));
     config.workers = n;
-    progress.on_message(fmt::format("dpeval scale: run {}/{}: {} worker{} ({} backend), model {} on {}, {} epochs, "
-                                    "batch {} x {} -> {}",
-                                    i + 1, counts->size(), n, n == 1 ? "" : "s", a.backend, config.model_name,
-                                    config.data, config.epochs, config.batch, n, dir.string()));
+    progress.on_message(
+        fmt::format("dpeval scale: run {}/{}: {} worker{} ({} backend), model {} on {}, {} epochs, "
+                    "batch {} x {} -> {}",
+                    i + 1, counts->size(), n, n == 1 ? "" : "s", a.backend, config.model_name, config.data,
+                    config.epochs, config.batch, n, dir.string()));
     nlohmann::json summary;
     fs::path source;
     if (a.backend == "mpi") {
@@ -213,7 +225,8 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
 Command add_scale_command(CLI::App& root) {
   auto args = std::make_shared<ScaleArgs>();
   ScaleArgs& a = *args;
-  CLI::App* app = root.add_subcommand("scale", "Scaling study: train at several worker counts, recommend one");
+  CLI::App* app =
+      root.add_subcommand("scale", "Scaling study: train at several worker counts, recommend one");
   app->footer(R"(Examples:
   dpeval scale --model mlp --data fashion-mnist --workers 1,2 --epochs 1 --out runs/scale
   dpeval scale --model cnn --workers 1,2,4 --epochs 5 --target-accuracy 0.88 --price-per-core-hour 0.05 --out runs/s
@@ -227,22 +240,28 @@ count measured), step time and its breakdown, time to the target accuracy,
 seconds and cost per epoch; and the recommended count: the smallest whose time
 to target (without a target: seconds per epoch) is within 5 % of the best.
 Exit codes: 0 ok, 1 runtime failure (a run failed), 2 usage error, 3 bad input data or config.)");
-  app->add_option("--model", a.model, "Model: preset 'mlp' or 'cnn', or a model .toml file")->capture_default_str();
-  app->add_option("--data", a.config.data, "Dataset: 'fashion-mnist', a .csv/.tsv table, or .npy / IDX features with --labels")
+  app->add_option("--model", a.model, "Model: preset 'mlp' or 'cnn', or a model .toml file")
+      ->capture_default_str();
+  app->add_option("--data", a.config.data,
+                  "Dataset: 'fashion-mnist', a .csv/.tsv table, or .npy / IDX features with --labels")
       ->capture_default_str();
   app->add_option("--workers", a.workers, "Worker counts to measure, comma-separated (e.g. 1,2,4)")
       ->capture_default_str();
-  app->add_option("--backend", a.backend, "threads (workers in this process) or mpi (one mpirun job per count)")
+  app->add_option("--backend", a.backend,
+                  "threads (workers in this process) or mpi (one mpirun job per count)")
       ->check(CLI::IsMember({"threads", "mpi"}))
       ->capture_default_str();
   app->add_option("--epochs", a.config.epochs, "Epochs of every run")->capture_default_str();
   app->add_option("--target-accuracy", a.target_accuracy,
                   "Test accuracy in (0, 1] for time-to-target (and the recommendation)");
-  app->add_option("--price-per-core-hour", a.price_per_core_hour, "Price of one core for an hour: adds cost per epoch");
-  app->add_option("--out", a.out, "Output directory (scale.json; each run in DIR/w<N>)")->capture_default_str();
+  app->add_option("--price-per-core-hour", a.price_per_core_hour,
+                  "Price of one core for an hour: adds cost per epoch");
+  app->add_option("--out", a.out, "Output directory (scale.json; each run in DIR/w<N>)")
+      ->capture_default_str();
   app->add_option("--label-col", a.config.label_col, "Label column of a CSV table")->capture_default_str();
   app->add_option("--labels", a.config.labels, "Labels file (.npy or IDX) for .npy or IDX features");
-  app->add_option("--test-fraction", a.config.test_fraction, "Held-out share of a table that has no test split")
+  app->add_option("--test-fraction", a.config.test_fraction,
+                  "Held-out share of a table that has no test split")
       ->capture_default_str();
   app->add_option("--batch", a.config.batch, "Batch size (per worker: the global batch grows with N)")
       ->capture_default_str();
@@ -253,7 +272,8 @@ Exit codes: 0 ok, 1 runtime failure (a run failed), 2 usage error, 3 bad input d
   app->add_option("--seed", a.config.seed, "Random seed (init, shuffling, dropout)")->capture_default_str();
   app->add_option("--bucket-mb", a.bucket_mb, "Gradient bucket cap in MiB (0: one bucket after backward)")
       ->capture_default_str();
-  app->add_option("--comm-timeout-s", a.comm_timeout_s, "Deadline of every collective")->capture_default_str();
+  app->add_option("--comm-timeout-s", a.comm_timeout_s, "Deadline of every collective")
+      ->capture_default_str();
   app->add_option("--max-steps", a.max_steps, "Stop every run after N steps (throughput only)");
   a.json.add_option(*app);
   return {app, [app, args] { return run_scale(*app, *args); }};

@@ -96,7 +96,9 @@ std::string counts_text(const std::vector<int>& counts) {
 // 0.88 -> "88 %", 0.885 -> "88.5 %", 0.8875 -> "88.75 %".
 std::string percent_text(double share) { return fmt::format("{:g} %", std::round(share * 1e4) / 100); }
 
-std::string seconds_text(double s) { return s < 10 ? fmt::format("{:.2f} s", s) : fmt::format("{:.1f} s", s); }
+std::string seconds_text(double s) {
+  return s < 10 ? fmt::format("{:.2f} s", s) : fmt::format("{:.1f} s", s);
+}
 
 std::optional<double> time_to_target(const ScaleRun& run, double target) {
   for (const parallel::EpochRecord& e : run.epochs) {
@@ -131,31 +133,38 @@ void recommend(ScaleStudy& study) {
     }
     DPEVAL_CHECK(pick != nullptr);
     study.recommended_workers = pick->run.workers;
-    const std::string what =
-        by_target ? "time to " + percent_text(*o.target_accuracy) + " accuracy" : std::string("seconds per epoch");
+    const std::string what = by_target ? "time to " + percent_text(*o.target_accuracy) + " accuracy"
+                                       : std::string("seconds per epoch");
     const int tolerance_pct = static_cast<int>(std::lround(kScaleRecommendTolerance * 100));
-    const size_t with_figure = static_cast<size_t>(
-        std::count_if(study.rows.begin(), study.rows.end(), [&](const ScaleRow& r) { return figure(r).has_value(); }));
+    const auto has_figure = [&](const ScaleRow& r) { return figure(r).has_value(); };
+    const auto with_figure = std::count_if(study.rows.begin(), study.rows.end(), has_figure);
+    const ScaleRow* fewest = &*std::find_if(study.rows.begin(), study.rows.end(), has_figure);
     if (pick != best) {
       line = fmt::format("{}: within {} % of the best {} ({} vs {} at {})", workers_text(pick->run.workers),
                          tolerance_pct, what, seconds_text(*figure(*pick)), seconds_text(*figure(*best)),
                          workers_text(best->run.workers));
+    } else if (study.rows.size() == 1) {
+      line = fmt::format(
+          "{}: the only count measured ({} {})", workers_text(pick->run.workers),
+          seconds_text(*figure(*pick)),
+          by_target ? "to " + percent_text(*o.target_accuracy) + " accuracy" : std::string("per epoch"));
     } else if (with_figure == 1) {
-      line = fmt::format("{}: the only count with a {} ({})", workers_text(pick->run.workers), what,
+      line = fmt::format("{}: the only count that {} ({})", workers_text(pick->run.workers),
+                         by_target ? "reached " + percent_text(*o.target_accuracy) + " accuracy"
+                                   : std::string("has a training time"),
                          seconds_text(*figure(*pick)));
-    } else if (pick == &*std::find_if(study.rows.begin(), study.rows.end(),
-                                       [&](const ScaleRow& r) { return figure(r).has_value(); })) {
-      line = fmt::format("{}: the best {} ({}); more workers were no faster", workers_text(pick->run.workers), what,
-                         seconds_text(*figure(*pick)));
+    } else if (pick == fewest) {
+      line = fmt::format("{}: the best {} ({}); more workers were no faster", workers_text(pick->run.workers),
+                         what, seconds_text(*figure(*pick)));
     } else {
-      line = fmt::format("{}: the best {} ({}); no fewer workers come within {} %", workers_text(pick->run.workers),
-                         what, seconds_text(*figure(*pick)), tolerance_pct);
+      line = fmt::format("{}: the best {} ({}); no fewer workers come within {} %",
+                         workers_text(pick->run.workers), what, seconds_text(*figure(*pick)), tolerance_pct);
     }
   }
   if (!by_target) {
-    line += o.target_accuracy
-                ? fmt::format("; judged by seconds per epoch: no run reached {} accuracy", percent_text(*o.target_accuracy))
-                : std::string("; judged by seconds per epoch: no target accuracy was given");
+    line += o.target_accuracy ? fmt::format("; judged by seconds per epoch: no run reached {} accuracy",
+                                            percent_text(*o.target_accuracy))
+                              : std::string("; judged by seconds per epoch: no target accuracy was given");
   } else {
     std::vector<int> missed;
     for (const ScaleRow& r : study.rows) {
@@ -172,8 +181,8 @@ void recommend(ScaleStudy& study) {
   if (!over.empty()) {
     line += fmt::format("; {} oversubscribed (more than the {} cores here)", counts_text(over), o.cores);
     study.warnings.push_back(fmt::format(
-        "{} exceed this machine's {} hardware threads: workers share cores, so those timings understate what the "
-        "count could do on enough cores",
+        "{} exceed this machine's {} hardware threads: workers share cores, so those timings understate what "
+        "the count could do on enough cores",
         counts_text(over), o.cores));
   }
   study.recommendation = std::move(line);
@@ -245,10 +254,12 @@ std::optional<std::vector<int>> parse_worker_counts(std::string_view text) {
 
 ScaleStudy analyze_scale_study(std::vector<ScaleRun> runs, const ScaleStudyOptions& options) {
   DPEVAL_CHECK(!runs.empty()) << "a scale study needs at least one run";
-  std::sort(runs.begin(), runs.end(), [](const ScaleRun& a, const ScaleRun& b) { return a.workers < b.workers; });
+  std::sort(runs.begin(), runs.end(),
+            [](const ScaleRun& a, const ScaleRun& b) { return a.workers < b.workers; });
   for (size_t i = 0; i < runs.size(); ++i) {
     DPEVAL_CHECK(runs[i].workers >= 1) << "workers " << runs[i].workers;
-    DPEVAL_CHECK(i == 0 || runs[i].workers != runs[i - 1].workers) << "two runs with " << runs[i].workers << " workers";
+    DPEVAL_CHECK(i == 0 || runs[i].workers != runs[i - 1].workers)
+        << "two runs with " << runs[i].workers << " workers";
   }
   ScaleStudy study;
   study.options = options;
@@ -263,8 +274,9 @@ ScaleStudy analyze_scale_study(std::vector<ScaleRun> runs, const ScaleStudyOptio
     }
     if (run.samples_per_s <= 0) untimed.push_back(run.workers);
     if (options.target_accuracy) row.time_to_target_s = time_to_target(run, *options.target_accuracy);
-    const auto timed = std::count_if(run.epochs.begin(), run.epochs.end(),
-                                     [](const parallel::EpochRecord& e) { return e.train_seconds_cumulative.has_value(); });
+    const auto timed =
+        std::count_if(run.epochs.begin(), run.epochs.end(),
+                      [](const parallel::EpochRecord& e) { return e.train_seconds_cumulative.has_value(); });
     if (timed > 0 && std::isfinite(run.train_seconds)) {
       row.seconds_per_epoch = run.train_seconds / static_cast<double>(timed);
     }
@@ -276,10 +288,11 @@ ScaleStudy analyze_scale_study(std::vector<ScaleRun> runs, const ScaleStudyOptio
     study.rows.push_back(std::move(row));
   }
   if (!untimed.empty()) {
-    study.warnings.push_back(fmt::format(
-        "{}: no steady-state throughput (the first {} steps are not timed and the run had no more), so efficiency "
-        "is null; give it more data or epochs",
-        counts_text(untimed), parallel::kWarmupStepsExcluded));
+    study.warnings.push_back(
+        fmt::format("{}: no steady-state throughput (the first {} steps are not timed and the run had no "
+                    "more), so efficiency "
+                    "is null; give it more data or epochs",
+                    counts_text(untimed), parallel::kWarmupStepsExcluded));
   }
   recommend(study);
   return study;
@@ -290,28 +303,30 @@ json scale_study_json(const ScaleStudy& study) {
   json rows = json::array();
   for (const ScaleRow& r : study.rows) {
     const ScaleRun& run = r.run;
-    const auto timed = std::count_if(run.epochs.begin(), run.epochs.end(),
-                                     [](const parallel::EpochRecord& e) { return e.train_seconds_cumulative.has_value(); });
-    rows.push_back({{"workers", run.workers},
-                    {"global_batch", run.global_batch},
-                    {"samples_per_s", finite_or_null(run.samples_per_s)},
-                    {"efficiency", optional_json(r.efficiency)},
-                    {"step_ms", {{"p50", finite_or_null(run.step_ms_p50)}, {"p95", finite_or_null(run.step_ms_p95)}}},
-                    {"step_breakdown_ms",
-                     {{"compute", finite_or_null(run.breakdown.compute_ms)},
-                      {"comm_wait", finite_or_null(run.breakdown.comm_wait_ms)},
-                      {"optimizer", finite_or_null(run.breakdown.optimizer_ms)},
-                      {"data", finite_or_null(run.breakdown.data_ms)}}},
-                    {"allreduce_gbps", finite_or_null(run.breakdown.allreduce_gbps)},
-                    {"time_to_target_s", optional_json(r.time_to_target_s)},
-                    {"final_test_accuracy", optional_json(run.final_test_accuracy)},
-                    {"final_test_loss", optional_json(run.final_test_loss)},
-                    {"epochs_timed", timed},
-                    {"train_seconds", finite_or_null(run.train_seconds)},
-                    {"seconds_per_epoch", optional_json(r.seconds_per_epoch)},
-                    {"cost_per_epoch", optional_json(r.cost_per_epoch)},
-                    {"oversubscribed", r.oversubscribed},
-                    {"out_dir", run.out_dir}});
+    const auto timed =
+        std::count_if(run.epochs.begin(), run.epochs.end(),
+                      [](const parallel::EpochRecord& e) { return e.train_seconds_cumulative.has_value(); });
+    rows.push_back(
+        {{"workers", run.workers},
+         {"global_batch", run.global_batch},
+         {"samples_per_s", finite_or_null(run.samples_per_s)},
+         {"efficiency", optional_json(r.efficiency)},
+         {"step_ms", {{"p50", finite_or_null(run.step_ms_p50)}, {"p95", finite_or_null(run.step_ms_p95)}}},
+         {"step_breakdown_ms",
+          {{"compute", finite_or_null(run.breakdown.compute_ms)},
+           {"comm_wait", finite_or_null(run.breakdown.comm_wait_ms)},
+           {"optimizer", finite_or_null(run.breakdown.optimizer_ms)},
+           {"data", finite_or_null(run.breakdown.data_ms)}}},
+         {"allreduce_gbps", finite_or_null(run.breakdown.allreduce_gbps)},
+         {"time_to_target_s", optional_json(r.time_to_target_s)},
+         {"final_test_accuracy", optional_json(run.final_test_accuracy)},
+         {"final_test_loss", optional_json(run.final_test_loss)},
+         {"epochs_timed", timed},
+         {"train_seconds", finite_or_null(run.train_seconds)},
+         {"seconds_per_epoch", optional_json(r.seconds_per_epoch)},
+         {"cost_per_epoch", optional_json(r.cost_per_epoch)},
+         {"oversubscribed", r.oversubscribed},
+         {"out_dir", run.out_dir}});
   }
   json j;
   j["dpeval_version"] = kVersion;
@@ -334,11 +349,12 @@ std::string scale_study_table(const ScaleStudy& study) {
   auto or_dash = [](const std::optional<double>& v, auto&& format) -> std::string {
     return v && std::isfinite(*v) ? format(*v) : std::string("-");
   };
-  const std::string target_header =
-      study.options.target_accuracy ? "to " + percent_text(*study.options.target_accuracy) : std::string("to target");
+  const std::string target_header = study.options.target_accuracy
+                                        ? "to " + percent_text(*study.options.target_accuracy)
+                                        : std::string("to target");
   std::string text = fmt::format("{:>8} {:>12} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>11}\n", "workers",
-                                 "global batch", "samples/s", "efficiency", "step p50", "comm wait", target_header,
-                                 "accuracy", "cost/epoch");
+                                 "global batch", "samples/s", "efficiency", "step p50", "comm wait",
+                                 target_header, "accuracy", "cost/epoch");
   for (const ScaleRow& r : study.rows) {
     const ScaleRun& run = r.run;
     text += fmt::format(

@@ -23,16 +23,16 @@ inline constexpr double kScaleRecommendTolerance = 0.05;
 
 // What one training run at one worker count measured.
 struct ScaleRun {
-  int workers = 0;                 // data-parallel ranks, >= 1
-  int global_batch = 0;            // samples per optimizer step, all ranks
-  double samples_per_s = 0;        // steady-state throughput; 0 when no step was timed
+  int workers = 0;           // data-parallel ranks, >= 1
+  int global_batch = 0;      // samples per optimizer step, all ranks
+  double samples_per_s = 0;  // steady-state throughput; 0 when no step was timed
   double step_ms_p50 = 0, step_ms_p95 = 0;
   parallel::StepBreakdown breakdown;  // p50s on rank 0 (ms) and allreduce GB/s
   // Per-epoch test accuracy and cumulative training seconds (evaluation excluded).
   std::vector<parallel::EpochRecord> epochs;
   std::optional<double> final_test_accuracy, final_test_loss;  // unset when undefined
-  double train_seconds = 0;        // training time of the run, evaluation excluded
-  std::string out_dir;             // where the run's checkpoint and summary are
+  double train_seconds = 0;  // training time of the run, evaluation excluded
+  std::string out_dir;       // where the run's checkpoint and summary are
 };
 
 // Reads a run from its summary JSON: the format of DIR/summary.json and
@@ -74,14 +74,14 @@ struct ScaleRow {
 
 struct ScaleStudy {
   ScaleStudyOptions options;
-  std::vector<ScaleRow> rows;    // ascending worker count
+  std::vector<ScaleRow> rows;           // ascending worker count
   int efficiency_baseline_workers = 0;  // N0: 1 when measured, else the smallest count
   // The figure the recommendation compared: "time_to_target_s" when a target
   // was given and reached by some run, else "seconds_per_epoch".
   std::string recommendation_metric;
   std::optional<int> recommended_workers;  // unset when no run has the figure
-  std::string recommendation;  // one line a person reads, e.g. "2 workers: within 5 % of ..."
-  std::vector<std::string> warnings;  // for stderr: oversubscribed counts, untimed runs
+  std::string recommendation;              // one line a person reads, e.g. "2 workers: within 5 % of ..."
+  std::vector<std::string> warnings;       // for stderr: oversubscribed counts, untimed runs
 };
 
 // Derives every row's figures and the recommendation. `runs` may come in any
