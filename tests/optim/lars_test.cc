@@ -15,6 +15,7 @@
 #include "dpeval/core/error.h"
 #include "dpeval/core/rng.h"
 #include "dpeval/optim/optim.h"
+#include "optim/optim_test_util.h"
 
 namespace dpeval::optim {
 namespace {
@@ -281,16 +282,6 @@ TEST(Optimizer, MalformedSegmentOffsetsAreInternalErrors) {
     EXPECT_NO_THROW(make_optimizer(c, 10, std::vector<size_t>{0, 10}));  // a trailing empty segment
     EXPECT_NO_THROW(make_optimizer(c, 0, std::vector<size_t>{0}));
   }
-}
-
-// The message of the ConfigError that make_optimizer throws for `c`, or "" if none.
-std::string config_error(const OptimizerConfig& c) {
-  try {
-    make_optimizer(c, 4);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Lars, BadConfigsThrowConfigErrorNamingTheField) {

@@ -17,6 +17,7 @@
 #include "dpeval/core/error.h"
 #include "dpeval/core/rng.h"
 #include "dpeval/optim/optim.h"
+#include "optim/optim_test_util.h"
 
 namespace dpeval::optim {
 namespace {
@@ -238,16 +239,6 @@ TEST(Optimizer, AdamwFirstStepMovesByLearningRate) {
   opt->step(w, g, 0.01f);
   EXPECT_NEAR(w[0], -0.01f, 1e-8);
   EXPECT_NEAR(w[1], 0.01f, 1e-8);
-}
-
-// The message of the ConfigError that make_optimizer throws for `c`, or "" if none.
-std::string config_error(const OptimizerConfig& c) {
-  try {
-    make_optimizer(c, 4);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Optimizer, BadConfigsThrowConfigErrorNamingTheField) {
