@@ -5,12 +5,12 @@
 // rank s and receives its own shard r from every peer into scratch, then adds
 // the world's copies in rank order into shard r; and an all-gather phase, in
 // which every rank sends its reduced shard to every peer and receives theirs in
-// place. A buffer of at most 64 KiB takes a single phase instead: every rank
-// sends all of it to every peer and sums all the copies locally, in the same
-// order, so with the same bits (Note [Small buffers]). reduce_scatter_sum is
-// the first phase alone, allgather the second alone, broadcast is the root
-// sending to every peer, and barrier a zero-byte exchange between every pair
-// of ranks. Nothing blocks when an operation starts: Work::is_completed() tests
+// place. A buffer small enough to travel as one eager message takes a single
+// phase instead: every rank sends all of it to every peer and sums all the
+// copies locally, in the same order, so with the same bits (Note [Small
+// buffers]). reduce_scatter_sum is the first phase alone, allgather the second
+// alone, broadcast is the root sending to every peer, and barrier a zero-byte
+// exchange between every pair of ranks. Nothing blocks when an operation starts: Work::is_completed() tests
 // the requests of the current phase (MPI_Testsome) and, once all of them have
 // completed, runs the local sum and posts the next phase; Work::wait() does the
 // same until its deadline. Every request belongs to one known peer, so a
@@ -20,12 +20,11 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
-#include <functional>
-#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -42,12 +41,26 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // Note [Small buffers]
-// Two phases cost two message latencies and, for world > 2, more messages
-// than bytes are worth on a small buffer. Up to kSinglePhaseBytes every rank
-// sends its whole buffer to every peer and adds the world's copies itself: each
-// element is still ((x_0 + x_1) + x_2) + ... in rank order, so the result has
-// the same bits as the two-phase path and as the threads backend.
-static const size_t kSinglePhaseBytes = std::getenv("XX_SP") ? std::stoul(std::getenv("XX_SP")) : 65536; // TEMP
+// Two phases cost two message latencies. A buffer of at most kSinglePhaseBytes
+// takes one: every rank sends its whole buffer to every peer and adds the
+// world's copies itself. Each element is still ((x_0 + x_1) + x_2) + ... in
+// rank order, so the result has the same bits as the two-phase path and as the
+// threads backend. The limit sits just under OpenMPI's shared-memory eager
+// limit (btl_vader_eager_limit, 4 KiB including a header): a larger message
+// goes by rendezvous (request, single-copy read, completion), and measured on
+// 2 ranks a 4 KiB allreduce took ~5.5 us as one 4 KiB exchange but ~2.8 us as
+// two phases of 2 KiB messages, while at 64 B .. 2 KiB one phase saves ~0.8 us.
+constexpr size_t kSinglePhaseBytes = 4000;
+
+// Note [Not MPI's collectives]
+// MPI_Allreduce and MPI_Reduce_scatter may associate a sum differently from
+// rank order for world > 2 (Note [Rank-order sums]), and a pending MPI
+// collective cannot say which rank it waits for. For world 2 a + b == b + a, so
+// MPI_Iallreduce would give the same bits, but measured on 2 ranks here it was
+// slower than these messages at every size (4 KiB: ~7 us against ~3 us; it
+// also stalls without frequent tests), so every world takes the same path.
+// MPI_Ibcast and MPI_Ibarrier move no arithmetic but would not name a missing
+// rank either, so broadcast and barrier are messages too.
 
 // MPI counts are int; a larger message travels as several of at most this size
 // (same peer and tag, so MPI's non-overtaking rule keeps them in order).
@@ -55,14 +68,18 @@ constexpr size_t kMaxMessageBytes = size_t{1} << 30;
 
 // Note [Waiting]
 // MPI_THREAD_FUNNELED: only the thread that owns the communicator calls MPI,
-// and MPI makes progress only inside MPI calls, so wait() polls. It yields
-// between tests for the first kWaitYieldFor (an operation that is merely
-// moving bytes finishes well within it, and yielding lets an oversubscribed
-// peer run), then sleeps kWaitSleep between tests: past that point it waits for
-// a slow or lost rank and should not burn a core doing so.
+// and MPI makes progress only inside MPI calls, so wait() polls. It spins for
+// the first kWaitSpinFor (a small collective completes within it), yields
+// between tests until kWaitYieldFor (an operation that is merely moving bytes
+// finishes well within it, and yielding lets an oversubscribed peer run), then
+// sleeps kWaitSleep between tests: past that point it waits for a slow or lost
+// rank and should not burn a core doing so. The clock is read once per
+// kTestsPerClockRead tests: on some virtual machines a read costs more than a
+// test.
 constexpr auto kWaitSpinFor = std::chrono::microseconds(100);
 constexpr auto kWaitYieldFor = milliseconds(50);
 constexpr auto kWaitSleep = std::chrono::microseconds(200);
+constexpr int kTestsPerClockRead = 16;
 
 // Note [MPI process state]
 // MPI is initialised once per process and must be finalised at most once, by
@@ -76,7 +93,9 @@ constexpr auto kWaitSleep = std::chrono::microseconds(200);
 // then reports the job as failed, which it has.
 struct MpiProcess {
   std::mutex init_mutex;
-  bool finalize_at_exit = false;  // this backend initialised MPI
+  // mpi_launched() as the environment said before MPI started: a singleton
+  // MPI_Init sets mpirun's variables itself. -1 while MPI has not started.
+  std::atomic<int> launched{-1};
   std::atomic<bool> finalize_unsafe{false};
   std::atomic<int64_t> ops_in_flight{0};
 };
@@ -111,18 +130,17 @@ void ensure_mpi_initialised() {
   int initialised = 0;
   MPI_Initialized(&initialised);
   if (initialised) {
-    if (mpi_is_finalized())
-      throw CommError("mpi: MPI was already finalised in this process; it cannot start again");
-    return;
+    if (!mpi_is_finalized()) return;
+    throw CommError("mpi: MPI was already finalised in this process; it cannot start again");
   }
+  process.launched.store(mpi_launched() ? 1 : 0);
   int provided = 0;
   const int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
   if (rc != MPI_SUCCESS) {
     throw CommError("mpi: MPI_Init_thread failed (" + mpi_error_text(rc) +
                     "); start dpeval with mpirun -np N and check that OpenMPI is installed on every host");
   }
-  process.finalize_at_exit = true;
-  if (std::atexit(finalize_mpi_at_exit) != 0) process.finalize_at_exit = false;
+  std::atexit(finalize_mpi_at_exit);  // only when this backend initialised MPI
 }
 
 std::string format_seconds(milliseconds t) {
@@ -144,41 +162,66 @@ struct Message {
   size_t bytes = 0;
 };
 
-// A phase's messages, then the local step that runs once all have completed.
-struct Phase {
-  std::vector<Message> messages;
-  std::function<void()> then;
+// The local step after a phase, if any: the n elements at `own` become the
+// rank-order sum of the world's copies, this rank's own at its rank's position
+// and peer p's at slot slot_of(p, rank) of `scratch` (float32, or 16-bit
+// values in `format` when `half`).
+struct LocalSum {
+  bool active = false;
+  bool half = false;
+  HalfFormat format = HalfFormat::kFloat16;
+  size_t n = 0;
+  std::byte* own = nullptr;
+  std::byte* scratch = nullptr;
 };
 
-// One started collective: its plan (phases) and the requests of the phase in
-// flight. Owned by its group's queue and by the Work handles.
+struct Phase {
+  std::vector<Message> messages;
+  LocalSum sum;
+};
+
+// Who a request of the current phase talks to; recv_bytes is the exact size a
+// receive expects, -1 for a send.
+struct RequestInfo {
+  int peer = 0;
+  int recv_bytes = -1;
+};
+
+// One started collective: its plan (one or two phases) and the requests of
+// the phase in flight. Owned by its group's queue and by its Work handles.
 struct Op {
   std::string_view kind;  // "allreduce", "barrier", ...
   std::string tag;        // CollectiveOptions::tag
   uint64_t seq = 0;       // per communicator, in issue order
   milliseconds timeout{0};
 
-  std::vector<Phase> phases;
+  std::array<Phase, 2> phases;
+  size_t phase_count = 0;
   size_t phase = 0;  // the one in flight
   std::unique_ptr<std::byte[]> scratch;
   size_t scratch_bytes = 0;
 
-  // Parallel arrays over the current phase's requests (a message over
-  // kMaxMessageBytes has several); completed entries become MPI_REQUEST_NULL.
+  // The current phase's requests (a message over kMaxMessageBytes has
+  // several); completed ones become MPI_REQUEST_NULL.
   std::vector<MPI_Request> requests;
-  std::vector<int> request_peer;
-  std::vector<int> request_recv_bytes;  // expected size of a receive, -1 for a send
+  std::vector<RequestInfo> request_info;
   size_t requests_open = 0;
-  std::vector<int> done_indices;
-  std::vector<MPI_Status> done_statuses;
 
   bool finished = false;  // this op's messages and local steps are all done
   bool retired = false;   // finished, and so is every earlier op of its group
+
+  Phase& add_phase() {
+    DPEVAL_CHECK(phase_count < phases.size());
+    return phases[phase_count++];
+  }
 
   std::string name() const {
     return tag.empty() ? fmt::format("{} (#{})", kind, seq) : fmt::format("{} '{}' (#{})", kind, tag, seq);
   }
 };
+
+// Slot of a peer's copy in scratch: the peers in rank order, without this rank.
+size_t slot_of(int peer, int rank) { return static_cast<size_t>(peer < rank ? peer : peer - 1); }
 
 // Ops whose requests were freed while still pending (see Note [Failure
 // cleanup]): their scratch must outlive any late write by MPI. Never destroyed.
@@ -235,17 +278,19 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
     op->tag = options.tag;
     op->seq = next_seq_++;
     op->timeout = options.timeout.count() > 0 ? options.timeout : timeout_;
-    if (failed_)
-      throw CommError("mpi: " + op->name() + ": communicator unusable after an earlier failure: " + failure_);
+    throw_if_failed(*op);
     return op;
   }
 
-  // Scratch of at least `bytes` for op, reused from finished ops when possible.
+  // Scratch of at least `bytes` for op, reused from finished ops when one
+  // fits without wasting much: fresh pages cost a fault each, and a large
+  // allreduce would otherwise fault in its scratch on every call.
   std::byte* take_scratch(Op& op, size_t bytes) {
     DPEVAL_CHECK(!op.scratch) << "one scratch buffer per op";
     auto best = scratch_pool_.end();
     for (auto it = scratch_pool_.begin(); it != scratch_pool_.end(); ++it) {
-      if (it->first >= bytes && (best == scratch_pool_.end() || it->first < best->first)) best = it;
+      const bool fits = it->first >= bytes && it->first <= 2 * bytes + kScratchSlackBytes;
+      if (fits && (best == scratch_pool_.end() || it->first < best->first)) best = it;
     }
     if (best != scratch_pool_.end()) {
       op.scratch_bytes = best->first;
@@ -260,7 +305,7 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
 
   // Posts op's first phase and queues it; a Work on it.
   Work start(std::shared_ptr<Op> op) {
-    DPEVAL_CHECK(!op->phases.empty());
+    DPEVAL_CHECK(op->phase_count > 0);
     pending_.push_back(op);
     mpi_process().ops_in_flight.fetch_add(1);
     post_phase(*op);
@@ -278,13 +323,14 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
     throw_if_failed(op);
     const Clock::time_point begin = Clock::now();
     const Clock::time_point deadline = begin + op.timeout;
-    for (;;) {
-      if (progress(op)) return;
+    for (;;) {  // see Note [Waiting]
+      for (int i = 0; i < kTestsPerClockRead; ++i) {
+        if (progress(op)) return;
+      }
       const Clock::time_point now = Clock::now();
       if (now >= deadline) fail_timeout(op);
-      if (now - begin < kWaitSpinFor) {
-        continue;
-      } else if (now - begin < kWaitYieldFor) {
+      if (now - begin < kWaitSpinFor) continue;
+      if (now - begin < kWaitYieldFor) {
         std::this_thread::yield();
       } else {
         std::this_thread::sleep_for(kWaitSleep);
@@ -317,8 +363,8 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
   };
 
   void throw_if_failed(const Op& op) const {
-    if (failed_)
-      throw CommError("mpi: " + op.name() + ": communicator unusable after an earlier failure: " + failure_);
+    if (!failed_) return;
+    throw CommError("mpi: " + op.name() + ": communicator unusable after an earlier failure: " + failure_);
   }
 
   int tag_of(const Op& op) const { return static_cast<int>((op.seq % tag_slots_) * 2 + op.phase); }
@@ -326,8 +372,9 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
   void post_phase(Op& op) {
     const Phase& phase = op.phases[op.phase];
     op.requests.clear();
-    op.request_peer.clear();
-    op.request_recv_bytes.clear();
+    op.request_info.clear();
+    op.requests.reserve(phase.messages.size());
+    op.request_info.reserve(phase.messages.size());
     const int tag = tag_of(op);
     for (const Message& m : phase.messages) {
       size_t offset = 0;
@@ -341,34 +388,38 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
                                mpi_error_text(rc)));
         }
         op.requests.push_back(request);
-        op.request_peer.push_back(m.peer);
-        op.request_recv_bytes.push_back(m.is_recv ? bytes : -1);
+        op.request_info.push_back({m.peer, m.is_recv ? bytes : -1});
         offset += static_cast<size_t>(bytes);
       } while (offset < m.bytes);
     }
     op.requests_open = op.requests.size();
-    op.done_indices.resize(op.requests.size());
-    op.done_statuses.resize(op.requests.size());
+    if (done_indices_.size() < op.requests.size()) {
+      done_indices_.resize(op.requests.size());
+      done_statuses_.resize(op.requests.size());
+    }
   }
 
-  // Tests op's current phase; while phases complete, runs their local steps
+  // Tests op's current phase; while phases complete, runs their local sums
   // and posts the next. Sets op.finished after the last.
   void advance(Op& op) {
     while (!op.finished) {
       if (op.requests_open > 0) {
         int count = 0;
         const int rc = MPI_Testsome(static_cast<int>(op.requests.size()), op.requests.data(), &count,
-                                    op.done_indices.data(), op.done_statuses.data());
-        if (rc != MPI_SUCCESS && rc != MPI_ERR_IN_STATUS)
+                                    done_indices_.data(), done_statuses_.data());
+        if (rc != MPI_SUCCESS && rc != MPI_ERR_IN_STATUS) {
           fail(op, "MPI_Testsome failed: " + mpi_error_text(rc));
+        }
         if (count == MPI_UNDEFINED) count = 0;
-        for (int k = 0; k < count; ++k) check_completed(op, op.done_indices[k], op.done_statuses[k], rc);
+        for (int k = 0; k < count; ++k) {
+          check_completed(op, op.request_info[static_cast<size_t>(done_indices_[static_cast<size_t>(k)])],
+                          done_statuses_[static_cast<size_t>(k)], rc);
+        }
         op.requests_open -= static_cast<size_t>(count);
         if (op.requests_open > 0) return;
       }
-      Phase& phase = op.phases[op.phase];
-      if (phase.then) phase.then();
-      if (++op.phase == op.phases.size()) {
+      run_local_sum(op.phases[op.phase].sum);
+      if (++op.phase == op.phase_count) {
         op.finished = true;
       } else {
         post_phase(op);
@@ -376,11 +427,29 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
     }
   }
 
+  void run_local_sum(const LocalSum& sum) {
+    if (!sum.active) return;
+    const size_t elem = sum.half ? sizeof(uint16_t) : sizeof(float);
+    sources_.resize(static_cast<size_t>(world_));
+    for (int r = 0; r < world_; ++r) {
+      sources_[static_cast<size_t>(r)] =
+          r == rank_ ? sum.own : sum.scratch + slot_of(r, rank_) * sum.n * elem;
+    }
+    if (sum.half) {
+      internal::sum_rank_order_half(
+          std::span(reinterpret_cast<const uint16_t* const*>(sources_.data()), sources_.size()), sum.n,
+          sum.format, reinterpret_cast<uint16_t*>(sum.own));
+    } else {
+      internal::sum_rank_order(
+          std::span(reinterpret_cast<const float* const*>(sources_.data()), sources_.size()), sum.n,
+          reinterpret_cast<float*>(sum.own));
+    }
+  }
+
   // A completed request: a receive must have brought exactly what was expected.
-  void check_completed(Op& op, int index, const MPI_Status& status, int testsome_rc) {
-    const size_t i = static_cast<size_t>(index);
-    const int peer = op.request_peer[i];
-    const int expected = op.request_recv_bytes[i];
+  void check_completed(Op& op, const RequestInfo& info, const MPI_Status& status, int testsome_rc) {
+    const int peer = info.peer;
+    const int expected = info.recv_bytes;
     if (testsome_rc == MPI_ERR_IN_STATUS && status.MPI_ERROR != MPI_SUCCESS) {
       if (status.MPI_ERROR == MPI_ERR_TRUNCATE) {
         fail(op,
@@ -432,7 +501,7 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
     std::vector<int> recv, send;
     for (size_t i = 0; i < op.requests.size(); ++i) {
       if (op.requests[i] == MPI_REQUEST_NULL) continue;
-      (op.request_recv_bytes[i] >= 0 ? recv : send).push_back(op.request_peer[i]);
+      (op.request_info[i].recv_bytes >= 0 ? recv : send).push_back(op.request_info[i].peer);
     }
     std::vector<int>& ranks = recv.empty() ? send : recv;
     std::sort(ranks.begin(), ranks.end());
@@ -489,7 +558,7 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
       for (size_t i = 0; i < op->requests.size(); ++i) {
         MPI_Request& request = op->requests[i];
         if (request == MPI_REQUEST_NULL) continue;
-        if (op->request_recv_bytes[i] >= 0) {
+        if (op->request_info[i].recv_bytes >= 0) {
           MPI_Cancel(&request);
           int done = 0;
           MPI_Test(&request, &done, MPI_STATUS_IGNORE);
@@ -512,6 +581,7 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
   }
 
   static constexpr size_t kScratchPoolSize = 4;
+  static constexpr size_t kScratchSlackBytes = 64 * 1024;
 
   MPI_Comm comm_;
   milliseconds timeout_;
@@ -521,6 +591,10 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
   uint64_t next_seq_ = 0;
   std::deque<std::shared_ptr<Op>> pending_;
   std::vector<std::pair<size_t, std::unique_ptr<std::byte[]>>> scratch_pool_;
+  // Reused by every op: advance() and run_local_sum() are not reentrant.
+  std::vector<int> done_indices_;
+  std::vector<MPI_Status> done_statuses_;
+  std::vector<std::byte*> sources_;
   bool failed_ = false;
   std::string failure_;
 };
@@ -537,47 +611,39 @@ std::vector<size_t> offsets_of(std::span<const size_t> counts) {
   return offsets;
 }
 
-// Peers in the order this rank talks to them: rank + 1, rank + 2, ... (mod
-// world), so that the ranks do not all start with the same one.
-std::vector<int> peers_of(int rank, int world) {
-  std::vector<int> peers;
-  for (int k = 1; k < world; ++k) peers.push_back((rank + k) % world);
-  return peers;
-}
+// The k-th peer this rank talks to, k = 1 .. world - 1: rank + 1, rank + 2, ...
+// (mod world), so that the ranks do not all start with the same one.
+int peer_at(int rank, int world, int k) { return (rank + k) % world; }
 
-// Slot of a peer's copy in scratch: the peers in rank order, without this rank.
-size_t slot_of(int peer, int rank) { return static_cast<size_t>(peer < rank ? peer : peer - 1); }
+// What to sum: float32, or 16-bit values in `format`.
+struct SumKind {
+  bool half = false;
+  HalfFormat format = HalfFormat::kFloat16;
+};
 
-// sum(sources, n, dst): the rank-order sum of `world` sources of n elements.
+// Phase: every rank sends slice s (counts) to rank s and receives its own
+// slice from every peer into scratch; then sums the world's copies of its
+// slice in rank order.
 template <typename T>
-using SumFn = std::function<void(std::span<const T* const>, size_t, T*)>;
-
-// Phase: every rank sends slice s (counts/offsets) to rank s and receives its
-// own slice from every peer; then sums the world's copies in rank order into
-// its own slice.
-template <typename T>
-void plan_reduce_scatter(MpiGroup& group, Op& op, T* data, std::span<const size_t> counts, SumFn<T> sum) {
+void plan_reduce_scatter(MpiGroup& group, Op& op, T* data, std::span<const size_t> counts, SumKind kind) {
   const int rank = group.rank(), world = group.world();
   const std::vector<size_t> offsets = offsets_of(counts);
   const size_t mine = counts[static_cast<size_t>(rank)];
-  T* own = data + offsets[static_cast<size_t>(rank)];
-  T* scratch =
-      reinterpret_cast<T*>(group.take_scratch(op, (static_cast<size_t>(world) - 1) * mine * sizeof(T)));
-  Phase phase;
-  for (int peer : peers_of(rank, world)) {
-    phase.messages.push_back({peer, true, bytes_at(scratch, slot_of(peer, rank) * mine), mine * sizeof(T)});
+  std::byte* scratch = group.take_scratch(op, (static_cast<size_t>(world) - 1) * mine * sizeof(T));
+  Phase& phase = op.add_phase();
+  phase.messages.reserve(2 * static_cast<size_t>(world - 1));
+  for (int k = 1; k < world; ++k) {
+    const int peer = peer_at(rank, world, k);
+    phase.messages.push_back(
+        {peer, true, scratch + slot_of(peer, rank) * mine * sizeof(T), mine * sizeof(T)});
   }
-  for (int peer : peers_of(rank, world)) {
+  for (int k = 1; k < world; ++k) {
+    const int peer = peer_at(rank, world, k);
     const size_t p = static_cast<size_t>(peer);
     phase.messages.push_back({peer, false, bytes_at(data, offsets[p]), counts[p] * sizeof(T)});
   }
-  phase.then = [rank, world, mine, own, scratch, sum = std::move(sum)] {
-    std::vector<const T*> sources(static_cast<size_t>(world));
-    for (int r = 0; r < world; ++r)
-      sources[static_cast<size_t>(r)] = r == rank ? own : scratch + slot_of(r, rank) * mine;
-    sum(sources, mine, own);
-  };
-  op.phases.push_back(std::move(phase));
+  std::byte* own = bytes_at(data, offsets[static_cast<size_t>(rank)]);
+  phase.sum = {true, kind.half, kind.format, mine, own, scratch};
 }
 
 // Phase: every rank sends its own slice to every peer and receives theirs in place.
@@ -586,47 +652,46 @@ void plan_allgather(MpiGroup& group, Op& op, T* data, std::span<const size_t> co
   const int rank = group.rank(), world = group.world();
   const std::vector<size_t> offsets = offsets_of(counts);
   const size_t me = static_cast<size_t>(rank);
-  Phase phase;
-  for (int peer : peers_of(rank, world)) {
+  Phase& phase = op.add_phase();
+  phase.messages.reserve(2 * static_cast<size_t>(world - 1));
+  for (int k = 1; k < world; ++k) {
+    const int peer = peer_at(rank, world, k);
     const size_t p = static_cast<size_t>(peer);
     phase.messages.push_back({peer, true, bytes_at(data, offsets[p]), counts[p] * sizeof(T)});
   }
-  for (int peer : peers_of(rank, world)) {
-    phase.messages.push_back({peer, false, bytes_at(data, offsets[me]), counts[me] * sizeof(T)});
+  for (int k = 1; k < world; ++k) {
+    phase.messages.push_back(
+        {peer_at(rank, world, k), false, bytes_at(data, offsets[me]), counts[me] * sizeof(T)});
   }
-  op.phases.push_back(std::move(phase));
 }
 
 // Phase: every rank sends its whole buffer to every peer and sums all copies
 // in rank order (Note [Small buffers]).
 template <typename T>
-void plan_exchange_and_sum(MpiGroup& group, Op& op, std::span<T> data, SumFn<T> sum) {
+void plan_exchange_and_sum(MpiGroup& group, Op& op, std::span<T> data, SumKind kind) {
   const int rank = group.rank(), world = group.world();
   const size_t n = data.size();
-  T* scratch = reinterpret_cast<T*>(group.take_scratch(op, (static_cast<size_t>(world) - 1) * n * sizeof(T)));
-  Phase phase;
-  for (int peer : peers_of(rank, world)) {
-    phase.messages.push_back({peer, true, bytes_at(scratch, slot_of(peer, rank) * n), n * sizeof(T)});
+  std::byte* scratch = group.take_scratch(op, (static_cast<size_t>(world) - 1) * n * sizeof(T));
+  Phase& phase = op.add_phase();
+  phase.messages.reserve(2 * static_cast<size_t>(world - 1));
+  for (int k = 1; k < world; ++k) {
+    const int peer = peer_at(rank, world, k);
+    phase.messages.push_back({peer, true, scratch + slot_of(peer, rank) * n * sizeof(T), n * sizeof(T)});
   }
-  for (int peer : peers_of(rank, world))
-    phase.messages.push_back({peer, false, bytes_at(data.data(), 0), n * sizeof(T)});
-  phase.then = [rank, world, n, own = data.data(), scratch, sum = std::move(sum)] {
-    std::vector<const T*> sources(static_cast<size_t>(world));
-    for (int r = 0; r < world; ++r)
-      sources[static_cast<size_t>(r)] = r == rank ? own : scratch + slot_of(r, rank) * n;
-    sum(sources, n, own);
-  };
-  op.phases.push_back(std::move(phase));
+  for (int k = 1; k < world; ++k) {
+    phase.messages.push_back({peer_at(rank, world, k), false, bytes_at(data.data(), 0), n * sizeof(T)});
+  }
+  phase.sum = {true, kind.half, kind.format, n, bytes_at(data.data(), 0), scratch};
 }
 
 template <typename T>
-void plan_allreduce(MpiGroup& group, Op& op, std::span<T> data, SumFn<T> sum) {
+void plan_allreduce(MpiGroup& group, Op& op, std::span<T> data, SumKind kind) {
   if (data.size_bytes() <= kSinglePhaseBytes) {
-    plan_exchange_and_sum(group, op, data, std::move(sum));
+    plan_exchange_and_sum(group, op, data, kind);
     return;
   }
   const std::vector<size_t> counts = shard_counts(data.size(), group.world());
-  plan_reduce_scatter(group, op, data.data(), counts, std::move(sum));
+  plan_reduce_scatter(group, op, data.data(), counts, kind);
   plan_allgather(group, op, data.data(), counts);
 }
 
@@ -649,22 +714,19 @@ class MpiCommunicator final : public Communicator {
   Work allreduce_sum(std::span<float> data, const CollectiveOptions& options) override {
     std::shared_ptr<Op> op = group_->new_op("allreduce", options);
     if (world() == 1) return Work();
-    plan_allreduce<float>(*group_, *op, data, internal::sum_rank_order);
+    plan_allreduce(*group_, *op, data, SumKind{});
     return group_->start(std::move(op));
   }
 
   Work allreduce_sum_half(std::span<uint16_t> data, HalfFormat format,
                           const CollectiveOptions& options) override {
     std::shared_ptr<Op> op = group_->new_op("allreduce_half", options);
-    SumFn<uint16_t> sum = [format](std::span<const uint16_t* const> sources, size_t n, uint16_t* dst) {
-      internal::sum_rank_order_half(sources, n, format, dst);
-    };
     if (world() == 1) {  // decoded and rounded once, as for any world
       const uint16_t* own = data.data();
-      sum(std::span(&own, 1), data.size(), data.data());
+      internal::sum_rank_order_half(std::span(&own, 1), data.size(), format, data.data());
       return Work();
     }
-    plan_allreduce<uint16_t>(*group_, *op, data, std::move(sum));
+    plan_allreduce(*group_, *op, data, SumKind{true, format});
     return group_->start(std::move(op));
   }
 
@@ -673,7 +735,7 @@ class MpiCommunicator final : public Communicator {
     check_counts(counts, data.size(), world(), "reduce_scatter");
     std::shared_ptr<Op> op = group_->new_op("reduce_scatter", options);
     if (world() == 1) return Work();
-    plan_reduce_scatter<float>(*group_, *op, data.data(), counts, internal::sum_rank_order);
+    plan_reduce_scatter(*group_, *op, data.data(), counts, SumKind{});
     return group_->start(std::move(op));
   }
 
@@ -690,24 +752,29 @@ class MpiCommunicator final : public Communicator {
     DPEVAL_CHECK(root >= 0 && root < world()) << "mpi: broadcast root " << root << " of world " << world();
     std::shared_ptr<Op> op = group_->new_op("broadcast", options);
     if (world() == 1) return Work();
-    Phase phase;
+    Phase& phase = op->add_phase();
     if (rank() == root) {
-      for (int peer : peers_of(rank(), world()))
-        phase.messages.push_back({peer, false, bytes_at(data.data(), 0), data.size_bytes()});
+      for (int k = 1; k < world(); ++k) {
+        phase.messages.push_back(
+            {peer_at(rank(), world(), k), false, bytes_at(data.data(), 0), data.size_bytes()});
+      }
     } else {
       phase.messages.push_back({root, true, bytes_at(data.data(), 0), data.size_bytes()});
     }
-    op->phases.push_back(std::move(phase));
     return group_->start(std::move(op));
   }
 
   Work barrier(const CollectiveOptions& options) override {
     std::shared_ptr<Op> op = group_->new_op("barrier", options);
     if (world() == 1) return Work();
-    Phase phase;  // zero bytes each way with every peer, so a missing rank can be named
-    for (int peer : peers_of(rank(), world())) phase.messages.push_back({peer, true, &barrier_byte_, 0});
-    for (int peer : peers_of(rank(), world())) phase.messages.push_back({peer, false, &barrier_byte_, 0});
-    op->phases.push_back(std::move(phase));
+    // Zero bytes each way with every peer, so that a missing rank can be named.
+    Phase& phase = op->add_phase();
+    for (int k = 1; k < world(); ++k) {
+      phase.messages.push_back({peer_at(rank(), world(), k), true, &barrier_byte_, 0});
+    }
+    for (int k = 1; k < world(); ++k) {
+      phase.messages.push_back({peer_at(rank(), world(), k), false, &barrier_byte_, 0});
+    }
     return group_->start(std::move(op));
   }
 
@@ -726,21 +793,19 @@ std::vector<std::unique_ptr<Communicator>> make_mpi_communicators(const Communic
                       std::to_string(options.world));
   }
   if (options.world > 1 && !mpi_launched()) {
-    throw ConfigError(
-        fmt::format("mpi: {} workers requested, but this process was not started by mpirun; the mpi backend "
-                    "runs one process "
-                    "per worker: use mpirun -np {} dpeval train --backend mpi ...",
-                    options.world, options.world));
+    throw ConfigError(fmt::format(
+        "mpi: {} workers requested, but this process was not started by mpirun; the mpi backend runs one "
+        "process per worker: use mpirun -np {} dpeval train --backend mpi ...",
+        options.world, options.world));
   }
   ensure_mpi_initialised();
   int size = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (options.world != 0 && options.world != size) {
-    throw ConfigError(
-        fmt::format("mpi: {} workers requested, but mpirun started {} processes; use mpirun -np {} (or leave "
-                    "the worker count "
-                    "unset to take mpirun's)",
-                    options.world, size, options.world));
+    throw ConfigError(fmt::format(
+        "mpi: {} workers requested, but mpirun started {} processes; use mpirun -np {} (or leave the worker "
+        "count unset to take mpirun's)",
+        options.world, size, options.world));
   }
   MPI_Comm comm = MPI_COMM_NULL;
   const int rc = MPI_Comm_dup(MPI_COMM_WORLD, &comm);
@@ -752,6 +817,8 @@ std::vector<std::unique_ptr<Communicator>> make_mpi_communicators(const Communic
 }
 
 bool mpi_launched() {
+  const int known = mpi_process().launched.load();
+  if (known >= 0) return known == 1;
   return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr;
 }
 

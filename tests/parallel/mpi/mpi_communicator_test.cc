@@ -24,8 +24,9 @@ namespace {
 
 using testing::make_mpi_test_communicator;
 
-const size_t kCounts[] = {0,     1,     7,      1000,
-                          16384, 16385, 1000003};  // 16384 floats: the 64 KiB single-phase limit
+// 1000 floats and 2000 halves are 4000 bytes, the mpi backend's largest
+// single-phase buffer (Note [Small buffers]); 1001 and 2001 take two phases.
+const size_t kCounts[] = {0, 1, 7, 1000, 1001, 2001, 1000003};
 
 uint64_t mix(uint64_t x) {  // splitmix64
   x += 0x9e3779b97f4a7c15ull;
