@@ -78,13 +78,13 @@ std::vector<TraceEvent> gather_trace(Communicator& comm, const std::vector<Trace
   for (size_t r = 0; r < world; ++r) total += counts[r];
   for (size_t r = 0; r < static_cast<size_t>(comm.rank()); ++r) offset += counts[r];
   std::vector<float> packed(total);
-  std::memcpy(packed.data() + offset, text.data(), text.size());
+  if (!text.empty()) std::memcpy(packed.data() + offset, text.data(), text.size());
   comm.allgather(packed, counts, options).wait();
   std::vector<TraceEvent> all;
   offset = 0;
   for (size_t r = 0; r < world; ++r) {
     std::string piece(bytes[r], '\0');
-    std::memcpy(piece.data(), packed.data() + offset, bytes[r]);
+    if (bytes[r] > 0) std::memcpy(piece.data(), packed.data() + offset, bytes[r]);
     offset += counts[r];
     std::vector<TraceEvent> events = TraceRecorder::decode(piece);
     all.insert(all.end(), events.begin(), events.end());
