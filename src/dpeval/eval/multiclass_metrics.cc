@@ -1,0 +1,175 @@
+// compute_multiclass: one pass over the n x K probabilities for the confusion
+// matrix, log loss, top-2 hits and the row-sum check; the count metrics from
+// the matrix; one sort per class for the one-vs-rest AUC.
+// See Note [Multiclass conventions] in metrics.h.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "dpeval/core/error.h"
+#include "dpeval/eval/internal/argmax.h"
+#include "dpeval/eval/internal/class_list.h"
+#include "dpeval/eval/internal/inputs.h"
+#include "dpeval/eval/internal/ranking.h"
+#include "dpeval/eval/internal/sum.h"
+#include "dpeval/eval/metrics.h"
+
+namespace dpeval::eval {
+namespace {
+
+constexpr std::string_view kWhere = "compute_multiclass";
+
+// sklearn 1.2 log_loss of one row: clip every entry, renormalise by the clipped
+// row's sum, take -log of the true column.
+double log_loss_row(std::span<const double> row, size_t label) {
+  double total = 0;
+  for (double p : row) total += std::clamp(p, kLogLossEps, 1.0 - kLogLossEps);
+  return -std::log(std::clamp(row[label], kLogLossEps, 1.0 - kLogLossEps) / total);
+}
+
+// sklearn's top_k_accuracy_score, k = 2: the label is among the two first of a
+// descending order that puts the higher index first among ties.
+bool in_top2(std::span<const double> row, size_t label) {
+  const double p = row[label];
+  int ahead = 0;
+  for (size_t j = 0; j < row.size(); ++j) {
+    if (row[j] > p || (row[j] == p && j > label)) ++ahead;
+  }
+  return ahead < 2;
+}
+
+// np.allclose(1, row.sum()): |1 - s| <= 1e-8 + 1e-5 |s|.
+bool sums_to_one(std::span<const double> row) {
+  double s = 0;
+  for (double p : row) s += p;
+  return std::abs(1.0 - s) <= 1e-8 + 1e-5 * std::abs(s);
+}
+
+struct RowPass {
+  ConfusionMatrix confusion;
+  internal::NeumaierSum log_loss;
+  int64_t top2_hits = 0;
+  int64_t rows_not_summing_to_one = 0;
+  size_t first_row_not_summing_to_one = 0;
+};
+
+RowPass pass_rows(std::span<const int32_t> labels, std::span<const double> probs, size_t k) {
+  RowPass r;
+  r.confusion = ConfusionMatrix(k);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const auto row = probs.subspan(i * k, k);
+    const auto label = static_cast<size_t>(labels[i]);
+    r.confusion.add(label, internal::argmax(row));
+    r.log_loss.add(log_loss_row(row, label));
+    r.top2_hits += in_top2(row, label) ? 1 : 0;
+    if (!sums_to_one(row) && r.rows_not_summing_to_one++ == 0) r.first_row_not_summing_to_one = i;
+  }
+  return r;
+}
+
+void set_count_metrics(MulticlassMetrics& m) {
+  m.accuracy = confusion_accuracy(m.confusion);
+  m.balanced_accuracy = confusion_balanced_accuracy(m.confusion, m.warnings);
+  m.per_class = class_scores_all(m.confusion, m.warnings);
+  double precision = 0, recall = 0, f1 = 0, f1_weighted = 0;
+  for (const ClassScores& c : m.per_class) {
+    precision += *c.precision;
+    recall += *c.recall;
+    f1 += *c.f1;
+    f1_weighted += *c.f1 * static_cast<double>(c.support);
+  }
+  const auto k = static_cast<double>(m.num_classes);
+  m.precision_macro = precision / k;
+  m.recall_macro = recall / k;
+  m.f1_macro = f1 / k;
+  m.f1_weighted = f1_weighted / static_cast<double>(m.n);
+  m.mcc = confusion_mcc(m.confusion, m.warnings);
+  m.cohen_kappa = confusion_cohen_kappa(m.confusion, m.warnings);
+}
+
+// Mean over classes of class k vs the rest on column k; nullopt (warning) when
+// a class is absent from the labels (sklearn raises).
+void set_roc_auc_ovr(MulticlassMetrics& m, std::span<const int32_t> labels, std::span<const double> probs) {
+  const size_t k = m.num_classes;
+  std::vector<size_t> absent;
+  for (size_t c = 0; c < k; ++c) {
+    if (m.confusion.row_sum(c) == 0) absent.push_back(c);
+  }
+  if (!absent.empty()) {
+    m.warnings.push_back(fmt::format("roc_auc_ovr_macro is undefined: classes {} are absent from the labels",
+                                     internal::format_class_list(absent)));
+    return;
+  }
+  double sum = 0;
+  for (size_t c = 0; c < k; ++c) {
+    const auto keys = internal::sorted_class_keys(
+        labels.size(), [&](size_t i) { return static_cast<size_t>(labels[i]) == c; },
+        [&](size_t i) { return probs[i * k + c]; });
+    sum += *internal::roc_auc_from_keys(keys);
+  }
+  m.roc_auc_ovr_macro = sum / static_cast<double>(k);
+}
+
+void warn_rows_not_summing_to_one(MulticlassMetrics& m, const RowPass& rows) {
+  if (rows.rows_not_summing_to_one == 0) return;
+  m.warnings.push_back(fmt::format(
+      "{} rows of probs do not sum to 1 (first: row {}); log_loss renormalises them, roc_auc_ovr_macro "
+      "uses them as given (sklearn's roc_auc_score refuses them)",
+      rows.rows_not_summing_to_one, rows.first_row_not_summing_to_one));
+}
+
+MulticlassMetrics compute(std::span<const int32_t> labels, std::span<const double> probs, size_t k) {
+  if (probs.size() / k != labels.size() || probs.size() % k != 0) {
+    throw InputError(fmt::format("{}: probs has {} values: expected labels' {} rows x {} classes", kWhere,
+                                 probs.size(), labels.size(), k));
+  }
+  internal::check_probabilities(kWhere, "probs", probs);
+  MulticlassMetrics m;
+  m.n = static_cast<int64_t>(labels.size());
+  m.num_classes = k;
+  m.confusion = ConfusionMatrix(k);
+  m.per_class.resize(k);
+  if (labels.empty()) {
+    m.warnings.emplace_back("no rows: every metric is undefined");
+    return m;
+  }
+  const RowPass rows = pass_rows(labels, probs, k);
+  m.confusion = rows.confusion;
+  const auto n = static_cast<double>(m.n);
+  m.log_loss = rows.log_loss.value() / n;
+  m.top2_accuracy = static_cast<double>(rows.top2_hits) / n;
+  if (k <= 2) m.warnings.emplace_back("top2_accuracy is 1.0: K <= 2 classes (sklearn warns likewise)");
+  warn_rows_not_summing_to_one(m, rows);
+  set_count_metrics(m);
+  set_roc_auc_ovr(m, labels, probs);
+  return m;
+}
+
+}  // namespace
+
+MulticlassMetrics compute_multiclass(std::span<const double> labels, std::span<const double> probs,
+                                     size_t num_classes) {
+  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes);
+}
+
+MulticlassMetrics compute_multiclass(std::span<const int64_t> labels, std::span<const double> probs,
+                                     size_t num_classes) {
+  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes);
+}
+
+std::vector<MetricValue> metric_values(const MulticlassMetrics& m) {
+  return {{"accuracy", m.accuracy},
+          {"balanced_accuracy", m.balanced_accuracy},
+          {"f1_macro", m.f1_macro},
+          {"f1_weighted", m.f1_weighted},
+          {"precision_macro", m.precision_macro},
+          {"recall_macro", m.recall_macro},
+          {"mcc", m.mcc},
+          {"cohen_kappa", m.cohen_kappa},
+          {"log_loss", m.log_loss},
+          {"roc_auc_ovr_macro", m.roc_auc_ovr_macro},
+          {"top2_accuracy", m.top2_accuracy}};
+}
+
+}  // namespace dpeval::eval
