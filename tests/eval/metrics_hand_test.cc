@@ -56,7 +56,7 @@ TEST(BinaryMetrics, ThresholdIsInclusiveAndLabelTypesAgree) {
 
 TEST(BinaryMetrics, LogLossClipsCertainMistakes) {
   const BinaryMetrics m = compute_binary(std::vector<double>{1}, std::vector<double>{0.0});
-  EXPECT_NEAR(*m.log_loss, -std::log(kLogLossEps), 1e-12);  // 36.04, not infinity
+  EXPECT_NEAR(*m.log_loss, -std::log(kFloat64Eps), 1e-12);  // 36.04, not infinity
   EXPECT_FALSE(m.roc_auc);
 }
 
@@ -193,7 +193,7 @@ TEST(RegressionMetrics, OddMedianZeroTargetsConstantTarget) {
       compute_regression(std::vector<double>{1, 2, 3}, std::vector<double>{1, 4, 2});
   EXPECT_EQ(*odd.median_absolute_error, 1.0);
   const RegressionMetrics zeros = compute_regression(std::vector<double>{0, 1}, std::vector<double>{0.5, 1});
-  EXPECT_DOUBLE_EQ(*zeros.mape, 0.5 / kLogLossEps / 2);
+  EXPECT_DOUBLE_EQ(*zeros.mape, 0.5 / kFloat64Eps / 2);
   EXPECT_TRUE(has_warning(zeros.warnings, "mape divides by float64 eps for 1 targets"));
   const RegressionMetrics constant =
       compute_regression(std::vector<double>{0.1, 0.1, 0.1}, std::vector<double>{0.1, 0.2, 0.0});

@@ -19,7 +19,7 @@ constexpr std::string_view kWhere = "compute_binary";
 // sklearn 1.2 log_loss of one row: clip p, form [1 - p, p], divide by its sum
 // (not always exactly 1 in floating point), take -log of the true column.
 double log_loss_row(uint8_t label, double score) {
-  const double p = std::clamp(score, kLogLossEps, 1.0 - kLogLossEps);
+  const double p = std::clamp(score, kFloat64Eps, 1.0 - kFloat64Eps);
   const double q = 1.0 - p;
   const double total = q + p;
   return -std::log((label ? p : q) / total);

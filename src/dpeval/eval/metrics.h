@@ -11,7 +11,8 @@
 //                refuse the input, dpeval computes one-vs-rest AUC as given)
 //   predictions  regression, with targets; finite
 // A length mismatch, a label out of range, a NaN or infinite value or a
-// probability outside [0, 1] throws InputError naming the row.
+// probability outside [0, 1] throws InputError naming the row; a bad option
+// (non-finite threshold, curve_points_max = 1) throws ConfigError.
 //
 // Outputs: every metric is std::optional<double>, nullopt where undefined, with
 // a text in `warnings` for each degenerate or stand-in case (see Note
@@ -20,8 +21,8 @@
 //
 // Cost: O(n) passes (the count metrics all come from one confusion matrix)
 // plus, for the ranking metrics, one radix sort of the scores (binary) or one
-// per class (multiclass one-vs-rest). Not thread-safe to share a result being
-// written; the functions themselves are pure and reentrant.
+// per class (multiclass one-vs-rest). The functions are pure (no shared state):
+// concurrent calls are safe.
 #pragma once
 
 #include <cstddef>
@@ -36,10 +37,10 @@
 
 namespace dpeval::eval {
 
-// log_loss clips probabilities to [kLogLossEps, 1 - kLogLossEps], sklearn 1.2's
-// default eps="auto" for float64 (np.finfo(np.float64).eps); mape divides by
-// max(|target|, kLogLossEps) too (sklearn's mean_absolute_percentage_error).
-inline constexpr double kLogLossEps = 2.220446049250313e-16;
+// np.finfo(np.float64).eps. log_loss clips probabilities to [eps, 1 - eps]
+// (sklearn 1.2's default eps="auto" for float64 input); mape divides by
+// max(|target|, eps) (sklearn's mean_absolute_percentage_error).
+inline constexpr double kFloat64Eps = 2.220446049250313e-16;
 
 struct BinaryOptions {
   double threshold = 0.5;         // predicted class 1 iff score >= threshold
@@ -126,7 +127,7 @@ struct RegressionMetrics {
   std::optional<double> r2;  // 1 - SS_res / SS_tot; nullopt (warning) for a constant target
   std::optional<double> median_absolute_error;  // even n: mean of the two middle values
   std::optional<double> max_error;
-  // mean |pred - target| / max(|target|, kLogLossEps): enormous where a target
+  // mean |pred - target| / max(|target|, kFloat64Eps): enormous where a target
   // is 0 (warned), exactly as sklearn.
   std::optional<double> mape;
   Warnings warnings;

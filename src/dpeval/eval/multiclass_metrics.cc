@@ -24,8 +24,8 @@ constexpr std::string_view kWhere = "compute_multiclass";
 // row's sum, take -log of the true column.
 double log_loss_row(std::span<const double> row, size_t label) {
   double total = 0;
-  for (double p : row) total += std::clamp(p, kLogLossEps, 1.0 - kLogLossEps);
-  return -std::log(std::clamp(row[label], kLogLossEps, 1.0 - kLogLossEps) / total);
+  for (double p : row) total += std::clamp(p, kFloat64Eps, 1.0 - kFloat64Eps);
+  return -std::log(std::clamp(row[label], kFloat64Eps, 1.0 - kFloat64Eps) / total);
 }
 
 // sklearn's top_k_accuracy_score, k = 2: the label is among the two first of a

@@ -32,9 +32,9 @@ ErrorSums sum_errors(std::span<const double> targets, std::span<const double> pr
     const double error = std::abs(predictions[i] - targets[i]);
     s.squared.add(error * error);
     s.absolute.add(error);
-    const double scale = std::max(std::abs(targets[i]), kLogLossEps);
+    const double scale = std::max(std::abs(targets[i]), kFloat64Eps);
     s.percentage.add(error / scale);
-    s.near_zero_targets += std::abs(targets[i]) < kLogLossEps ? 1 : 0;
+    s.near_zero_targets += std::abs(targets[i]) < kFloat64Eps ? 1 : 0;
     s.target.add(targets[i]);
     s.max_absolute = std::max(s.max_absolute, error);
     s.target_min = std::min(s.target_min, targets[i]);
