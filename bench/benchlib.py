@@ -25,9 +25,27 @@ def require_openblas(tool):
              "): install libopenblas0-pthread; refusing to compare against a reference-BLAS PyTorch")
 
 
+def openblas_coretype():
+    """The OpenBLAS kernels dpeval asks for on this CPU (Note [OpenBLAS core type] in
+    src/dpeval/kernels/kernels.h), so that the peer gets the same ones: OpenBLAS 0.3.21
+    falls back to slow SSE3 kernels on CPUs newer than itself, and PyTorch links it too."""
+    try:
+        flags = next(l for l in open("/proc/cpuinfo") if l.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return None
+    if all(f in flags for f in ("avx512f", "avx512bw", "avx512dq", "avx512vl")):
+        return "SkylakeX"
+    if "avx2" in flags and "fma" in flags:
+        return "Haswell"
+    return None
+
+
 def one_thread_env():
     env = dict(os.environ)
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    core = openblas_coretype()
+    if core and "OPENBLAS_CORETYPE" not in env:
+        env["OPENBLAS_CORETYPE"] = core
     return env
 
 

@@ -152,6 +152,27 @@ TEST(Cli, InvalidModelTomlExitsThreeNamingTheLine) {
                    "bad_type.toml:6", out);
 }
 
+// Note [OpenBLAS core type] (kernels.h): on a CPU with AVX2 + FMA the run uses
+// OpenBLAS kernels at least that good, even where OpenBLAS itself falls back
+// to SSE3 ones; a core type the user set is kept.
+TEST(Cli, TrainUsesFastBlasKernelsUnlessTheUserChose) {
+  const fs::path csv = write("blas.csv", blobs_csv(64));
+  const auto blas_of = [&](const std::string& env) {
+    const fs::path out = test_dir() / "blas_run";
+    const CliRun r = dpeval("train --data " + csv.string() + " --epochs 1 --batch 16 --out " + out.string() + " --json", env);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return nlohmann::json::parse(dpeval::read_file(out / "summary.json")).value("blas", std::string());
+  };
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    const std::string blas = blas_of("env -u OPENBLAS_CORETYPE");
+    for (const char* slow : {" Prescott ", " Core2 ", " Penryn ", " Nehalem ", " Atom ", " Sandybridge "}) {
+      EXPECT_EQ(blas.find(slow), std::string::npos) << blas;
+    }
+  }
+  EXPECT_NE(blas_of("OPENBLAS_CORETYPE=Prescott").find(" Prescott "), std::string::npos);
+}
+
 TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
   const fs::path csv = write("train.csv", blobs_csv(400));
   const fs::path out = test_dir() / "run";

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -138,6 +139,28 @@ TEST(Blas, NameAndThreads) {
   EXPECT_NE(std::string(blas_name()).find("OpenBLAS"), std::string::npos) << blas_name();
   EXPECT_NO_THROW(blas_set_threads(1));
   EXPECT_THROW(blas_set_threads(0), InternalError);
+}
+
+// Note [OpenBLAS core type]: a core is asked for only when the CPU has its
+// features, and never over a choice the user made.
+TEST(Blas, BetterCoretypeNeedsTheFeaturesAndRespectsTheUser) {
+  __builtin_cpu_init();
+  const char* core = blas_better_coretype();
+  if (core != nullptr && std::string(core) == "SkylakeX") {
+    EXPECT_TRUE(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"));
+  } else if (core != nullptr) {
+    EXPECT_EQ(std::string(core), "Haswell");
+    EXPECT_TRUE(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+  }
+  const char* before = std::getenv("OPENBLAS_CORETYPE");
+  const std::string saved = before != nullptr ? before : "";
+  setenv("OPENBLAS_CORETYPE", "Prescott", 1);
+  EXPECT_EQ(blas_better_coretype(), nullptr);
+  if (before != nullptr) {
+    setenv("OPENBLAS_CORETYPE", saved.c_str(), 1);
+  } else {
+    unsetenv("OPENBLAS_CORETYPE");
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "dpeval/core/check.h"
@@ -47,6 +49,26 @@ void blas_set_threads(int threads) {
 const char* blas_name() {
   const char* config = openblas_get_config();
   return config != nullptr ? config : "unknown";
+}
+
+const char* blas_better_coretype() {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return nullptr;
+  // The pre-AVX2 cores DYNAMIC_ARCH falls back to (see Note [OpenBLAS core type]).
+  static constexpr const char* kFallbacks[] = {"Prescott", "Core2", "Penryn", "Dunnington",
+                                               "Nehalem",  "Atom",  "Sandybridge"};
+  const char* core = openblas_get_corename();
+  bool fallback = core == nullptr;
+  for (const char* name : kFallbacks) fallback = fallback || std::strcmp(core, name) == 0;
+  if (!fallback) return nullptr;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+    return "SkylakeX";
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+  return nullptr;
 }
 
 }  // namespace dpeval::kernels

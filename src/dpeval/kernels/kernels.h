@@ -45,6 +45,19 @@ void blas_set_threads(int threads);
 // The BLAS implementation's self-description ("OpenBLAS 0.3.21 ..."), or "unknown".
 const char* blas_name();
 
+// Note [OpenBLAS core type]
+// OpenBLAS (built DYNAMIC_ARCH, as Debian's is) picks its kernels from the CPU
+// model number when the library loads. A model newer than the library (0.3.21
+// knows no Emerald Rapids, model 207) falls back to "Prescott", SSE3 kernels
+// 3-4x slower than the AVX-512 ones (nn_bench MLP step: 9.2k vs 29.4k
+// samples/s). OPENBLAS_CORETYPE overrides the choice, but only before the
+// library loads, so main() sets it and re-executes itself (once: the variable
+// is then set). This returns the core type to ask for, from the CPU's
+// features: "SkylakeX" with AVX-512 F/BW/DQ/VL, "Haswell" with AVX2 and FMA;
+// nullptr when OPENBLAS_CORETYPE is already set, when OpenBLAS already chose a
+// core other than a pre-AVX2 one, or when the CPU has neither feature set.
+const char* blas_better_coretype();
+
 // Geometry of a 2-D convolution over one [C, H, W] image.
 struct Conv2dGeometry {
   int64_t channels = 0, height = 0, width = 0;
