@@ -32,6 +32,10 @@ class ConfusionMatrix {
 
   // Precondition (unchecked, hot loop): both < num_classes().
   void add(size_t true_class, size_t predicted_class) { ++counts_[true_class * k_ + predicted_class]; }
+  // Adds `count` rows of one pair at once: a weighted matrix (weighted_metrics.h).
+  void add(size_t true_class, size_t predicted_class, int64_t count) {
+    counts_[true_class * k_ + predicted_class] += count;
+  }
   // Adds `other` (same num_classes, DPEVAL_CHECKed) cell by cell.
   void merge(const ConfusionMatrix& other);
 
