@@ -1,0 +1,495 @@
+// CSV prediction files: the header becomes a PredictionPlan (which column feeds which
+// output, which columns are kept as keys), then the rows are parsed in chunks,
+// each straight into its own range of the output columns.
+//
+// Note [Parallel CSV parse]
+// A file of tens of millions of rows must parse in about a second, holding no
+// more than the output columns. Without any '"' in the text a record is exactly
+// one line, so the data after the header is cut into one chunk per thread at
+// line boundaries. A first parallel pass counts each chunk's '\n's: that gives
+// every chunk its true first line (for messages) and an upper bound on its rows
+// (a well-formed row takes at least `width` bytes, so also bytes / width + 1),
+// hence where its rows go in the output columns, which are allocated once at
+// the total bound. The second parallel pass parses each chunk into its range;
+// key columns go through a dictionary per chunk (codes local to the chunk).
+// Then: problems are merged in chunk order (each chunk's log holds its first
+// problem by line, so the first chunk with one has the file's first), the key
+// dictionaries are merged into one sorted list and each chunk's codes remapped
+// to it, and chunks are moved down over the rows that blank lines left unused
+// (none in the usual file). Every value is parsed from its own cell and every
+// row is checked on its own, so the result does not depend on the chunking.
+// A file with a '"' anywhere may have line breaks inside quoted fields, which a
+// chunk cut cannot see: it goes through data/'s RFC 4180 CsvTokenizer in one
+// chunk, with the same row code (tests compare the two paths bitwise).
+#include "dpeval/eval/internal/prediction_csv.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "dpeval/core/check.h"
+#include "dpeval/core/error.h"
+#include "dpeval/core/thread_pool.h"
+#include "dpeval/data/internal/csv_tokenizer.h"
+#include "dpeval/data/internal/text.h"
+#include "dpeval/eval/internal/prediction_cells.h"
+#include "dpeval/eval/internal/prediction_plan.h"
+
+namespace dpeval::eval::internal {
+namespace {
+
+using data::internal::CsvTokenizer;
+using data::internal::quote_excerpt;
+using data::internal::trim_blanks;
+
+constexpr char kBom[] = "\xEF\xBB\xBF";
+
+// ---------------------------------------------------------------------------
+// Rows
+
+// A kept column's distinct texts within one chunk, coded in first-seen order.
+class KeyDictionary {
+ public:
+  // `stable`: the text outlives the parse (it points into the file text);
+  // otherwise a new value is copied.
+  uint32_t code(std::string_view text, bool stable) {
+    if (last_code_ != kNoCode && text == values_[last_code_]) return last_code_;
+    const auto it = index_.find(text);
+    if (it != index_.end()) {
+      last_code_ = it->second;
+      return last_code_;
+    }
+    DPEVAL_CHECK(values_.size() < kNoCode) << "more than 2^32 - 1 distinct key values in a chunk";
+    if (!stable) text = copies_.emplace_back(text);
+    last_code_ = static_cast<uint32_t>(values_.size());
+    values_.push_back(text);
+    index_.emplace(text, last_code_);
+    return last_code_;
+  }
+  const std::vector<std::string_view>& values() const { return values_; }
+
+ private:
+  static constexpr uint32_t kNoCode = std::numeric_limits<uint32_t>::max();
+  std::unordered_map<std::string_view, uint32_t> index_;
+  std::vector<std::string_view> values_;
+  std::deque<std::string> copies_;
+  uint32_t last_code_ = kNoCode;
+};
+
+// Raw pointers to the output columns (sized for the bound on rows).
+struct OutputColumns {
+  double* labels = nullptr;
+  double* values = nullptr;  // scores or predictions
+  double* probs = nullptr;   // n x K
+  double* logits = nullptr;  // n x K
+  std::vector<uint32_t*> codes;
+};
+
+// Parses one chunk's rows into rows [first_row, first_row + rows()) of the output.
+class ChunkParser {
+ public:
+  ChunkParser(const PredictionPlan& plan, const OutputColumns& out, std::string_view source, size_t first_row)
+      : plan_(plan), out_(out), source_(source), first_row_(first_row), keys_(plan.keys.size()) {}
+
+  // One record. `tokenizer` is the serial path's (for field lines and to know
+  // which texts are stable), nullptr on the line path.
+  void add_row(std::span<const std::string_view> fields, uint64_t line, const CsvTokenizer* tokenizer) {
+    const size_t width = plan_.width();
+    if (fields.size() != width) {
+      report_ragged(fields.size(), line);
+      return;  // takes no row (see Note [Parallel CSV parse]: a row's bound assumes `width` bytes)
+    }
+    const size_t r = first_row_ + rows_++;
+    const size_t num_classes = plan_.num_classes;
+    bool row_ok = true;
+    for (size_t j = 0; j < width; ++j) {
+      const ColumnRole role = plan_.roles[j];
+      const int32_t key = plan_.key_of[j];
+      if (role.dest == ColumnDest::kSkip && key < 0) continue;
+      const std::string_view cell = trim_blanks(fields[j]);
+      if (key >= 0) {
+        out_.codes[key][r] = keys_[key].code(cell, tokenizer == nullptr || tokenizer->in_text(cell));
+      }
+      if (role.dest == ColumnDest::kSkip) continue;
+      double v;
+      if (!parse_cell_number(cell, &v) || !cell_ok(role.kind, v, num_classes)) {
+        row_ok = false;
+        report_cell(j, cell, tokenizer != nullptr ? tokenizer->field_line(j) : line);
+        v = 0.0;
+      }
+      switch (role.dest) {
+        case ColumnDest::kLabel:
+          out_.labels[r] = v;
+          break;
+        case ColumnDest::kValue:
+          out_.values[r] = v;
+          break;
+        case ColumnDest::kProb:
+          out_.probs[r * num_classes + role.k] = v;
+          break;
+        case ColumnDest::kLogit:
+          out_.logits[r * num_classes + role.k] = v;
+          break;
+        case ColumnDest::kSkip:
+          break;
+      }
+    }
+    if (plan_.has_probs && row_ok) check_sum(r, line);
+  }
+
+  // A problem found outside the rows (the tokenizer's), after those so far.
+  void add_problem(const std::string& message) {
+    problems_.add([&] { return message; });
+  }
+
+  size_t first_row() const { return first_row_; }
+  size_t rows() const { return rows_; }
+  const ProblemLog& problems() const { return problems_; }
+  const KeyDictionary& key(size_t m) const { return keys_[m]; }
+
+ private:
+  void report_cell(size_t j, std::string_view cell, uint64_t line) {
+    problems_.add([&] {
+      return fmt::format("{}:{}: column {}: {}, expected {}", source_, line, quote_excerpt(plan_.names[j]),
+                         cell.empty() ? std::string("empty cell") : "got " + quote_excerpt(cell),
+                         cell_expected(plan_.roles[j].kind, plan_.num_classes));
+    });
+  }
+
+  void report_ragged(size_t got, uint64_t line) {
+    problems_.add([&] {
+      const size_t width = plan_.width();
+      std::string which =
+          got < width
+              ? fmt::format("; column {} and those after it are missing", quote_excerpt(plan_.names[got]))
+              : fmt::format("; field {} has no column (an unquoted ',' inside a value?)", width + 1);
+      return fmt::format("{}:{}: got {} field{}, expected {} as in the header (line {}){}", source_, line,
+                         got, got == 1 ? "" : "s", width, plan_.header_line, which);
+    });
+  }
+
+  void check_sum(size_t r, uint64_t line) {
+    const double* p = out_.probs + r * plan_.num_classes;
+    double sum = 0.0;
+    for (size_t k = 0; k < plan_.num_classes; ++k) sum += p[k];
+    if (std::abs(sum - 1.0) <= kProbabilitySumTolerance) return;
+    problems_.add([&] {
+      return fmt::format("{}:{}: columns {}: the class probabilities sum to {:.6g}, expected 1 within {}",
+                         source_, line, plan_.prob_columns, sum, kProbabilitySumTolerance);
+    });
+  }
+
+  const PredictionPlan& plan_;
+  const OutputColumns& out_;
+  std::string_view source_;
+  size_t first_row_;
+  size_t rows_ = 0;
+  ProblemLog problems_;
+  std::vector<KeyDictionary> keys_;
+};
+
+// The line path: rows of text[begin, end) (no '"' anywhere), whose first line is
+// `first_line`. Splits exactly as CsvTokenizer does on unquoted text.
+void parse_lines(std::string_view text, size_t begin, size_t end, uint64_t first_line, ChunkParser& parser,
+                 size_t width) {
+  const char* t = text.data();
+  std::vector<std::string_view> fields;
+  fields.reserve(width + 1);
+  uint64_t line = first_line;
+  size_t pos = begin;
+  while (pos < end) {
+    const auto* newline = static_cast<const char*>(std::memchr(t + pos, '\n', end - pos));
+    const size_t stop = newline != nullptr ? static_cast<size_t>(newline - t) : end;
+    const size_t next = newline != nullptr ? stop + 1 : end;
+    // Blank: empty, or a lone '\r' before '\n' (CRLF). CsvTokenizer skips both.
+    if (!(stop == pos || (stop == pos + 1 && t[pos] == '\r' && newline != nullptr))) {
+      const char* s = t + pos;
+      const char* e = t + stop;
+      if (e > s && e[-1] == '\r') --e;
+      fields.clear();
+      for (const char* p = s;; ++p) {
+        if (p == e || *p == ',') {
+          fields.emplace_back(s, static_cast<size_t>(p - s));
+          if (p == e) break;
+          s = p + 1;
+        }
+      }
+      parser.add_row(fields, line, nullptr);
+    }
+    ++line;
+    pos = next;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Putting it together
+
+class CsvReader {
+ public:
+  CsvReader(std::string_view text, std::string_view source, const ReadOptions& options,
+            const CsvParseTuning& tuning)
+      : text_(text), source_(source), options_(options), tuning_(tuning) {}
+
+  Predictions read() {
+    const bool serial = tuning_.force_serial || std::memchr(text_.data(), '"', text_.size()) != nullptr;
+    return serial ? read_serial() : read_lines();
+  }
+
+ private:
+  [[noreturn]] void throw_empty() const {
+    throw InputError(
+        fmt::format("{}: file is empty; expected a header row and one row per prediction", source_));
+  }
+
+  PredictionPlan make_plan(std::vector<std::string> names, uint64_t header_line) const {
+    return make_prediction_plan(source_, options_, std::move(names), header_line);
+  }
+
+  // A bound on the well-formed rows in `bytes` bytes holding `newlines` '\n's.
+  static size_t row_bound(size_t bytes, size_t newlines, size_t width) {
+    return std::min(newlines + 1, bytes / width + 1);
+  }
+
+  Predictions read_lines() {
+    const char* t = text_.data();
+    const size_t n = text_.size();
+    size_t pos = text_.starts_with(kBom) ? 3 : 0;
+    uint64_t line = 1;
+    while (pos < n && (t[pos] == '\n' || (t[pos] == '\r' && pos + 1 < n && t[pos + 1] == '\n'))) {
+      pos += t[pos] == '\n' ? 1 : 2;
+      ++line;
+    }
+    if (pos >= n) throw_empty();
+    const auto* newline = static_cast<const char*>(std::memchr(t + pos, '\n', n - pos));
+    const size_t header_end = newline != nullptr ? static_cast<size_t>(newline - t) : n;
+    std::string_view header = text_.substr(pos, header_end - pos);
+    if (header.ends_with('\r')) header.remove_suffix(1);
+    std::vector<std::string> names;
+    for (size_t b = 0;;) {
+      const size_t comma = header.find(',', b);
+      names.emplace_back(trim_blanks(header.substr(b, comma == std::string_view::npos ? comma : comma - b)));
+      if (comma == std::string_view::npos) break;
+      b = comma + 1;
+    }
+    const PredictionPlan plan = make_plan(std::move(names), line);
+    const size_t data_begin = newline != nullptr ? header_end + 1 : n;
+
+    // Chunks at line boundaries.
+    size_t threads =
+        options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+    const size_t by_size = (n - data_begin) / std::max<size_t>(1, tuning_.min_chunk_bytes);
+    const size_t chunks = std::clamp<size_t>(by_size, 1, threads);
+    std::vector<size_t> cut(chunks + 1, n);
+    cut[0] = data_begin;
+    for (size_t c = 1; c < chunks; ++c) {
+      const size_t p = std::max(cut[c - 1], data_begin + (n - data_begin) / chunks * c);
+      const auto* q = p < n ? static_cast<const char*>(std::memchr(t + p, '\n', n - p)) : nullptr;
+      cut[c] = q != nullptr ? static_cast<size_t>(q - t) + 1 : n;
+    }
+    ThreadPool pool(chunks);
+    std::vector<size_t> newlines(chunks);
+    for_each_chunk(pool, chunks, [&](size_t c) {
+      newlines[c] = static_cast<size_t>(std::count(t + cut[c], t + cut[c + 1], '\n'));
+    });
+    std::vector<size_t> first_row(chunks + 1, 0);
+    std::vector<uint64_t> first_line(chunks, line + 1);
+    for (size_t c = 0; c < chunks; ++c) {
+      first_row[c + 1] = first_row[c] + row_bound(cut[c + 1] - cut[c], newlines[c], plan.width());
+      if (c + 1 < chunks) first_line[c + 1] = first_line[c] + newlines[c];
+    }
+    Predictions out = allocate(plan, first_row[chunks]);
+    const OutputColumns columns = columns_of(out);
+    std::vector<ChunkParser> parsers;
+    parsers.reserve(chunks);
+    for (size_t c = 0; c < chunks; ++c) parsers.emplace_back(plan, columns, source_, first_row[c]);
+    for_each_chunk(pool, chunks, [&](size_t c) {
+      parse_lines(text_, cut[c], cut[c + 1], first_line[c], parsers[c], plan.width());
+    });
+    finish(plan, out, parsers, pool);
+    return out;
+  }
+
+  Predictions read_serial() {
+    CsvTokenizer tokenizer(text_, ',', source_);
+    if (!tokenizer.next()) throw_empty();
+    std::vector<std::string> names;
+    for (std::string_view field : tokenizer.fields()) names.emplace_back(trim_blanks(field));
+    const PredictionPlan plan = make_plan(std::move(names), tokenizer.line());
+    tokenizer.set_column_names(&plan.names);
+    const size_t newlines = static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n'));
+    Predictions out = allocate(plan, row_bound(text_.size(), newlines, plan.width()));
+    const OutputColumns columns = columns_of(out);
+    std::vector<ChunkParser> parsers;
+    parsers.emplace_back(plan, columns, source_, 0);
+    try {
+      while (tokenizer.next()) parsers[0].add_row(tokenizer.fields(), tokenizer.line(), &tokenizer);
+    } catch (const InputError& e) {  // a broken quote: it ends the parse, after the problems before it
+      if (parsers[0].problems().count() == 0) throw;
+      parsers[0].add_problem(e.what());
+    }
+    ThreadPool pool(1);
+    finish(plan, out, parsers, pool);
+    return out;
+  }
+
+  template <typename Fn>
+  static void for_each_chunk(ThreadPool& pool, size_t chunks, Fn&& fn) {
+    pool.parallel_for(chunks, [&](size_t begin, size_t end) {
+      for (size_t c = begin; c < end; ++c) fn(c);
+    });
+  }
+
+  Predictions allocate(const PredictionPlan& plan, size_t rows) const {
+    Predictions out;
+    out.task = plan.task;
+    out.source = std::string(source_);
+    out.labels.resize(rows);
+    const size_t k = plan.num_classes;
+    switch (plan.task) {
+      case Task::binary:
+        out.num_classes = 2;
+        out.scores.resize(rows);
+        break;
+      case Task::regression:
+        out.predictions.resize(rows);
+        break;
+      case Task::multiclass:
+        out.num_classes = k;
+        if (plan.has_probs) out.probs.resize(rows * k);
+        if (plan.has_logits) out.logits.resize(rows * k);
+        break;
+    }
+    for (const std::string& name : plan.keys) out.keys.push_back({name, {}, std::vector<uint32_t>(rows)});
+    return out;
+  }
+
+  static OutputColumns columns_of(Predictions& out) {
+    OutputColumns c;
+    c.labels = out.labels.data();
+    c.values = out.task == Task::binary ? out.scores.data() : out.predictions.data();
+    c.probs = out.probs.data();
+    c.logits = out.logits.data();
+    for (KeyColumn& key : out.keys) c.codes.push_back(key.codes.data());
+    return c;
+  }
+
+  // Problems, then keys, then the rows moved together, then softmax.
+  void finish(const PredictionPlan& plan, Predictions& out, const std::vector<ChunkParser>& parsers,
+              ThreadPool& pool) const {
+    ProblemLog problems;
+    size_t rows = 0;
+    for (const ChunkParser& p : parsers) {
+      problems.append(p.problems());
+      rows += p.rows();
+    }
+    problems.throw_if_any();
+    if (rows == 0) {
+      throw InputError(
+          fmt::format("{}:{}: the file has a header but no data rows; expected one row per "
+                      "prediction",
+                      source_, plan.header_line));
+    }
+    const size_t chunks = parsers.size();
+    // Merge the dictionaries: values sorted, each chunk's codes remapped.
+    std::vector<std::vector<std::vector<uint32_t>>> remap(
+        chunks, std::vector<std::vector<uint32_t>>(plan.keys.size()));
+    for (size_t m = 0; m < plan.keys.size(); ++m) {
+      std::vector<std::string_view> all;
+      for (const ChunkParser& p : parsers)
+        all.insert(all.end(), p.key(m).values().begin(), p.key(m).values().end());
+      std::sort(all.begin(), all.end());
+      all.erase(std::unique(all.begin(), all.end()), all.end());
+      out.keys[m].values.assign(all.begin(), all.end());
+      for (size_t c = 0; c < chunks; ++c) {
+        for (std::string_view v : parsers[c].key(m).values()) {
+          remap[c][m].push_back(
+              static_cast<uint32_t>(std::lower_bound(all.begin(), all.end(), v) - all.begin()));
+        }
+      }
+    }
+    if (!plan.keys.empty()) {
+      for_each_chunk(pool, chunks, [&](size_t c) {
+        const size_t begin = parsers[c].first_row(), end = begin + parsers[c].rows();
+        for (size_t m = 0; m < plan.keys.size(); ++m) {
+          uint32_t* codes = out.keys[m].codes.data();
+          const std::vector<uint32_t>& table = remap[c][m];
+          for (size_t r = begin; r < end; ++r) codes[r] = table[codes[r]];
+        }
+      });
+    }
+    // Close the gaps between chunks (rows the bound allowed for but that were blank).
+    const size_t k = plan.num_classes;
+    size_t dst = 0;
+    for (const ChunkParser& p : parsers) {
+      if (p.first_row() != dst) {
+        move_rows(out.labels, p.first_row(), dst, p.rows(), 1);
+        move_rows(out.scores, p.first_row(), dst, p.rows(), 1);
+        move_rows(out.predictions, p.first_row(), dst, p.rows(), 1);
+        move_rows(out.probs, p.first_row(), dst, p.rows(), k);
+        move_rows(out.logits, p.first_row(), dst, p.rows(), k);
+        for (KeyColumn& key : out.keys) move_rows(key.codes, p.first_row(), dst, p.rows(), 1);
+      }
+      dst += p.rows();
+    }
+    out.n = rows;
+    shrink(out.labels, rows);
+    shrink(out.scores, rows);
+    shrink(out.predictions, rows);
+    shrink(out.probs, rows * k);
+    shrink(out.logits, rows * k);
+    for (KeyColumn& key : out.keys) shrink(key.codes, rows);
+    if (plan.task == Task::multiclass && !plan.has_probs) {
+      out.probs.resize(rows * k);
+      pool.parallel_for(rows, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) softmax(&out.logits[i * k], k, &out.probs[i * k]);
+      });
+    }
+  }
+
+  template <typename T>
+  static void move_rows(std::vector<T>& v, size_t from, size_t to, size_t rows, size_t stride) {
+    if (v.empty() || rows == 0) return;
+    std::copy(v.begin() + static_cast<ptrdiff_t>(from * stride),
+              v.begin() + static_cast<ptrdiff_t>((from + rows) * stride),
+              v.begin() + static_cast<ptrdiff_t>(to * stride));
+  }
+
+  // Drops the rows past `size`, giving the memory back when they were many.
+  template <typename T>
+  static void shrink(std::vector<T>& v, size_t size) {
+    if (v.empty()) return;
+    const bool slack = v.size() - size > v.size() / 8;
+    v.resize(size);
+    if (slack) v.shrink_to_fit();
+  }
+
+  static void softmax(const double* logits, size_t k, double* probs) {
+    const double top = *std::max_element(logits, logits + k);
+    double sum = 0.0;
+    for (size_t i = 0; i < k; ++i) sum += probs[i] = std::exp(logits[i] - top);
+    for (size_t i = 0; i < k; ++i) probs[i] /= sum;
+  }
+
+  std::string_view text_;
+  std::string_view source_;
+  const ReadOptions& options_;
+  const CsvParseTuning& tuning_;
+};
+
+}  // namespace
+
+Predictions parse_csv_predictions(std::string_view text, std::string_view source, const ReadOptions& options,
+                                  const CsvParseTuning& tuning) {
+  return CsvReader(text, source, options, tuning).read();
+}
+
+}  // namespace dpeval::eval::internal
