@@ -1,0 +1,111 @@
+// Inline SVG pieces (see svg.h).
+#include "dpeval/report/internal/svg.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dpeval/report/internal/text.h"
+
+namespace dpeval::report::internal {
+namespace {
+
+double lerp_clamped(double value, double lo, double hi, double out_lo, double out_hi) {
+  if (hi == lo) return out_lo;
+  double t = std::clamp((value - lo) / (hi - lo), 0.0, 1.0);
+  return out_lo + t * (out_hi - out_lo);
+}
+
+std::string axis_ticks_x(const Plot& plot) {
+  std::string out;
+  double step = (plot.x.hi - plot.x.lo) / plot.x.ticks;
+  for (int i = 0; i <= plot.x.ticks; ++i) {
+    double value = plot.x.lo + i * step;
+    double x = plot.px(value);
+    out += svg_line(x, plot.top(), x, plot.bottom(), "grid");
+    out += svg_line(x, plot.bottom(), x, plot.bottom() + 4, "tick");
+    out += svg_text(x, plot.bottom() + 15, format_tick(value, step), R"(text-anchor="middle")");
+  }
+  return out;
+}
+
+std::string axis_ticks_y(const Plot& plot) {
+  std::string out;
+  double step = (plot.y.hi - plot.y.lo) / plot.y.ticks;
+  for (int i = 0; i <= plot.y.ticks; ++i) {
+    double value = plot.y.lo + i * step;
+    double y = plot.py(value);
+    out += svg_line(plot.left(), y, plot.right(), y, "grid");
+    out += svg_line(plot.left() - 4, y, plot.left(), y, "tick");
+    out += svg_text(plot.left() - 7, y + 4, format_tick(value, step), R"(text-anchor="end")");
+  }
+  return out;
+}
+
+}  // namespace
+
+double Plot::px(double x_value) const { return lerp_clamped(x_value, x.lo, x.hi, left(), right()); }
+double Plot::py(double y_value) const { return lerp_clamped(y_value, y.lo, y.hi, bottom(), top()); }
+
+std::string svg_open(double width, double height, std::string_view label, std::string_view css_class) {
+  std::string w = format_coord(width), h = format_coord(height), text = escape_html(label);
+  // No xmlns: the HTML parser puts inline <svg> in the SVG namespace itself, and
+  // the page stays free of any URL (see Note [Self-contained] in html.h).
+  return R"(<svg class=")" + escape_html(css_class) + R"(" width=")" + w + R"(" height=")" + h +
+         R"(" viewBox="0 0 )" + w + " " + h + R"(" role="img" aria-label=")" + text + R"("><title>)" + text +
+         "</title>";
+}
+
+std::string svg_close() { return "</svg>"; }
+
+std::string svg_axes(const Plot& plot) {
+  std::string out = R"(<g class="axes">)";
+  out += axis_ticks_x(plot) + axis_ticks_y(plot);
+  out += svg_rect(plot.left(), plot.top(), plot.right() - plot.left(), plot.bottom() - plot.top(),
+                  R"(class="frame")");
+  double x_middle = (plot.left() + plot.right()) / 2, y_middle = (plot.top() + plot.bottom()) / 2;
+  out += svg_text(x_middle, plot.height - 6, plot.x.title, R"(text-anchor="middle" class="axis-title")");
+  std::string rotate = "transform=\"rotate(-90 12 " + format_coord(y_middle) + ")\"";
+  out += svg_text(12, y_middle, plot.y.title, R"(text-anchor="middle" class="axis-title" )" + rotate);
+  return out + "</g>";
+}
+
+std::string svg_polyline(const Plot& plot, std::span<const Point> data, std::string_view css_class) {
+  std::string points;
+  for (const Point& p : data) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
+    if (!points.empty()) points += ' ';
+    points += format_coord(plot.px(p.x)) + "," + format_coord(plot.py(p.y));
+  }
+  return R"(<polyline class=")" + escape_html(css_class) + R"(" points=")" + points + R"("/>)";
+}
+
+std::string svg_line(double x1, double y1, double x2, double y2, std::string_view css_class) {
+  return R"(<line class=")" + escape_html(css_class) + R"(" x1=")" + format_coord(x1) + R"(" y1=")" +
+         format_coord(y1) + R"(" x2=")" + format_coord(x2) + R"(" y2=")" + format_coord(y2) + R"("/>)";
+}
+
+std::string svg_rect(double x, double y, double width, double height, std::string_view attributes,
+                     std::string_view tooltip) {
+  std::string open = R"(<rect x=")" + format_coord(x) + R"(" y=")" + format_coord(y) + R"(" width=")" +
+                     format_coord(std::max(width, 0.0)) + R"(" height=")" +
+                     format_coord(std::max(height, 0.0)) + "\" " + std::string(attributes);
+  if (tooltip.empty()) return open + "/>";
+  return open + "><title>" + escape_html(tooltip) + "</title></rect>";
+}
+
+std::string svg_text(double x, double y, std::string_view text, std::string_view attributes) {
+  return R"(<text x=")" + format_coord(x) + R"(" y=")" + format_coord(y) + "\" " + std::string(attributes) +
+         ">" + escape_html(text) + "</text>";
+}
+
+std::string svg_legend(double x, double y, const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::string out = R"(<g class="legend">)";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    double row_y = y + 16.0 * static_cast<double>(i);
+    out += svg_rect(x, row_y - 9, 12, 10, "class=\"" + escape_html(entries[i].second) + "\"");
+    out += svg_text(x + 17, row_y, entries[i].first);
+  }
+  return out + "</g>";
+}
+
+}  // namespace dpeval::report::internal
