@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages dpeval needs to build, test and run its demo.
+# Installs the Debian 12 packages dpeval needs to build, test and run its demo
+# (python3 runs the script tests; chromium opens the HTML report in tests/report/browser_test.py).
 # Idempotent and quick when everything is already there: apt-get runs only for missing packages.
 # Usage: scripts/install-deps.sh [--fuzz] [--peers]
 #   --fuzz   adds clang and its libFuzzer runtime (make fuzz, make fuzz-replay)
@@ -15,6 +16,7 @@ packages=(
   libxxhash-dev libssl-dev zlib1g-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
+  python3 chromium
 )
 for arg in "$@"; do
   case "$arg" in
