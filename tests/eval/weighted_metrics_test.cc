@@ -119,15 +119,19 @@ TEST(WeightedMetrics, ZeroCountsAreEmpty) {
 }
 
 TEST(WeightedMetrics, SelectsMetricsInTheOrderAsked) {
+  // Without average_precision the AUC walk is the branch-free one: same bits.
+  for (int levels : {0, 3, 10}) {
+    const OwnedColumns c = testing::random_binary(5000, 32, levels);
+    const std::vector<std::string_view> wanted = {"roc_auc", "accuracy"};
+    const WeightedMetrics w(c.view(), wanted);
+    ASSERT_EQ(w.metric_names().size(), 2u);
+    EXPECT_EQ(w.metric_names()[0], "roc_auc");
+    const std::vector<double> v = evaluate(w, std::vector<uint8_t>(c.rows(), 1));
+    const TaskMetrics core = compute_task_metrics(c.view());
+    EXPECT_EQ(v[0], *core.values[7].value) << levels;
+    EXPECT_EQ(v[1], *core.values[0].value) << levels;
+  }
   const OwnedColumns c = testing::random_binary(500, 32, 10);
-  const std::vector<std::string_view> wanted = {"roc_auc", "accuracy"};
-  const WeightedMetrics w(c.view(), wanted);
-  ASSERT_EQ(w.metric_names().size(), 2u);
-  EXPECT_EQ(w.metric_names()[0], "roc_auc");
-  const std::vector<double> v = evaluate(w, std::vector<uint8_t>(c.rows(), 1));
-  const TaskMetrics core = compute_task_metrics(c.view());
-  EXPECT_EQ(v[0], *core.values[7].value);
-  EXPECT_EQ(v[1], *core.values[0].value);
   const std::vector<std::string_view> unknown = {"rmse"};
   EXPECT_THROW(WeightedMetrics(c.view(), unknown), ConfigError);
   const std::vector<std::string_view> twice = {"f1", "f1"};
@@ -230,11 +234,33 @@ TEST(PoissonCounts, MeanAndVarianceAreOne) {
   EXPECT_EQ(internal::poisson_thresholds().size(), 12u);  // counts 0..12
 }
 
+// The bulk Philox of poisson.cc is core's Rng: count = #{k : u >= T_k} with u
+// the row-th value of Rng::for_stream(seed, purpose, resample, 0).
+TEST(PoissonCounts, DrawnFromCoreRngStream) {
+  const std::span<const uint32_t> t = internal::poisson_thresholds();
+  for (uint64_t resample : {0, 1, 977}) {
+    std::vector<uint8_t> counts(1000);
+    internal::poisson_counts(42, resample, 0, counts);
+    Rng rng = Rng::for_stream(42, internal::kBootstrapPurpose, resample, 0);
+    for (size_t r = 0; r < counts.size(); ++r) {
+      const uint32_t u = rng.next_u32();
+      int expected = 0;
+      for (uint32_t threshold : t) expected += u >= threshold ? 1 : 0;
+      ASSERT_EQ(counts[r], expected) << "row " << r << " of resample " << resample;
+    }
+  }
+}
+
 TEST(PoissonCounts, ACountDependsOnSeedResampleAndRowOnly) {
-  std::vector<uint8_t> whole(1000), part(300);
+  std::vector<uint8_t> whole(1000);
   internal::poisson_counts(9, 4, 0, whole);
-  internal::poisson_counts(9, 4, 517, part);
-  EXPECT_TRUE(std::equal(part.begin(), part.end(), whole.begin() + 517));
+  for (size_t first : {0, 1, 255, 256, 517}) {
+    for (size_t size : {0, 1, 3, 300}) {
+      std::vector<uint8_t> part(size);
+      internal::poisson_counts(9, 4, first, part);
+      EXPECT_TRUE(std::equal(part.begin(), part.end(), whole.begin() + first)) << first << " + " << size;
+    }
+  }
   std::vector<uint8_t> other(1000);
   internal::poisson_counts(9, 5, 0, other);
   EXPECT_NE(other, whole);

@@ -1,66 +1,117 @@
 // Poisson(1) counts by inverse CDF on counter-based uniforms: see Note
 // [Poisson counts].
+//
+// Note [Bulk Philox]
+// Rng::next_u32 costs a call per value; a resample of 10M rows needs 10M
+// values, so the counts are drawn here in batches of 64 Philox blocks laid out
+// structure-of-arrays, which the compiler vectorises (32 x 32 -> 64-bit
+// multiplies). philox_batch() is Philox4x32-10 exactly as core/rng.cc computes
+// it, with Rng::for_stream's key and stream: the values equal
+// Rng::for_stream(seed, kBootstrapPurpose, resample, 0).next_u32() at
+// position = row (tests/eval/weighted_metrics_test.cc holds them equal).
 #include "dpeval/eval/internal/poisson.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 
+#include "dpeval/core/check.h"
 #include "dpeval/core/rng.h"
 
 namespace dpeval::eval::internal {
 namespace {
 
-constexpr size_t kMaxThresholds = 16;
+constexpr size_t kThresholds = 12;  // T_0..T_11 < 2^32; P(X > 12) rounds to 0
 
-struct Thresholds {
-  std::array<uint32_t, kMaxThresholds> t{};
-  size_t size = 0;
-};
-
-Thresholds make_thresholds() {
-  Thresholds out;
+std::array<uint32_t, kThresholds> make_thresholds() {
+  std::array<uint32_t, kThresholds> out{};
   const double scale = 4294967296.0;  // 2^32
   double pmf = std::exp(-1.0), cdf = 0;
-  for (size_t k = 0; k < kMaxThresholds; ++k) {
+  for (size_t k = 0; k <= kThresholds; ++k) {
     cdf += pmf;
     pmf /= static_cast<double>(k + 1);
     const double t = std::round(cdf * scale);
-    if (t >= scale) break;
-    out.t[out.size++] = static_cast<uint32_t>(t);
+    if (k == kThresholds) {
+      DPEVAL_CHECK(t >= scale) << "Poisson(1) table: T_12 = " << t;
+      break;
+    }
+    DPEVAL_CHECK(t < scale) << "Poisson(1) table: T_" << k << " = " << t;
+    out[k] = static_cast<uint32_t>(t);
   }
   return out;
 }
 
-const Thresholds& thresholds() {
-  static const Thresholds t = make_thresholds();
+const std::array<uint32_t, kThresholds>& thresholds() {
+  static const std::array<uint32_t, kThresholds> t = make_thresholds();
   return t;
+}
+
+// As core/rng.cc.
+constexpr uint32_t kPhiloxM0 = 0xD2511F53u;
+constexpr uint32_t kPhiloxM1 = 0xCD9E8D57u;
+constexpr uint32_t kPhiloxW0 = 0x9E3779B9u;
+constexpr uint32_t kPhiloxW1 = 0xBB67AE85u;
+
+constexpr size_t kBatchBlocks = 64;  // 256 values
+
+// Blocks first_block .. first_block + 63 of the stream: lane l of block j in
+// out[l][j].
+void philox_batch(uint64_t first_block, uint64_t stream, uint64_t key,
+                  std::array<std::array<uint32_t, kBatchBlocks>, 4>& out) {
+  auto& c0 = out[0];
+  auto& c1 = out[1];
+  auto& c2 = out[2];
+  auto& c3 = out[3];
+  for (size_t j = 0; j < kBatchBlocks; ++j) {
+    const uint64_t block = first_block + j;
+    c0[j] = static_cast<uint32_t>(block);
+    c1[j] = static_cast<uint32_t>(block >> 32);
+    c2[j] = static_cast<uint32_t>(stream);
+    c3[j] = static_cast<uint32_t>(stream >> 32);
+  }
+  uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
+  for (int round = 0; round < 10; ++round) {
+    for (size_t j = 0; j < kBatchBlocks; ++j) {
+      const uint64_t p0 = static_cast<uint64_t>(kPhiloxM0) * c0[j];
+      const uint64_t p1 = static_cast<uint64_t>(kPhiloxM1) * c2[j];
+      const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ c1[j] ^ k0;
+      const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ c3[j] ^ k1;
+      c0[j] = n0;
+      c1[j] = static_cast<uint32_t>(p1);
+      c2[j] = n2;
+      c3[j] = static_cast<uint32_t>(p0);
+    }
+    k0 += kPhiloxW0;
+    k1 += kPhiloxW1;
+  }
 }
 
 }  // namespace
 
-std::span<const uint32_t> poisson_thresholds() { return {thresholds().t.data(), thresholds().size}; }
+std::span<const uint32_t> poisson_thresholds() { return thresholds(); }
 
 void poisson_counts(uint64_t seed, uint64_t resample, size_t first_row, std::span<uint8_t> out) {
-  const Thresholds& th = thresholds();
-  // Unused thresholds stay at UINT32_MAX + 1 in spirit: compare against a
-  // full table of kMaxThresholds with the tail set unreachable (u >= T never
-  // holds for T above every u: use a 64-bit compare).
-  std::array<uint64_t, kMaxThresholds> t;
-  for (size_t k = 0; k < kMaxThresholds; ++k) t[k] = k < th.size ? th.t[k] : (uint64_t{1} << 32);
-  Rng rng = Rng::for_stream(seed, kBootstrapPurpose, resample, 0);
-  rng.seek(first_row);
-  constexpr size_t kBlock = 512;
-  std::array<uint32_t, kBlock> u;
-  for (size_t begin = 0; begin < out.size(); begin += kBlock) {
-    const size_t m = std::min(kBlock, out.size() - begin);
-    for (size_t j = 0; j < m; ++j) u[j] = rng.next_u32();
-    for (size_t j = 0; j < m; ++j) {
-      const uint64_t v = u[j];
-      uint8_t c = 0;
-      for (size_t k = 0; k < kMaxThresholds; ++k) c += v >= t[k] ? 1 : 0;
-      out[begin + j] = c;
+  const std::array<uint32_t, kThresholds>& t = thresholds();
+  // Rng::for_stream(seed, kBootstrapPurpose, resample, epoch 0)'s key and stream.
+  const uint64_t key = mix64(mix64(seed) ^ kBootstrapPurpose);
+  const uint64_t stream = mix64(mix64(resample));
+  std::array<std::array<uint32_t, kBatchBlocks>, 4> u;
+  std::array<std::array<uint8_t, kBatchBlocks>, 4> c;
+  constexpr size_t kBatchRows = 4 * kBatchBlocks;
+  size_t row = first_row - first_row % kBatchRows;  // batches aligned to the stream
+  while (row < first_row + out.size()) {
+    philox_batch(row / 4, stream, key, u);
+    for (size_t lane = 0; lane < 4; ++lane) {
+      for (size_t j = 0; j < kBatchBlocks; ++j) {
+        const uint32_t v = u[lane][j];
+        uint8_t count = 0;
+        for (size_t k = 0; k < kThresholds; ++k) count = static_cast<uint8_t>(count + (v >= t[k] ? 1 : 0));
+        c[lane][j] = count;
+      }
     }
+    const size_t begin = std::max(row, first_row), end = std::min(row + kBatchRows, first_row + out.size());
+    for (size_t r = begin; r < end; ++r) out[r - first_row] = c[(r - row) % 4][(r - row) / 4];
+    row += kBatchRows;
   }
 }
 

@@ -43,24 +43,42 @@ inline double rank_average_precision(int64_t positives, int64_t negatives, doubl
 }
 
 // One walk over all sorted positions; count_at(i) gives position i's count.
+// Without AP the loop is branch-free (labels and run ends are data, not
+// branches: a random label mispredicts half the time).
 template <typename CountAt>
 RankTotals rank_walk(std::span<const uint8_t> flags, CountAt&& count_at, bool want_ap) {
   RankTotals t;
   int64_t tp = 0, fp = 0, dtp = 0, dfp = 0, area = 0;
-  for (size_t i = 0; i < flags.size(); ++i) {
-    const int64_t w = count_at(i);
-    const uint8_t f = flags[i];
-    const bool positive = (f & kRankPositive) != 0;
-    dtp += positive ? w : 0;
-    dfp += positive ? 0 : w;
-    if (f & kRankRunEnd) {
-      area += dfp * (tp + tp + dtp);
-      tp += dtp;
-      fp += dfp;
-      if (want_ap && dtp > 0) {
-        t.ap_sum.add(static_cast<double>(dtp) * (static_cast<double>(tp) / static_cast<double>(tp + fp)));
+  if (!want_ap) {
+    for (size_t i = 0; i < flags.size(); ++i) {
+      const int64_t w = count_at(i);
+      const uint8_t f = flags[i];
+      const int64_t wp = w * (f & kRankPositive);
+      dtp += wp;
+      dfp += w - wp;
+      const int64_t at_end = -static_cast<int64_t>((f & kRankRunEnd) >> 1);  // all ones at a run's end
+      area += (dfp * (tp + tp + dtp)) & at_end;
+      tp += dtp & at_end;
+      fp += dfp & at_end;
+      dtp &= ~at_end;
+      dfp &= ~at_end;
+    }
+  } else {
+    for (size_t i = 0; i < flags.size(); ++i) {
+      const int64_t w = count_at(i);
+      const uint8_t f = flags[i];
+      const int64_t wp = w * (f & kRankPositive);
+      dtp += wp;
+      dfp += w - wp;
+      if (f & kRankRunEnd) {
+        area += dfp * (tp + tp + dtp);
+        tp += dtp;
+        fp += dfp;
+        if (dtp > 0) {
+          t.ap_sum.add(static_cast<double>(dtp) * (static_cast<double>(tp) / static_cast<double>(tp + fp)));
+        }
+        dtp = dfp = 0;
       }
-      dtp = dfp = 0;
     }
   }
   t.positives = tp;
@@ -99,13 +117,11 @@ RankTotals rank_walk_groups(std::span<const uint8_t> flags, CountAt&& count_at, 
       st.touched = true;
       touched.push_back(g);
     }
-    if (f & kRankPositive) {
-      st.dtp += w;
-      dtp += w;
-    } else {
-      st.dfp += w;
-      dfp += w;
-    }
+    const int64_t wp = w * (f & kRankPositive);
+    st.dtp += wp;
+    st.dfp += w - wp;
+    dtp += wp;
+    dfp += w - wp;
     if (!(f & kRankRunEnd)) continue;
     const int64_t run_area = dfp * (tp + tp + dtp);
     for (uint32_t h : touched) {

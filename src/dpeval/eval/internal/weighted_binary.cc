@@ -125,7 +125,7 @@ class WeightedBinary final : public WeightedTask {
   void evaluate(std::span<const uint8_t> counts, const TaskGrouping* grouping, std::span<double> group_values,
                 std::span<double> rest_values, WeightedScratch& scratch) const override {
     if (grouping == nullptr) {
-      evaluate_all(counts, group_values, scratch);
+      evaluate_all(counts, group_values);
     } else {
       evaluate_groups(counts, *grouping, group_values, rest_values, scratch);
     }
@@ -141,7 +141,7 @@ class WeightedBinary final : public WeightedTask {
     return scratch.sorted_counts;
   }
 
-  void evaluate_all(std::span<const uint8_t> counts, std::span<double> out, WeightedScratch& scratch) const {
+  void evaluate_all(std::span<const uint8_t> counts, std::span<double> out) const {
     BinarySums s;
     // Four register sums instead of a counter array: no store-to-load chains.
     int64_t total = 0, labelled = 0, predicted = 0, both = 0;
@@ -168,8 +168,9 @@ class WeightedBinary final : public WeightedTask {
       s.brier = brier.value();
     }
     if (want_ranking_) {
-      const std::span<const uint8_t> sc = sorted_counts(counts, scratch);
-      const RankTotals t = rank_walk(sorted_flags_, [&](size_t i) { return int64_t{sc[i]}; }, want_ap_);
+      // The gather fused into the walk: no sorted copy of the counts.
+      const uint32_t* order = order_.data();
+      const RankTotals t = rank_walk(sorted_flags_, [&](size_t i) { return int64_t{counts[order[i]]}; }, want_ap_);
       s.positives = t.positives;
       s.negatives = t.negatives;
       s.twice_area = t.twice_area;
