@@ -47,12 +47,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> metrics = {"accuracy", "roc_auc"};
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i], value = argv[i + 1];
-    if (flag == "--rows") rows = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (flag == "--resamples") resamples = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (flag == "--threads") threads = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (flag == "--slices") slices = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (flag == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (flag == "--metrics") metrics = value == "all" ? std::vector<std::string>{} : split(value);
+    if (flag == "--rows")
+      rows = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (flag == "--resamples")
+      resamples = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (flag == "--threads")
+      threads = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (flag == "--slices")
+      slices = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (flag == "--seed")
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (flag == "--metrics")
+      metrics = value == "all" ? std::vector<std::string>{} : split(value);
     else {
       std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       return 2;
@@ -90,8 +96,8 @@ int main(int argc, char** argv) {
     start = Clock::now();
     weighted.evaluate(counts, out, scratch);
     const double evaluate = seconds_since(start);
-    std::printf("breakdown (1 thread): prepare+sort %.3f s; per resample: counts %.3f s, metrics %.3f s\n", prepare,
-                draw, evaluate);
+    std::printf("breakdown (1 thread): prepare+sort %.3f s; per resample: counts %.3f s, metrics %.3f s\n",
+                prepare, draw, evaluate);
   }
 
   auto start = Clock::now();
@@ -99,9 +105,12 @@ int main(int argc, char** argv) {
   const double total = seconds_since(start);
   std::string names = metrics.empty() ? "all" : "";
   for (const std::string& m : metrics) names += (names.empty() ? "" : ",") + m;
-  std::printf("bootstrap: %zu rows, %zu resamples, %zu threads, metrics %s: %.3f s (%.1f ns per row-resample-thread)\n",
-              rows, resamples, threads, names.c_str(), total,
-              total * 1e9 * static_cast<double>(threads) / (static_cast<double>(rows) * static_cast<double>(resamples)));
+  std::printf(
+      "bootstrap: %zu rows, %zu resamples, %zu threads, metrics %s: %.3f s (%.1f ns per "
+      "row-resample-thread)\n",
+      rows, resamples, threads, names.c_str(), total,
+      total * 1e9 * static_cast<double>(threads) /
+          (static_cast<double>(rows) * static_cast<double>(resamples)));
   for (const auto& iv : r.intervals) {
     std::printf("  %s: [%.6f, %.6f]\n", std::string(iv.name).c_str(), iv.lo.value_or(-1), iv.hi.value_or(-1));
   }

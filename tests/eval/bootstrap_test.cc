@@ -16,7 +16,8 @@ namespace {
 
 using testing::OwnedColumns;
 
-BootstrapOptions options_with(size_t resamples, uint64_t seed, size_t threads, std::vector<std::string> metrics = {}) {
+BootstrapOptions options_with(size_t resamples, uint64_t seed, size_t threads,
+                              std::vector<std::string> metrics = {}) {
   BootstrapOptions o;
   o.resamples = resamples;
   o.seed = seed;
@@ -178,7 +179,8 @@ TEST(Bootstrap, UndefinedInSomeResamples) {
   EXPECT_GT(b.intervals[0].resamples_defined, 80);
   EXPECT_LT(b.intervals[0].resamples_defined, 170);
   bool warned = false;
-  for (const std::string& w : b.warnings) warned = warned || w.find("roc_auc is undefined in") != std::string::npos;
+  for (const std::string& w : b.warnings)
+    warned = warned || w.find("roc_auc is undefined in") != std::string::npos;
   EXPECT_TRUE(warned);
   // No positives at all: no interval, no test.
   for (size_t i = 0; i < 40; ++i) c.labels[i] = 0;

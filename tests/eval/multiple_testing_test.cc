@@ -29,7 +29,8 @@ TEST(BenjaminiHochberg, StepUpRejectsPastAFailedSmallerRank) {
 }
 
 TEST(BenjaminiHochberg, NoneRejectedTiesAndEmpty) {
-  EXPECT_EQ(benjamini_hochberg(std::vector<double>{0.3, 0.02, 0.9}, 0.05), (std::vector<bool>{false, false, false}));
+  EXPECT_EQ(benjamini_hochberg(std::vector<double>{0.3, 0.02, 0.9}, 0.05),
+            (std::vector<bool>{false, false, false}));
   EXPECT_EQ(benjamini_hochberg(std::vector<double>{0.04, 0.04}, 0.05), (std::vector<bool>{true, true}));
   EXPECT_TRUE(benjamini_hochberg(std::vector<double>{}, 0.05).empty());
   // One test: plain p <= q.

@@ -21,7 +21,8 @@ KeyColumn random_key(std::string name, std::vector<std::string> values, size_t r
   k.name = std::move(name);
   k.values = std::move(values);
   Rng rng(seed, 7);
-  for (size_t i = 0; i < rows; ++i) k.codes.push_back(static_cast<uint32_t>(rng.uniform_below(k.values.size())));
+  for (size_t i = 0; i < rows; ++i)
+    k.codes.push_back(static_cast<uint32_t>(rng.uniform_below(k.values.size())));
   return k;
 }
 
@@ -45,8 +46,9 @@ void expect_values_near(const std::vector<MetricValue>& actual, const std::vecto
 }
 
 void expect_slices_match(const OwnedColumns& c) {
-  const std::vector<KeyColumn> keys = {random_key("region", {"north", "south", "east", "unused"}, c.rows(), 1),
-                                       random_key("device", {"mobile", "desktop"}, c.rows(), 2)};
+  const std::vector<KeyColumn> keys = {
+      random_key("region", {"north", "south", "east", "unused"}, c.rows(), 1),
+      random_key("device", {"mobile", "desktop"}, c.rows(), 2)};
   // "unused" holds no row: drop it from the codes.
   std::vector<KeyColumn> k = keys;
   for (auto& code : k[0].codes) code %= 3;
@@ -67,21 +69,25 @@ void expect_slices_match(const OwnedColumns& c) {
       const Slice& slice = column.slices[s];
       total += slice.n;
       auto in_slice = [&](size_t i) {
-        if (column.key_columns.size() == 1) return k[column.key_columns[0]].values[k[column.key_columns[0]].codes[i]] == slice.value;
+        if (column.key_columns.size() == 1)
+          return k[column.key_columns[0]].values[k[column.key_columns[0]].codes[i]] == slice.value;
         return k[0].values[k[0].codes[i]] + "\u00d7" + k[1].values[k[1].codes[i]] == slice.value;
       };
       const OwnedColumns rows = subset(c, in_slice);
       EXPECT_EQ(static_cast<size_t>(slice.n), rows.rows());
       expect_values_near(slice.metrics, compute_task_metrics(rows.view()).values, slice.value);
       const OwnedColumns rest = subset(c, [&](size_t i) { return !in_slice(i); });
-      expect_values_near(slice.rest_metrics, compute_task_metrics(rest.view()).values, slice.value + " (rest)");
+      expect_values_near(slice.rest_metrics, compute_task_metrics(rest.view()).values,
+                         slice.value + " (rest)");
       EXPECT_TRUE(slice.intervals.empty());
     }
     EXPECT_EQ(static_cast<size_t>(total), c.rows()) << column.name;
   }
 }
 
-TEST(Slices, BinaryMetricsEqualTheCoreOnTheSubset) { expect_slices_match(testing::random_binary(2000, 1, 10)); }
+TEST(Slices, BinaryMetricsEqualTheCoreOnTheSubset) {
+  expect_slices_match(testing::random_binary(2000, 1, 10));
+}
 TEST(Slices, MulticlassMetricsEqualTheCoreOnTheSubset) {
   expect_slices_match(testing::random_multiclass(1500, 3, 2, 0));
 }

@@ -29,7 +29,8 @@ constexpr double kTolerance = 1e-12;
     if (std::isnan(actual)) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << name << ": expected null, got " << actual;
   }
-  if (std::isnan(actual)) return ::testing::AssertionFailure() << name << ": expected " << *expected << ", got null";
+  if (std::isnan(actual))
+    return ::testing::AssertionFailure() << name << ": expected " << *expected << ", got null";
   const double error = std::abs(actual - *expected);
   if (bitwise ? actual == *expected : error <= kTolerance * std::abs(*expected) + 1e-300) {
     return ::testing::AssertionSuccess();
@@ -58,7 +59,8 @@ void expect_equal_to_core(const OwnedColumns& columns, const std::vector<uint8_t
   ASSERT_EQ(values.size(), core.values.size());
   for (size_t m = 0; m < values.size(); ++m) {
     ASSERT_EQ(w.metric_names()[m], core.values[m].name);
-    const bool bitwise = bitwise_where_exact && columns.task != Task::regression && exact_metric(core.values[m].name);
+    const bool bitwise =
+        bitwise_where_exact && columns.task != Task::regression && exact_metric(core.values[m].name);
     EXPECT_TRUE(same_metric(core.values[m].name, values[m], core.values[m].value, bitwise));
   }
 }
@@ -91,16 +93,17 @@ TEST(WeightedMetrics, CountsEqualTheRepeatedRows) {
     const auto counts = testing::random_counts(b.rows(), 22);
     expect_equal_to_core(b, counts, b.repeated(counts), false);
     const OwnedColumns m = testing::random_multiclass(2000, 3, 23, levels);
-    expect_equal_to_core(m, testing::random_counts(m.rows(), 24), m.repeated(testing::random_counts(m.rows(), 24)),
-                         false);
+    expect_equal_to_core(m, testing::random_counts(m.rows(), 24),
+                         m.repeated(testing::random_counts(m.rows(), 24)), false);
     const OwnedColumns r = testing::random_regression(2001, 25, levels);
-    expect_equal_to_core(r, testing::random_counts(r.rows(), 26), r.repeated(testing::random_counts(r.rows(), 26)),
-                         false);
+    expect_equal_to_core(r, testing::random_counts(r.rows(), 26),
+                         r.repeated(testing::random_counts(r.rows(), 26)), false);
   }
 }
 
 TEST(WeightedMetrics, SmallHandCase) {
-  // Binary [[tn, fp], [fn, tp]] = [[2, 0], [1, 1]] of metrics_hand_test, row 3 counted twice and row 0 dropped.
+  // Binary [[tn, fp], [fn, tp]] = [[2, 0], [1, 1]] of metrics_hand_test, row 3 counted twice and row 0
+  // dropped.
   OwnedColumns c;
   c.labels = {0, 0, 1, 1};
   c.scores = {0.1, 0.4, 0.35, 0.8};
@@ -145,7 +148,8 @@ TEST(WeightedMetrics, BadColumnsThrowInputError) {
   c = testing::random_binary(10, 33);
   c.labels[2] = 2;
   EXPECT_THROW(WeightedMetrics{c.view()}, InputError);
-  EXPECT_THROW(compute_weighted(testing::random_binary(10, 33).view(), std::vector<uint8_t>(9, 1)), InputError);
+  EXPECT_THROW(compute_weighted(testing::random_binary(10, 33).view(), std::vector<uint8_t>(9, 1)),
+               InputError);
 }
 
 // Group g's values equal the ungrouped ones with the other rows' counts set to
@@ -212,7 +216,8 @@ TEST(SortRows, RadixEqualsStableSort) {
     for (auto& k : keys) k = rng.uniform_below(3) == 0 ? rng.next_u64() : rng.uniform_below(50) << 40;
     std::vector<uint32_t> expected(n);
     for (size_t i = 0; i < n; ++i) expected[i] = static_cast<uint32_t>(i);
-    std::stable_sort(expected.begin(), expected.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+    std::stable_sort(expected.begin(), expected.end(),
+                     [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
     EXPECT_EQ(internal::rows_sorted_by_key(keys), expected) << n;
   }
 }

@@ -24,7 +24,8 @@ void check_options(const BootstrapOptions& o) {
   if (!(o.level > 0.0 && o.level < 1.0)) {
     throw ConfigError(fmt::format("bootstrap: level = {}: expected 0 < level < 1", o.level));
   }
-  if (!(o.fdr > 0.0 && o.fdr < 1.0)) throw ConfigError(fmt::format("bootstrap: fdr = {}: expected 0 < q < 1", o.fdr));
+  if (!(o.fdr > 0.0 && o.fdr < 1.0))
+    throw ConfigError(fmt::format("bootstrap: fdr = {}: expected 0 < q < 1", o.fdr));
 }
 
 // numpy.percentile(sorted, 100 q), method "linear". Precondition: non-empty.
@@ -36,8 +37,8 @@ double percentile_sorted(std::span<const double> sorted, double q) {
 }
 
 // The interval of values[b * stride] over b < resamples.
-MetricInterval interval_of(std::string_view name, std::span<const double> values, size_t stride, size_t resamples,
-                           double level) {
+MetricInterval interval_of(std::string_view name, std::span<const double> values, size_t stride,
+                           size_t resamples, double level) {
   std::vector<double> defined;
   defined.reserve(resamples);
   for (size_t b = 0; b < resamples; ++b) {
@@ -129,8 +130,8 @@ BootstrapResult run(const TaskColumns& columns, std::span<const KeyColumn> keys,
   result.level = options.level;
   for (size_t m = 0; m < metrics; ++m) {
     MetricInterval interval =
-        interval_of(weighted.metric_names()[m], std::span<const double>(overall).subspan(m), metrics, resamples,
-                    options.level);
+        interval_of(weighted.metric_names()[m], std::span<const double>(overall).subspan(m), metrics,
+                    resamples, options.level);
     if (interval.resamples_defined < static_cast<int64_t>(resamples)) {
       result.warnings.push_back(undefined_warning("", interval, resamples));
     }
@@ -170,7 +171,8 @@ BootstrapResult run(const TaskColumns& columns, std::span<const KeyColumn> keys,
         if (both == 0) continue;
         const double p = static_cast<double>(1 + not_worse) / static_cast<double>(both + 1);
         slice.p_values.push_back({name, p});
-        const bool worse_interval = higher_is_better ? *interval.hi < *rest_point : *interval.lo > *rest_point;
+        const bool worse_interval =
+            higher_is_better ? *interval.hi < *rest_point : *interval.lo > *rest_point;
         tests[m].push_back({&slice, p, worse_interval});
       }
     }

@@ -21,7 +21,7 @@ struct Range {
   std::optional<double> min, max;
 };
 
-Range range_of(const std::vector<FairnessGroup>& groups, std::optional<double> FairnessGroup::* rate,
+Range range_of(const std::vector<FairnessGroup>& groups, std::optional<double> FairnessGroup::*rate,
                std::string_view rate_name, std::string_view why_undefined, std::string_view disparity,
                Warnings& warnings) {
   Range r;
@@ -53,8 +53,8 @@ Range range_of(const std::vector<FairnessGroup>& groups, std::optional<double> F
 FairnessReport compute_fairness(const TaskColumns& columns, const KeyColumn& sensitive,
                                 const FairnessOptions& options) {
   if (columns.task != Task::binary) {
-    throw ConfigError(fmt::format("{}: the task is {}: fairness needs a binary task", kWhere,
-                                  task_name(columns.task)));
+    throw ConfigError(
+        fmt::format("{}: the task is {}: fairness needs a binary task", kWhere, task_name(columns.task)));
   }
   if (!std::isfinite(options.threshold)) {
     throw ConfigError(fmt::format("{}: threshold = {}: expected a finite number", kWhere, options.threshold));
@@ -108,15 +108,16 @@ FairnessReport compute_fairness(const TaskColumns& columns, const KeyColumn& sen
     if (*selection.max > 0) {
       report.demographic_parity_ratio = *selection.min / *selection.max;
     } else {
-      report.warnings.emplace_back("demographic_parity_ratio is undefined: no group has a predicted positive");
+      report.warnings.emplace_back(
+          "demographic_parity_ratio is undefined: no group has a predicted positive");
     }
   }
   const Range tpr = range_of(report.groups, &FairnessGroup::tpr, "tpr", "no positive",
                              "equal_opportunity_difference", report.warnings);
   if (tpr.max) report.equal_opportunity_difference = *tpr.max - *tpr.min;
   Warnings odds_warnings;
-  const Range fpr =
-      range_of(report.groups, &FairnessGroup::fpr, "fpr", "no negative", "equalized_odds_difference", odds_warnings);
+  const Range fpr = range_of(report.groups, &FairnessGroup::fpr, "fpr", "no negative",
+                             "equalized_odds_difference", odds_warnings);
   if (tpr.max && fpr.max) {
     report.equalized_odds_difference = std::max(*tpr.max - *tpr.min, *fpr.max - *fpr.min);
   } else if (!tpr.max) {

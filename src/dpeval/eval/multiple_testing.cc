@@ -14,8 +14,8 @@ namespace {
 void check_p_values(std::span<const double> p_values) {
   for (size_t i = 0; i < p_values.size(); ++i) {
     if (!(p_values[i] >= 0.0 && p_values[i] <= 1.0)) {
-      throw ConfigError(fmt::format("benjamini_hochberg: p_values[{}] = {}: expected a number in [0, 1]", i,
-                                    p_values[i]));
+      throw ConfigError(
+          fmt::format("benjamini_hochberg: p_values[{}] = {}: expected a number in [0, 1]", i, p_values[i]));
     }
   }
 }
@@ -31,7 +31,8 @@ std::vector<size_t> ascending(std::span<const double> p_values) {
 }  // namespace
 
 std::vector<bool> benjamini_hochberg(std::span<const double> p_values, double q) {
-  if (!(q > 0.0 && q < 1.0)) throw ConfigError(fmt::format("benjamini_hochberg: q = {}: expected 0 < q < 1", q));
+  if (!(q > 0.0 && q < 1.0))
+    throw ConfigError(fmt::format("benjamini_hochberg: q = {}: expected 0 < q < 1", q));
   check_p_values(p_values);
   const size_t m = p_values.size();
   std::vector<bool> rejected(m, false);

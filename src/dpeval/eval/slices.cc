@@ -22,7 +22,8 @@ struct SliceRows {
 SliceRows rows_by_slice(const internal::SliceCodes& sc) {
   SliceRows out;
   out.offsets.assign(sc.values.size() + 1, 0);
-  for (size_t s = 0; s < sc.sizes.size(); ++s) out.offsets[s + 1] = out.offsets[s] + static_cast<size_t>(sc.sizes[s]);
+  for (size_t s = 0; s < sc.sizes.size(); ++s)
+    out.offsets[s + 1] = out.offsets[s] + static_cast<size_t>(sc.sizes[s]);
   out.rows.resize(sc.codes.size());
   std::vector<size_t> next(out.offsets.begin(), out.offsets.end() - 1);
   for (size_t i = 0; i < sc.codes.size(); ++i) out.rows[next[sc.codes[i]]++] = static_cast<uint32_t>(i);
@@ -61,7 +62,9 @@ TaskMetrics subset_metrics(const TaskColumns& columns, std::span<const uint32_t>
   return compute_task_metrics(sub);
 }
 
-std::optional<double> value_or_null(double v) { return std::isnan(v) ? std::nullopt : std::optional<double>(v); }
+std::optional<double> value_or_null(double v) {
+  return std::isnan(v) ? std::nullopt : std::optional<double>(v);
+}
 
 }  // namespace
 
@@ -96,12 +99,13 @@ SliceReport compute_slices(const TaskColumns& columns, std::span<const KeyColumn
       slice.value = sc.values[s];
       slice.n = sc.sizes[s];
       slice.too_small = slice.n < options.min_slice_size;
-      TaskMetrics m = subset_metrics(
-          columns, std::span<const uint32_t>(rows.rows).subspan(rows.offsets[s], rows.offsets[s + 1] - rows.offsets[s]));
+      TaskMetrics m = subset_metrics(columns, std::span<const uint32_t>(rows.rows).subspan(
+                                                  rows.offsets[s], rows.offsets[s + 1] - rows.offsets[s]));
       slice.metrics = std::move(m.values);
       slice.warnings = std::move(m.warnings);
       for (size_t j = 0; j < metrics; ++j) {
-        slice.rest_metrics.push_back({weighted.metric_names()[j], value_or_null(rest_values[s * metrics + j])});
+        slice.rest_metrics.push_back(
+            {weighted.metric_names()[j], value_or_null(rest_values[s * metrics + j])});
       }
       column.slices.push_back(std::move(slice));
     }

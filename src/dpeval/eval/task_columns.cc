@@ -9,8 +9,8 @@ namespace dpeval::eval {
 namespace {
 
 constexpr std::array<std::string_view, 11> kBinary = {
-    "accuracy", "balanced_accuracy", "precision",         "recall",   "f1",   "mcc",
-    "cohen_kappa", "roc_auc",         "average_precision", "log_loss", "brier"};
+    "accuracy",    "balanced_accuracy", "precision",         "recall",   "f1",   "mcc",
+    "cohen_kappa", "roc_auc",           "average_precision", "log_loss", "brier"};
 constexpr std::array<std::string_view, 11> kMulticlass = {
     "accuracy", "balanced_accuracy", "f1_macro", "f1_weighted",       "precision_macro", "recall_macro",
     "mcc",      "cohen_kappa",       "log_loss", "roc_auc_ovr_macro", "top2_accuracy"};

@@ -27,8 +27,8 @@ std::vector<size_t> select_indices(Task task, std::span<const std::string_view> 
     size_t t = 0;
     while (t < names.size() && names[t] != m) ++t;
     if (t == names.size()) {
-      throw ConfigError(fmt::format("metric \"{}\" is not a {} metric: expected one of {}", m, task_name(task),
-                                    fmt::join(names, ", ")));
+      throw ConfigError(fmt::format("metric \"{}\" is not a {} metric: expected one of {}", m,
+                                    task_name(task), fmt::join(names, ", ")));
     }
     for (size_t seen : indices) {
       if (seen == t) throw ConfigError(fmt::format("metric \"{}\" is listed twice", m));
@@ -52,7 +52,8 @@ WeightedMetrics::WeightedMetrics(const TaskColumns& columns, std::span<const std
   selection.wanted.assign(task_metric_names(columns.task).size(), false);
   for (size_t t : indices) selection.wanted[t] = true;
   if (columns.labels.size() >= (size_t{1} << 32)) {
-    throw InputError(fmt::format("WeightedMetrics: {} rows: expected fewer than 2^32", columns.labels.size()));
+    throw InputError(
+        fmt::format("WeightedMetrics: {} rows: expected fewer than 2^32", columns.labels.size()));
   }
   switch (columns.task) {
     case Task::binary:
@@ -79,7 +80,8 @@ Task WeightedMetrics::task() const { return impl_->task(); }
 size_t WeightedMetrics::rows() const { return impl_->rows(); }
 std::span<const std::string_view> WeightedMetrics::metric_names() const { return names_; }
 
-WeightedMetrics::Grouping WeightedMetrics::prepare_grouping(std::span<const uint32_t> codes, size_t count) const {
+WeightedMetrics::Grouping WeightedMetrics::prepare_grouping(std::span<const uint32_t> codes,
+                                                            size_t count) const {
   DPEVAL_CHECK(codes.size() == rows()) << codes.size() << " codes for " << rows() << " rows";
   for (size_t i = 0; i < codes.size(); ++i) {
     DPEVAL_CHECK(codes[i] < count) << "codes[" << i << "] = " << codes[i] << " of " << count << " groups";
@@ -131,8 +133,8 @@ std::vector<MetricValue> compute_weighted(const TaskColumns& columns, std::span<
   metrics.evaluate(counts, values, scratch);
   std::vector<MetricValue> out;
   for (size_t m = 0; m < values.size(); ++m) {
-    out.push_back({metrics.metric_names()[m],
-                   std::isnan(values[m]) ? std::nullopt : std::optional<double>(values[m])});
+    out.push_back(
+        {metrics.metric_names()[m], std::isnan(values[m]) ? std::nullopt : std::optional<double>(values[m])});
   }
   return out;
 }

@@ -35,7 +35,8 @@ struct RankTotals {
 // both classes; AP is NaN when empty, 0 without positives).
 inline double rank_roc_auc(int64_t positives, int64_t negatives, int64_t twice_area) {
   if (positives == 0 || negatives == 0) return std::numeric_limits<double>::quiet_NaN();
-  return static_cast<double>(twice_area) / (2.0 * static_cast<double>(positives) * static_cast<double>(negatives));
+  return static_cast<double>(twice_area) /
+         (2.0 * static_cast<double>(positives) * static_cast<double>(negatives));
 }
 inline double rank_average_precision(int64_t positives, int64_t negatives, double ap_sum) {
   if (positives + negatives == 0) return std::numeric_limits<double>::quiet_NaN();
@@ -97,8 +98,8 @@ struct RankGroupTotals {
 // and AP, and the rest's AUC sums, in one pass. code_at(i) < groups.
 // Returns the overall totals; groups_out gets `groups` entries.
 template <typename CountAt, typename CodeAt>
-RankTotals rank_walk_groups(std::span<const uint8_t> flags, CountAt&& count_at, CodeAt&& code_at, size_t groups,
-                            bool want_ap, std::vector<RankGroupTotals>& groups_out) {
+RankTotals rank_walk_groups(std::span<const uint8_t> flags, CountAt&& count_at, CodeAt&& code_at,
+                            size_t groups, bool want_ap, std::vector<RankGroupTotals>& groups_out) {
   struct State {
     int64_t tp = 0, fp = 0, dtp = 0, dfp = 0, area = 0;
     int64_t rest_area = 0, sync_area = 0, sync_fp = 0;

@@ -19,8 +19,8 @@ void check_key_column(const KeyColumn& key, size_t rows) {
   }
   for (size_t i = 0; i < rows; ++i) {
     if (key.codes[i] >= key.values.size()) {
-      throw InputError(fmt::format("key column \"{}\": codes[{}] = {}: expected a value index below {}", key.name,
-                                   i, key.codes[i], key.values.size()));
+      throw InputError(fmt::format("key column \"{}\": codes[{}] = {}: expected a value index below {}",
+                                   key.name, i, key.codes[i], key.values.size()));
     }
   }
 }
@@ -99,8 +99,9 @@ std::vector<SliceColumnSpec> slice_column_specs(std::span<const KeyColumn> keys,
     if (k == keys.size()) {
       std::vector<std::string_view> names;
       for (const KeyColumn& key : keys) names.push_back(key.name);
-      throw ConfigError(fmt::format("slice-by: no key column \"{}\" (have: {})", name,
-                                    names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
+      throw ConfigError(
+          fmt::format("slice-by: no key column \"{}\" (have: {})", name,
+                      names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
     }
     for (const SliceColumnSpec& s : specs) {
       if (s.key_columns[0] == k) throw ConfigError(fmt::format("slice-by: \"{}\" is listed twice", name));

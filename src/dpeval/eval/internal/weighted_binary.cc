@@ -48,7 +48,8 @@ struct BinarySums {
 
 // Everything of task order from the sums, as compute_binary's
 // set_count_metrics and ranking_from_keys do.
-void binary_values(const BinarySums& s, const MetricSelection& sel, std::span<double> out, Warnings& scratch) {
+void binary_values(const BinarySums& s, const MetricSelection& sel, std::span<double> out,
+                   Warnings& scratch) {
   std::fill(out.begin(), out.end(), kNaN);
   const int64_t n = s.cells[0] + s.cells[1] + s.cells[2] + s.cells[3];
   if (n == 0) return;
@@ -89,7 +90,8 @@ class WeightedBinary final : public WeightedTask {
     want_log_loss_ = sel_.wanted[kLogLoss];
     want_brier_ = sel_.wanted[kBrier];
     row_cells_.resize(n_);
-    for (size_t i = 0; i < n_; ++i) row_cells_[i] = static_cast<uint8_t>(labels[i] * 2 + (c.scores[i] >= kThreshold));
+    for (size_t i = 0; i < n_; ++i)
+      row_cells_[i] = static_cast<uint8_t>(labels[i] * 2 + (c.scores[i] >= kThreshold));
     if (want_log_loss_) {
       log_loss_.resize(n_);
       for (size_t i = 0; i < n_; ++i) log_loss_[i] = log_loss_row(labels[i], c.scores[i]);
@@ -170,7 +172,8 @@ class WeightedBinary final : public WeightedTask {
     if (want_ranking_) {
       // The gather fused into the walk: no sorted copy of the counts.
       const uint32_t* order = order_.data();
-      const RankTotals t = rank_walk(sorted_flags_, [&](size_t i) { return int64_t{counts[order[i]]}; }, want_ap_);
+      const RankTotals t = rank_walk(
+          sorted_flags_, [&](size_t i) { return int64_t{counts[order[i]]}; }, want_ap_);
       s.positives = t.positives;
       s.negatives = t.negatives;
       s.twice_area = t.twice_area;
@@ -181,8 +184,9 @@ class WeightedBinary final : public WeightedTask {
     binary_values(s, sel_, out, scratch_warnings);
   }
 
-  void evaluate_groups(std::span<const uint8_t> counts, const TaskGrouping& grouping, std::span<double> group_out,
-                       std::span<double> rest_out, WeightedScratch& scratch) const {
+  void evaluate_groups(std::span<const uint8_t> counts, const TaskGrouping& grouping,
+                       std::span<double> group_out, std::span<double> rest_out,
+                       WeightedScratch& scratch) const {
     const size_t groups = grouping.count;
     std::vector<BinarySums> sums(groups);
     BinarySums total;
@@ -241,7 +245,8 @@ class WeightedBinary final : public WeightedTask {
           const uint32_t* sorted_codes = grouping.sorted_codes.data();
           const auto gi = static_cast<uint32_t>(g);
           const RankTotals r = rank_walk(
-              sorted_flags_, [&](size_t i) { return sorted_codes[i] == gi ? int64_t{0} : int64_t{sc[i]}; }, true);
+              sorted_flags_, [&](size_t i) { return sorted_codes[i] == gi ? int64_t{0} : int64_t{sc[i]}; },
+              true);
           rest.ap_sum = r.ap_sum.value();
           rest.has_ap = true;
         }
@@ -263,7 +268,8 @@ class WeightedBinary final : public WeightedTask {
 
 }  // namespace
 
-std::unique_ptr<WeightedTask> make_weighted_binary(const TaskColumns& columns, const MetricSelection& selection) {
+std::unique_ptr<WeightedTask> make_weighted_binary(const TaskColumns& columns,
+                                                   const MetricSelection& selection) {
   DPEVAL_CHECK(selection.wanted.size() == kMetrics);
   return std::make_unique<WeightedBinary>(columns, selection);
 }

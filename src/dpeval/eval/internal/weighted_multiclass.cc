@@ -53,8 +53,8 @@ struct MulticlassSums {
   std::vector<int64_t> cells;  // K x K, row = true class
   double log_loss = 0;
   int64_t top2_hits = 0;
-  double auc_sum = 0;    // sum over classes of the class-vs-rest AUC
-  bool auc_ok = false;   // every class present: auc_sum is defined
+  double auc_sum = 0;   // sum over classes of the class-vs-rest AUC
+  bool auc_ok = false;  // every class present: auc_sum is defined
 };
 
 // As compute_multiclass's set_count_metrics and its log loss / top-2 / AUC.
@@ -94,7 +94,8 @@ void multiclass_values(const MulticlassSums& s, size_t k, const MetricSelection&
 
 class WeightedMulticlass final : public WeightedTask {
  public:
-  WeightedMulticlass(const TaskColumns& c, const MetricSelection& selection) : sel_(selection), k_(c.num_classes) {
+  WeightedMulticlass(const TaskColumns& c, const MetricSelection& selection)
+      : sel_(selection), k_(c.num_classes) {
     constexpr std::string_view kWhere = "WeightedMetrics (multiclass)";
     if (k_ < 2) throw InputError(fmt::format("{}: num_classes = {}: expected >= 2", kWhere, k_));
     if (c.probs.size() / k_ != c.labels.size() || c.probs.size() % k_ != 0) {
@@ -172,7 +173,8 @@ class WeightedMulticlass final : public WeightedTask {
         uint8_t* sc = scratch.sorted_counts.data();
         for (size_t i = 0; i < n_; ++i) sc[i] = counts[order[i]];
         if (!grouping) {
-          const RankTotals t = rank_walk(flags_[cls], [&](size_t i) { return int64_t{sc[i]}; }, false);
+          const RankTotals t = rank_walk(
+              flags_[cls], [&](size_t i) { return int64_t{sc[i]}; }, false);
           accumulate_auc(sums[0], t.positives, t.negatives, t.twice_area);
           continue;
         }

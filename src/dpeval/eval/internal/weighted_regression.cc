@@ -158,8 +158,9 @@ class WeightedRegression final : public WeightedTask {
     for (size_t g = groups; g-- > 0;) suffix[g] = merge_extremes(suffix[g + 1], sums[g]);
     int64_t total_count = 0;
     for (const auto& s : sums) total_count += s.count;
-    std::vector<double> rest_median = want_median_ ? rest_medians(counts, *grouping, sums, total_count, scratch)
-                                                   : std::vector<double>(groups, kNaN);
+    std::vector<double> rest_median = want_median_
+                                          ? rest_medians(counts, *grouping, sums, total_count, scratch)
+                                          : std::vector<double>(groups, kNaN);
     for (size_t g = 0; g < groups; ++g) {
       const RegressionSums& s = sums[g];
       RegressionSums rest = merge_extremes(prefix[g], suffix[g + 1]);
@@ -197,8 +198,8 @@ class WeightedRegression final : public WeightedTask {
   static int64_t upper_index(int64_t total) { return total / 2; }
 
   // Each group's weighted median |error| in one walk of the sorted order.
-  void medians(std::span<const uint8_t> counts, const TaskGrouping* grouping, std::vector<RegressionSums>& sums,
-               WeightedScratch&) const {
+  void medians(std::span<const uint8_t> counts, const TaskGrouping* grouping,
+               std::vector<RegressionSums>& sums, WeightedScratch&) const {
     const size_t groups = sums.size();
     struct Walk {
       int64_t seen = 0;
@@ -276,7 +277,7 @@ class WeightedRegression final : public WeightedTask {
   size_t n_ = 0;
   bool want_median_ = false;
   std::vector<double> abs_error_, percentage_, target_, shifted_;  // row order
-  std::vector<uint32_t> order_;                                    // sorted position -> row, |error| ascending
+  std::vector<uint32_t> order_;  // sorted position -> row, |error| ascending
   std::vector<double> sorted_error_;
 };
 

@@ -52,7 +52,8 @@ class WeightedTask {
                         WeightedScratch& scratch) const = 0;
 };
 
-std::unique_ptr<WeightedTask> make_weighted_binary(const TaskColumns& columns, const MetricSelection& selection);
+std::unique_ptr<WeightedTask> make_weighted_binary(const TaskColumns& columns,
+                                                   const MetricSelection& selection);
 std::unique_ptr<WeightedTask> make_weighted_multiclass(const TaskColumns& columns,
                                                        const MetricSelection& selection);
 std::unique_ptr<WeightedTask> make_weighted_regression(const TaskColumns& columns,
