@@ -10,43 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_test_util.h"
 #include "dpeval/core/atomic_file.h"
 
 namespace {
 
+using namespace dpeval::testing;
 namespace fs = std::filesystem;
-
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-fs::path test_dir() {
-  static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("dpeval_cli_test_" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
-
-CliRun dpeval(const std::string& args, const std::string& env = "") {
-  const fs::path out = test_dir() / "stdout.txt", err = test_dir() / "stderr.txt";
-  const std::string cmd = env + " " + DPEVAL_BIN + " " + args + " >" + out.string() + " 2>" + err.string();
-  const int status = std::system(cmd.c_str());
-  CliRun r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = dpeval::read_file(out);
-  r.err = dpeval::read_file(err);
-  return r;
-}
-
-fs::path write(const std::string& name, std::string_view content) {
-  const fs::path p = test_dir() / name;
-  dpeval::write_file_atomic(p, content);
-  return p;
-}
 
 std::string blobs_csv(int rows) {
   std::string text = "a,b,c,city,label\n";
@@ -72,26 +42,26 @@ void expect_bad_input(const CliRun& r, const std::string& where, const fs::path&
 }
 
 TEST(Cli, HelpAndVersion) {
-  CliRun r = dpeval("--help");
+  CliRun r = run_dpeval("--help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("Exit codes"), std::string::npos);
-  r = dpeval("--version");
+  r = run_dpeval("--version");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("dpeval "), std::string::npos);
   for (const char* sub : {"train", "predict"}) {
-    r = dpeval(std::string(sub) + " --help");
+    r = run_dpeval(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("Examples"), std::string::npos) << sub;
   }
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
-  EXPECT_EQ(dpeval("").code, 2);
-  EXPECT_EQ(dpeval("frobnicate").code, 2);
-  EXPECT_EQ(dpeval("train --epochs").code, 2);
-  EXPECT_EQ(dpeval("train --optimizer rmsprop").code, 2);
-  EXPECT_EQ(dpeval("train --no-such-flag").code, 2);
-  EXPECT_EQ(dpeval("predict").code, 2);  // --checkpoint is required
+  EXPECT_EQ(run_dpeval("").code, 2);
+  EXPECT_EQ(run_dpeval("frobnicate").code, 2);
+  EXPECT_EQ(run_dpeval("train --epochs").code, 2);
+  EXPECT_EQ(run_dpeval("train --optimizer rmsprop").code, 2);
+  EXPECT_EQ(run_dpeval("train --no-such-flag").code, 2);
+  EXPECT_EQ(run_dpeval("predict").code, 2);  // --checkpoint is required
 }
 
 TEST(Cli, BadTablesExitThreeAndNameTheLine) {
@@ -111,7 +81,7 @@ TEST(Cli, BadTablesExitThreeAndNameTheLine) {
   };
   for (const Case& c : cases) {
     const fs::path p = write(c.name, c.content);
-    expect_bad_input(dpeval("train --data " + p.string() + " --epochs 1 --out " + out.string()), c.where, out);
+    expect_bad_input(run_dpeval("train --data " + p.string() + " --epochs 1 --out " + out.string()), c.where, out);
   }
 }
 
@@ -135,7 +105,7 @@ TEST(Cli, BadFashionMnistFilesExitThree) {
     for (const char* f : {"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
       fs::copy_file(fs::path(DPEVAL_FMNIST_DIR) / f, dir / f, fs::copy_options::overwrite_existing);
     }
-    expect_bad_input(dpeval("train --data fashion-mnist --epochs 1 --out " + out.string(),
+    expect_bad_input(run_dpeval("train --data fashion-mnist --epochs 1 --out " + out.string(),
                             "DPEVAL_FMNIST_DIR=" + dir.string()),
                      "train-images-idx3-ubyte.gz", out);
   }
@@ -145,10 +115,10 @@ TEST(Cli, InvalidModelTomlExitsThreeNamingTheLine) {
   const fs::path csv = write("ok.csv", blobs_csv(40));
   const fs::path out = test_dir() / "toml_out";
   const fs::path bad_syntax = write("bad_syntax.toml", "name = \"x\"\n[[layers]]\ntype = \n");
-  expect_bad_input(dpeval("train --model " + bad_syntax.string() + " --data " + csv.string() + " --out " + out.string()),
+  expect_bad_input(run_dpeval("train --model " + bad_syntax.string() + " --data " + csv.string() + " --out " + out.string()),
                    "bad_syntax.toml:3", out);
   const fs::path bad_type = write("bad_type.toml", "name = \"x\"\n[[layers]]\ntype = \"linear\"\n\n[[layers]]\ntype = \"wormhole\"\n");
-  expect_bad_input(dpeval("train --model " + bad_type.string() + " --data " + csv.string() + " --out " + out.string()),
+  expect_bad_input(run_dpeval("train --model " + bad_type.string() + " --data " + csv.string() + " --out " + out.string()),
                    "bad_type.toml:6", out);
 }
 
@@ -159,7 +129,7 @@ TEST(Cli, TrainUsesFastBlasKernelsUnlessTheUserChose) {
   const fs::path csv = write("blas.csv", blobs_csv(64));
   const auto blas_of = [&](const std::string& env) {
     const fs::path out = test_dir() / "blas_run";
-    const CliRun r = dpeval("train --data " + csv.string() + " --epochs 1 --batch 16 --out " + out.string() + " --json", env);
+    const CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 1 --batch 16 --out " + out.string() + " --json", env);
     EXPECT_EQ(r.code, 0) << r.err;
     return nlohmann::json::parse(dpeval::read_file(out / "summary.json")).value("blas", std::string());
   };
@@ -176,7 +146,7 @@ TEST(Cli, TrainUsesFastBlasKernelsUnlessTheUserChose) {
 TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
   const fs::path csv = write("train.csv", blobs_csv(400));
   const fs::path out = test_dir() / "run";
-  CliRun r = dpeval("train --data " + csv.string() + " --epochs 2 --batch 16 --lr 0.02 --out " + out.string() + " --json");
+  CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 2 --batch 16 --lr 0.02 --out " + out.string() + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto printed = nlohmann::json::parse(r.out);
   const auto written = nlohmann::json::parse(dpeval::read_file(out / "summary.json"));
@@ -190,7 +160,7 @@ TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
     EXPECT_TRUE(written["epochs"][0].contains(key)) << key;
   }
   // --json FILE writes there and keeps stdout clean.
-  r = dpeval("train --data " + csv.string() + " --epochs 1 --out " + (test_dir() / "run2").string() + " --json " +
+  r = run_dpeval("train --data " + csv.string() + " --epochs 1 --out " + (test_dir() / "run2").string() + " --json " +
              (test_dir() / "s.json").string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(r.out.empty());
@@ -198,7 +168,7 @@ TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
 
   // predict: header, K probabilities per row summing to 1, the categorical column kept.
   const fs::path preds = test_dir() / "preds.csv";
-  r = dpeval("predict --checkpoint " + (out / "checkpoint.dpck").string() + " --out " + preds.string() + " --json");
+  r = run_dpeval("predict --checkpoint " + (out / "checkpoint.dpck").string() + " --out " + preds.string() + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   std::ifstream in(preds);
   std::string header, row;
@@ -218,12 +188,12 @@ TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
   bytes[bytes.size() / 2] ^= 1;
   const fs::path bad = write("bad.dpck", bytes);
   const fs::path preds2 = test_dir() / "preds2.csv";
-  r = dpeval("predict --checkpoint " + bad.string() + " --out " + preds2.string());
+  r = run_dpeval("predict --checkpoint " + bad.string() + " --out " + preds2.string());
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.err.find("bad.dpck"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(preds2));
   const fs::path short_ckpt = write("short.dpck", std::string_view(bytes).substr(0, 100));
-  r = dpeval("train --resume " + short_ckpt.string() + " --out " + (test_dir() / "resumed").string());
+  r = run_dpeval("train --resume " + short_ckpt.string() + " --out " + (test_dir() / "resumed").string());
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.err.find("short.dpck"), std::string::npos) << r.err;
 }
@@ -231,10 +201,10 @@ TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
 TEST(Cli, ScaleStudyWritesScaleJson) {
   const fs::path csv = write("scale.csv", blobs_csv(400));
   const fs::path out = test_dir() / "scale";
-  CliRun r = dpeval("scale --help");
+  CliRun r = run_dpeval("scale --help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("Examples"), std::string::npos);
-  r = dpeval("scale --data " + csv.string() + " --workers 2,1 --epochs 1 --batch 8 --backend threads "
+  r = run_dpeval("scale --data " + csv.string() + " --workers 2,1 --epochs 1 --batch 8 --backend threads "
                     "--price-per-core-hour 0.05 --target-accuracy 0.6 --out " + out.string() + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto printed = nlohmann::json::parse(r.out);
@@ -266,11 +236,11 @@ TEST(Cli, ScaleStudyWritesScaleJson) {
 
   // A bad worker list, or a target out of (0, 1]: usage errors naming the option, nothing run.
   const fs::path bad_out = test_dir() / "scale_bad";
-  r = dpeval("scale --data " + csv.string() + " --workers 1,x --epochs 1 --out " + bad_out.string());
+  r = run_dpeval("scale --data " + csv.string() + " --workers 1,x --epochs 1 --out " + bad_out.string());
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("--workers"), std::string::npos) << r.err;
-  EXPECT_EQ(dpeval("scale --data " + csv.string() + " --workers 0 --out " + bad_out.string()).code, 2);
-  EXPECT_EQ(dpeval("scale --data " + csv.string() + " --workers 1 --target-accuracy 1.5 --out " + bad_out.string()).code,
+  EXPECT_EQ(run_dpeval("scale --data " + csv.string() + " --workers 0 --out " + bad_out.string()).code, 2);
+  EXPECT_EQ(run_dpeval("scale --data " + csv.string() + " --workers 1 --target-accuracy 1.5 --out " + bad_out.string()).code,
             2);
   EXPECT_FALSE(fs::exists(bad_out / "scale.json"));
 }

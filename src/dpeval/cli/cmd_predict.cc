@@ -5,14 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "dpeval/cli/checkpoint_predictions.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
 #include "dpeval/core/atomic_file.h"
-#include "dpeval/core/error.h"
-#include "dpeval/data/data.h"
-#include "dpeval/nn/nn.h"
 #include "dpeval/parallel/evaluate.h"
-#include "dpeval/parallel/train_checkpoint.h"
 
 namespace dpeval::cli {
 namespace {
@@ -42,45 +39,11 @@ void append_csv_field(std::string& line, std::string_view value) {
 }
 
 int run_predict(const PredictArgs& a) {
-  const parallel::TrainState state = parallel::load_train_state(a.checkpoint);
-  const parallel::TrainConfig& config = state.config;
-
-  // Same data as training: the chosen split. Another file: all of its rows.
-  data::Dataset dataset = [&] {
-    const std::string spec = a.data.empty() ? config.data : a.data;
-    data::DataSourceOptions source;
-    source.label_col = a.label_col.empty() ? config.label_col : a.label_col;
-    source.labels_path = config.labels;
-    source.test_fraction = config.test_fraction;
-    source.seed = config.seed;
-    if (spec != config.data && spec.ends_with(".csv")) {
-      data::CsvOptions csv;
-      csv.label_col = source.label_col;
-      return data::read_csv_dataset(spec, csv);
-    }
-    data::TrainTest sets = data::load_data_source(spec, source);
-    if (a.split == "train") return std::move(sets.train);
-    return std::move(sets.test);
-  }();
-
-  if (dataset.sample_shape() != state.sample_shape) {
-    throw InputError(fmt::format("{}: samples have shape {} but the checkpoint's model takes {}", dataset.name(),
-                                 dataset.sample_shape().to_string(), state.sample_shape.to_string()));
-  }
-  const int k = state.num_classes;
+  LoadedCheckpoint loaded = load_checkpoint(a.checkpoint, a.data, a.split, a.label_col);
+  const data::Dataset& dataset = loaded.dataset;
+  nn::Model& model = loaded.model;
+  const int k = loaded.state.num_classes;
   const auto labels = dataset.labels();
-  for (size_t row = 0; row < labels.size(); ++row) {
-    if (labels[row] >= k) {
-      throw InputError(fmt::format("{}: row {}: label {} is outside the checkpoint's {} classes", dataset.name(),
-                                   row + 1, labels[row], k));
-    }
-  }
-  nn::Model model = nn::Model::build(config.model_spec, state.sample_shape, k);
-  if (model.param_count() != state.params.size()) {
-    throw InputError(fmt::format("{}: checkpoint has {} parameters but its model has {}", a.checkpoint,
-                                 state.params.size(), model.param_count()));
-  }
-  std::copy(state.params.begin(), state.params.end(), model.params().begin());
 
   const auto& categorical = dataset.categorical_columns();
   AtomicFileWriter out(a.out);

@@ -26,5 +26,6 @@ struct Command {
 Command add_train_command(CLI::App& root);
 Command add_predict_command(CLI::App& root);
 Command add_scale_command(CLI::App& root);
+Command add_eval_command(CLI::App& root);
 
 }  // namespace dpeval::cli

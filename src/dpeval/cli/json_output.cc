@@ -24,6 +24,8 @@ void JsonOutput::emit(const nlohmann::json& result) const {
   }
 }
 
+bool JsonOutput::prints_to_stdout() const { return option_ && option_->count() > 0 && path_.empty(); }
+
 std::string json_text(const nlohmann::json& j) { return j.dump(2) + "\n"; }
 
 }  // namespace dpeval::cli

@@ -15,6 +15,8 @@ class JsonOutput {
   void add_option(CLI::App& app);
   // Emits `result` as requested; does nothing when --json was not given.
   void emit(const nlohmann::json& result) const;
+  // True when --json was given without FILE: stdout is the JSON's alone.
+  bool prints_to_stdout() const;
 
  private:
   CLI::Option* option_ = nullptr;

@@ -1,0 +1,203 @@
+// The result document; see document.h and docs/EVAL.md.
+#include "dpeval/eval/document.h"
+
+#include <cmath>
+
+#include "dpeval/core/error.h"
+#include "dpeval/eval/bootstrap.h"
+#include "dpeval/eval/calibration.h"
+#include "dpeval/eval/fairness.h"
+#include "dpeval/eval/metrics.h"
+#include "dpeval/eval/slices.h"
+
+namespace dpeval::eval {
+namespace {
+
+using nlohmann::json;
+
+json number(const std::optional<double>& v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); }
+
+json metrics_json(const std::vector<MetricValue>& values) {
+  json out = json::object();
+  for (const MetricValue& m : values) out[std::string(m.name)] = number(m.value);
+  return out;
+}
+
+json intervals_json(const std::vector<MetricInterval>& intervals) {
+  json out = json::object();
+  for (const MetricInterval& i : intervals) out[std::string(i.name)] = {{"lo", number(i.lo)}, {"hi", number(i.hi)}};
+  return out;
+}
+
+json confusion_json(const ConfusionMatrix& m) {
+  json rows = json::array();
+  for (size_t t = 0; t < m.num_classes(); ++t) {
+    json row = json::array();
+    for (size_t p = 0; p < m.num_classes(); ++p) row.push_back(m.at(t, p));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+json per_class_json(const std::vector<ClassScores>& scores) {
+  json out = json::array();
+  for (size_t k = 0; k < scores.size(); ++k) {
+    out.push_back({{"class", k},
+                   {"precision", number(scores[k].precision)},
+                   {"recall", number(scores[k].recall)},
+                   {"f1", number(scores[k].f1)},
+                   {"support", scores[k].support}});
+  }
+  return out;
+}
+
+json curve_json(const std::vector<CurvePoint>& points, const char* x, const char* y) {
+  json out = json::array();
+  for (const CurvePoint& p : points) out.push_back({{x, p.x}, {y, p.y}, {"threshold", number(p.threshold)}});
+  return out;
+}
+
+void add_warnings(json& doc, const Warnings& warnings, const std::string& where = "") {
+  for (const std::string& w : warnings) doc["warnings"].push_back(where.empty() ? w : where + ": " + w);
+}
+
+void add_whole_set(json& doc, const Predictions& p, const EvalOptions& options) {
+  switch (p.task) {
+    case Task::binary: {
+      BinaryOptions o;
+      o.curve_points_max = options.curve_points;
+      const BinaryMetrics m = compute_binary(p.labels, p.scores, o);
+      doc["metrics"] = metrics_json(metric_values(m));
+      doc["confusion_matrix"] = confusion_json(m.confusion);
+      doc["curves"] = {{"roc", curve_json(m.roc_curve, "fpr", "tpr")},
+                       {"pr", curve_json(m.pr_curve, "recall", "precision")}};
+      add_warnings(doc, m.warnings);
+      break;
+    }
+    case Task::multiclass: {
+      const MulticlassMetrics m = compute_multiclass(p.labels, p.probs, p.num_classes);
+      doc["metrics"] = metrics_json(metric_values(m));
+      doc["confusion_matrix"] = confusion_json(m.confusion);
+      doc["per_class"] = per_class_json(m.per_class);
+      add_warnings(doc, m.warnings);
+      break;
+    }
+    case Task::regression: {
+      const RegressionMetrics m = compute_regression(p.labels, p.predictions);
+      doc["metrics"] = metrics_json(metric_values(m));
+      add_warnings(doc, m.warnings);
+      break;
+    }
+  }
+}
+
+json slice_json(const Slice& s) {
+  json out = {{"value", s.value}, {"n", s.n}, {"too_small", s.too_small}, {"metrics", metrics_json(s.metrics)},
+              {"rest_metrics", metrics_json(s.rest_metrics)}};
+  if (!s.intervals.empty()) out["intervals"] = intervals_json(s.intervals);
+  if (!s.p_values.empty()) {
+    json p = json::object();
+    for (const MetricPValue& v : s.p_values) p[std::string(v.name)] = v.p;
+    out["p_values"] = std::move(p);
+    json worse = json::array();
+    for (std::string_view name : s.significantly_worse) worse.push_back(std::string(name));
+    out["significantly_worse"] = std::move(worse);
+  }
+  return out;
+}
+
+void add_slices_and_intervals(json& doc, const Predictions& p, const EvalOptions& options) {
+  const TaskColumns columns = p.task_columns();
+  BootstrapOptions b;
+  b.resamples = options.bootstrap;
+  b.seed = options.seed;
+  b.threads = options.threads;
+  std::optional<BootstrapResult> boot;
+  if (!options.slice_by.empty()) {
+    SliceOptions s;
+    s.slice_by = options.slice_by;
+    s.cross = options.slice_cross;
+    s.min_slice_size = options.min_slice_size;
+    SliceReport report = compute_slices(columns, p.keys, s);
+    if (options.bootstrap > 0) boot = bootstrap_intervals(columns, p.keys, report, b);
+    json cols = json::object();
+    for (const SliceColumn& c : report.columns) {
+      json slices = json::array();
+      for (const Slice& slice : c.slices) {
+        slices.push_back(slice_json(slice));
+        add_warnings(doc, slice.warnings, "slice " + c.name + "=" + slice.value);
+      }
+      cols[c.name] = std::move(slices);
+    }
+    doc["slices"] = {{"min_slice_size", report.min_slice_size}, {"columns", std::move(cols)}};
+  } else if (options.bootstrap > 0) {
+    boot = bootstrap_intervals(columns, b);
+  }
+  if (boot) {
+    doc["intervals"] = intervals_json(boot->intervals);
+    doc["bootstrap"] = {{"resamples", boot->resamples}, {"seed", boot->seed}, {"level", boot->level},
+                        {"method", "poisson"}};
+    add_warnings(doc, boot->warnings, "bootstrap");
+  }
+}
+
+void add_fairness(json& doc, const Predictions& p, const EvalOptions& options) {
+  if (options.sensitive.empty()) return;
+  if (p.task != Task::binary) throw ConfigError("--sensitive: fairness figures are for binary tasks only");
+  const KeyColumn* key = p.find_key(options.sensitive);
+  if (key == nullptr) throw ConfigError("--sensitive: column '" + options.sensitive + "' was not read");
+  const FairnessReport f = compute_fairness(p.task_columns(), *key);
+  json groups = json::array();
+  for (const FairnessGroup& g : f.groups) {
+    groups.push_back({{"value", g.value}, {"n", g.n}, {"positives", g.positives},
+                      {"selection_rate", number(g.selection_rate)}, {"tpr", number(g.tpr)},
+                      {"fpr", number(g.fpr)}, {"fnr", number(g.fnr)}});
+  }
+  doc["fairness"] = {{"sensitive", f.sensitive},
+                     {"groups", std::move(groups)},
+                     {"demographic_parity_difference", number(f.demographic_parity_difference)},
+                     {"demographic_parity_ratio", number(f.demographic_parity_ratio)},
+                     {"equal_opportunity_difference", number(f.equal_opportunity_difference)},
+                     {"equalized_odds_difference", number(f.equalized_odds_difference)}};
+  add_warnings(doc, f.warnings, "fairness");
+}
+
+}  // namespace
+
+nlohmann::json calibration_json(Task task, std::span<const double> labels, std::span<const double> values,
+                                size_t num_classes, size_t bins) {
+  CalibrationOptions o;
+  o.bins = bins;
+  const Calibration c = task == Task::binary ? compute_calibration_binary(labels, values, o)
+                                             : compute_calibration_multiclass(labels, values, num_classes, o);
+  json reliability = json::array();
+  for (const CalibrationBin& b : c.bins) {
+    reliability.push_back({{"lower", b.lower}, {"upper", b.upper}, {"count", b.count},
+                           {"accuracy", number(b.accuracy)}, {"confidence", number(b.confidence)}});
+  }
+  json out = {{"bins", bins}, {"ece", number(c.ece)}, {"mce", number(c.mce)}, {"reliability", std::move(reliability)}};
+  if (task == Task::binary) {
+    const BrierDecomposition d = compute_brier_decomposition(labels, values, o);
+    out["brier_decomposition"] = {{"reliability", number(d.reliability)},
+                                  {"resolution", number(d.resolution)},
+                                  {"uncertainty", number(d.uncertainty)}};
+  }
+  return out;
+}
+
+nlohmann::json evaluate_document(const Predictions& p, const EvalOptions& options) {
+  if (options.bins < 1) throw ConfigError("--bins: expected an integer >= 1, got 0");
+  json doc = {{"task", std::string(task_name(p.task))}, {"source", p.source}, {"n", p.n}};
+  doc["warnings"] = json::array();
+  if (p.task != Task::regression) doc["num_classes"] = p.num_classes;
+  add_whole_set(doc, p, options);
+  if (p.task != Task::regression) {
+    doc["calibration"] = calibration_json(p.task, p.labels, p.task == Task::binary ? p.scores : p.probs,
+                                          p.num_classes, options.bins);
+  }
+  add_slices_and_intervals(doc, p, options);
+  add_fairness(doc, p, options);
+  return doc;
+}
+
+}  // namespace dpeval::eval

@@ -1,0 +1,142 @@
+// `dpeval eval` as a user runs it: the result document, gates and their exit
+// codes, bad input naming file, line and column, the HTML and Markdown files,
+// and evaluating one of our checkpoints directly.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_test_util.h"
+
+namespace {
+
+using namespace dpeval::testing;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// 400 rows: half of region north's positives are scored 0.3 (missed), so its recall is 0.5.
+std::string binary_csv() {
+  std::string text = "label,score,region\n";
+  for (int r = 0; r < 400; ++r) {
+    const int label = r % 2;
+    const bool north = r % 4 < 2;
+    const bool wrong = north && r % 8 == 1;
+    const double score = label == 1 ? (wrong ? 0.3 : 0.8 + 0.001 * (r % 50)) : 0.1 + 0.001 * (r % 50);
+    text += std::to_string(label) + "," + std::to_string(score) + "," + (north ? "north" : "south") + "\n";
+  }
+  return text;
+}
+
+TEST(EvalCli, BinaryDocumentSlicesAndGates) {
+  const fs::path csv = write("eval_binary.csv", binary_csv());
+  const fs::path html = test_dir() / "report.html", md = test_dir() / "summary.md";
+  CliRun r = run_dpeval("eval --predictions " + csv.string() +
+                    " --task binary --slice-by region --bootstrap 200 --seed 3 --json --html " + html.string() +
+                    " --md " + md.string() + " --fail-if 'accuracy < 0.5' --fail-if 'slice:region=south:recall < 0.9'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["task"], "binary");
+  EXPECT_EQ(doc["n"], 400);
+  // 50 of 200 positives are scored 0.3: recall 0.75, accuracy 350/400.
+  EXPECT_DOUBLE_EQ(doc["metrics"]["recall"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(doc["metrics"]["accuracy"].get<double>(), 350.0 / 400.0);
+  EXPECT_EQ(doc["confusion_matrix"], json::parse("[[200, 0], [50, 150]]"));
+  EXPECT_TRUE(doc["calibration"]["ece"].is_number());
+  EXPECT_EQ(doc["calibration"]["reliability"].size(), 15u);
+  EXPECT_FALSE(doc["curves"]["roc"].empty());
+  const json& region = doc["slices"]["columns"]["region"];
+  ASSERT_EQ(region.size(), 2u);
+  for (const json& s : region) {
+    const double expected = s["value"] == "north" ? 0.5 : 1.0;
+    EXPECT_DOUBLE_EQ(s["metrics"]["recall"].get<double>(), expected) << s["value"];
+    EXPECT_EQ(s["n"], 200);
+  }
+  const double lo = doc["intervals"]["accuracy"]["lo"].get<double>(), hi = doc["intervals"]["accuracy"]["hi"].get<double>();
+  EXPECT_LT(lo, 0.875);
+  EXPECT_GT(hi, 0.875);
+  ASSERT_EQ(doc["gates"].size(), 2u);
+  EXPECT_TRUE(doc["gates"][0]["passed"].get<bool>());
+  EXPECT_TRUE(doc["gates"][1]["passed"].get<bool>());
+  EXPECT_NE(dpeval::read_file(html).find("<svg"), std::string::npos);
+  EXPECT_NE(dpeval::read_file(md).find("accuracy"), std::string::npos);
+
+  // Same seed, same document.
+  CliRun again = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --bootstrap 200 --seed 3 --json");
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out)["intervals"], doc["intervals"]);
+}
+
+TEST(EvalCli, AFailedGateExitsFourAndAnUnknownTargetTwo) {
+  const fs::path csv = write("eval_gates.csv", binary_csv());
+  const fs::path out = test_dir() / "gates.json";
+  CliRun r = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --json " + out.string() +
+                    " --fail-if 'slice:region=north:recall < 0.7' --fail-if 'accuracy < 0.5'");
+  EXPECT_EQ(r.code, 4) << r.err;
+  const json doc = json::parse(dpeval::read_file(out));
+  EXPECT_FALSE(doc["gates"][0]["passed"].get<bool>());
+  EXPECT_DOUBLE_EQ(doc["gates"][0]["value"].get<double>(), 0.5);
+  EXPECT_TRUE(doc["gates"][1]["passed"].get<bool>());
+  EXPECT_NE(r.out.find("FAIL"), std::string::npos) << r.out;
+
+  for (const char* gate : {"'rmse > 1'", "'slice:region=east:recall < 0.7'", "'slice:city=x:recall < 1'",
+                           "'fairness:equalized_odds_difference > 0.1'", "'accuracy <'"}) {
+    r = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --fail-if " + gate);
+    EXPECT_EQ(r.code, 2) << gate << ": " << r.err;
+  }
+}
+
+TEST(EvalCli, BadInputExitsThreeNamingLineAndColumn) {
+  const fs::path csv = write("eval_bad.csv", "label,score\n1,0.9\n0,1.5\n");
+  CliRun r = run_dpeval("eval --predictions " + csv.string() + " --task binary");
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("eval_bad.csv:3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("score"), std::string::npos) << r.err;
+  const fs::path missing = write("eval_missing.csv", "label,prob\n1,0.9\n");
+  r = run_dpeval("eval --predictions " + missing.string() + " --task binary");
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("score"), std::string::npos) << r.err;
+  r = run_dpeval("eval --task binary");
+  EXPECT_EQ(r.code, 2) << r.err;
+}
+
+TEST(EvalCli, RegressionAndMulticlass) {
+  const fs::path reg = write("eval_reg.csv", "label,prediction\n1,1.5\n2,2\n3,2.5\n4,4\n");
+  CliRun r = run_dpeval("eval --predictions " + reg.string() + " --task regression --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_DOUBLE_EQ(doc["metrics"]["mse"].get<double>(), 0.125);
+  EXPECT_DOUBLE_EQ(doc["metrics"]["max_error"].get<double>(), 0.5);
+  EXPECT_FALSE(doc.contains("calibration"));
+
+  const fs::path multi = write("eval_multi.csv", "label,prob_0,prob_1,prob_2\n0,0.7,0.2,0.1\n1,0.1,0.8,0.1\n2,0.5,0.2,0.3\n");
+  r = run_dpeval("eval --predictions " + multi.string() + " --task multiclass --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json m = json::parse(r.out);
+  EXPECT_DOUBLE_EQ(m["metrics"]["accuracy"].get<double>(), 2.0 / 3.0);
+  EXPECT_EQ(m["per_class"].size(), 3u);
+  EXPECT_EQ(m["num_classes"], 3);
+}
+
+TEST(EvalCli, EvaluatesACheckpointDirectly) {
+  std::string text = "a,b,city,label\n";
+  for (int r = 0; r < 300; ++r) {
+    const int label = r % 2;
+    text += std::to_string(label * 2.0 + (r % 7) * 0.1) + "," + std::to_string((r % 5) * 0.3) + "," +
+            (r % 3 ? "Paris" : "Lyon") + "," + std::to_string(label) + "\n";
+  }
+  const fs::path csv = write("eval_train.csv", text);
+  const fs::path run = test_dir() / "eval_run";
+  CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 3 --batch 16 --lr 0.05 --out " + run.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run_dpeval("eval --checkpoint " + (run / "checkpoint.dpck").string() + " --slice-by city --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["task"], "binary");
+  EXPECT_GT(doc["n"].get<int>(), 0);
+  EXPECT_TRUE(doc["metrics"]["roc_auc"].is_number());
+  EXPECT_EQ(doc["slices"]["columns"]["city"].size(), 2u);
+}
+
+}  // namespace
