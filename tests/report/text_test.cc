@@ -9,7 +9,7 @@
 namespace dpeval::report::internal {
 namespace {
 
-TEST(FormatNumber, RatesFourDecimals) {
+TEST(ReportFormatNumber, RatesFourDecimals) {
   EXPECT_EQ(format_number(0.91234), "0.9123");
   EXPECT_EQ(format_number(0.91236), "0.9124");
   EXPECT_EQ(format_number(1.0), "1.0000");
@@ -19,7 +19,7 @@ TEST(FormatNumber, RatesFourDecimals) {
   EXPECT_EQ(format_number(0.0001), "0.0001");
 }
 
-TEST(FormatNumber, LargerValuesFourSignificantDigits) {
+TEST(ReportFormatNumber, LargerValuesFourSignificantDigits) {
   EXPECT_EQ(format_number(1.5), "1.500");
   EXPECT_EQ(format_number(12.3456), "12.35");
   EXPECT_EQ(format_number(1234.56), "1235");
@@ -27,14 +27,14 @@ TEST(FormatNumber, LargerValuesFourSignificantDigits) {
   EXPECT_EQ(format_number(-42.0), "-42.00");
 }
 
-TEST(FormatNumber, TinyHugeAndNonFinite) {
+TEST(ReportFormatNumber, TinyHugeAndNonFinite) {
   EXPECT_EQ(format_number(3.14159e-5), "3.142e-05");
   EXPECT_EQ(format_number(2.5e9), "2.500e+09");
   EXPECT_EQ(format_number(std::nan("")), "—");
   EXPECT_EQ(format_number(std::numeric_limits<double>::infinity()), "—");
 }
 
-TEST(FormatCount, ThousandsSeparators) {
+TEST(ReportFormatCount, ThousandsSeparators) {
   EXPECT_EQ(format_count(0), "0");
   EXPECT_EQ(format_count(999), "999");
   EXPECT_EQ(format_count(1000), "1,000");
@@ -45,7 +45,7 @@ TEST(FormatCount, ThousandsSeparators) {
   EXPECT_EQ(format_count_value(812.5), "812.5");
 }
 
-TEST(FormatOthers, PValuesCoordsTicks) {
+TEST(ReportFormatOthers, PValuesCoordsTicks) {
   EXPECT_EQ(format_p_value(0.003), "0.0030");
   EXPECT_EQ(format_p_value(0.0412), "0.041");
   EXPECT_EQ(format_p_value(0.42), "0.42");
@@ -60,12 +60,12 @@ TEST(FormatOthers, PValuesCoordsTicks) {
   EXPECT_EQ(format_tick(30, 15), "30");
 }
 
-TEST(Escape, Html) {
+TEST(ReportEscape, Html) {
   EXPECT_EQ(escape_html(R"(<a href="x">'&'</a>)"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   EXPECT_EQ(escape_html("région×device"), "région×device");
 }
 
-TEST(Escape, Markdown) {
+TEST(ReportEscape, Markdown) {
   EXPECT_EQ(escape_markdown("a|b"), "a\\|b");
   EXPECT_EQ(escape_markdown("*x* _y_ `z` [l](u) #h \\"), "\\*x\\* \\_y\\_ \\`z\\` \\[l\\](u) \\#h \\\\");
   EXPECT_EQ(escape_markdown("<b>&\n"), "&lt;b&gt;&amp; ");

@@ -18,30 +18,14 @@ std::string join(std::string_view path, std::string_view key) {
 
 // Headline keys in the order a reader looks for them (eval/metric_info.cc's
 // keys); whatever else doc["metrics"] holds follows by name.
-constexpr std::array kHeadlineOrder = {"accuracy",
-                                       "balanced_accuracy",
-                                       "precision",
-                                       "recall",
-                                       "f1",
-                                       "roc_auc",
-                                       "average_precision",
-                                       "log_loss",
-                                       "brier",
-                                       "mcc",
-                                       "cohen_kappa",
-                                       "precision_macro",
-                                       "recall_macro",
-                                       "f1_macro",
-                                       "f1_weighted",
-                                       "roc_auc_ovr_macro",
-                                       "top2_accuracy",
-                                       "rmse",
-                                       "mae",
-                                       "r2",
-                                       "mse",
-                                       "median_absolute_error",
-                                       "max_error",
-                                       "mape"};
+// clang-format off
+constexpr std::array kHeadlineOrder = {
+    "accuracy", "balanced_accuracy", "precision", "recall", "f1",                     // classification
+    "precision_macro", "recall_macro", "f1_macro", "f1_weighted", "top2_accuracy",    // multiclass
+    "roc_auc", "roc_auc_ovr_macro", "average_precision",                              // ranking
+    "log_loss", "brier", "mcc", "cohen_kappa",
+    "rmse", "mae", "r2", "mse", "median_absolute_error", "max_error", "mape"};        // regression
+// clang-format on
 
 size_t headline_rank(const std::string& name) {
   auto it = std::find(kHeadlineOrder.begin(), kHeadlineOrder.end(), name);
