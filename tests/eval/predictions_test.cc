@@ -483,12 +483,17 @@ std::string generate(Task task, size_t rows, uint64_t seed) {
 TEST(PredictionsParallel, ChunkedEqualsSerialBitwise) {
   for (Task task : {Task::binary, Task::multiclass, Task::regression}) {
     const std::string text = generate(task, 200000, 7 + static_cast<uint64_t>(task));
-    ReadOptions o = options_for(task, {"region"});
+    // Binary also keeps the id column: 200k distinct values (dictionary growth, merge of large dictionaries).
+    ReadOptions o = options_for(task, task == Task::binary ? std::vector<std::string>{"region", "id"}
+                                                           : std::vector<std::string>{"region"});
     o.threads = 1;
     const Predictions serial =
         internal::parse_csv_predictions(text, "g.csv", o, CsvParseTuning{.force_serial = true});
     ASSERT_EQ(serial.n, 200000u);
     ASSERT_EQ(serial.keys[0].values.size(), 6u);
+    if (task == Task::binary) {
+      ASSERT_EQ(serial.keys[1].values.size(), 200000u);
+    }
     for (size_t threads = 1; threads <= 8; ++threads) {
       o.threads = threads;
       EXPECT_TRUE(same(parse_predictions_csv(text, "g.csv", o), serial)) << "threads " << threads;

@@ -33,7 +33,6 @@
 #include <span>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "dpeval/core/check.h"
@@ -53,33 +52,83 @@ using data::internal::trim_blanks;
 
 constexpr char kBom[] = "\xEF\xBB\xBF";
 
+// trim_blanks (spaces and tabs), inlined for the row loop.
+inline std::string_view trim_cell(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+  return s.substr(b, e - b);
+}
+
 // ---------------------------------------------------------------------------
 // Rows
 
-// A kept column's distinct texts within one chunk, coded in first-seen order.
+// Equal texts; an inline loop, as key texts are short (a call to memcmp per
+// row cost more than the compare).
+inline bool same_text(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// FNV-1a, inline for the same reason.
+inline uint32_t hash_text(std::string_view text) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+// A kept column's distinct texts within one chunk, coded in first-seen order:
+// an open-addressing table (linear probing, load <= 1/2) of (hash, code).
 class KeyDictionary {
  public:
+  KeyDictionary() : slots_(16) {}
+
   // `stable`: the text outlives the parse (it points into the file text);
   // otherwise a new value is copied.
   uint32_t code(std::string_view text, bool stable) {
-    if (last_code_ != kNoCode && text == values_[last_code_]) return last_code_;
-    const auto it = index_.find(text);
-    if (it != index_.end()) {
-      last_code_ = it->second;
-      return last_code_;
+    if (last_code_ != kNoCode && same_text(text, values_[last_code_])) return last_code_;
+    const uint32_t hash = hash_text(text);
+    const size_t mask = slots_.size() - 1;
+    size_t i = hash & mask;
+    for (; slots_[i].code != kNoCode; i = (i + 1) & mask) {
+      if (slots_[i].hash == hash && same_text(text, values_[slots_[i].code])) {
+        last_code_ = slots_[i].code;
+        return last_code_;
+      }
     }
-    DPEVAL_CHECK(values_.size() < kNoCode) << "more than 2^32 - 1 distinct key values in a chunk";
+    DPEVAL_CHECK(values_.size() < kNoCode - 1) << "more than 2^32 - 2 distinct key values in a chunk";
     if (!stable) text = copies_.emplace_back(text);
     last_code_ = static_cast<uint32_t>(values_.size());
     values_.push_back(text);
-    index_.emplace(text, last_code_);
+    slots_[i] = {hash, last_code_};
+    if (values_.size() * 2 > slots_.size()) grow();
     return last_code_;
   }
   const std::vector<std::string_view>& values() const { return values_; }
 
  private:
   static constexpr uint32_t kNoCode = std::numeric_limits<uint32_t>::max();
-  std::unordered_map<std::string_view, uint32_t> index_;
+  struct Slot {
+    uint32_t hash = 0;
+    uint32_t code = kNoCode;
+  };
+
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.code == kNoCode) continue;
+      size_t i = s.hash & mask;
+      while (slots_[i].code != kNoCode) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;  // size a power of 2
   std::vector<std::string_view> values_;
   std::deque<std::string> copies_;
   uint32_t last_code_ = kNoCode;
@@ -115,7 +164,7 @@ class ChunkParser {
       const ColumnRole role = plan_.roles[j];
       const int32_t key = plan_.key_of[j];
       if (role.dest == ColumnDest::kSkip && key < 0) continue;
-      const std::string_view cell = trim_blanks(fields[j]);
+      const std::string_view cell = trim_cell(fields[j]);
       if (key >= 0) {
         out_.codes[key][r] = keys_[key].code(cell, tokenizer == nullptr || tokenizer->in_text(cell));
       }
