@@ -64,4 +64,15 @@ std::vector<uint8_t> run_ends(std::span<const uint64_t> keys, std::span<const ui
   return ends;
 }
 
+void gather_counts(std::span<const uint8_t> counts, std::span<const uint32_t> order, uint8_t* out) {
+  const size_t n = order.size();
+  const size_t prefetched = n > kGatherPrefetchAhead ? n - kGatherPrefetchAhead : 0;
+  size_t i = 0;
+  for (; i < prefetched; ++i) {
+    __builtin_prefetch(counts.data() + order[i + kGatherPrefetchAhead]);
+    out[i] = counts[order[i]];
+  }
+  for (; i < n; ++i) out[i] = counts[order[i]];
+}
+
 }  // namespace dpeval::eval::internal

@@ -19,4 +19,11 @@ std::vector<uint32_t> rows_sorted_by_key(std::span<const uint64_t> keys);
 // position included): out[i] = keys[order[i]] != keys[order[i + 1]].
 std::vector<uint8_t> run_ends(std::span<const uint64_t> keys, std::span<const uint32_t> order);
 
+// out[i] = counts[order[i]], prefetching ahead: order is a sort order, so the
+// reads land at random rows (cache misses beyond a few million rows).
+void gather_counts(std::span<const uint8_t> counts, std::span<const uint32_t> order, uint8_t* out);
+
+// How far ahead gathers prefetch (rows).
+inline constexpr size_t kGatherPrefetchAhead = 64;
+
 }  // namespace dpeval::eval::internal

@@ -137,9 +137,7 @@ class WeightedBinary final : public WeightedTask {
   // Gathers the counts into sorted order (scratch.sorted_counts).
   std::span<const uint8_t> sorted_counts(std::span<const uint8_t> counts, WeightedScratch& scratch) const {
     scratch.sorted_counts.resize(n_);
-    uint8_t* out = scratch.sorted_counts.data();
-    const uint32_t* order = order_.data();
-    for (size_t i = 0; i < n_; ++i) out[i] = counts[order[i]];
+    gather_counts(counts, order_, scratch.sorted_counts.data());
     return scratch.sorted_counts;
   }
 
@@ -170,10 +168,17 @@ class WeightedBinary final : public WeightedTask {
       s.brier = brier.value();
     }
     if (want_ranking_) {
-      // The gather fused into the walk: no sorted copy of the counts.
+      // The gather fused into the walk, with gather_counts' prefetch: no sorted
+      // copy of the counts.
       const uint32_t* order = order_.data();
+      const size_t prefetch_end = n_ > kGatherPrefetchAhead ? n_ - kGatherPrefetchAhead : 0;
       const RankTotals t = rank_walk(
-          sorted_flags_, [&](size_t i) { return int64_t{counts[order[i]]}; }, want_ap_);
+          sorted_flags_,
+          [&](size_t i) {
+            if (i < prefetch_end) __builtin_prefetch(counts.data() + order[i + kGatherPrefetchAhead]);
+            return int64_t{counts[order[i]]};
+          },
+          want_ap_);
       s.positives = t.positives;
       s.negatives = t.negatives;
       s.twice_area = t.twice_area;

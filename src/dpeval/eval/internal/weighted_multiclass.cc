@@ -171,7 +171,7 @@ class WeightedMulticlass final : public WeightedTask {
         const uint32_t* order = orders_[cls].data();
         scratch.sorted_counts.resize(n_);
         uint8_t* sc = scratch.sorted_counts.data();
-        for (size_t i = 0; i < n_; ++i) sc[i] = counts[order[i]];
+        gather_counts(counts, orders_[cls], sc);
         if (!grouping) {
           const RankTotals t = rank_walk(
               flags_[cls], [&](size_t i) { return int64_t{sc[i]}; }, false);
