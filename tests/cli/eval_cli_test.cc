@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -137,6 +138,66 @@ TEST(EvalCli, EvaluatesACheckpointDirectly) {
   EXPECT_GT(doc["n"].get<int>(), 0);
   EXPECT_TRUE(doc["metrics"]["roc_auc"].is_number());
   EXPECT_EQ(doc["slices"]["columns"]["city"].size(), 2u);
+}
+
+// K = 3 logits z of an overconfident model: labels drawn from softmax(z / 2.5).
+std::string overconfident_csv(uint32_t seed, int rows) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> normal(0.0, 3.0);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::string text = "label,logit_0,logit_1,logit_2,group\n";
+  for (int r = 0; r < rows; ++r) {
+    double z[3], p[3], sum = 0;
+    for (int k = 0; k < 3; ++k) {
+      z[k] = normal(rng);
+      p[k] = std::exp(z[k] / 2.5);
+      sum += p[k];
+    }
+    const double u = uniform(rng) * sum;
+    const int label = u < p[0] ? 0 : u < p[0] + p[1] ? 1 : 2;
+    text += std::to_string(label) + "," + std::to_string(z[0]) + "," + std::to_string(z[1]) + "," +
+            std::to_string(z[2]) + "," + (r % 2 ? "a" : "b") + "\n";
+  }
+  return text;
+}
+
+TEST(CalibrateCli, TemperatureFixesAnOverconfidentModelOnHeldOutData) {
+  const fs::path val = write("cal_val.csv", overconfident_csv(1, 3000));
+  const fs::path test = write("cal_test.csv", overconfident_csv(2, 3000));
+  const fs::path out = test_dir() / "calibrated.csv";
+  CliRun r = run_dpeval("calibrate --method temperature --fit " + val.string() + " --apply " + test.string() +
+                        " --out " + out.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  const double t = doc["recalibrator"]["temperature"].get<double>();
+  EXPECT_NEAR(t, 2.5, 0.25);
+  EXPECT_GT(doc["before"]["ece"].get<double>(), 0.1);
+  EXPECT_LT(doc["after"]["ece"].get<double>(), 0.04);
+  EXPECT_LT(doc["after"]["log_loss"].get<double>(), doc["before"]["log_loss"].get<double>());
+  // The output is a prediction file dpeval eval reads, with the other columns kept.
+  const std::string text = dpeval::read_file(out);
+  EXPECT_EQ(text.substr(0, text.find('\n')), "label,prob_0,prob_1,prob_2,group");
+  r = run_dpeval("eval --predictions " + out.string() + " --task multiclass --slice-by group --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NEAR(json::parse(r.out)["calibration"]["ece"].get<double>(), doc["after"]["ece"].get<double>(), 1e-9);
+
+  for (const char* method : {"platt", "isotonic"}) {
+    r = run_dpeval(std::string("calibrate --method ") + method + " --fit " + val.string() + " --apply " +
+                   test.string() + " --json");
+    ASSERT_EQ(r.code, 0) << method << ": " << r.err;
+    const json m = json::parse(r.out);
+    EXPECT_LT(m["after"]["ece"].get<double>(), m["before"]["ece"].get<double>()) << method;
+  }
+}
+
+TEST(CalibrateCli, BadMethodIsUsageAndOneClassFitSetIsBadInput) {
+  const fs::path test = write("cal_test2.csv", overconfident_csv(3, 100));
+  CliRun r = run_dpeval("calibrate --method magic --fit " + test.string() + " --apply " + test.string());
+  EXPECT_EQ(r.code, 2) << r.err;
+  const fs::path one = write("cal_one.csv", "label,logit_0,logit_1,logit_2\n1,0.1,2,0.3\n1,0.5,1,0\n");
+  r = run_dpeval("calibrate --fit " + one.string() + " --apply " + test.string());
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("one class"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "dpeval/cli/checkpoint_predictions.h"
 #include "dpeval/cli/commands.h"
+#include "dpeval/cli/csv_field.h"
 #include "dpeval/cli/json_output.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/parallel/evaluate.h"
@@ -23,20 +24,6 @@ struct PredictArgs {
   int batch = 1000;
   JsonOutput json;
 };
-
-// A categorical cell written as a CSV field (quoted when it needs to be).
-void append_csv_field(std::string& line, std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
-    line.append(value);
-    return;
-  }
-  line.push_back('"');
-  for (char c : value) {
-    if (c == '"') line.push_back('"');
-    line.push_back(c);
-  }
-  line.push_back('"');
-}
 
 int run_predict(const PredictArgs& a) {
   LoadedCheckpoint loaded = load_checkpoint(a.checkpoint, a.data, a.split, a.label_col);

@@ -27,5 +27,6 @@ Command add_train_command(CLI::App& root);
 Command add_predict_command(CLI::App& root);
 Command add_scale_command(CLI::App& root);
 Command add_eval_command(CLI::App& root);
+Command add_calibrate_command(CLI::App& root);
 
 }  // namespace dpeval::cli
