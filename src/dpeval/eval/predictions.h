@@ -93,7 +93,8 @@ struct ReadOptions {
 // values[codes[i]]; here values are the distinct cell texts (trimmed, quotes
 // removed), sorted bytewise, the empty text included when present.
 
-// Column-major, n rows. Only the columns of the task are filled.
+// One vector per column, n rows (probs and logits: n x K, row-major). Only
+// the columns of the task are filled.
 struct Predictions {
   Task task = Task::binary;
   std::string source;               // the path or source name, as in messages
