@@ -20,7 +20,8 @@ build: deps
 	@cmake --build $(RELEASE) -j $(JOBS)
 
 # The main job: a training run of the MLP on Fashion-MNIST with its evaluation
-# summary. Progress on stderr; ends by printing where the summary is.
+# summary. Progress on stderr; ends by printing where the summary and the
+# report (runs/demo/report.html, from the final model on the test split) are.
 demo: build
 	@$(RELEASE)/dpeval train --model mlp --data fashion-mnist --workers 2 --out runs/demo
 

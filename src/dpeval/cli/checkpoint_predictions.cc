@@ -4,20 +4,26 @@
 
 #include <fmt/format.h>
 
+#include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
 #include "dpeval/parallel/evaluate.h"
 
 namespace dpeval::cli {
 namespace {
 
-data::Dataset load_dataset(const parallel::TrainConfig& config, const std::string& data, const std::string& split,
-                           const std::string& label_col) {
-  const std::string spec = data.empty() ? config.data : data;
+data::DataSourceOptions source_options(const parallel::TrainConfig& config, const std::string& label_col) {
   data::DataSourceOptions source;
   source.label_col = label_col.empty() ? config.label_col : label_col;
   source.labels_path = config.labels;
   source.test_fraction = config.test_fraction;
   source.seed = config.seed;
+  return source;
+}
+
+data::Dataset load_dataset(const parallel::TrainConfig& config, const std::string& data,
+                           const std::string& split, const std::string& label_col) {
+  const std::string spec = data.empty() ? config.data : data;
+  const data::DataSourceOptions source = source_options(config, label_col);
   if (spec != config.data && spec.ends_with(".csv")) {
     data::CsvOptions csv;
     csv.label_col = source.label_col;
@@ -55,39 +61,58 @@ LoadedCheckpoint load_checkpoint(const std::string& checkpoint, const std::strin
                                    row + 1, labels[row], state.num_classes));
     }
   }
+  nn::Model model = build_checkpoint_model(state, checkpoint);
+  return {std::move(state), std::move(dataset), std::move(model)};
+}
+
+data::TrainTest load_training_data(const parallel::TrainConfig& config) {
+  return data::load_data_source(config.data, source_options(config, ""));
+}
+
+nn::Model build_checkpoint_model(const parallel::TrainState& state, const std::string& checkpoint) {
   nn::Model model = nn::Model::build(state.config.model_spec, state.sample_shape, state.num_classes);
   if (model.param_count() != state.params.size()) {
     throw InputError(fmt::format("{}: checkpoint has {} parameters but its model has {}", checkpoint,
                                  state.params.size(), model.param_count()));
   }
   std::copy(state.params.begin(), state.params.end(), model.params().begin());
-  return {std::move(state), std::move(dataset), std::move(model)};
+  return model;
+}
+
+eval::Predictions model_predictions(nn::Model& model, const data::Dataset& dataset, size_t num_classes,
+                                    const std::string& source, const std::vector<std::string>& keep_columns,
+                                    int batch) {
+  const size_t k = num_classes;
+  const size_t n = dataset.size();
+  eval::Predictions p;
+  p.task = k == 2 ? eval::Task::binary : eval::Task::multiclass;
+  p.source = source;
+  p.n = n;
+  p.num_classes = k;
+  const auto labels = dataset.labels();
+  p.labels.assign(labels.begin(), labels.end());
+  std::vector<double>& values = k == 2 ? p.scores : p.probs;
+  values.reserve(k == 2 ? n : n * k);
+  parallel::predict_probabilities(model, dataset, batch, [&](size_t, const Tensor& probs) {
+    DPEVAL_CHECK(probs.size() % k == 0)
+        << "model output of " << probs.size() << " values is not rows x " << k;
+    const float* v = probs.data();
+    for (size_t i = 0; i < probs.size(); ++i) {
+      if (k == 2 && i % 2 == 0) continue;
+      values.push_back(v[i]);
+    }
+  });
+  for (const std::string& name : keep_columns) {
+    if (p.find_key(name) == nullptr) p.keys.push_back(key_column(dataset, name));
+  }
+  return p;
 }
 
 eval::Predictions checkpoint_predictions(const std::string& checkpoint, const std::string& data,
                                          const std::vector<std::string>& keep_columns) {
   LoadedCheckpoint loaded = load_checkpoint(checkpoint, data, "test", "");
-  const size_t k = static_cast<size_t>(loaded.state.num_classes);
-  const size_t n = loaded.dataset.size();
-  eval::Predictions p;
-  p.task = k == 2 ? eval::Task::binary : eval::Task::multiclass;
-  p.source = checkpoint + " on " + loaded.dataset.name();
-  p.n = n;
-  p.num_classes = k;
-  const auto labels = loaded.dataset.labels();
-  p.labels.assign(labels.begin(), labels.end());
-  (k == 2 ? p.scores : p.probs).reserve(k == 2 ? n : n * k);
-  parallel::predict_probabilities(loaded.model, loaded.dataset, 1000, [&](size_t, const Tensor& probs) {
-    const float* v = probs.data();
-    for (size_t i = 0; i < probs.size(); ++i) {
-      if (k == 2 && i % 2 == 0) continue;
-      (k == 2 ? p.scores : p.probs).push_back(v[i]);
-    }
-  });
-  for (const std::string& name : keep_columns) {
-    if (p.find_key(name) == nullptr) p.keys.push_back(key_column(loaded.dataset, name));
-  }
-  return p;
+  return model_predictions(loaded.model, loaded.dataset, static_cast<size_t>(loaded.state.num_classes),
+                           checkpoint + " on " + loaded.dataset.name(), keep_columns);
 }
 
 }  // namespace dpeval::cli

@@ -1,5 +1,6 @@
-// A trained checkpoint with the dataset it is to be run on: what `dpeval
-// predict` streams to CSV and what `dpeval eval --checkpoint` evaluates.
+// A trained model with the dataset it is to be run on: what `dpeval predict`
+// streams to CSV, what `dpeval eval --checkpoint` evaluates and what `dpeval
+// train` evaluates at the end of a run.
 #pragma once
 
 #include <string>
@@ -25,10 +26,27 @@ struct LoadedCheckpoint {
 LoadedCheckpoint load_checkpoint(const std::string& checkpoint, const std::string& data, const std::string& split,
                                  const std::string& label_col);
 
-// The model's class probabilities on `data` (see load_checkpoint; the test
-// split by default) as an evaluation input: binary (score = P(class 1)) when
-// the model has 2 classes, multiclass otherwise; the data's categorical
+// The train and test splits of config.data exactly as parallel::train()
+// loads them (same label column, labels file, test fraction and seed).
+// Throws as data::load_data_source.
+data::TrainTest load_training_data(const parallel::TrainConfig& config);
+
+// The model `state` describes (spec, sample shape, classes) holding its
+// parameters. `checkpoint` names the file in messages. Throws InputError when
+// the parameter count does not fit the model.
+nn::Model build_checkpoint_model(const parallel::TrainState& state, const std::string& checkpoint);
+
+// `model`'s class probabilities on every row of `dataset` (eval mode, batches
+// of `batch` rows) as an evaluation input: binary (score = P(class 1)) when
+// num_classes is 2, multiclass (n x K) otherwise; the dataset's categorical
 // columns named in keep_columns as key columns (InputError for one it lacks).
+// Requires num_classes == the model's output width and labels below it.
+eval::Predictions model_predictions(nn::Model& model, const data::Dataset& dataset, size_t num_classes,
+                                    const std::string& source, const std::vector<std::string>& keep_columns,
+                                    int batch = 1000);
+
+// model_predictions() of the checkpoint's model on `data` (see
+// load_checkpoint; the test split by default).
 eval::Predictions checkpoint_predictions(const std::string& checkpoint, const std::string& data,
                                          const std::vector<std::string>& keep_columns);
 

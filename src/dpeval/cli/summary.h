@@ -13,6 +13,15 @@ namespace dpeval::cli {
 // samples_per_s, step_ms {p50, p90}, steady_steps, warmup_steps_excluded,
 // train_seconds, eval_seconds, peak_rss_mb, resumed_from_epoch, checkpoint,
 // dataset_hash, blas.
+//
+// `dpeval train` adds "evaluation" (cmd_train.cc), the final model on the test
+// split: {"eval_json", "report_html", "report_md" (paths), "test_rows", "ece",
+// "ece_after_temperature", "temperature" (numbers, null when undefined or not
+// fitted), "temperature_fit": {"split": "train", "fraction", "seed", "rows",
+// "held_out_from_training": false}}, or {"skipped": reason} when the final
+// model is not checkpointed (--max-steps) or the test split is empty. See
+// Note [Temperature fit rows] in cmd_train.cc. Every value in it is
+// deterministic.
 nlohmann::json train_summary_json(const parallel::TrainResult& result);
 
 }  // namespace dpeval::cli
