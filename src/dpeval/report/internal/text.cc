@@ -19,22 +19,32 @@ std::string drop_negative_zero(std::string text) {
   return text;
 }
 
+// Appends the entity for '&', '<' or '>' and returns true; leaves `out` alone
+// and returns false for any other character. Both escapers start here.
+bool append_markup_entity(std::string& out, char c) {
+  switch (c) {
+    case '&':
+      out += "&amp;";
+      return true;
+    case '<':
+      out += "&lt;";
+      return true;
+    case '>':
+      out += "&gt;";
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 std::string escape_html(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
+    if (append_markup_entity(out, c)) continue;
     switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
       case '"':
         out += "&quot;";
         break;
@@ -52,16 +62,8 @@ std::string escape_markdown(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
+    if (append_markup_entity(out, c)) continue;
     switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
       case '\n':
       case '\r':
         out += ' ';
