@@ -95,6 +95,28 @@ void check_multiclass_probs(std::string_view where, size_t rows, std::span<const
   internal::check_probabilities(where, "probs", probs);
 }
 
+// The double and int64 label overloads share one body each; Label is double
+// or int64_t, and the internal:: label checks are overloaded on it.
+template <typename Label>
+Calibration compute_calibration_binary_any(std::span<const Label> labels, std::span<const double> scores,
+                                           const CalibrationOptions& options) {
+  constexpr std::string_view kWhere = "compute_calibration_binary";
+  check_options(kWhere, options);
+  internal::check_same_rows(kWhere, "labels", labels.size(), "scores", scores.size());
+  internal::check_probabilities(kWhere, "scores", scores);
+  return calibrate_binary(internal::binary_labels(kWhere, labels), scores, options);
+}
+
+template <typename Label>
+Calibration compute_calibration_multiclass_any(std::span<const Label> labels, std::span<const double> probs,
+                                               size_t num_classes, const CalibrationOptions& options) {
+  constexpr std::string_view kWhere = "compute_calibration_multiclass";
+  check_options(kWhere, options);
+  const auto classes = internal::class_labels(kWhere, labels, num_classes);
+  check_multiclass_probs(kWhere, classes.size(), probs, num_classes);
+  return calibrate_multiclass(classes, probs, num_classes, options);
+}
+
 }  // namespace
 
 Calibration compute_calibration(std::span<const uint8_t> correct, std::span<const double> confidence,
@@ -114,38 +136,22 @@ Calibration compute_calibration(std::span<const uint8_t> correct, std::span<cons
 
 Calibration compute_calibration_binary(std::span<const double> labels, std::span<const double> scores,
                                        const CalibrationOptions& options) {
-  constexpr std::string_view kWhere = "compute_calibration_binary";
-  check_options(kWhere, options);
-  internal::check_same_rows(kWhere, "labels", labels.size(), "scores", scores.size());
-  internal::check_probabilities(kWhere, "scores", scores);
-  return calibrate_binary(internal::binary_labels(kWhere, labels), scores, options);
+  return compute_calibration_binary_any(labels, scores, options);
 }
 
 Calibration compute_calibration_binary(std::span<const int64_t> labels, std::span<const double> scores,
                                        const CalibrationOptions& options) {
-  constexpr std::string_view kWhere = "compute_calibration_binary";
-  check_options(kWhere, options);
-  internal::check_same_rows(kWhere, "labels", labels.size(), "scores", scores.size());
-  internal::check_probabilities(kWhere, "scores", scores);
-  return calibrate_binary(internal::binary_labels(kWhere, labels), scores, options);
+  return compute_calibration_binary_any(labels, scores, options);
 }
 
 Calibration compute_calibration_multiclass(std::span<const double> labels, std::span<const double> probs,
                                            size_t num_classes, const CalibrationOptions& options) {
-  constexpr std::string_view kWhere = "compute_calibration_multiclass";
-  check_options(kWhere, options);
-  const auto classes = internal::class_labels(kWhere, labels, num_classes);
-  check_multiclass_probs(kWhere, classes.size(), probs, num_classes);
-  return calibrate_multiclass(classes, probs, num_classes, options);
+  return compute_calibration_multiclass_any(labels, probs, num_classes, options);
 }
 
 Calibration compute_calibration_multiclass(std::span<const int64_t> labels, std::span<const double> probs,
                                            size_t num_classes, const CalibrationOptions& options) {
-  constexpr std::string_view kWhere = "compute_calibration_multiclass";
-  check_options(kWhere, options);
-  const auto classes = internal::class_labels(kWhere, labels, num_classes);
-  check_multiclass_probs(kWhere, classes.size(), probs, num_classes);
-  return calibrate_multiclass(classes, probs, num_classes, options);
+  return compute_calibration_multiclass_any(labels, probs, num_classes, options);
 }
 
 std::vector<MetricValue> metric_values(const Calibration& c) { return {{"ece", c.ece}, {"mce", c.mce}}; }
