@@ -5,7 +5,6 @@
 #include "dpeval/eval/predictions.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -23,10 +22,15 @@
 #include "dpeval/data/npy.h"
 #include "dpeval/eval/internal/prediction_csv.h"
 
+// fresh_dir and throws_input_error are shared with the data tests.
+#include "../data/data_test_util.h"
+
 namespace dpeval::eval {
 namespace {
 
 namespace fs = std::filesystem;
+using data::testing::fresh_dir;
+using data::testing::throws_input_error;
 using internal::CsvParseTuning;
 
 ReadOptions options_for(Task task, std::vector<std::string> keep = {}) {
@@ -42,30 +46,6 @@ Predictions parse(std::string_view text, const ReadOptions& options) {
 
 Predictions parse(std::string_view text, Task task, std::vector<std::string> keep = {}) {
   return parse(text, options_for(task, std::move(keep)));
-}
-
-// Passes when fn throws InputError whose one-line message holds every piece.
-// DPEVAL_PRINT_ERRORS=1 prints the messages, to read them all at once.
-::testing::AssertionResult throws_input_error(const std::function<void()>& fn,
-                                              const std::vector<std::string_view>& pieces) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    const std::string message = e.what();
-    if (message.find('\n') != std::string::npos) {
-      return ::testing::AssertionFailure() << "message is not one line: " << message;
-    }
-    for (std::string_view piece : pieces) {
-      if (message.find(piece) == std::string::npos) {
-        return ::testing::AssertionFailure() << "message lacks \"" << piece << "\": " << message;
-      }
-    }
-    if (std::getenv("DPEVAL_PRINT_ERRORS") != nullptr) std::printf("  error: %s\n", message.c_str());
-    return ::testing::AssertionSuccess();
-  } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "threw something other than InputError: " << e.what();
-  }
-  return ::testing::AssertionFailure() << "did not throw";
 }
 
 ::testing::AssertionResult bad_csv(std::string_view text, Task task,
@@ -97,16 +77,6 @@ bool bitwise_equal(const std::vector<T>& a, const std::vector<T>& b) {
     }
   }
   return ::testing::AssertionSuccess();
-}
-
-// An empty directory for this test.
-fs::path fresh_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::temp_directory_path() / ("dpeval_predictions_test_" + std::to_string(::getpid())) /
-                 (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
 }
 
 std::vector<std::byte> npy_f64(std::vector<int64_t> shape, const std::vector<double>& values) {
