@@ -11,6 +11,7 @@
 #include "dpeval/eval/internal/argmax.h"
 #include "dpeval/eval/internal/class_list.h"
 #include "dpeval/eval/internal/inputs.h"
+#include "dpeval/eval/internal/multiclass_row.h"
 #include "dpeval/eval/internal/ranking.h"
 #include "dpeval/eval/internal/sum.h"
 #include "dpeval/eval/metrics.h"
@@ -19,25 +20,6 @@ namespace dpeval::eval {
 namespace {
 
 constexpr std::string_view kWhere = "compute_multiclass";
-
-// sklearn 1.2 log_loss of one row: clip every entry, renormalise by the clipped
-// row's sum, take -log of the true column.
-double log_loss_row(std::span<const double> row, size_t label) {
-  double total = 0;
-  for (double p : row) total += std::clamp(p, kFloat64Eps, 1.0 - kFloat64Eps);
-  return -std::log(std::clamp(row[label], kFloat64Eps, 1.0 - kFloat64Eps) / total);
-}
-
-// sklearn's top_k_accuracy_score, k = 2: the label is among the two first of a
-// descending order that puts the higher index first among ties.
-bool in_top2(std::span<const double> row, size_t label) {
-  const double p = row[label];
-  int ahead = 0;
-  for (size_t j = 0; j < row.size(); ++j) {
-    if (row[j] > p || (row[j] == p && j > label)) ++ahead;
-  }
-  return ahead < 2;
-}
 
 // np.allclose(1, row.sum()): |1 - s| <= 1e-8 + 1e-5 |s|.
 bool sums_to_one(std::span<const double> row) {
@@ -61,8 +43,8 @@ RowPass pass_rows(std::span<const int32_t> labels, std::span<const double> probs
     const auto row = probs.subspan(i * k, k);
     const auto label = static_cast<size_t>(labels[i]);
     r.confusion.add(label, internal::argmax(row));
-    r.log_loss.add(log_loss_row(row, label));
-    r.top2_hits += in_top2(row, label) ? 1 : 0;
+    r.log_loss.add(internal::log_loss_row(row, label));
+    r.top2_hits += internal::in_top2(row, label) ? 1 : 0;
     if (!sums_to_one(row) && r.rows_not_summing_to_one++ == 0) r.first_row_not_summing_to_one = i;
   }
   return r;

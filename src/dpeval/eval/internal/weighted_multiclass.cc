@@ -19,6 +19,7 @@
 #include "dpeval/eval/confusion.h"
 #include "dpeval/eval/internal/argmax.h"
 #include "dpeval/eval/internal/inputs.h"
+#include "dpeval/eval/internal/multiclass_row.h"
 #include "dpeval/eval/internal/rank_walk.h"
 #include "dpeval/eval/internal/score_sort.h"
 #include "dpeval/eval/internal/sort_rows.h"
@@ -32,22 +33,6 @@ namespace {
 constexpr size_t kMetrics = 11;
 constexpr size_t kLogLoss = 8, kRocAuc = 9, kTop2 = 10;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// As multiclass_metrics.cc.
-double log_loss_row(std::span<const double> row, size_t label) {
-  double total = 0;
-  for (double p : row) total += std::clamp(p, kFloat64Eps, 1.0 - kFloat64Eps);
-  return -std::log(std::clamp(row[label], kFloat64Eps, 1.0 - kFloat64Eps) / total);
-}
-
-bool in_top2(std::span<const double> row, size_t label) {
-  const double p = row[label];
-  int ahead = 0;
-  for (size_t j = 0; j < row.size(); ++j) {
-    if (row[j] > p || (row[j] == p && j > label)) ++ahead;
-  }
-  return ahead < 2;
-}
 
 struct MulticlassSums {
   std::vector<int64_t> cells;  // K x K, row = true class
