@@ -15,7 +15,6 @@
 // categorical. The same rule chooses integer or string labels.
 #include "dpeval/data/csv.h"
 
-#include <fast_float/fast_float.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -27,11 +26,13 @@
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/data/internal/csv_tokenizer.h"
+#include "dpeval/data/internal/parse_number.h"
 #include "dpeval/data/internal/text.h"
 
 namespace dpeval::data {
 namespace {
 
+using internal::parse_number;
 using internal::quote_excerpt;
 
 constexpr uint64_t kMaxRows = std::numeric_limits<uint32_t>::max() - 1;
@@ -73,16 +74,6 @@ class Problems {
   std::optional<std::pair<uint64_t, std::string>> first_;
   uint64_t total_ = 0;
 };
-
-template <typename T>
-bool parse_number(std::string_view cell, T* out) {
-  const char* begin = cell.data();
-  const char* end = begin + cell.size();
-  if (begin == end) return false;
-  if (*begin == '+' && end - begin > 1 && ((begin[1] >= '0' && begin[1] <= '9') || begin[1] == '.')) ++begin;
-  const auto result = fast_float::from_chars(begin, end, *out);
-  return result.ec == std::errc() && result.ptr == end;
-}
 
 class CsvBuilder {
  public:

@@ -2,15 +2,14 @@
 // CSV and NPY prediction readers (predictions.cc, internal/prediction_csv.cc).
 #pragma once
 
-#include <fast_float/fast_float.h>
-
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
+
+#include "dpeval/data/internal/parse_number.h"
 
 namespace dpeval::eval::internal {
 
@@ -46,12 +45,7 @@ inline bool parse_cell_number(std::string_view cell, double* out) {
     *out = cell[0] - '0';
     return true;
   }
-  const char* begin = cell.data();
-  const char* end = begin + cell.size();
-  if (begin == end) return false;
-  if (*begin == '+' && end - begin > 1 && ((begin[1] >= '0' && begin[1] <= '9') || begin[1] == '.')) ++begin;
-  const auto result = fast_float::from_chars(begin, end, *out);
-  return result.ec == std::errc() && result.ptr == end;
+  return data::internal::parse_number(cell, out);
 }
 
 // The first problem (by position: callers add in file order) and how many
