@@ -84,7 +84,7 @@ std::vector<std::byte> npy_f64(std::vector<int64_t> shape, const std::vector<dou
   a.shape = std::move(shape);
   a.dtype = data::NpyArray::DType::kF64;
   a.data.resize(values.size() * sizeof(double));
-  std::memcpy(a.data.data(), values.data(), a.data.size());
+  if (!values.empty()) std::memcpy(a.data.data(), values.data(), a.data.size());  // no memcpy from null (UBSan)
   return data::encode_npy(a);
 }
 
