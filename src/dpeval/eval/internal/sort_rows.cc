@@ -2,24 +2,13 @@
 #include "dpeval/eval/internal/sort_rows.h"
 
 #include <algorithm>
-#include <array>
-#include <cstddef>
 #include <memory>
 #include <numeric>
 
 #include "dpeval/core/check.h"
+#include "dpeval/eval/internal/radix.h"
 
 namespace dpeval::eval::internal {
-namespace {
-
-constexpr int kDigitBits = 11;
-constexpr size_t kBuckets = size_t{1} << kDigitBits;
-constexpr int kPasses = (64 + kDigitBits - 1) / kDigitBits;  // 6
-constexpr size_t kRadixMinSize = 4096;
-
-size_t digit_of(uint64_t key, int pass) { return (key >> (pass * kDigitBits)) & (kBuckets - 1); }
-
-}  // namespace
 
 std::vector<uint32_t> rows_sorted_by_key(std::span<const uint64_t> keys) {
   const size_t n = keys.size();
@@ -30,24 +19,16 @@ std::vector<uint32_t> rows_sorted_by_key(std::span<const uint64_t> keys) {
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
     return order;
   }
-  auto counts = std::make_unique<std::array<std::array<size_t, kBuckets>, kPasses>>();
-  for (auto& h : *counts) h.fill(0);
-  for (uint64_t key : keys) {
-    for (int pass = 0; pass < kPasses; ++pass) ++(*counts)[pass][digit_of(key, pass)];
-  }
+  auto counts = std::make_unique<RadixHistograms>();
+  count_radix_digits(keys, *counts);
   std::vector<uint64_t> k(keys.begin(), keys.end()), k_scratch(n);
   std::vector<uint32_t> r_scratch(n);
-  for (int pass = 0; pass < kPasses; ++pass) {
+  for (int pass = 0; pass < kRadixPasses; ++pass) {
     const auto& h = (*counts)[pass];
-    if (h[digit_of(k[0], pass)] == n) continue;  // every key has this digit
-    std::array<size_t, kBuckets> offsets;
-    size_t offset = 0;
-    for (size_t b = 0; b < kBuckets; ++b) {
-      offsets[b] = offset;
-      offset += h[b];
-    }
+    if (h[radix_digit(k[0], pass)] == n) continue;  // every key has this digit
+    RadixCounts offsets = radix_offsets(h);
     for (size_t i = 0; i < n; ++i) {
-      const size_t to = offsets[digit_of(k[i], pass)]++;
+      const size_t to = offsets[radix_digit(k[i], pass)]++;
       k_scratch[to] = k[i];
       r_scratch[to] = order[i];
     }
