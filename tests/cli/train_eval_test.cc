@@ -40,7 +40,7 @@ TEST(TrainEval, WritesTheDocumentReportsAndSummaryEvaluation) {
   const fs::path csv = write("train_eval.csv", blobs_csv(600));
   const fs::path run = test_dir() / "train_eval_run";
   const std::string args =
-      "train --data " + csv.string() + " --epochs 3 --batch 16 --lr 0.05 --seed 4 --out ";
+      "train --data " + csv.string() + " --epochs 3 --batch 16 --lr 0.05 --seed 4 --val-fraction 0.1 --out ";
   CliRun r = run_dpeval(args + run.string());
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* file : {"eval.json", "report.html", "report.md", "summary.json"}) {
@@ -57,9 +57,12 @@ TEST(TrainEval, WritesTheDocumentReportsAndSummaryEvaluation) {
   ASSERT_TRUE(e["temperature"].is_number()) << e.dump();
   const double t = e["temperature"].get<double>();
   EXPECT_TRUE(std::isfinite(t) && t > 0) << t;
-  // 480 train rows after the 20 % test split: the seeded 10 % of them.
+  // 480 train rows after the 20 % test split: the seeded 10 % of them are the
+  // validation split, held out of training.
   EXPECT_EQ(e["temperature_fit"]["rows"], 48);
-  EXPECT_EQ(e["temperature_fit"]["split"], "train");
+  EXPECT_EQ(e["temperature_fit"]["split"], "validation");
+  EXPECT_EQ(e["temperature_fit"]["held_out_from_training"], true);
+  EXPECT_EQ(summary["config"]["val_fraction"], 0.1);
   EXPECT_EQ(e["test_rows"], 120);
 
   const json doc = read_json(run / "eval.json");
@@ -109,8 +112,8 @@ TEST(TrainEval, WritesTheDocumentReportsAndSummaryEvaluation) {
   EXPECT_EQ(doc1, doc2);
 
   const fs::path first = test_dir() / "train_eval_two";
-  ASSERT_EQ(run_dpeval("train --data " + csv.string() + " --epochs 2 --batch 16 --lr 0.05 --seed 4 --out " +
-                       first.string())
+  ASSERT_EQ(run_dpeval("train --data " + csv.string() +
+                       " --epochs 2 --batch 16 --lr 0.05 --seed 4 --val-fraction 0.1 --out " + first.string())
                 .code,
             0);
   const fs::path resumed = test_dir() / "train_eval_resumed";
@@ -145,6 +148,32 @@ TEST(TrainEval, BinaryTablesGetABinaryDocument) {
   const json summary = read_json(run / "summary.json");
   EXPECT_NEAR(doc["metrics"]["accuracy"].get<double>(), summary["final_test_accuracy"].get<double>(), 1e-6);
   EXPECT_GT(summary["evaluation"]["temperature"].get<double>(), 0);
+}
+
+TEST(TrainEval, WithoutAValidationSplitTemperatureIsNotFittedAndTheDocumentSaysWhy) {
+  const fs::path csv = write("train_eval_noval.csv", blobs_csv(300));
+  const fs::path run = test_dir() / "train_eval_noval";
+  CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 1 --batch 16 --val-fraction 0 --out " +
+                        run.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json e = read_json(run / "summary.json")["evaluation"];
+  EXPECT_TRUE(e["temperature"].is_null()) << e.dump();
+  EXPECT_TRUE(e["ece_after_temperature"].is_null()) << e.dump();
+  EXPECT_TRUE(e["ece"].is_number()) << e.dump();
+  EXPECT_EQ(e["temperature_fit"]["rows"], 0);
+  const json doc = read_json(run / "eval.json");
+  EXPECT_FALSE(doc["calibration"].contains("after_recalibration"));
+  EXPECT_NE(doc["warnings"].dump().find("no validation split"), std::string::npos) << doc["warnings"];
+}
+
+TEST(TrainEval, AValidationFractionOutsideItsRangeIsBadConfig) {
+  const fs::path csv = write("train_eval_badval.csv", blobs_csv(60));
+  for (const char* bad : {"0.7", "-0.1", "nan"}) {
+    CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 1 --val-fraction " + bad + " --out " +
+                          (test_dir() / "train_eval_badval").string());
+    EXPECT_EQ(r.code, 3) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("val_fraction"), std::string::npos) << r.err;
+  }
 }
 
 TEST(TrainEval, MaxStepsSkipsTheEvaluationAndSaysWhy) {

@@ -7,30 +7,27 @@
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
 #include "dpeval/parallel/evaluate.h"
+#include "dpeval/parallel/run_data.h"
 
 namespace dpeval::cli {
 namespace {
 
-data::DataSourceOptions source_options(const parallel::TrainConfig& config, const std::string& label_col) {
-  data::DataSourceOptions source;
-  source.label_col = label_col.empty() ? config.label_col : label_col;
-  source.labels_path = config.labels;
-  source.test_fraction = config.test_fraction;
-  source.seed = config.seed;
-  return source;
-}
-
+// The checkpoint's data, or another source split the same way (the run's
+// test fraction, validation fraction and seed); a .csv other than the run's
+// own is read whole.
 data::Dataset load_dataset(const parallel::TrainConfig& config, const std::string& data,
                            const std::string& split, const std::string& label_col) {
-  const std::string spec = data.empty() ? config.data : data;
-  const data::DataSourceOptions source = source_options(config, label_col);
-  if (spec != config.data && spec.ends_with(".csv")) {
+  parallel::TrainConfig source = config;
+  if (!data.empty()) source.data = data;
+  if (!label_col.empty()) source.label_col = label_col;
+  if (source.data != config.data && source.data.ends_with(".csv")) {
     data::CsvOptions csv;
     csv.label_col = source.label_col;
-    return data::read_csv_dataset(spec, csv);
+    return data::read_csv_dataset(source.data, csv);
   }
-  data::TrainTest sets = data::load_data_source(spec, source);
+  parallel::RunData sets = parallel::load_run_data(source);
   if (split == "train") return std::move(sets.train);
+  if (split == "validation") return std::move(sets.validation);
   return std::move(sets.test);
 }
 
@@ -63,10 +60,6 @@ LoadedCheckpoint load_checkpoint(const std::string& checkpoint, const std::strin
   }
   nn::Model model = build_checkpoint_model(state, checkpoint);
   return {std::move(state), std::move(dataset), std::move(model)};
-}
-
-data::TrainTest load_training_data(const parallel::TrainConfig& config) {
-  return data::load_data_source(config.data, source_options(config, ""));
 }
 
 nn::Model build_checkpoint_model(const parallel::TrainState& state, const std::string& checkpoint) {

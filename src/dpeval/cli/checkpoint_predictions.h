@@ -20,16 +20,13 @@ struct LoadedCheckpoint {
 };
 
 // The checkpoint's model with its parameters, and the data: without `data`,
-// the training data's `split` ("test" or "train"); a .csv path, all its rows.
+// the training data's `split` ("test", "validation" or "train": the rows
+// trained on, as parallel::load_run_data carves them); a .csv path other than
+// the run's own, all its rows.
 // Throws InputError when the data does not fit the model (sample shape, a
 // label outside its classes) or the checkpoint does not fit its own model.
 LoadedCheckpoint load_checkpoint(const std::string& checkpoint, const std::string& data, const std::string& split,
                                  const std::string& label_col);
-
-// The train and test splits of config.data exactly as parallel::train()
-// loads them (same label column, labels file, test fraction and seed).
-// Throws as data::load_data_source.
-data::TrainTest load_training_data(const parallel::TrainConfig& config);
 
 // The model `state` describes (spec, sample shape, classes) holding its
 // parameters. `checkpoint` names the file in messages. Throws InputError when

@@ -88,13 +88,13 @@ Command add_predict_command(CLI::App& root) {
   dpeval predict --checkpoint runs/mlp/checkpoint.dpck --out preds.csv
   dpeval predict --checkpoint runs/t/checkpoint.dpck --data new_rows.csv --label-col y --out preds.csv --json
 
-Without --data, the checkpoint's own dataset is used (its test split unless --split train).
+Without --data, the checkpoint's own dataset is used (its test split unless --split train or validation).
 Output header: label,prob_0,...,prob_{K-1}, then the data's categorical (slice) columns.
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)");
   app->add_option("--checkpoint", a.checkpoint, "Checkpoint file written by dpeval train")->required();
   app->add_option("--data", a.data, "Dataset: 'fashion-mnist' or a .csv table (default: the training data)");
-  app->add_option("--split", a.split, "Which split of the training data: test or train")
-      ->check(CLI::IsMember({"test", "train"}))
+  app->add_option("--split", a.split, "Which split of the training data: test, validation or train")
+      ->check(CLI::IsMember({"test", "validation", "train"}))
       ->capture_default_str();
   app->add_option("--label-col", a.label_col, "Label column of a CSV table (default: as in training)");
   app->add_option("--out", a.out, "Output CSV (written atomically)")->capture_default_str();

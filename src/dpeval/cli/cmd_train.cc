@@ -24,6 +24,7 @@
 #include "dpeval/eval/document.h"
 #include "dpeval/eval/recalibrate.h"
 #include "dpeval/nn/model_spec.h"
+#include "dpeval/parallel/run_data.h"
 #include "dpeval/parallel/train_checkpoint.h"
 #include "dpeval/parallel/trainer.h"
 #include "dpeval/report/html.h"
@@ -83,6 +84,7 @@ void apply_options(const CLI::App& app, const TrainArgs& a, parallel::TrainConfi
   if (given("--label-col")) config.label_col = a.config.label_col;
   if (given("--labels")) config.labels = a.config.labels;
   if (given("--test-fraction")) config.test_fraction = a.config.test_fraction;
+  if (given("--val-fraction")) config.val_fraction = a.config.val_fraction;
   if (given("--epochs")) config.epochs = a.config.epochs;
   if (given("--batch")) config.batch = a.config.batch;
   if (given("--lr")) config.lr = a.config.lr;
@@ -114,19 +116,13 @@ void apply_options(const CLI::App& app, const TrainArgs& a, parallel::TrainConfi
 
 // Note [Temperature fit rows]
 // Temperature scaling must be fitted on labelled rows other than the ones it
-// is judged on, and `dpeval train` has no validation split: a data source
-// gives train and test (data/source.h) and the trainer learns from every
-// train row. Fitting on the test split would make the "after" ECE an
-// in-sample figure, so T is fitted on a seeded 10 % of the train split,
-// data::split_holdout(train, kTemperatureFitFraction, seed).test, and judged
-// on the test split. Those rows were trained on: the model is more often
-// right on them than on unseen rows, so the T fitted there is biased low
-// (it sharpens more, or softens less, than unseen rows warrant) and the
-// "after" ECE can be worse than the "before" one (the Fashion-MNIST demo:
-// T = 0.84, ECE 0.011 -> 0.026). The "after" ECE is an honest out-of-sample
-// figure for that T, not what a validation split would give. eval.json and
-// summary.json say which rows were used, and the document carries a warning.
-constexpr double kTemperatureFitFraction = 0.1;
+// is judged on and other than the ones the model was trained on: rows the
+// model was fitted to are more often right than unseen ones, so a T fitted
+// there is biased low. `dpeval train` fits T on its validation split (Note
+// [Validation split] in parallel/run_data.cc: --val-fraction of the train
+// split, never trained on) and judges it on the test split. With
+// --val-fraction 0 there are no such rows and T is not fitted; eval.json and
+// the summary say so.
 constexpr size_t kEvalBins = 15;
 
 nlohmann::json number_or_null(std::optional<double> v) {
@@ -162,7 +158,7 @@ nlohmann::json evaluate_run(const parallel::TrainResult& result, const std::file
     return {{"skipped", *why}};
   }
   const parallel::TrainConfig& config = state->config;
-  const data::TrainTest sets = load_training_data(config);
+  const parallel::RunData sets = parallel::load_run_data(config);
   if (sets.train.content_hash() != state->dataset_hash) {
     throw InputError(config.data + ": the data changed while training ran (dataset hash " +
                      hex64(state->dataset_hash) + ", now " + hex64(sets.train.content_hash()) + ")");
@@ -187,43 +183,42 @@ nlohmann::json evaluate_run(const parallel::TrainResult& result, const std::file
       options.slice_by, config.eval_batch);
   nlohmann::json doc = eval::evaluate_document(test, options);
 
-  // Temperature scaling, fitted on rows of the train split.
-  const data::Dataset fit_set = data::split_holdout(sets.train, kTemperatureFitFraction, config.seed).test;
-  const std::string fit_rows_from = fmt::format(
-      "{} rows of the train split chosen by data::split_holdout(train, {}, seed {}); the model was "
-      "trained on them (dpeval train has no validation split)",
-      fit_set.size(), kTemperatureFitFraction, config.seed);
+  // Temperature scaling, fitted on the validation split.
+  const data::Dataset& fit_set = sets.validation;
   std::optional<double> temperature, ece_after;
-  try {
-    const eval::Predictions fit =
-        model_predictions(model, fit_set, k, "temperature fit rows", {}, config.eval_batch);
-    using eval::RecalibrationMethod, eval::ScoreScale;
-    const eval::Recalibrator recalibrator =
-        k == 2 ? eval::fit_binary(RecalibrationMethod::kTemperature, fit.labels, fit.scores)
-               : eval::fit_multiclass(RecalibrationMethod::kTemperature, fit.labels, fit.probs, k,
-                                      ScoreScale::kProbability);
-    const std::vector<double> after =
-        k == 2 ? recalibrator.apply_binary(test.scores)
-               : recalibrator.apply_multiclass(test.probs, k, ScoreScale::kProbability);
-    nlohmann::json after_json = eval::calibration_json(test.task, test.labels, after, k, kEvalBins);
-    after_json["method"] = "temperature";
-    after_json["temperature"] = recalibrator.temperature;
-    after_json["fit_rows"] = recalibrator.fit_rows;
-    after_json["fit_rows_from"] = fit_rows_from;
-    after_json["fit_nll_before"] = number_or_null(recalibrator.fit_nll_before);
-    after_json["fit_nll_after"] = number_or_null(recalibrator.fit_nll_after);
-    doc["calibration"]["after_recalibration"] = after_json;
-    for (const std::string& w : recalibrator.warnings) doc["warnings"].push_back("temperature scaling: " + w);
-    doc["warnings"].push_back(
-        fmt::format("temperature scaling was fitted on {} rows of the train split, which the model was "
-                    "trained on (there is no validation split), so T is biased low and the ECE after it may "
-                    "be worse than before",
-                    recalibrator.fit_rows));
-    temperature = recalibrator.temperature;
-    if (after_json["ece"].is_number()) ece_after = after_json["ece"].get<double>();
-  } catch (const InputError& e) {  // e.g. no fit rows, or one class only among them
-    doc["warnings"].push_back(std::string("temperature scaling not fitted: ") + e.what());
-    progress.on_message(std::string("temperature scaling not fitted: ") + e.what());
+  if (fit_set.size() == 0) {
+    const std::string why = "temperature scaling not fitted: the run has no validation split (--val-fraction 0)";
+    doc["warnings"].push_back(why);
+    progress.on_message(why);
+  } else {
+    try {
+      const eval::Predictions fit =
+          model_predictions(model, fit_set, k, "validation split", {}, config.eval_batch);
+      using eval::RecalibrationMethod, eval::ScoreScale;
+      const eval::Recalibrator recalibrator =
+          k == 2 ? eval::fit_binary(RecalibrationMethod::kTemperature, fit.labels, fit.scores)
+                 : eval::fit_multiclass(RecalibrationMethod::kTemperature, fit.labels, fit.probs, k,
+                                        ScoreScale::kProbability);
+      const std::vector<double> after =
+          k == 2 ? recalibrator.apply_binary(test.scores)
+                 : recalibrator.apply_multiclass(test.probs, k, ScoreScale::kProbability);
+      nlohmann::json after_json = eval::calibration_json(test.task, test.labels, after, k, kEvalBins);
+      after_json["method"] = "temperature";
+      after_json["temperature"] = recalibrator.temperature;
+      after_json["fit_rows"] = recalibrator.fit_rows;
+      after_json["fit_rows_from"] = fmt::format(
+          "the validation split: {} rows of the train split held out of training (--val-fraction {}, seed {})",
+          fit_set.size(), config.val_fraction, config.seed);
+      after_json["fit_nll_before"] = number_or_null(recalibrator.fit_nll_before);
+      after_json["fit_nll_after"] = number_or_null(recalibrator.fit_nll_after);
+      doc["calibration"]["after_recalibration"] = after_json;
+      for (const std::string& w : recalibrator.warnings) doc["warnings"].push_back("temperature scaling: " + w);
+      temperature = recalibrator.temperature;
+      if (after_json["ece"].is_number()) ece_after = after_json["ece"].get<double>();
+    } catch (const InputError& e) {  // e.g. one class only among the validation rows
+      doc["warnings"].push_back(std::string("temperature scaling not fitted: ") + e.what());
+      progress.on_message(std::string("temperature scaling not fitted: ") + e.what());
+    }
   }
 
   const std::filesystem::path eval_json = out_dir / "eval.json", html = out_dir / "report.html",
@@ -237,7 +232,7 @@ nlohmann::json evaluate_run(const parallel::TrainResult& result, const std::file
                                         : std::nullopt;
   progress.on_message(
       fmt::format("evaluation of the final model on {} test rows: ECE {:.4f}, after temperature "
-                  "scaling (T = {:.4f}, fitted on {} train rows) {:.4f} ({:.1f} s)",
+                  "scaling (T = {:.4f}, fitted on {} validation rows) {:.4f} ({:.1f} s)",
                   test.n, ece.value_or(NAN), temperature.value_or(NAN), fit_set.size(),
                   ece_after.value_or(NAN), clock.seconds()));
   return {{"eval_json", eval_json.string()},
@@ -248,11 +243,11 @@ nlohmann::json evaluate_run(const parallel::TrainResult& result, const std::file
           {"ece_after_temperature", number_or_null(ece_after)},
           {"temperature", number_or_null(temperature)},
           {"temperature_fit",
-           {{"split", "train"},
-            {"fraction", kTemperatureFitFraction},
+           {{"split", "validation"},
+            {"fraction", config.val_fraction},
             {"seed", config.seed},
             {"rows", fit_set.size()},
-            {"held_out_from_training", false}}}};
+            {"held_out_from_training", true}}}};
 }
 
 int run_train(const CLI::App& app, const TrainArgs& a) {
@@ -336,6 +331,10 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
   app->add_option("--label-col", a.config.label_col, "Label column of a CSV table")->capture_default_str();
   app->add_option("--labels", a.config.labels, "Labels file (.npy or IDX) for .npy or IDX features");
   app->add_option("--test-fraction", a.config.test_fraction, "Held-out share of a table that has no test split")
+      ->capture_default_str();
+  app->add_option("--val-fraction", a.config.val_fraction,
+                  "Share of the train split held out as the validation split (never trained on; temperature "
+                  "scaling is fitted on it); 0: none")
       ->capture_default_str();
   app->add_option("--epochs", a.config.epochs, "Number of epochs")->capture_default_str();
   app->add_option("--batch", a.config.batch, "Batch size (per worker)")->capture_default_str();

@@ -60,6 +60,7 @@ void TrainConfig::validate() const {
           "a number in [0, epochs]");
   require(warmup_epochs == 0 || lr_scaling == "linear", "warmup_epochs",
           "0 unless lr_scaling is linear (use --warmup-steps for a plain warmup)");
+  require(val_fraction >= 0 && val_fraction <= 0.5, "val_fraction", "a number in [0, 0.5]");
   require(remainder == "pad" || remainder == "drop", "remainder", "pad or drop");
   require(zero == 0 || grad_dtype == "fp32", "grad_dtype", "fp32 with zero 1 (sharded gradients travel as fp32)");
   require(zero == 0 || optimizer.name != "lars", "zero", "0 with the lars optimizer (its trust ratio needs whole tensors)");
@@ -86,6 +87,7 @@ nlohmann::json TrainConfig::to_json() const {
   j["label_col"] = label_col;
   j["labels"] = labels;
   j["test_fraction"] = test_fraction;
+  j["val_fraction"] = val_fraction;
   j["epochs"] = epochs;
   j["batch"] = batch;
   j["lr"] = lr;
@@ -122,6 +124,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.label_col = j.at("label_col").get<std::string>();
     c.labels = j.at("labels").get<std::string>();
     c.test_fraction = j.at("test_fraction").get<double>();
+    // Checkpoints written before the validation split existed trained on every train row.
+    c.val_fraction = j.value("val_fraction", 0.0);
     c.epochs = j.at("epochs").get<int>();
     c.batch = j.at("batch").get<int>();
     c.lr = j.at("lr").get<float>();

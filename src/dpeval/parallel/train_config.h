@@ -22,6 +22,9 @@ struct TrainConfig {
   std::string label_col = "label";
   std::string labels;              // labels file for .npy / IDX features
   double test_fraction = 0.2;      // held-out share for a user table without a test file
+  // Share of the train split held out as the validation split: never trained
+  // on; `dpeval train` fits temperature scaling on it. 0: no validation split.
+  double val_fraction = 0.05;
   int epochs = 10;
   int batch = 64;                  // per-worker batch size
   float lr = 0.05f;

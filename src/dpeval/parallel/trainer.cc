@@ -29,6 +29,7 @@
 #include "dpeval/optim/optim.h"
 #include "dpeval/parallel/communicator.h"
 #include "dpeval/parallel/internal/worker.h"
+#include "dpeval/parallel/run_data.h"
 #include "dpeval/parallel/train_checkpoint.h"
 
 namespace dpeval::parallel {
@@ -125,12 +126,7 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
                       (options.backend == "mpi" ? " ranks (pass --workers equal to mpirun -np, or omit it)" : ""));
   }
 
-  data::DataSourceOptions source;
-  source.label_col = config.label_col;
-  source.labels_path = config.labels;
-  source.test_fraction = config.test_fraction;
-  source.seed = config.seed;
-  const data::TrainTest sets = data::load_data_source(config.data, source);
+  const RunData sets = load_run_data(config);
   if (sets.train.size() == 0) throw InputError(config.data + ": the training split is empty");
 
   internal::RunInputs inputs;
