@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <random>
 #include <string>
 #include <string_view>
@@ -484,8 +485,51 @@ TEST(PredictionsParallel, TinyChunksOnSmallFiles) {
           same(internal::parse_csv_predictions(text, "g.csv", o, CsvParseTuning{.min_chunk_bytes = bytes}),
                serial))
           << threads << " threads, " << bytes << " bytes";
+      // Release blocks of a few bytes: block ends land everywhere too.
+      EXPECT_TRUE(same(internal::parse_csv_predictions(
+                           text, "g.csv", o, CsvParseTuning{.min_chunk_bytes = 100, .release_block_bytes = bytes}),
+                       serial))
+          << threads << " threads, release blocks of " << bytes << " bytes";
     }
   }
+}
+
+TEST(PredictionsParallel, EachPassReleasesEveryDataByteOnceAndNothingElse) {
+  const std::string text = generate(Task::binary, 5000, 5);
+  const size_t data_begin = text.find('\n') + 1;
+  for (size_t threads : {1, 2, 3}) {
+    std::mutex mutex;
+    std::vector<int> released(text.size(), 0);
+    CsvParseTuning tuning{.min_chunk_bytes = 1000, .release_block_bytes = 4096};
+    tuning.release = [&](size_t begin, size_t end) {
+      std::lock_guard lock(mutex);
+      ASSERT_LE(begin, end);
+      ASSERT_LE(end, text.size());
+      for (size_t i = begin; i < end; ++i) ++released[i];
+    };
+    ReadOptions o = options_for(Task::binary, {"region"});
+    o.threads = threads;
+    const Predictions p = internal::parse_csv_predictions(text, "g.csv", o, tuning);
+    EXPECT_EQ(p.n, 5000u);
+    for (size_t i = 0; i < text.size(); ++i) {
+      ASSERT_EQ(released[i], i < data_begin ? 0 : 2) << "byte " << i << ", " << threads << " threads";
+    }
+  }
+}
+
+TEST(PredictionsParallel, AQuoteAfterTheFirstBlockStillTakesTheTokenizerPath) {
+  // A quoted field with a line break inside, far into the file: the line path
+  // would split that record in two; the reader must notice the '"' and use
+  // the tokenizer for the whole file.
+  std::string text = "label,score,note\n";
+  for (int i = 0; i < 3000; ++i) text += std::to_string(i % 2) + ",0.25,x\n";
+  text += "1,0.75,\"two\nlines\"\n";
+  ReadOptions o = options_for(Task::binary, {"note"});
+  o.threads = 2;
+  const Predictions p = internal::parse_csv_predictions(text, "g.csv", o,
+                                                        CsvParseTuning{.min_chunk_bytes = 64, .release_block_bytes = 16});
+  ASSERT_EQ(p.n, 3001u);
+  EXPECT_EQ(p.scores.back(), 0.75);
 }
 
 TEST(PredictionsParallel, ErrorsNameTheTrueLineForAnyThreadCount) {
@@ -510,6 +554,13 @@ TEST(PredictionsParallel, ErrorsNameTheTrueLineForAnyThreadCount) {
     EXPECT_TRUE(
         throws_input_error([&] { parse_predictions_csv(text, "g.csv", o); }, {where, "(and 1 more problem)"}))
         << threads << " threads";
+    // Line numbers carry across release blocks.
+    EXPECT_TRUE(throws_input_error(
+        [&] {
+          internal::parse_csv_predictions(text, "g.csv", o, CsvParseTuning{.release_block_bytes = 1000});
+        },
+        {where, "(and 1 more problem)"}))
+        << threads << " threads, small release blocks";
   }
   ReadOptions o = options_for(Task::binary);
   EXPECT_TRUE(throws_input_error(

@@ -143,7 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       [&] { return parse_csv_predictions(text, "fuzz.csv", options, CsvParseTuning{.force_serial = true}); });
   options.threads = 3;
   const Outcome tiny = run(
-      [&] { return parse_csv_predictions(text, "fuzz.csv", options, CsvParseTuning{.min_chunk_bytes = 1}); });
+      [&] { return parse_csv_predictions(text, "fuzz.csv", options, CsvParseTuning{.min_chunk_bytes = 1, .release_block_bytes = 5}); });
   const Outcome standard =
       run([&] { return dpeval::eval::parse_predictions_csv(text, "fuzz.csv", options); });
   if (!same(tiny, standard)) std::abort();

@@ -102,6 +102,15 @@ class FileBytes {
   FileBytes(const FileBytes&) = delete;
   FileBytes& operator=(const FileBytes&) = delete;
 
+  // Drops the mapped pages wholly inside text()[begin, end) from memory (they
+  // come back from the page cache if read again); nothing for a copy.
+  void release(size_t begin, size_t end) const {
+    if (map_ == nullptr) return;
+    const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t first = (begin + page - 1) / page * page, last = end / page * page;
+    if (last > first) ::madvise(static_cast<char*>(map_) + first, last - first, MADV_DONTNEED);
+  }
+
   std::string_view text() const {
     return map_ != nullptr ? std::string_view(static_cast<const char*>(map_), size_)
                            : std::string_view(copy_);
@@ -279,7 +288,9 @@ Predictions read_predictions(const std::filesystem::path& path, const ReadOption
     return parse_predictions_npy(std::as_bytes(std::span(file.text().data(), file.text().size())),
                                  path.string(), options);
   }
-  return internal::parse_csv_predictions(file.text(), path.string(), options);
+  internal::CsvParseTuning tuning;
+  tuning.release = [&file](size_t begin, size_t end) { file.release(begin, end); };
+  return internal::parse_csv_predictions(file.text(), path.string(), options, tuning);
 }
 
 }  // namespace dpeval::eval

@@ -18,6 +18,11 @@
 // to it, and chunks are moved down over the rows that blank lines left unused
 // (none in the usual file). Every value is parsed from its own cell and every
 // row is checked on its own, so the result does not depend on the chunking.
+// Both passes walk their chunk in blocks (release_block_bytes, 8 MiB; the
+// second pass's blocks end at line ends) and hand each finished block to the
+// tuning's release hook: a mapped file drops those pages, so the reader's
+// resident memory is the output columns plus a block or two per thread, not
+// the file. The first pass also looks for '"'.
 // A file with a '"' anywhere may have line breaks inside quoted fields, which a
 // chunk cut cannot see: it goes through data/'s RFC 4180 CsvTokenizer in one
 // chunk, with the same row code (tests compare the two paths bitwise).
@@ -26,6 +31,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -248,8 +254,9 @@ class ChunkParser {
 
 // The line path: rows of text[begin, end) (no '"' anywhere), whose first line is
 // `first_line`. Splits exactly as CsvTokenizer does on unquoted text.
-void parse_lines(std::string_view text, size_t begin, size_t end, uint64_t first_line, ChunkParser& parser,
-                 size_t width) {
+// Returns the number of the line after the last one.
+uint64_t parse_lines(std::string_view text, size_t begin, size_t end, uint64_t first_line, ChunkParser& parser,
+                     size_t width) {
   const char* t = text.data();
   std::vector<std::string_view> fields;
   fields.reserve(width + 1);
@@ -277,6 +284,7 @@ void parse_lines(std::string_view text, size_t begin, size_t end, uint64_t first
     ++line;
     pos = next;
   }
+  return line;
 }
 
 // ---------------------------------------------------------------------------
@@ -289,8 +297,8 @@ class CsvReader {
       : text_(text), source_(source), options_(options), tuning_(tuning) {}
 
   Predictions read() {
-    const bool serial = tuning_.force_serial || std::memchr(text_.data(), '"', text_.size()) != nullptr;
-    return serial ? read_serial() : read_lines();
+    if (tuning_.force_serial) return read_serial();
+    return read_lines();  // which turns to read_serial() when it meets a '"'
   }
 
  private:
@@ -321,6 +329,7 @@ class CsvReader {
     const auto* newline = static_cast<const char*>(std::memchr(t + pos, '\n', n - pos));
     const size_t header_end = newline != nullptr ? static_cast<size_t>(newline - t) : n;
     std::string_view header = text_.substr(pos, header_end - pos);
+    if (header.find('"') != std::string_view::npos) return read_serial();
     if (header.ends_with('\r')) header.remove_suffix(1);
     std::vector<std::string> names;
     for (size_t b = 0;;) {
@@ -346,9 +355,17 @@ class CsvReader {
     }
     ThreadPool pool(chunks);
     std::vector<size_t> newlines(chunks);
+    std::atomic<bool> quoted{false};
     for_each_chunk(pool, chunks, [&](size_t c) {
-      newlines[c] = static_cast<size_t>(std::count(t + cut[c], t + cut[c + 1], '\n'));
+      for (size_t b = cut[c]; b < cut[c + 1] && !quoted.load(std::memory_order_relaxed);) {
+        const size_t e = std::min(cut[c + 1], b + tuning_.release_block_bytes);
+        if (std::memchr(t + b, '"', e - b) != nullptr) quoted.store(true, std::memory_order_relaxed);
+        newlines[c] += static_cast<size_t>(std::count(t + b, t + e, '\n'));
+        release(b, e);
+        b = e;
+      }
     });
+    if (quoted.load()) return read_serial();
     std::vector<size_t> first_row(chunks + 1, 0);
     std::vector<uint64_t> first_line(chunks, line + 1);
     for (size_t c = 0; c < chunks; ++c) {
@@ -361,7 +378,18 @@ class CsvReader {
     parsers.reserve(chunks);
     for (size_t c = 0; c < chunks; ++c) parsers.emplace_back(plan, columns, source_, first_row[c]);
     for_each_chunk(pool, chunks, [&](size_t c) {
-      parse_lines(text_, cut[c], cut[c + 1], first_line[c], parsers[c], plan.width());
+      // Blocks of whole lines, each released once parsed.
+      uint64_t block_line = first_line[c];
+      for (size_t b = cut[c]; b < cut[c + 1];) {
+        size_t e = std::min(cut[c + 1], b + tuning_.release_block_bytes);
+        if (e < cut[c + 1]) {
+          const auto* q = static_cast<const char*>(std::memchr(t + e, '\n', cut[c + 1] - e));
+          e = q != nullptr ? static_cast<size_t>(q - t) + 1 : cut[c + 1];
+        }
+        block_line = parse_lines(text_, b, e, block_line, parsers[c], plan.width());
+        release(b, e);
+        b = e;
+      }
     });
     finish(plan, out, parsers, pool);
     return out;
@@ -388,6 +416,10 @@ class CsvReader {
     ThreadPool pool(1);
     finish(plan, out, parsers, pool);
     return out;
+  }
+
+  void release(size_t begin, size_t end) const {
+    if (tuning_.release) tuning_.release(begin, end);
   }
 
   template <typename Fn>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string_view>
 
 #include "dpeval/eval/predictions.h"
@@ -14,10 +15,18 @@ namespace dpeval::eval::internal {
 // no chunk smaller than this.
 inline constexpr size_t kMinChunkBytes = size_t{1} << 16;
 
+// Bytes a thread scans or parses between two calls of CsvParseTuning::release.
+inline constexpr size_t kReleaseBlockBytes = size_t{8} << 20;
+
 // Knobs for tests and the fuzz target; the defaults are what users get.
 struct CsvParseTuning {
   size_t min_chunk_bytes = kMinChunkBytes;  // >= 1
   bool force_serial = false;                // the quoted-file path even without quotes
+  size_t release_block_bytes = kReleaseBlockBytes;  // >= 1
+  // Called (from the parsing threads) with each byte range [begin, end) of
+  // the text that a pass has finished with, so that a mapped file can drop
+  // those pages (Note [Parallel CSV parse]); the text must stay readable.
+  std::function<void(size_t begin, size_t end)> release = nullptr;
 };
 
 // parse_predictions_csv once the options were checked.
