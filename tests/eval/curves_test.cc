@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dpeval/core/error.h"
+#include "dpeval/eval/internal/ranking.h"
 #include "eval/eval_test_util.h"
 
 namespace dpeval::eval {
@@ -165,6 +166,73 @@ TEST(Ranking, LargeInputTakesTheRadixPathAndDownsamplesCurves) {
         std::abs(r.roc_curve[i].x - r.roc_curve[i - 1].x) + std::abs(r.roc_curve[i].y - r.roc_curve[i - 1].y);
     EXPECT_LT(gap, 3 * 2.0 / 510);
   }
+}
+
+// Note [Distinct scores]: counting per distinct score walks exactly like
+// sorting every key, bit for bit: ties, one value holding most rows, one
+// class only, signed and widely spread scores, -0.0 next to +0.0.
+TEST(Ranking, DistinctScoresWalkLikeTheSort) {
+  std::mt19937_64 gen(99);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const auto same_curve = [](const std::vector<CurvePoint>& a, const std::vector<CurvePoint>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].x != b[i].x || a[i].y != b[i].y || a[i].threshold != b[i].threshold) return false;
+    }
+    return true;
+  };
+  for (int variant = 0; variant < 6; ++variant) {
+    const size_t n = 30000;
+    std::vector<uint8_t> y(n);
+    std::vector<double> s(n);
+    for (size_t i = 0; i < n; ++i) {
+      y[i] = variant == 4 ? 1 : (u(gen) < 0.3 ? 1 : 0);
+      const double v = u(gen);
+      switch (variant) {
+        case 0: s[i] = v; break;                                        // continuous: all distinct
+        case 1: s[i] = std::round(v * 50) / 50; break;                  // 51 values
+        case 2: s[i] = i % 10 == 0 ? v : 0.5; break;                    // one value holds 90 %
+        case 3: s[i] = (v - 0.5) * std::pow(10.0, static_cast<int>(v * 600) - 300); break;  // signed, spread
+        case 4: s[i] = std::round(v * 1000) / 1000; break;              // positives only
+        case 5: s[i] = i % 3 == 0 ? -0.0 : (i % 3 == 1 ? 0.0 : v - 0.5); break;  // -0.0 and +0.0
+      }
+    }
+    const auto positive = [&](size_t i) { return y[i] == 1; };
+    const auto score = [&](size_t i) { return s[i]; };
+    const auto distinct = internal::distinct_scores(n, positive, score, n);
+    ASSERT_TRUE(distinct.has_value()) << variant;
+    const internal::SortedClassKeys keys = internal::sorted_class_keys(n, positive, score);
+    Warnings w_sorted, w_distinct;
+    const RankingMetrics a = internal::ranking_of(keys, {.curve_points_max = 64}, w_sorted);
+    const RankingMetrics b = internal::ranking_of(*distinct, {.curve_points_max = 64}, w_distinct);
+    ASSERT_EQ(a.roc_auc.has_value(), b.roc_auc.has_value()) << variant;
+    if (a.roc_auc) {
+      EXPECT_EQ(*a.roc_auc, *b.roc_auc) << variant;
+    }
+    EXPECT_EQ(a.average_precision, b.average_precision) << variant;
+    EXPECT_TRUE(same_curve(a.roc_curve, b.roc_curve)) << variant;
+    EXPECT_TRUE(same_curve(a.pr_curve, b.pr_curve)) << variant;
+    EXPECT_EQ(w_sorted, w_distinct) << variant;
+    // The public entry point takes one path or the other and agrees too.
+    Warnings w;
+    const RankingMetrics c = compute_ranking(y, s, {.curve_points_max = 64}, w);
+    EXPECT_EQ(c.average_precision, a.average_precision) << variant;
+    EXPECT_TRUE(same_curve(c.pr_curve, a.pr_curve)) << variant;
+  }
+}
+
+TEST(Ranking, DistinctScoresGiveUpPastTheirLimit) {
+  std::vector<double> s(1000);
+  for (size_t i = 0; i < s.size(); ++i) s[i] = static_cast<double>(i % 100) / 100;  // 100 distinct
+  const auto positive = [](size_t i) { return i % 2 == 0; };
+  const auto score = [&](size_t i) { return s[i]; };
+  EXPECT_TRUE(internal::distinct_scores(s.size(), positive, score, 100).has_value());
+  EXPECT_FALSE(internal::distinct_scores(s.size(), positive, score, 99).has_value());
+  const auto d = internal::distinct_scores(s.size(), positive, score, 100);
+  EXPECT_EQ(d->entries.size(), 100u);
+  EXPECT_EQ(d->positives(), 500u);
+  EXPECT_EQ(d->negatives(), 500u);
+  EXPECT_EQ(internal::score_from_key_descending(d->entries.front().key), 0.99);  // highest score first
 }
 
 TEST(Ranking, ZeroCurvePointsSkipsTheCurves) {

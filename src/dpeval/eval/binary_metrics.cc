@@ -63,9 +63,9 @@ void set_count_metrics(BinaryMetrics& m) {
 
 void set_ranking_metrics(BinaryMetrics& m, std::span<const uint8_t> labels, std::span<const double> scores,
                          const BinaryOptions& options) {
-  const auto keys = internal::sorted_class_keys(
-      labels.size(), [&](size_t i) { return labels[i] == 1; }, [&](size_t i) { return scores[i]; });
-  RankingMetrics r = internal::ranking_from_keys(keys, {options.curve_points_max}, m.warnings);
+  RankingMetrics r = internal::with_ranking_input(
+      labels.size(), [&](size_t i) { return labels[i] == 1; }, [&](size_t i) { return scores[i]; },
+      [&](const auto& rows) { return internal::ranking_of(rows, {options.curve_points_max}, m.warnings); });
   m.roc_auc = r.roc_auc;
   m.average_precision = r.average_precision;
   m.roc_curve = std::move(r.roc_curve);

@@ -11,9 +11,12 @@
 // sum dFP (TP_k + TP_{k-1}) / (2 P N), the sums exact in double below ~1.3e8
 // rows.
 //
-// Cost: one O(n) pass building keys, one radix sort of the positives' and one of
-// the negatives' scores (see Note [Score keys]), two O(n) walks over the sorted
-// keys (the second only for the curves). Memory: 16 bytes per row while it runs.
+// Cost: one O(n) pass counting positives and negatives per distinct score in
+// a hash table, then a sort of the distinct scores, when they number at most
+// n / 8 (Note [Distinct scores] in internal/ranking.h: about 3 bytes per
+// row); otherwise one radix sort of the positives' and one of the negatives'
+// score keys (Note [Score keys]; 16 bytes per row while it runs). Then one
+// walk over the thresholds, two with the curves.
 #pragma once
 
 #include <cstddef>

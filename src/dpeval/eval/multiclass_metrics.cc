@@ -85,10 +85,9 @@ void set_roc_auc_ovr(MulticlassMetrics& m, std::span<const int32_t> labels, std:
   }
   double sum = 0;
   for (size_t c = 0; c < k; ++c) {
-    const auto keys = internal::sorted_class_keys(
+    sum += *internal::with_ranking_input(
         labels.size(), [&](size_t i) { return static_cast<size_t>(labels[i]) == c; },
-        [&](size_t i) { return probs[i * k + c]; });
-    sum += *internal::roc_auc_from_keys(keys);
+        [&](size_t i) { return probs[i * k + c]; }, [](const auto& rows) { return internal::roc_auc_of(rows); });
   }
   m.roc_auc_ovr_macro = sum / static_cast<double>(k);
 }
