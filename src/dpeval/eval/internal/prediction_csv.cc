@@ -18,7 +18,7 @@
 // to it, and chunks are moved down over the rows that blank lines left unused
 // (none in the usual file). Every value is parsed from its own cell and every
 // row is checked on its own, so the result does not depend on the chunking.
-// Both passes walk their chunk in blocks (release_block_bytes, 8 MiB; the
+// Both passes walk their chunk in blocks (release_block_bytes, 2 MiB; the
 // second pass's blocks end at line ends) and hand each finished block to the
 // tuning's release hook: a mapped file drops those pages, so the reader's
 // resident memory is the output columns plus a block or two per thread, not

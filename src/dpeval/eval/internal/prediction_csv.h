@@ -16,7 +16,7 @@ namespace dpeval::eval::internal {
 inline constexpr size_t kMinChunkBytes = size_t{1} << 16;
 
 // Bytes a thread scans or parses between two calls of CsvParseTuning::release.
-inline constexpr size_t kReleaseBlockBytes = size_t{8} << 20;
+inline constexpr size_t kReleaseBlockBytes = size_t{2} << 20;
 
 // Knobs for tests and the fuzz target; the defaults are what users get.
 struct CsvParseTuning {
