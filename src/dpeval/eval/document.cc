@@ -2,6 +2,8 @@
 #include "dpeval/eval/document.h"
 
 #include <cmath>
+#include <future>
+#include <thread>
 
 #include "dpeval/core/error.h"
 #include "dpeval/eval/bootstrap.h"
@@ -190,11 +192,19 @@ nlohmann::json evaluate_document(const Predictions& p, const EvalOptions& option
   json doc = {{"task", std::string(task_name(p.task))}, {"source", p.source}, {"n", p.n}};
   doc["warnings"] = json::array();
   if (p.task != Task::regression) doc["num_classes"] = p.num_classes;
-  add_whole_set(doc, p, options);
+  // The whole-set metrics and the calibration read the same columns and
+  // share nothing else: given a second thread, the calibration runs beside
+  // the metrics (the order of the work never changes a figure).
+  std::future<json> calibration;
   if (p.task != Task::regression) {
-    doc["calibration"] = calibration_json(p.task, p.labels, p.task == Task::binary ? p.scores : p.probs,
-                                          p.num_classes, options.bins);
+    const bool beside = options.threads != 1 && std::thread::hardware_concurrency() > 1;
+    calibration = std::async(beside ? std::launch::async : std::launch::deferred, [&p, &options] {
+      return calibration_json(p.task, p.labels, p.task == Task::binary ? p.scores : p.probs, p.num_classes,
+                              options.bins);
+    });
   }
+  add_whole_set(doc, p, options);
+  if (calibration.valid()) doc["calibration"] = calibration.get();
   add_slices_and_intervals(doc, p, options);
   add_fairness(doc, p, options);
   return doc;

@@ -23,9 +23,15 @@ void check_finite(std::string_view where, std::string_view name, std::span<const
   }
 }
 
+// The checks below first test every value without branching (so the loop
+// vectorises; these run over every row of every evaluation), and only when
+// one fails look for the first bad value to name it.
 void check_probabilities(std::string_view where, std::string_view name, std::span<const double> values) {
+  bool all_ok = true;
+  for (const double v : values) all_ok &= (v >= 0.0) & (v <= 1.0);  // also false for NaN
+  if (all_ok) return;
   for (size_t i = 0; i < values.size(); ++i) {
-    if (!(values[i] >= 0.0 && values[i] <= 1.0)) {  // also false for NaN
+    if (!(values[i] >= 0.0 && values[i] <= 1.0)) {
       throw InputError(
           fmt::format("{}: {}[{}] = {}: expected a probability in [0, 1]", where, name, i, values[i]));
     }
@@ -34,11 +40,17 @@ void check_probabilities(std::string_view where, std::string_view name, std::spa
 
 std::vector<uint8_t> binary_labels(std::string_view where, std::span<const double> labels) {
   std::vector<uint8_t> out(labels.size());
+  bool all_ok = true;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const double v = labels[i];
+    all_ok &= (v == 0.0) | (v == 1.0);
+    out[i] = static_cast<uint8_t>(v == 1.0);
+  }
+  if (all_ok) return out;
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] != 0.0 && labels[i] != 1.0) {
       throw InputError(fmt::format("{}: labels[{}] = {}: expected 0 or 1", where, i, labels[i]));
     }
-    out[i] = labels[i] == 1.0 ? 1 : 0;
   }
   return out;
 }
