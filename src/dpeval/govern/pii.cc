@@ -42,8 +42,9 @@ struct PatternSpec {
 
 constexpr PatternSpec kPatterns[] = {
     {PiiEntity::kEmail, R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}\b)"},
-    // E.164: +, a non-zero digit, then 7..14 more digits with optional single separators.
-    {PiiEntity::kPhone, R"(\+[1-9](?:[ .\-]?\(?\d\)?){7,14}\b)"},
+    // E.164: +, a country code, an optional (area) right after it, then digits
+    // with optional single separators; 8..15 digits in all (checked in C++).
+    {PiiEntity::kPhone, R"(\+[1-9]\d{0,3}(?:[ .\-]?\(\d{1,4}\))?(?:[ .\-]?\d){5,14}\b)"},
     // US: (555) 123-4567, 555-123-4567, 555.123.4567, 555 123 4567.
     {PiiEntity::kPhone, R"((?:\(\d{3}\) ?|\b\d{3}[\-. ])\d{3}[\-. ]\d{4}\b)"},
     // National numbers with a trunk 0: 020 7946 0958, 07700 900123, 030 12345678.
