@@ -1,0 +1,44 @@
+// leakage.exact: test rows whose features (every column but the label; an
+// image's bytes) equal some train row's (Note [Row hash]). count = such test
+// rows; value = figures.test_share = count / test rows.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "dpeval/govern/checks/check_util.h"
+#include "dpeval/govern/checks/checks.h"
+
+namespace dpeval::govern::internal {
+namespace {
+
+class LeakageExactCheck final : public Check {
+ public:
+  std::string_view id() const override { return "leakage.exact"; }
+  CheckResult run(const AuditContext& ctx) const override {
+    if (!ctx.test) return skipped_result(id(), "no --test set");
+    CheckResult r = make_result(id());
+    const std::vector<RowKey>& keys = ctx.train_keys;
+    for (size_t i = 0; i < ctx.test->feature_hashes.size(); ++i) {
+      const Hash128& h = ctx.test->feature_hashes[i];
+      const auto it = std::lower_bound(keys.begin(), keys.end(), h,
+                                       [](const RowKey& k, const Hash128& v) { return k.hash < v; });
+      if (it == keys.end() || it->hash != h) continue;
+      ++r.count;
+      if (r.examples.size() < kMaxExamples) {
+        r.examples.push_back(example_json("test", i, "", fmt::format("same features as train row {}", it->row)));
+      }
+    }
+    r.value = share(r.count, ctx.test->rows);
+    r.figures["test_share"] = *r.value;
+    r.severity = r.count > 0 ? Severity::kError : Severity::kInfo;
+    r.message = fmt::format("{} test rows ({} of test) have the same features as a train row", r.count,
+                            percent(*r.value));
+    return r;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_leakage_exact_check() { return std::make_unique<LeakageExactCheck>(); }
+
+}  // namespace dpeval::govern::internal
