@@ -347,4 +347,22 @@ ManifestVerification verify_manifest(const fs::path& manifest_path) {
   return verify_manifest(read_manifest(manifest_path), manifest_path);
 }
 
+ManifestVerification require_verified_manifest(const fs::path& manifest_path) {
+  ManifestVerification v = verify_manifest(manifest_path);
+  if (v.ok()) return v;
+  std::string details;
+  for (const ManifestProblem& p : v.problems) {
+    details += fmt::format("{}{} ({}: {})", details.empty() ? "" : "; ", p.path, manifest_problem_name(p.kind), p.detail);
+  }
+  throw InputError(fmt::format("{}: {} file(s) differ from the manifest: {}", manifest_path.string(),
+                               v.problems.size(), details));
+}
+
+bool manifest_lists(const Manifest& manifest, const fs::path& manifest_path, const fs::path& file) {
+  const fs::path base = manifest_dir(manifest_path);
+  const fs::path wanted = fs::absolute(file).lexically_normal();
+  return std::any_of(manifest.files.begin(), manifest.files.end(),
+                     [&](const ManifestFile& f) { return (base / fs::path(f.path)).lexically_normal() == wanted; });
+}
+
 }  // namespace dpeval::govern

@@ -116,6 +116,16 @@ struct ManifestVerification {
 ManifestVerification verify_manifest(const Manifest& manifest, const std::filesystem::path& manifest_path);
 ManifestVerification verify_manifest(const std::filesystem::path& manifest_path);
 
+// For a consumer about to read the data (dpeval train --manifest): verifies
+// and throws InputError "<manifest>: N file(s) differ from the manifest: a.csv
+// (hash: ...), ..." naming every file when anything differs. Returns the
+// verification (ok) otherwise.
+ManifestVerification require_verified_manifest(const std::filesystem::path& manifest_path);
+
+// True when `file` (a path as the user gave it) is one of the manifest's files.
+bool manifest_lists(const Manifest& manifest, const std::filesystem::path& manifest_path,
+                    const std::filesystem::path& file);
+
 // SHA-256 of a file, streamed through a fixed buffer; `size` receives the byte
 // count. When `profiler` is given, the same bytes are fed to it. Throws
 // InputError naming the file when it cannot be opened or read.
