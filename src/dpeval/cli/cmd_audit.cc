@@ -90,8 +90,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error (also an unknown gate name), 
                   "Out-of-fold predictions (label, prob_0..prob_{K-1}) row-aligned with --train");
   app->add_flag("--no-pii", a.no_pii, "Skip the PII scan");
   app->add_option("--near-dup-bits", o.thresholds.near_duplicate_bits,
-                  "Image near-duplicates: aHash-196 Hamming distance at most this")
-      ->check(CLI::Range(0, 196))
+                  "Image near-duplicates: dHash-364 Hamming distance at most this")
+      ->check(CLI::Range(0, 364))
       ->capture_default_str();
   app->add_option("--fail-if", a.fail_if, "Gate; repeatable (exit 4 if any fails)");
   app->add_option("--threads", o.threads, "Threads (0: all cores)")->capture_default_str();

@@ -261,7 +261,7 @@ json run_audit(const AuditOptions& o) {
                        {"rare_class_share", o.thresholds.rare_class_share},
                        {"single_feature_accuracy", o.thresholds.single_feature_accuracy},
                        {"near_duplicate_bits", o.thresholds.near_duplicate_bits},
-                       {"near_duplicate_hash", "aHash-196 (14x14 block means vs image mean)"},
+                       {"near_duplicate_hash", "dHash-364 (gradients of a 14x14 grid of block sums)"},
                        {"shift_p_value", o.thresholds.shift_p_value}};
   json checks = json::array();
   for (const auto& check : make_audit_checks()) checks.push_back(check_result_json(check->run(ctx)));

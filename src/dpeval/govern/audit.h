@@ -44,7 +44,7 @@ struct AuditThresholds {
   double near_constant_share = 0.99;  // a column whose top value has at least this share
   double rare_class_share = 0.01;     // classes below this share of the train rows
   double single_feature_accuracy = 0.99;  // single-feature accuracy or AUC at least this: a likely leak
-  int near_duplicate_bits = 8;        // aHash-196 Hamming distance (Note [Image hash])
+  int near_duplicate_bits = 8;        // dHash-364 Hamming distance (Note [Image hash])
   double shift_p_value = 0.001;       // KS / chi-squared p below this: a shifted column
 };
 

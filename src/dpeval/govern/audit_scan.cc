@@ -571,7 +571,7 @@ TableScan scan_dataset(const data::Dataset& dataset, const ScanOptions& options)
           scan.feature_hashes[r] = {h.low64, h.high64};
           for (size_t c = 0; c < f; ++c) ++hist[t][c * 256 + row[c]];
           if (scan.is_image) {
-            scan.image_hashes[r] = image_ahash(std::span(row, f), scan.image_shape[0], scan.image_shape[1]);
+            scan.image_hashes[r] = image_dhash(std::span(row, f), scan.image_shape[0], scan.image_shape[1]);
           }
         } else {
           const float* row = f32f.data() + r * f;

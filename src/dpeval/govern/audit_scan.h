@@ -116,7 +116,7 @@ struct TableScan {
   std::vector<std::string> group_values;
   std::vector<uint32_t> groups;  // per row, with a group column
   std::vector<Hash128> feature_hashes;              // per row
-  std::vector<std::array<uint64_t, 4>> image_hashes;  // per row, images only (see image_hash.h)
+  std::vector<std::array<uint64_t, 6>> image_hashes;   // per row, images only (see image_hash.h)
   std::vector<int> id_columns;                      // columns whose names look like identifiers
   std::vector<std::vector<uint64_t>> id_hashes;     // per id column, per row: cell hash (0 missing)
   Sample sample;
