@@ -286,7 +286,7 @@ std::map<std::string, std::optional<double>> audit_gate_values(const json& doc) 
     if (!skipped) g = g.value_or(0) + c.at("count").get<double>();
   }
   for (auto& [name, v] : groups) values.emplace(name, v);
-  if (values.contains("leakage.exact.test_share")) values["leakage.test_share"] = values["leakage.exact.test_share"];
+  values["leakage.test_share"] = values["leakage.exact.test_share"];
   values["rows.train"] = doc.at("rows").at("train").get<double>();
   const json& t = doc.at("rows").at("test");
   values["rows.test"] = t.is_number() ? std::optional(t.get<double>()) : std::nullopt;

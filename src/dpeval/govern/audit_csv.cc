@@ -43,6 +43,7 @@ CsvStatus AuditCsvReader::next() {
       while (true) {
         const void* q = pos_ < n ? std::memchr(s + pos_, '"', n - pos_) : nullptr;
         if (q == nullptr) {
+          error_field_ = pieces_.size();
           pos_ = n;
           return CsvStatus::kUnterminatedQuote;
         }
@@ -81,6 +82,7 @@ CsvStatus AuditCsvReader::next() {
         break;
       }
       record_line_ = line_;
+      error_field_ = pieces_.size() - 1;
       pos_ = n;
       return CsvStatus::kTextAfterQuote;
     }

@@ -38,7 +38,7 @@ class AuditCsvReader {
   size_t position() const { return pos_; }
   size_t record_offset() const { return record_offset_; }
   // After an error status: the 0-based field where it happened.
-  size_t error_field() const { return pieces_.size(); }
+  size_t error_field() const { return error_field_; }
 
  private:
   struct Piece {
@@ -52,6 +52,7 @@ class AuditCsvReader {
   uint64_t line_ = 1;
   uint64_t record_line_ = 0;
   size_t record_offset_ = 0;
+  size_t error_field_ = 0;
   std::vector<Piece> pieces_;
   std::vector<std::string_view> fields_;
   std::string scratch_;

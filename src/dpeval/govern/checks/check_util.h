@@ -2,6 +2,7 @@
 // as JSON, shares.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -17,10 +18,14 @@ inline CheckResult make_result(std::string_view id) {
   return r;
 }
 
-// Present, count 0, value null, skipped: the message says why.
-inline CheckResult skipped_result(std::string_view id, std::string reason) {
+// Present, count 0, value null, skipped: the message says why. `figures` names
+// the figures the check has when it runs, so that gates naming them are judged
+// (and fail, as undefined) instead of being unknown names.
+inline CheckResult skipped_result(std::string_view id, std::string reason,
+                                  std::initializer_list<const char*> figures = {}) {
   CheckResult r = make_result(id);
   r.skipped = true;
+  for (const char* f : figures) r.figures[f] = 0;
   r.message = "not run: " + std::move(reason);
   return r;
 }

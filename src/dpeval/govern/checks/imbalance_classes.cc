@@ -16,7 +16,7 @@ class ClassesCheck final : public Check {
   std::string_view id() const override { return "imbalance.classes"; }
   CheckResult run(const AuditContext& ctx) const override {
     const TableScan& t = ctx.train;
-    if (t.label_column < 0) return skipped_result(id(), "no label column");
+    if (t.label_column < 0) return skipped_result(id(), "no label column", {"ratio", "classes"});
     CheckResult r = make_result(id());
     std::vector<uint64_t> counts(t.label_values.size(), 0), test_counts(t.label_values.size(), 0);
     for (uint32_t l : t.labels) ++counts[l];

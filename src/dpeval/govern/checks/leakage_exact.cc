@@ -15,7 +15,7 @@ class LeakageExactCheck final : public Check {
  public:
   std::string_view id() const override { return "leakage.exact"; }
   CheckResult run(const AuditContext& ctx) const override {
-    if (!ctx.test) return skipped_result(id(), "no --test set");
+    if (!ctx.test) return skipped_result(id(), "no --test set", {"test_share"});
     CheckResult r = make_result(id());
     const std::vector<RowKey>& keys = ctx.train_keys;
     for (size_t i = 0; i < ctx.test->feature_hashes.size(); ++i) {

@@ -21,8 +21,8 @@ class NearDuplicatesCheck final : public Check {
  public:
   std::string_view id() const override { return "leakage.near_duplicates"; }
   CheckResult run(const AuditContext& ctx) const override {
-    if (!ctx.test) return skipped_result(id(), "no --test set");
-    if (!ctx.train.is_image || !ctx.test->is_image) return skipped_result(id(), "not image data");
+    if (!ctx.test) return skipped_result(id(), "no --test set", {"test_share", "threshold_bits"});
+    if (!ctx.train.is_image || !ctx.test->is_image) return skipped_result(id(), "not image data", {"test_share", "threshold_bits"});
     const int bits = ctx.thresholds.near_duplicate_bits;
     // Distinct train hashes, each with its first row.
     std::vector<std::pair<ImageHash, uint32_t>> train;

@@ -69,10 +69,10 @@ class SingleFeatureCheck final : public Check {
   std::string_view id() const override { return "leakage.single_feature"; }
   CheckResult run(const AuditContext& ctx) const override {
     const TableScan& t = ctx.train;
-    if (t.label_column < 0) return skipped_result(id(), "no label column");
+    if (t.label_column < 0) return skipped_result(id(), "no label column", {"baseline_accuracy", "sample_rows"});
     const Sample& s = t.sample;
     const size_t rows = s.rows.size(), cols = t.columns.size(), classes = t.label_values.size();
-    if (rows == 0 || classes < 2) return skipped_result(id(), "fewer than two classes");
+    if (rows == 0 || classes < 2) return skipped_result(id(), "fewer than two classes", {"baseline_accuracy", "sample_rows"});
     std::vector<uint64_t> class_counts(classes, 0);
     for (uint32_t l : s.labels) ++class_counts[l];
     const double baseline = share(*std::max_element(class_counts.begin(), class_counts.end()), rows);

@@ -13,7 +13,7 @@ class ConflictingLabelsCheck final : public Check {
  public:
   std::string_view id() const override { return "quality.conflicting_labels"; }
   CheckResult run(const AuditContext& ctx) const override {
-    if (ctx.train.label_column < 0) return skipped_result(id(), "no label column");
+    if (ctx.train.label_column < 0) return skipped_result(id(), "no label column", {"groups"});
     CheckResult r = make_result(id());
     const std::vector<RowKey>& keys = ctx.train_keys;
     uint64_t groups = 0;
