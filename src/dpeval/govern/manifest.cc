@@ -6,10 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <condition_variable>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -48,28 +52,90 @@ bool is_csv(const fs::path& path) {
 
 }  // namespace
 
+// Note [Streaming hash]: the file goes through a ring of kRingBuffers fixed
+// buffers of kBufferBytes: a reader thread read()s into free buffers while this
+// thread hashes (and profiles) full ones, so the copy out of the page cache
+// overlaps the hashing. Memory is constant whatever the file size.
 std::string sha256_file(const fs::path& path, uint64_t& size, CsvProfiler* profiler) {
-  // Note [Streaming hash]: one fixed 1 MiB buffer, read() then EVP_DigestUpdate;
-  // the file is never held whole, so any size hashes in constant memory.
   constexpr size_t kBufferBytes = size_t{1} << 20;
+  constexpr size_t kRingBuffers = 4;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw InputError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
   FdCloser closer{fd};
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   DPEVAL_CHECK(ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1);
-  std::unique_ptr<char[]> buffer(new char[kBufferBytes]);
-  size = 0;
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer.get(), kBufferBytes);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw InputError(fmt::format("{}: cannot read at byte {}: {}", path.string(), size, std::strerror(errno)));
+
+  struct Slot {
+    std::unique_ptr<char[]> data{new char[kBufferBytes]};
+    size_t bytes = 0;
+  };
+  std::array<Slot, kRingBuffers> ring;
+  std::mutex mutex;
+  std::condition_variable changed;
+  size_t filled = 0, consumed = 0;  // slots filled by the reader / hashed so far (monotonic)
+  bool done = false, stop = false;
+  int read_errno = 0;
+  uint64_t read_offset = 0;
+
+  std::thread reader([&] {
+    for (;;) {
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stop || filled - consumed < kRingBuffers; });
+        if (stop) return;
+      }
+      Slot& slot = ring[filled % kRingBuffers];
+      ssize_t n;
+      do {
+        n = ::read(fd, slot.data.get(), kBufferBytes);
+      } while (n < 0 && errno == EINTR);
+      std::lock_guard lock(mutex);
+      if (n <= 0) {
+        read_errno = n < 0 ? errno : 0;
+        done = true;
+        changed.notify_all();
+        return;
+      }
+      slot.bytes = static_cast<size_t>(n);
+      read_offset += static_cast<uint64_t>(n);
+      ++filled;
+      changed.notify_all();
     }
-    if (n == 0) break;
-    DPEVAL_CHECK(EVP_DigestUpdate(ctx.get(), buffer.get(), static_cast<size_t>(n)) == 1);
-    if (profiler) profiler->add(std::string_view(buffer.get(), static_cast<size_t>(n)));
-    size += static_cast<uint64_t>(n);
+  });
+  const auto stop_reader = [&] {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+    }
+    changed.notify_all();
+    reader.join();
+  };
+  size = 0;
+  try {
+    for (;;) {
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return filled > consumed || done; });
+        if (filled == consumed) break;  // done and drained
+      }
+      const Slot& slot = ring[consumed % kRingBuffers];
+      DPEVAL_CHECK(EVP_DigestUpdate(ctx.get(), slot.data.get(), slot.bytes) == 1);
+      if (profiler) profiler->add(std::string_view(slot.data.get(), slot.bytes));
+      size += slot.bytes;
+      {
+        std::lock_guard lock(mutex);
+        ++consumed;
+      }
+      changed.notify_all();
+    }
+  } catch (...) {
+    stop_reader();
+    throw;
+  }
+  stop_reader();
+  if (read_errno != 0) {
+    throw InputError(fmt::format("{}: cannot read at byte {}: {}", path.string(), size, std::strerror(read_errno)));
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

@@ -10,7 +10,7 @@
 //               "rows": 100, "ragged_rows": 0, "columns": [{"name", "type", ...}]}, ...],
 //    "provenance": {"origin": "...", ...},   // strings; absent fields = unanswered
 //    "datasheet": "datasheet.toml" | null}
-// Files are hashed with a fixed 1 MiB buffer (streaming; never the whole file).
+// Files are hashed through four fixed 1 MiB buffers (streaming; never the whole file).
 #pragma once
 
 #include <cstdint>
@@ -126,7 +126,8 @@ ManifestVerification require_verified_manifest(const std::filesystem::path& mani
 bool manifest_lists(const Manifest& manifest, const std::filesystem::path& manifest_path,
                     const std::filesystem::path& file);
 
-// SHA-256 of a file, streamed through a fixed buffer; `size` receives the byte
+// SHA-256 of a file, streamed through fixed buffers (a reader thread fills them
+// while this one hashes; See Note [Streaming hash]); `size` receives the byte
 // count. When `profiler` is given, the same bytes are fed to it. Throws
 // InputError naming the file when it cannot be opened or read.
 class CsvProfiler;
