@@ -48,6 +48,13 @@ TEST(PiiTest, ThreeValidCardsAmongTenLuhnInvalidLookAlikes) {
   EXPECT_EQ(found(s, text, PiiEntity::kCreditCard), valid);
 }
 
+TEST(PiiTest, NoCardInsideALongerRunOfDigitGroups) {
+  const PiiScanner s({PiiEntity::kCreditCard});
+  // 4111 1111 1111 1111 passes Luhn, but here it is the tail of a longer number.
+  EXPECT_TRUE(scan(s, "acct 12 4111 1111 1111 1111").empty());
+  EXPECT_TRUE(scan(s, "iban DE64 4111 1111 1111 1111 00").empty());
+}
+
 TEST(PiiTest, CardFollowedByOtherNumbersStillFound) {
   const PiiScanner s;
   EXPECT_EQ(found(s, "card 4111 1111 1111 1111 12 25", PiiEntity::kCreditCard),

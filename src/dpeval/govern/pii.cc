@@ -81,37 +81,63 @@ int priority(PiiEntity e) {
 // What a cell must contain before any pattern of an entity can match.
 struct CellCounts {
   size_t digits = 0, colons = 0, uppers = 0;
-  bool at = false, dot = false, plus_or_paren = false;
+  bool at = false, dot = false;
 };
+
+// Note [Cell prefilter]: most cells hold no PII, so the scan first counts, in
+// one branch-free pass, what every pattern needs (digits, capitals, ':', '@',
+// '.'), and a cell that cannot match any enabled pattern never reaches RE2.
+// Each byte adds one 64-bit word from a table: four 16-bit lanes (digits,
+// capitals, colons, then '@' and '.' as two 8-bit counters), folded every 255
+// bytes so that no lane overflows.
+constexpr uint64_t kLaneDigit = 1, kLaneUpper = uint64_t{1} << 16, kLaneColon = uint64_t{1} << 32;
+constexpr uint64_t kLaneAt = uint64_t{1} << 48, kLaneDot = uint64_t{1} << 56;
+
+struct ByteTable {
+  uint64_t lanes[256] = {};
+  constexpr ByteTable() {
+    for (int c = '0'; c <= '9'; ++c) lanes[c] = kLaneDigit;
+    for (int c = 'A'; c <= 'Z'; ++c) lanes[c] = kLaneUpper;
+    lanes[static_cast<unsigned char>(':')] = kLaneColon;
+    lanes[static_cast<unsigned char>('@')] = kLaneAt;
+    lanes[static_cast<unsigned char>('.')] = kLaneDot;
+  }
+};
+constexpr ByteTable kByteTable;
 
 CellCounts count_cell(std::string_view text) {
   CellCounts c;
-  for (char ch : text) {
-    const unsigned u = static_cast<unsigned char>(ch);
-    if (u - '0' < 10) {
-      ++c.digits;
-    } else if (u - 'A' < 26) {
-      ++c.uppers;
-    } else if (u < 'A') {
-      c.at |= ch == '@';
-      c.dot |= ch == '.';
-      c.colons += ch == ':';
-    }
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t left = text.size();
+  while (left > 0) {
+    // '@' and '.' share the top lane as 8-bit counters: fold before 255 of either.
+    const size_t n = std::min<size_t>(left, 255);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += kByteTable.lanes[p[i]];
+    c.digits += sum & 0xFFFF;
+    c.uppers += (sum >> 16) & 0xFFFF;
+    c.colons += (sum >> 32) & 0xFFFF;
+    c.at |= ((sum >> 48) & 0xFF) != 0;
+    c.dot |= (sum >> 56) != 0;
+    p += n;
+    left -= n;
   }
   return c;
 }
 
-bool may_hold(PiiEntity e, const CellCounts& c, bool dob_column) {
-  switch (e) {
-    case PiiEntity::kEmail: return c.at;
-    case PiiEntity::kPhone: return c.digits >= 8;
-    case PiiEntity::kCreditCard: return c.digits >= 13;
-    case PiiEntity::kIban: return c.digits >= 2 && c.uppers >= 2;
-    case PiiEntity::kIp: return (c.digits >= 4 && c.dot) || c.colons >= 2;
-    case PiiEntity::kSsn: return c.digits >= 9;
-    case PiiEntity::kDateOfBirth: return dob_column && c.digits >= 4;
-  }
-  return false;
+constexpr uint32_t entity_bit(PiiEntity e) { return uint32_t{1} << static_cast<int>(e); }
+
+// The entities whose patterns could match a cell with these counts.
+uint32_t possible_entities(const CellCounts& c, bool dob_column) {
+  uint32_t m = 0;
+  if (c.at) m |= entity_bit(PiiEntity::kEmail);
+  if (c.digits >= 8) m |= entity_bit(PiiEntity::kPhone);
+  if (c.digits >= 13) m |= entity_bit(PiiEntity::kCreditCard);
+  if (c.digits >= 2 && c.uppers >= 2) m |= entity_bit(PiiEntity::kIban);
+  if ((c.digits >= 4 && c.dot) || c.colons >= 2) m |= entity_bit(PiiEntity::kIp);
+  if (c.digits >= 9) m |= entity_bit(PiiEntity::kSsn);
+  if (dob_column && c.digits >= 4) m |= entity_bit(PiiEntity::kDateOfBirth);
+  return m;
 }
 
 // ---- validators: each returns the validated [begin, end) or {0, 0} -------------
@@ -170,6 +196,9 @@ Range validate_phone(std::string_view t, size_t b, size_t e) {
 // other numbers: "4111 1111 1111 1111 12").
 Range validate_card(std::string_view t, size_t b, size_t e) {
   if (b > 0 && (t[b - 1] == '+' || t[b - 1] == '.' || t[b - 1] == '/')) return kNone;
+  // Not the tail of a longer run of digit groups (an IBAN's BBAN after "DE89 ",
+  // an account number): a card starts its run.
+  if (b >= 2 && (t[b - 1] == ' ' || t[b - 1] == '-') && is_digit(t[b - 2])) return kNone;
   for (size_t end = e; end > b;) {
     const std::string_view v = t.substr(b, end - b);
     const size_t digits = count_digits(v);
@@ -368,6 +397,7 @@ struct PiiScanner::Patterns {
   std::vector<std::unique_ptr<re2::RE2>> regexes;  // index = kPatterns index, null when not enabled
   std::unique_ptr<re2::RE2::Set> set;               // set index -> set_patterns[index]
   std::vector<size_t> set_patterns;
+  uint32_t enabled = 0;  // entity_bit of every entity scanned for
 };
 
 std::string_view pii_entity_name(PiiEntity entity) {
@@ -411,6 +441,7 @@ PiiScanner::PiiScanner(std::vector<PiiEntity> entities)
     const int index = patterns_->set->Add(kPatterns[p].regex, &error);
     DPEVAL_CHECK(index >= 0) << kPatterns[p].regex << ": " << error;
     patterns_->set_patterns.push_back(p);
+    patterns_->enabled |= entity_bit(kPatterns[p].entity);
   }
   DPEVAL_CHECK(patterns_->set->Compile()) << "RE2::Set::Compile";
 }
@@ -421,10 +452,8 @@ PiiScanner& PiiScanner::operator=(PiiScanner&&) noexcept = default;
 
 void PiiScanner::scan(std::string_view text, bool dob_column, std::vector<PiiMatch>& out) const {
   if (text.empty() || patterns_->set_patterns.empty()) return;
-  const CellCounts counts = count_cell(text);
-  bool any = false;
-  for (PiiEntity e : entities_) any |= may_hold(e, counts, dob_column);
-  if (!any) return;
+  const uint32_t possible = possible_entities(count_cell(text), dob_column) & patterns_->enabled;
+  if (possible == 0) return;
   std::vector<int> hits;
   const re2::StringPiece piece(text.data(), text.size());
   if (!patterns_->set->Match(piece, &hits)) return;
@@ -432,7 +461,7 @@ void PiiScanner::scan(std::string_view text, bool dob_column, std::vector<PiiMat
   std::vector<PiiMatch> found;
   for (int hit : hits) {
     const size_t p = patterns_->set_patterns[static_cast<size_t>(hit)];
-    if (!may_hold(kPatterns[p].entity, counts, dob_column)) continue;
+    if ((possible & entity_bit(kPatterns[p].entity)) == 0) continue;
     const re2::RE2& re = *patterns_->regexes[p];
     size_t pos = 0;
     re2::StringPiece m;
