@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "dpeval/core/error.h"
+#include "dpeval/core/thread_pool.h"
 #include "dpeval/data/idx.h"
 #include "dpeval/data/npy.h"
 #include "dpeval/data/source.h"
@@ -160,12 +161,25 @@ std::string_view severity_name(Severity severity) {
   return "info";
 }
 
-std::vector<RowKey> sorted_row_keys(const TableScan& scan) {
+std::vector<RowKey> sorted_row_keys(const TableScan& scan, size_t threads) {
   std::vector<RowKey> keys(scan.rows);
   for (size_t i = 0; i < scan.rows; ++i) {
     keys[i] = {scan.feature_hashes[i], scan.labels.empty() ? 0u : scan.labels[i], static_cast<uint32_t>(i)};
   }
-  std::sort(keys.begin(), keys.end());
+  // Sorted in parallel pieces, then merged pairwise (the same order as one std::sort: keys are distinct).
+  ThreadPool pool(threads);
+  const size_t parts = keys.size() < (1u << 16) ? 1 : pool.size();
+  std::vector<size_t> bounds(parts + 1);
+  for (size_t p = 0; p <= parts; ++p) bounds[p] = keys.size() * p / parts;
+  pool.parallel_for(parts, [&](size_t b, size_t e) {
+    for (size_t p = b; p < e; ++p) std::sort(keys.begin() + bounds[p], keys.begin() + bounds[p + 1]);
+  });
+  for (size_t width = 1; width < parts; width *= 2) {
+    for (size_t p = 0; p + width < parts; p += 2 * width) {
+      std::inplace_merge(keys.begin() + bounds[p], keys.begin() + bounds[p + width],
+                         keys.begin() + bounds[std::min(parts, p + 2 * width)]);
+    }
+  }
   return keys;
 }
 
@@ -242,7 +256,7 @@ json run_audit(const AuditOptions& o) {
   AuditContext ctx(*train);
   ctx.test = test ? &*test : nullptr;
   ctx.predictions = predictions ? &*predictions : nullptr;
-  ctx.train_keys = sorted_row_keys(*train);
+  ctx.train_keys = sorted_row_keys(*train, o.threads);
   ctx.thresholds = o.thresholds;
   ctx.schema_given = schema.has_value();
   ctx.threads = o.threads;

@@ -57,8 +57,9 @@ struct RowKey {
   auto operator<=>(const RowKey&) const = default;
 };
 
-// The train rows as RowKeys, sorted (computed once for the checks that group rows).
-std::vector<RowKey> sorted_row_keys(const TableScan& scan);
+// The train rows as RowKeys, sorted (computed once for the checks that group
+// rows), on `threads` threads (0: all cores).
+std::vector<RowKey> sorted_row_keys(const TableScan& scan, size_t threads = 0);
 
 // What the checks read. test and predictions may be null.
 struct AuditContext {

@@ -57,14 +57,7 @@ struct Dict {
 };
 
 void track_value(ColumnStats& c, uint64_t key, std::string_view text, bool numeric, uint64_t count = 1) {
-  auto it = c.values.find(key);
-  if (it != c.values.end()) {
-    it->second.count += count;
-  } else if (c.values.size() < kTrackedValues) {
-    c.values.emplace(key, TrackedValue{count, std::string(text.substr(0, 200)), numeric});
-  } else {
-    c.untracked += count;
-  }
+  if (!c.values.add(key, text, numeric, count)) c.untracked += count;
 }
 
 void update_first(uint64_t& first, uint64_t row) { first = std::min(first, row); }
@@ -447,6 +440,24 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
 }
 
 }  // namespace
+
+bool ValueCounts::add(uint64_t key, std::string_view text, bool numeric, uint64_t count) {
+  if (slots_.empty()) slots_.assign(kSlots, 0);
+  size_t slot = (key * 0x9e3779b97f4a7c15ull) >> 53;  // 11 bits: kSlots
+  while (true) {
+    const uint32_t at = slots_[slot];
+    if (at == 0) break;
+    if (entries_[at - 1].first == key) {
+      entries_[at - 1].second.count += count;
+      return true;
+    }
+    slot = (slot + 1) & (kSlots - 1);
+  }
+  if (entries_.size() >= kTrackedValues) return false;
+  entries_.push_back({key, TrackedValue{count, std::string(text.substr(0, 200)), numeric}});
+  slots_[slot] = static_cast<uint32_t>(entries_.size());
+  return true;
+}
 
 std::string ColumnStats::inferred_type() const {
   if (non_missing() == 0) return "empty";

@@ -66,6 +66,25 @@ struct TrackedValue {
   bool numeric = false;
 };
 
+// The counts of at most kTrackedValues distinct keys (64-bit cell hashes, never
+// 0 or 1), in first-seen order, in an open-addressing table: the scan's hot path.
+class ValueCounts {
+ public:
+  using Entry = std::pair<uint64_t, TrackedValue>;
+  // Adds `count` to `key`; a new key is inserted with `text` (at most 200 bytes
+  // kept) unless kTrackedValues keys are there already: then returns false.
+  bool add(uint64_t key, std::string_view text, bool numeric, uint64_t count = 1);
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
+  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
+
+ private:
+  static constexpr size_t kSlots = 2048;  // a power of two above 2 * kTrackedValues
+  std::vector<uint32_t> slots_;           // entry index + 1; 0 = empty
+  std::vector<Entry> entries_;
+};
+
 struct ColumnStats {
   std::string name;
   uint64_t missing = 0;  // cells that are missing (see CellKind)
@@ -80,7 +99,7 @@ struct ColumnStats {
   uint64_t first_text_row = UINT64_MAX, first_number_row = UINT64_MAX;
   // Counts of the first kTrackedValues distinct non-missing values (key: a 64-bit
   // hash of the normalized cell); later new values are counted in untracked.
-  std::unordered_map<uint64_t, TrackedValue> values;
+  ValueCounts values;
   uint64_t untracked = 0;
   bool track_values = true;  // false for array columns (no distinct values kept)
 
