@@ -217,6 +217,7 @@ TEST(ManifestParseTest, MalformedManifestsNameTheField) {
   EXPECT_NO_THROW(parse_manifest(R"({"dpeval_manifest":1,"files":[)" + file + "]}", "m.json"));
   EXPECT_NE(input_error("{").find("m.json: malformed JSON"), std::string::npos);
   EXPECT_NE(input_error("[]").find("m.json: (top level)"), std::string::npos);
+  EXPECT_NE(input_error("55e552").find("m.json: malformed JSON"), std::string::npos);  // found by fuzz_manifest
   EXPECT_NE(input_error(R"({"files":[]})").find("m.json: dpeval_manifest: missing"), std::string::npos);
   EXPECT_NE(input_error(R"({"dpeval_manifest":2,"files":[]})").find("dpeval_manifest: is 2, expected 1"),
             std::string::npos);

@@ -166,6 +166,7 @@ TEST(PiiTest, MasksNeverHoldTheValue) {
   EXPECT_EQ(mask_pii("4111 1111 1111 1111", PiiEntity::kCreditCard), "**** **** **** 1111");
   EXPECT_EQ(mask_pii("123-45-6789", PiiEntity::kSsn), "***-**-6789");
   EXPECT_EQ(mask_pii("192.168.1.20", PiiEntity::kIp), "192.*.*.*");
+  EXPECT_EQ(mask_pii("123::", PiiEntity::kIp), "***::");  // found by fuzz_pii
   EXPECT_EQ(mask_pii("1985-03-12", PiiEntity::kDateOfBirth), "****-**-**");
   EXPECT_EQ(mask_pii("DE89 3704 0044 0532 0130 00", PiiEntity::kIban), "DE** **** **** **** **30 00");
   EXPECT_EQ(mask_pii("+44 20 7946 0958", PiiEntity::kPhone), "+** ** **** **58");

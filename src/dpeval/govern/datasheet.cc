@@ -18,6 +18,8 @@ AuditSummary parse_audit_json(std::string_view text, std::string_view source) {
     root = json::parse(text);
   } catch (const json::parse_error& e) {
     throw InputError(fmt::format("{}: malformed JSON at byte {}: {}", source, e.byte, e.what()));
+  } catch (const json::exception& e) {  // e.g. out_of_range: a number too large for a double
+    throw InputError(fmt::format("{}: malformed JSON: {}", source, e.what()));
   }
   if (!root.is_object()) fail("(top level)", "expected an object with \"checks\"");
   AuditSummary audit;

@@ -207,6 +207,8 @@ class ManifestParser {
       root = json::parse(text);
     } catch (const json::parse_error& e) {
       throw InputError(fmt::format("{}: malformed JSON at byte {}: {}", source_, e.byte, e.what()));
+    } catch (const json::exception& e) {  // e.g. out_of_range: a number too large for a double
+      throw InputError(fmt::format("{}: malformed JSON: {}", source_, e.what()));
     }
     if (!root.is_object()) fail("(top level)", fmt::format("is {}, expected an object", root.type_name()));
     const json& version = member(root, "", "dpeval_manifest");
@@ -296,6 +298,11 @@ Manifest create_manifest(const std::vector<fs::path>& files, const fs::path& man
     if (fs::is_directory(file)) throw InputError(file.string() + ": is a directory, expected a data file");
     ManifestFile entry;
     entry.path = relative_path(file, base);
+    try {
+      (void)json(entry.path).dump();
+    } catch (const json::type_error&) {
+      throw InputError(file.string() + ": the path is not valid UTF-8, which a JSON manifest cannot hold");
+    }
     if (!seen.insert(entry.path).second) throw InputError(file.string() + ": given twice");
     std::error_code same_ec;
     if (fs::equivalent(fs::absolute(file), fs::absolute(manifest_path), same_ec)) {

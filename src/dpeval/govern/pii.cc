@@ -557,13 +557,16 @@ std::string mask_pii(std::string_view value, PiiEntity entity) {
       size_t i = 0;
       while (i < value.size() && is_alnum(value[i])) out.push_back(value[i++]);
       if (i == value.size()) break;
+      bool masked = false;
       for (; i < value.size(); ++i) {
         if (!is_alnum(value[i])) {
           out.push_back(value[i]);
         } else if (out.back() != '*') {
           out.push_back('*');
+          masked = true;
         }
       }
+      if (!masked) break;  // "123::": nothing after the first group; mask it all
       return out;
     }
     case PiiEntity::kDateOfBirth: break;
