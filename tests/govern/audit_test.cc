@@ -421,6 +421,28 @@ TEST(Audit, CsvRecordCutsAreRecordBoundaries) {
   }
 }
 
+TEST(Audit, RecordReaderSplitsFieldsOfEveryLengthAcrossWordBoundaries) {
+  // Field lengths 0..19 put delimiters and line ends at every offset of an 8-byte word.
+  for (size_t length = 0; length < 20; ++length) {
+    const std::string field(length, 'x');
+    const std::string text = field + "," + field + "\n" + field + ";" + field + "\r\n" + field;
+    AuditCsvReader reader(text, ',');
+    ASSERT_EQ(reader.next(), CsvStatus::kRecord);
+    ASSERT_EQ(reader.fields().size(), 2u);
+    EXPECT_EQ(reader.fields()[0], field);
+    EXPECT_EQ(reader.fields()[1], field);
+    ASSERT_EQ(reader.next(), CsvStatus::kRecord);
+    ASSERT_EQ(reader.fields().size(), 1u);
+    EXPECT_EQ(reader.fields()[0], field + ";" + field);
+    if (length > 0) {
+      ASSERT_EQ(reader.next(), CsvStatus::kRecord);
+      EXPECT_EQ(reader.fields()[0], field);
+      EXPECT_EQ(reader.line(), 3u);
+    }
+    EXPECT_EQ(reader.next(), CsvStatus::kEnd);
+  }
+}
+
 TEST(Audit, ImageHashBitsAndHamming) {
   std::vector<uint8_t> img(28 * 28, 0);
   const ImageHash zero = image_dhash(img, 28, 28);

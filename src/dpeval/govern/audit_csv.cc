@@ -1,9 +1,33 @@
 // The audit's CSV record reader; see audit_csv.h.
 #include "dpeval/govern/audit_csv.h"
 
+#include <bit>
+#include <cstdint>
 #include <cstring>
 
 namespace dpeval::govern {
+namespace {
+
+// The first byte at or after pos that is `delimiter` or '\n' (n if none),
+// eight bytes at a time: a byte b of w is one of them when (w ^ pattern) has a
+// zero byte there; the classic has-zero test may mark bytes above the first
+// zero byte too (borrows), never below it, so the lowest mark is exact.
+size_t find_field_end(const char* s, size_t pos, size_t n, char delimiter) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  const uint64_t d = kOnes * static_cast<uint8_t>(delimiter), nl = kOnes * static_cast<uint8_t>('\n');
+  while (pos + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, s + pos, 8);
+    const uint64_t x = w ^ d, y = w ^ nl;
+    const uint64_t marks = (((x - kOnes) & ~x) | ((y - kOnes) & ~y)) & kHighs;
+    if (marks != 0) return pos + (std::countr_zero(marks) >> 3);
+    pos += 8;
+  }
+  while (pos < n && s[pos] != delimiter && s[pos] != '\n') ++pos;
+  return pos;
+}
+
+}  // namespace
 
 std::string_view csv_trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -87,7 +111,7 @@ CsvStatus AuditCsvReader::next() {
       return CsvStatus::kTextAfterQuote;
     }
     const size_t start = pos_;
-    while (pos_ < n && s[pos_] != delimiter_ && s[pos_] != '\n') ++pos_;
+    pos_ = find_field_end(s, pos_, n, delimiter_);
     size_t end = pos_;
     const bool at_line_end = pos_ >= n || s[pos_] == '\n';
     if (at_line_end && end > start && s[end - 1] == '\r') --end;

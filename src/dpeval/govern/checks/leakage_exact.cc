@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "dpeval/core/thread_pool.h"
 #include "dpeval/govern/checks/check_util.h"
 #include "dpeval/govern/checks/checks.h"
 
@@ -18,14 +19,22 @@ class LeakageExactCheck final : public Check {
     if (!ctx.test) return skipped_result(id(), "no --test set", {"test_share"});
     CheckResult r = make_result(id());
     const std::vector<RowKey>& keys = ctx.train_keys;
-    for (size_t i = 0; i < ctx.test->feature_hashes.size(); ++i) {
-      const Hash128& h = ctx.test->feature_hashes[i];
-      const auto it = std::lower_bound(keys.begin(), keys.end(), h,
-                                       [](const RowKey& k, const Hash128& v) { return k.hash < v; });
-      if (it == keys.end() || it->hash != h) continue;
+    const size_t n = ctx.test->feature_hashes.size();
+    std::vector<int64_t> match(n, -1);  // the train row with the same features
+    ThreadPool pool(ctx.threads);
+    pool.parallel_for(n, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        const Hash128& h = ctx.test->feature_hashes[i];
+        const auto it = std::lower_bound(keys.begin(), keys.end(), h,
+                                         [](const RowKey& k, const Hash128& v) { return k.hash < v; });
+        if (it != keys.end() && it->hash == h) match[i] = it->row;
+      }
+    }, 4096);
+    for (size_t i = 0; i < n; ++i) {
+      if (match[i] < 0) continue;
       ++r.count;
       if (r.examples.size() < kMaxExamples) {
-        r.examples.push_back(example_json("test", i, "", fmt::format("same features as train row {}", it->row)));
+        r.examples.push_back(example_json("test", i, "", fmt::format("same features as train row {}", match[i])));
       }
     }
     r.value = share(r.count, ctx.test->rows);
