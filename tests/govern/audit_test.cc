@@ -334,6 +334,19 @@ TEST(Audit, SkippedChecksSayWhyAndTheirGatesFail) {
   EXPECT_FALSE(results[0].passed);
 }
 
+TEST(Audit, DatesOfBirthCountOnlyInBirthColumns) {
+  AuditOptions o;
+  o.train = write("dob.csv", "birth_date,notes,label\n1985-03-12,1985-03-12,0\n1990-01-01,b,1\n").string();
+  const json doc = run_audit(o);
+  const json& c = check(doc, "pii.ssn");
+  EXPECT_EQ(c["count"], 0);
+  EXPECT_EQ(c["figures"]["dob"], 2);
+  for (const json& e : c["examples"]) {
+    EXPECT_EQ(e["column"], "birth_date");
+    EXPECT_EQ(e["detail"].get<std::string>().find("1985"), std::string::npos);
+  }
+}
+
 TEST(Audit, IdColumnsSharedAcrossSets) {
   std::string train = "user_id,x,label\n", test = "user_id,x,label\n";
   for (int i = 0; i < 100; ++i) train += fmt::format("u{},{},{}\n", i, i % 7, i % 2);

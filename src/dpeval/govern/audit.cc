@@ -21,11 +21,12 @@ using nlohmann::json;
 // PiiCellScanner over govern/pii.h's scanner: entity names and masked samples.
 class PiiAdapter final : public PiiCellScanner {
  public:
-  void scan(std::string_view column, std::string_view cell,
+  bool dob_column(std::string_view column) const override { return is_dob_column(column); }
+  void scan(bool dob_column, std::string_view cell,
             std::vector<std::pair<std::string, std::string>>& out) const override {
     thread_local std::vector<PiiMatch> matches;
     matches.clear();
-    scanner_.scan(cell, is_dob_column(column), matches);
+    scanner_.scan(cell, dob_column, matches);
     for (const PiiMatch& m : matches) {
       out.emplace_back(std::string(pii_entity_name(m.entity)), mask_pii(cell.substr(m.begin, m.end - m.begin), m.entity));
     }

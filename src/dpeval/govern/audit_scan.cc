@@ -79,6 +79,7 @@ struct CsvContext {
   std::vector<const SchemaColumn*> rules;  // per column
   std::vector<bool> pii_columns;          // per column: scan every cell (--text-cols)
   bool pii_all_text = false;              // no --text-cols: scan text cells of every column
+  std::vector<bool> pii_dob;              // per column: dates of birth count here
   std::vector<int> id_columns;
   double sample_rate = 1;
   size_t sample_columns = 0;
@@ -198,7 +199,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
       if (opt.pii && static_cast<int>(c) != label &&
           (ctx.pii_columns[c] || (ctx.pii_all_text && kind == CellKind::kText))) {
         pii_out.clear();
-        opt.pii->scan(st.name, cell, pii_out);
+        opt.pii->scan(ctx.pii_dob[c], cell, pii_out);
         for (auto& [entity, masked] : pii_out) scan.pii.by_entity[entity].add({row, st.name, std::move(masked)});
       }
       if (sampled) {
@@ -367,6 +368,8 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
     }
   }
   ctx.pii_columns.assign(columns, false);
+  ctx.pii_dob.assign(columns, false);
+  for (size_t c = 0; c < columns && options.pii; ++c) ctx.pii_dob[c] = options.pii->dob_column(ctx.header[c]);
   ctx.pii_all_text = options.text_cols.empty();
   for (const std::string& name : options.text_cols) ctx.pii_columns[find_column(name, "--text-cols")] = true;
   for (size_t c = 0; c < columns; ++c) {

@@ -43,7 +43,9 @@ namespace dpeval::govern {
 class PiiCellScanner {
  public:
   virtual ~PiiCellScanner() = default;
-  virtual void scan(std::string_view column, std::string_view cell,
+  // Whether dates of birth count in this column (asked once per column).
+  virtual bool dob_column(std::string_view column) const = 0;
+  virtual void scan(bool dob_column, std::string_view cell,
                     std::vector<std::pair<std::string, std::string>>& out) const = 0;
 };
 
@@ -127,7 +129,7 @@ struct TableScan {
   bool is_image = false;
   std::vector<int64_t> image_shape;  // [H, W] when is_image
   uint64_t rows = 0;
-  std::vector<ColumnStats> columns;  // feature columns (label and group excluded? no: every column)
+  std::vector<ColumnStats> columns;  // every column, label and group included, in file order
   int label_column = -1;             // index into columns, -1 when no label
   int group_column = -1;
   std::vector<std::string> label_values;  // label code -> text, sorted (numerically when all integers)
