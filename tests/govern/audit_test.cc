@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <span>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,6 +20,7 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
+#include "dpeval/data/npy.h"
 #include "dpeval/govern/audit.h"
 #include "dpeval/govern/audit_csv.h"
 #include "dpeval/govern/audit_schema.h"
@@ -345,6 +349,41 @@ TEST(Audit, DatesOfBirthCountOnlyInBirthColumns) {
     EXPECT_EQ(e["column"], "birth_date");
     EXPECT_EQ(e["detail"].get<std::string>().find("1985"), std::string::npos);
   }
+}
+
+TEST(Audit, NpyArraysCountNaNDuplicatesAndLeakage) {
+  // 6 rows of 2 float32 features: row 3 repeats row 0 (same label), row 1 has a NaN.
+  const float train[] = {1, 2, NAN, 4, 5, 6, 1, 2, 7, 8, 9, 10};
+  const float test[] = {5, 6, 11, 12};
+  auto npy = [](std::span<const float> values, int64_t rows, int64_t cols) {
+    data::NpyArray a;
+    a.shape = {rows, cols};
+    a.dtype = data::NpyArray::DType::kF32;
+    a.data.resize(values.size_bytes());
+    std::memcpy(a.data.data(), values.data(), values.size_bytes());
+    const auto bytes = data::encode_npy(a);
+    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  };
+  auto labels = [](std::span<const int64_t> values) {
+    data::NpyArray a;
+    a.shape = {static_cast<int64_t>(values.size())};
+    a.dtype = data::NpyArray::DType::kI64;
+    a.data.resize(values.size_bytes());
+    std::memcpy(a.data.data(), values.data(), values.size_bytes());
+    const auto bytes = data::encode_npy(a);
+    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  };
+  const int64_t train_labels[] = {0, 1, 0, 0, 1, 1}, test_labels[] = {0, 1};
+  AuditOptions o;
+  o.train = write("a_train.npy", npy(train, 6, 2)).string();
+  o.train_labels = write("a_train_labels.npy", labels(train_labels)).string();
+  o.test = write("a_test.npy", npy(test, 2, 2)).string();
+  o.test_labels = write("a_test_labels.npy", labels(test_labels)).string();
+  const json doc = run_audit(o);
+  EXPECT_EQ(count(doc, "quality.missing"), 1);
+  EXPECT_EQ(count(doc, "quality.duplicates"), 1);
+  EXPECT_EQ(count(doc, "leakage.exact"), 1);
+  EXPECT_TRUE(check(doc, "pii.email")["skipped"].get<bool>());
 }
 
 TEST(Audit, IdColumnsSharedAcrossSets) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -58,6 +59,19 @@ data::Dataset load_array(const std::string& path, const std::string& labels_path
     dims = a.shape;
     if (a.dtype == data::NpyArray::DType::kU8) {
       u8.assign(reinterpret_cast<const uint8_t*>(a.data.data()), reinterpret_cast<const uint8_t*>(a.data.data()) + a.data.size());
+    } else if (a.dtype == data::NpyArray::DType::kF32 || a.dtype == data::NpyArray::DType::kF64) {
+      // Not npy_to_f32: it rejects NaN and infinity, which the audit counts instead.
+      const size_t n = static_cast<size_t>(a.numel());
+      f32.resize(n);
+      if (a.dtype == data::NpyArray::DType::kF32) {
+        std::memcpy(f32.data(), a.data.data(), n * sizeof(float));
+      } else {
+        for (size_t i = 0; i < n; ++i) {
+          double v;
+          std::memcpy(&v, a.data.data() + i * sizeof v, sizeof v);
+          f32[i] = static_cast<float>(v);
+        }
+      }
     } else {
       f32 = data::npy_to_f32(a, path);
     }
@@ -265,6 +279,8 @@ json run_audit(const AuditOptions& o) {
     ctx.skip_pii_reason = "--no-pii";
   } else if (train->is_image) {
     ctx.skip_pii_reason = "image data has no text columns";
+  } else if (fmnist || !is_csv(o.train)) {
+    ctx.skip_pii_reason = "array data has no text columns";
   }
 
   json doc;
