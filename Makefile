@@ -40,11 +40,11 @@ test-sanitize: deps
 	  (cd build/$$p && ctest --output-on-failure -j $(JOBS) -LE slow) || exit 1; \
 	done
 
-# libFuzzer targets for the IDX, NPY, CSV, model-config, checkpoint and prediction readers.
+# libFuzzer targets for the IDX, NPY, CSV, model-config, checkpoint, prediction and manifest readers, the PII scanner and the audit CSV scan.
 fuzz: deps
 	@scripts/install-deps.sh --fuzz
 	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
-	@for t in idx npy csv config checkpoint predictions; do \
+	@for t in idx npy csv config checkpoint predictions manifest pii audit_csv; do \
 	  mkdir -p build/fuzz/corpus-$$t && \
 	  build/fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
@@ -53,7 +53,7 @@ fuzz: deps
 fuzz-replay: deps
 	@scripts/install-deps.sh --fuzz
 	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
-	@for t in idx npy csv config checkpoint predictions; do \
+	@for t in idx npy csv config checkpoint predictions manifest pii audit_csv; do \
 	  build/fuzz/tests/fuzz/fuzz_$$t -runs=0 tests/fuzz/corpus/$$t || exit 1; \
 	done
 

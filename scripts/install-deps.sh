@@ -13,7 +13,7 @@ packages=(
   libopenblas-dev libopenblas0-pthread
   libopenmpi-dev openmpi-bin
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libfast-float-dev
-  libxxhash-dev libssl-dev zlib1g-dev libsqlite3-dev
+  libxxhash-dev libssl-dev zlib1g-dev libsqlite3-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   python3 chromium

@@ -16,6 +16,7 @@
 #include "dpeval/cli/json_output.h"
 #include "dpeval/cli/progress.h"
 #include "dpeval/cli/summary.h"
+#include "dpeval/cli/train_manifest.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
@@ -46,6 +47,7 @@ struct TrainArgs {
   double comm_timeout_s = 300;
   std::string trace;
   std::string inject_fault;
+  std::string manifest;
   JsonOutput json;
 };
 
@@ -274,6 +276,7 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
     config = a.config;
     apply_options(app, a, config, /*only_explicit=*/false);
   }
+  if (!a.manifest.empty()) config.manifest_hash = verify_train_manifest(a.manifest, config);
 
   const bool quiet = quiet_mpi_rank(a.backend);
   StderrProgress progress;
@@ -291,6 +294,7 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
                                   result.epochs.empty() ? NAN : result.epochs.back().test_accuracy,
                                   result.samples_per_s, parallel::peak_rss_mb()));
   nlohmann::json summary = train_summary_json(result);
+  if (!a.manifest.empty()) summary["manifest"] = {{"path", a.manifest}, {"sha256", config.manifest_hash}};
   summary["evaluation"] = evaluate_run(result, out_dir, progress);
   const std::filesystem::path summary_path = out_dir / "summary.json";
   write_file_atomic(summary_path, json_text(summary));
@@ -330,6 +334,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
   app->add_option("--data", a.config.data, "Dataset: 'fashion-mnist', a .csv/.tsv table, or .npy / IDX features with --labels")->capture_default_str();
   app->add_option("--label-col", a.config.label_col, "Label column of a CSV table")->capture_default_str();
   app->add_option("--labels", a.config.labels, "Labels file (.npy or IDX) for .npy or IDX features");
+  app->add_option("--manifest", a.manifest, "Verify the data against this manifest before training (exit 3 if not)");
   app->add_option("--test-fraction", a.config.test_fraction, "Held-out share of a table that has no test split")
       ->capture_default_str();
   app->add_option("--val-fraction", a.config.val_fraction,

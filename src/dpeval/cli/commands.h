@@ -28,5 +28,9 @@ Command add_predict_command(CLI::App& root);
 Command add_scale_command(CLI::App& root);
 Command add_eval_command(CLI::App& root);
 Command add_calibrate_command(CLI::App& root);
+Command add_redact_command(CLI::App& root);
+Command add_manifest_command(CLI::App& root);
+Command add_datasheet_command(CLI::App& root);
+Command add_audit_command(CLI::App& root);
 
 }  // namespace dpeval::cli

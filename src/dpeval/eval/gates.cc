@@ -175,21 +175,29 @@ GateExpr parse_gate(std::string_view text) {
   return gate;
 }
 
-std::vector<GateResult> evaluate_gates(const nlohmann::json& doc, std::span<const std::string> expressions) {
+std::vector<GateResult> evaluate_gates(std::span<const std::string> expressions,
+                                       const std::function<std::optional<double>(const GateExpr&)>& lookup) {
   std::vector<GateResult> results;
   for (const std::string& text : expressions) {
     const GateExpr gate = parse_gate(text);
     GateResult result;
     result.expression = gate.text;
-    switch (gate.scope) {
-      case GateExpr::Scope::kOverall: result.value = overall_value(doc, gate); break;
-      case GateExpr::Scope::kSlice: result.value = slice_value(doc, gate); break;
-      case GateExpr::Scope::kFairness: result.value = fairness_value(doc, gate); break;
-    }
+    result.value = lookup(gate);
     result.passed = result.value.has_value() && !holds(gate.op, *result.value, gate.threshold);
     results.push_back(std::move(result));
   }
   return results;
+}
+
+std::vector<GateResult> evaluate_gates(const nlohmann::json& doc, std::span<const std::string> expressions) {
+  return evaluate_gates(expressions, [&doc](const GateExpr& gate) -> std::optional<double> {
+    switch (gate.scope) {
+      case GateExpr::Scope::kOverall: return overall_value(doc, gate);
+      case GateExpr::Scope::kSlice: return slice_value(doc, gate);
+      case GateExpr::Scope::kFairness: return fairness_value(doc, gate);
+    }
+    return std::nullopt;
+  });
 }
 
 nlohmann::json gates_to_json(std::span<const GateResult> results) {

@@ -17,6 +17,7 @@
 // document does not have, throws UsageError naming what exists instead.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -51,6 +52,12 @@ GateExpr parse_gate(std::string_view text);
 
 // Judges every gate against `doc`; throws UsageError for an unknown target.
 std::vector<GateResult> evaluate_gates(const nlohmann::json& doc, std::span<const std::string> expressions);
+
+// The same judging against any set of numbers (dpeval audit's findings):
+// `lookup` returns the value a parsed gate names (nullopt when undefined: the
+// gate fails) or throws UsageError for a name it does not know.
+std::vector<GateResult> evaluate_gates(std::span<const std::string> expressions,
+                                       const std::function<std::optional<double>(const GateExpr&)>& lookup);
 
 // [{"expression", "value", "passed"}, ...]
 nlohmann::json gates_to_json(std::span<const GateResult> results);

@@ -112,6 +112,7 @@ nlohmann::json TrainConfig::to_json() const {
   j["lr_scaling"] = lr_scaling;
   j["warmup_epochs"] = warmup_epochs;
   j["remainder"] = remainder;
+  if (!manifest_hash.empty()) j["manifest_hash"] = manifest_hash;
   return j;
 }
 
@@ -154,6 +155,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
     c.lr_scaling = j.at("lr_scaling").get<std::string>();
     c.warmup_epochs = j.at("warmup_epochs").get<double>();
     c.remainder = j.at("remainder").get<std::string>();
+    if (j.contains("manifest_hash")) c.manifest_hash = j.at("manifest_hash").get<std::string>();
     return c;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("training config: ") + e.what());

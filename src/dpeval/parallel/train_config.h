@@ -45,6 +45,10 @@ struct TrainConfig {
   std::string lr_scaling = "none";  // none | linear (Goyal et al.: lr x global_batch / batch)
   double warmup_epochs = 0;         // with lr_scaling linear: ramp from lr to the scaled lr over these epochs
   std::string remainder = "pad";    // rows left over when N does not divide by workers: pad | drop
+  // SHA-256 of the verified dataset manifest (dpeval train --manifest), empty
+  // without one. In to_json only when set, so it joins config_hash and with it
+  // the fingerprint every rank must agree on before step 0.
+  std::string manifest_hash;
 
   static optim::ScheduleConfig default_schedule() {
     optim::ScheduleConfig s;

@@ -1,0 +1,671 @@
+// The audit's single pass over a table; see audit_scan.h and Note [Audit memory].
+#include "dpeval/govern/audit_scan.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "dpeval/core/error.h"
+#include "dpeval/core/thread_pool.h"
+#include "dpeval/data/internal/parse_number.h"
+#include "dpeval/data/internal/text.h"
+#include "dpeval/govern/audit_csv.h"
+#include "dpeval/govern/image_hash.h"
+
+namespace dpeval::govern {
+namespace {
+
+using data::internal::quote_excerpt;
+
+uint64_t mix64(uint64_t x) {  // splitmix64 finalizer
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+bool in_sample(uint64_t key, double rate) {
+  if (rate >= 1) return true;
+  return static_cast<double>(mix64(key) >> 11) < rate * 9007199254740992.0;
+}
+
+uint64_t number_key(double v) {
+  if (v == 0) v = 0;  // -0 is 0
+  return mix64(std::bit_cast<uint64_t>(v)) | 1;
+}
+
+// Local dictionary of label/group texts in first-seen order.
+struct Dict {
+  std::unordered_map<std::string, uint32_t> codes;
+  std::vector<std::string> values;
+  uint32_t code(std::string_view text) {
+    auto it = codes.find(std::string(text));
+    if (it != codes.end()) return it->second;
+    const uint32_t c = static_cast<uint32_t>(values.size());
+    values.emplace_back(text);
+    codes.emplace(std::string(text), c);
+    return c;
+  }
+};
+
+void track_value(ColumnStats& c, uint64_t key, std::string_view text, bool numeric, uint64_t count = 1) {
+  if (!c.values.add(key, text, numeric, count)) c.untracked += count;
+}
+
+void update_first(uint64_t& first, uint64_t row) { first = std::min(first, row); }
+
+// Everything one piece of a CSV block produces, rows numbered from 0 in the piece.
+struct Piece {
+  TableScan scan;
+  Dict labels, groups;
+  uint64_t lines = 0;
+  // First problem: line within the piece (1-based) and message without the prefix.
+  uint64_t error_line = 0;
+  std::string error;
+};
+
+struct CsvContext {
+  std::string source;
+  std::vector<std::string> header;
+  const ScanOptions* options = nullptr;
+  std::vector<const SchemaColumn*> rules;  // per column
+  std::vector<bool> pii_columns;          // per column: scan every cell (--text-cols)
+  bool pii_all_text = false;              // no --text-cols: scan text cells of every column
+  std::vector<bool> pii_dob;              // per column: dates of birth count here
+  std::vector<int> id_columns;
+  double sample_rate = 1;
+  size_t sample_columns = 0;
+};
+
+bool is_bool_text(std::string_view s) {
+  static constexpr std::string_view kBools[] = {"true", "false", "True", "False", "TRUE", "FALSE", "0", "1",
+                                                "yes", "no", "Yes", "No"};
+  return std::find(std::begin(kBools), std::end(kBools), s) != std::end(kBools);
+}
+
+void check_schema(const SchemaColumn& rule, SchemaFindings& f, uint64_t row, const std::string& column,
+                  std::string_view cell, CellKind kind, double v) {
+  if (kind == CellKind::kMissing) {
+    if (!rule.nullable) f.null_not_allowed.add({row, column, "missing"});
+    return;
+  }
+  bool type_ok = true;
+  switch (rule.type) {
+    case SchemaType::kInteger: type_ok = kind == CellKind::kNumber && std::isfinite(v) && v == std::floor(v); break;
+    case SchemaType::kNumber: type_ok = kind == CellKind::kNumber; break;
+    case SchemaType::kBool: type_ok = is_bool_text(cell); break;
+    default: break;
+  }
+  if (!type_ok) f.wrong_type.add({row, column, quote_excerpt(cell)});
+  if (kind == CellKind::kNumber && ((rule.min && v < *rule.min) || (rule.max && v > *rule.max))) {
+    f.out_of_range.add({row, column, quote_excerpt(cell)});
+  }
+  if (!rule.allowed.empty()) {
+    bool ok = std::find(rule.allowed.begin(), rule.allowed.end(), cell) != rule.allowed.end();
+    if (!ok && kind == CellKind::kNumber) {
+      ok = std::find(rule.allowed_numbers.begin(), rule.allowed_numbers.end(), v) != rule.allowed_numbers.end();
+    }
+    if (!ok) f.not_allowed.add({row, column, quote_excerpt(cell)});
+  }
+}
+
+void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base, Piece& piece) {
+  const size_t columns = ctx.header.size();
+  const ScanOptions& opt = *ctx.options;
+  TableScan& scan = piece.scan;
+  scan.columns.resize(columns);
+  scan.id_hashes.resize(ctx.id_columns.size());
+  AuditCsvReader reader(text, opt.delimiter);
+  std::string buf;
+  std::vector<std::pair<std::string, std::string>> pii_out;
+  std::vector<double> sample_numbers(columns);
+  std::vector<uint64_t> sample_cells(columns);
+  const int label = scan.label_column, group = scan.group_column;
+  uint64_t row = 0;
+  while (true) {
+    const CsvStatus status = reader.next();
+    if (status == CsvStatus::kEnd) break;
+    if (status != CsvStatus::kRecord) {
+      piece.error_line = reader.line();
+      const size_t f = reader.error_field();
+      const std::string where = f < columns ? fmt::format("column '{}': ", ctx.header[f]) : std::string();
+      piece.error = status == CsvStatus::kUnterminatedQuote
+                        ? where + "unterminated quoted field, expected a closing '\"'"
+                        : where + "text after a closing quote, expected the delimiter or a line end";
+      return;
+    }
+    const auto& fields = reader.fields();
+    if (fields.size() != columns) {
+      piece.error_line = reader.line();
+      piece.error = fmt::format("record has {} fields, expected {} (the header's)", fields.size(), columns);
+      return;
+    }
+    const bool sampled = in_sample(byte_base + reader.record_offset(), ctx.sample_rate);
+    buf.clear();
+    size_t id_slot = 0;
+    for (size_t c = 0; c < columns; ++c) {
+      const std::string_view cell = fields[c];
+      ColumnStats& st = scan.columns[c];
+      double v = 0;
+      const CellKind kind = classify_cell(cell, &v);
+      uint64_t key = 0;
+      if (kind == CellKind::kMissing) {
+        ++st.missing;
+        if (cell.size() == 3 && (cell[0] == 'N' || cell[0] == 'n')) ++st.nan;
+        update_first(st.first_missing_row, row);
+        buf.push_back(0);
+      } else if (kind == CellKind::kNumber) {
+        ++st.numeric;
+        if (std::isinf(v)) {
+          ++st.inf;
+        } else if (v == std::floor(v)) {
+          ++st.integer;
+        }
+        st.min = std::min(st.min, v);
+        st.max = std::max(st.max, v);
+        update_first(st.first_number_row, row);
+        key = number_key(v);
+        buf.push_back(1);
+        const double z = v == 0 ? 0.0 : v;
+        buf.append(reinterpret_cast<const char*>(&z), sizeof z);
+        track_value(st, key, cell, true);
+      } else {
+        ++st.text;
+        update_first(st.first_text_row, row);
+        key = XXH3_64bits(cell.data(), cell.size()) | 1;
+        buf.push_back(2);
+        const uint32_t n = static_cast<uint32_t>(cell.size());
+        buf.append(reinterpret_cast<const char*>(&n), sizeof n);
+        buf.append(cell);
+        track_value(st, key, cell, false);
+      }
+      if (static_cast<int>(c) == label) {
+        buf.resize(buf.size() - (kind == CellKind::kMissing ? 1 : kind == CellKind::kNumber ? 9 : 5 + cell.size()));
+        scan.labels.push_back(piece.labels.code(cell));
+      }
+      if (static_cast<int>(c) == group) scan.groups.push_back(piece.groups.code(cell));
+      if (id_slot < ctx.id_columns.size() && ctx.id_columns[id_slot] == static_cast<int>(c)) {
+        scan.id_hashes[id_slot++].push_back(key);
+      }
+      if (ctx.rules[c]) check_schema(*ctx.rules[c], scan.schema, row, st.name, cell, kind, v);
+      if (opt.pii && static_cast<int>(c) != label &&
+          (ctx.pii_columns[c] || (ctx.pii_all_text && kind == CellKind::kText))) {
+        pii_out.clear();
+        opt.pii->scan(ctx.pii_dob[c], cell, pii_out);
+        for (auto& [entity, masked] : pii_out) scan.pii.by_entity[entity].add({row, st.name, std::move(masked)});
+      }
+      if (sampled) {
+        sample_numbers[c] = kind == CellKind::kNumber ? v : std::nan("");
+        sample_cells[c] = key;
+      }
+    }
+    const XXH128_hash_t h = XXH3_128bits(buf.data(), buf.size());
+    scan.feature_hashes.push_back({h.low64, h.high64});
+    if (sampled) {
+      scan.sample.rows.push_back(row);
+      scan.sample.numbers.insert(scan.sample.numbers.end(), sample_numbers.begin(), sample_numbers.end());
+      scan.sample.cells.insert(scan.sample.cells.end(), sample_cells.begin(), sample_cells.end());
+      if (label >= 0) scan.sample.labels.push_back(scan.labels.back());
+    }
+    ++row;
+  }
+  scan.rows = row;
+  piece.lines = reader.lines_consumed();
+}
+
+void shift_examples(ExampleList& list, uint64_t base) {
+  for (Example& e : list.examples) e.row += base;
+}
+
+// Appends `piece` (rows numbered from 0) after the rows already in `into`.
+void append_piece(TableScan& into, Piece& piece, Dict& labels, Dict& groups) {
+  TableScan& p = piece.scan;
+  const uint64_t base = into.rows;
+  for (size_t c = 0; c < into.columns.size(); ++c) {
+    ColumnStats& a = into.columns[c];
+    const ColumnStats& b = p.columns[c];
+    a.missing += b.missing;
+    a.nan += b.nan;
+    a.inf += b.inf;
+    a.numeric += b.numeric;
+    a.integer += b.integer;
+    a.text += b.text;
+    a.min = std::min(a.min, b.min);
+    a.max = std::max(a.max, b.max);
+    if (b.first_missing_row != UINT64_MAX) update_first(a.first_missing_row, b.first_missing_row + base);
+    if (b.first_text_row != UINT64_MAX) update_first(a.first_text_row, b.first_text_row + base);
+    if (b.first_number_row != UINT64_MAX) update_first(a.first_number_row, b.first_number_row + base);
+    for (const auto& [key, value] : b.values) track_value(a, key, value.text, value.numeric, value.count);
+    a.untracked += b.untracked;
+  }
+  std::vector<uint32_t> label_map(piece.labels.values.size()), group_map(piece.groups.values.size());
+  for (size_t i = 0; i < label_map.size(); ++i) label_map[i] = labels.code(piece.labels.values[i]);
+  for (size_t i = 0; i < group_map.size(); ++i) group_map[i] = groups.code(piece.groups.values[i]);
+  for (uint32_t l : p.labels) into.labels.push_back(label_map[l]);
+  for (uint32_t g : p.groups) into.groups.push_back(group_map[g]);
+  into.feature_hashes.insert(into.feature_hashes.end(), p.feature_hashes.begin(), p.feature_hashes.end());
+  for (size_t i = 0; i < into.id_hashes.size(); ++i) {
+    into.id_hashes[i].insert(into.id_hashes[i].end(), p.id_hashes[i].begin(), p.id_hashes[i].end());
+  }
+  for (uint64_t r : p.sample.rows) into.sample.rows.push_back(r + base);
+  into.sample.numbers.insert(into.sample.numbers.end(), p.sample.numbers.begin(), p.sample.numbers.end());
+  into.sample.cells.insert(into.sample.cells.end(), p.sample.cells.begin(), p.sample.cells.end());
+  for (uint32_t l : p.sample.labels) into.sample.labels.push_back(label_map[l]);
+  for (ExampleList* list : {&p.schema.out_of_range, &p.schema.not_allowed, &p.schema.null_not_allowed,
+                            &p.schema.wrong_type}) {
+    shift_examples(*list, base);
+  }
+  into.schema.merge(p.schema);
+  for (auto& [entity, list] : p.pii.by_entity) {
+    shift_examples(list, base);
+    into.pii.by_entity[entity].merge(list);
+  }
+  into.rows += p.rows;
+}
+
+// Label (and group) codes in a stable order: numerically when every value is
+// an integer, else bytewise. Rewrites the per-row codes.
+void sort_dict(Dict& dict, std::vector<uint32_t>& codes, std::vector<uint32_t>* more, std::vector<std::string>& out) {
+  std::vector<uint32_t> order(dict.values.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  bool numeric = true;
+  std::vector<double> nums(dict.values.size());
+  for (size_t i = 0; i < nums.size(); ++i) numeric = numeric && data::internal::parse_number(dict.values[i], &nums[i]);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (numeric && nums[a] != nums[b]) return nums[a] < nums[b];
+    return dict.values[a] < dict.values[b];
+  });
+  std::vector<uint32_t> remap(order.size());
+  out.clear();
+  for (uint32_t i = 0; i < order.size(); ++i) {
+    remap[order[i]] = i;
+    out.push_back(dict.values[order[i]]);
+  }
+  for (uint32_t& c : codes) c = remap[c];
+  if (more) {
+    for (uint32_t& c : *more) c = remap[c];
+  }
+}
+
+// Reads blocks from `read` (returns bytes read, 0 at the end) and scans them.
+TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint64_t total_bytes,
+                          std::string_view source, const ScanOptions& options) {
+  ThreadPool pool(options.threads);
+  const size_t parts = pool.size() * 2;
+  const size_t block = std::max<size_t>(options.block_bytes, 1 << 16);
+  std::string buffer;
+  bool eof = false;
+  auto fill = [&](size_t want) {
+    while (!eof && buffer.size() < want) {
+      const size_t old = buffer.size();
+      buffer.resize(old + std::max<size_t>(want - old, 1 << 16));
+      const size_t got = read(buffer.data() + old, buffer.size() - old);
+      buffer.resize(old + got);
+      if (got == 0) eof = true;
+    }
+  };
+  fill(block);
+  size_t start = 0;
+  if (buffer.starts_with("\xEF\xBB\xBF")) start = 3;
+
+  CsvContext ctx;
+  ctx.source = std::string(source);
+  ctx.options = &options;
+  // The header: the first record (grow the buffer until it is complete).
+  uint64_t line_base = 0;
+  {
+    std::vector<size_t> cuts;
+    while (!eof && csv_record_cuts(std::string_view(buffer).substr(start), 1, cuts) == 0) fill(buffer.size() * 2);
+    AuditCsvReader reader(std::string_view(buffer).substr(start), options.delimiter);
+    const CsvStatus status = reader.next();
+    if (status == CsvStatus::kEnd) throw InputError(fmt::format("{}: empty file, expected a header row", source));
+    if (status != CsvStatus::kRecord) {
+      throw InputError(fmt::format("{}:{}: malformed header (unterminated quote or text after a quote)", source,
+                                   reader.line()));
+    }
+    for (std::string_view f : reader.fields()) ctx.header.emplace_back(f);
+    line_base = reader.lines_consumed();
+    start += reader.position();
+  }
+  TableScan scan;
+  scan.source = std::string(source);
+  const size_t columns = ctx.header.size();
+  scan.columns.resize(columns);
+  for (size_t c = 0; c < columns; ++c) {
+    if (ctx.header[c].empty()) throw InputError(fmt::format("{}:1: column {} has an empty name", source, c + 1));
+    for (size_t d = 0; d < c; ++d) {
+      if (ctx.header[d] == ctx.header[c]) {
+        throw InputError(fmt::format("{}:1: column '{}' appears twice in the header", source, ctx.header[c]));
+      }
+    }
+    scan.columns[c].name = ctx.header[c];
+  }
+  auto find_column = [&](const std::string& name, const char* option) {
+    for (size_t c = 0; c < columns; ++c) {
+      if (ctx.header[c] == name) return static_cast<int>(c);
+    }
+    std::string known;
+    for (const auto& h : ctx.header) known += (known.empty() ? "" : ", ") + h;
+    throw InputError(fmt::format("{}:1: no column '{}' ({}), the header has: {}", source, name, option, known));
+  };
+  if (!options.label_col.empty()) scan.label_column = find_column(options.label_col, "--label-col");
+  if (!options.group_col.empty()) scan.group_column = find_column(options.group_col, "--group-col");
+  ctx.rules.assign(columns, nullptr);
+  if (options.schema) {
+    for (size_t c = 0; c < columns; ++c) ctx.rules[c] = options.schema->find(ctx.header[c]);
+    for (const SchemaColumn& rule : options.schema->columns) {
+      if (std::find(ctx.header.begin(), ctx.header.end(), rule.name) == ctx.header.end()) {
+        scan.schema.missing_columns.push_back(rule.name);
+      }
+    }
+  }
+  ctx.pii_columns.assign(columns, false);
+  ctx.pii_dob.assign(columns, false);
+  for (size_t c = 0; c < columns && options.pii; ++c) ctx.pii_dob[c] = options.pii->dob_column(ctx.header[c]);
+  ctx.pii_all_text = options.text_cols.empty();
+  for (const std::string& name : options.text_cols) ctx.pii_columns[find_column(name, "--text-cols")] = true;
+  for (size_t c = 0; c < columns; ++c) {
+    if (static_cast<int>(c) != scan.label_column && is_id_like_name(ctx.header[c])) {
+      ctx.id_columns.push_back(static_cast<int>(c));
+    }
+  }
+  scan.id_columns = ctx.id_columns;
+  scan.id_hashes.resize(ctx.id_columns.size());
+  // Sample rate from the bytes per line of the first block.
+  {
+    const std::string_view head = std::string_view(buffer).substr(start);
+    const uint64_t lines = std::max<uint64_t>(1, std::count(head.begin(), head.end(), '\n'));
+    const double est_rows = static_cast<double>(std::max<uint64_t>(total_bytes, buffer.size())) / head.size() * lines;
+    const double cap = static_cast<double>(std::min(kSampleRows, kSampleCells / std::max<size_t>(columns, 1)));
+    ctx.sample_rate = head.empty() || est_rows <= cap ? 1.0 : cap / est_rows;
+  }
+
+  Dict labels, groups;
+  uint64_t byte_base = start;
+  std::vector<size_t> cuts;
+  while (true) {
+    std::string_view text = std::string_view(buffer).substr(start);
+    size_t end = csv_record_cuts(text, parts, cuts);
+    while (!eof && end == 0) {  // a record longer than the block: read more
+      fill(buffer.size() * 2);
+      text = std::string_view(buffer).substr(start);
+      end = csv_record_cuts(text, parts, cuts);
+    }
+    if (eof) end = text.size();
+    std::vector<size_t> bounds{0};
+    for (size_t c : cuts) {
+      if (c < end) bounds.push_back(c);
+    }
+    bounds.push_back(end);
+    std::vector<Piece> pieces(bounds.size() - 1);
+    for (Piece& p : pieces) {
+      p.scan.label_column = scan.label_column;
+      p.scan.group_column = scan.group_column;
+      for (size_t c = 0; c < columns; ++c) p.scan.columns.emplace_back().name = ctx.header[c];
+    }
+    pool.parallel_for(pieces.size(), [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        scan_piece(ctx, text.substr(bounds[i], bounds[i + 1] - bounds[i]), byte_base + bounds[i], pieces[i]);
+      }
+    });
+    for (Piece& p : pieces) {
+      if (!p.error.empty()) throw InputError(fmt::format("{}:{}: {}", source, line_base + p.error_line, p.error));
+      append_piece(scan, p, labels, groups);
+      line_base += p.lines;
+    }
+    byte_base += end;
+    if (eof) break;
+    buffer.erase(0, start + end);
+    start = 0;
+    fill(block);
+    if (buffer.empty()) break;
+  }
+  if (scan.rows == 0) throw InputError(fmt::format("{}: a header without data rows, expected at least one row", source));
+  if (scan.label_column >= 0) sort_dict(labels, scan.labels, &scan.sample.labels, scan.label_values);
+  if (scan.group_column >= 0) sort_dict(groups, scan.groups, nullptr, scan.group_values);
+  for (size_t c = 0; c < columns; ++c) {
+    const bool listed = ctx.pii_columns[c];
+    const std::string type = scan.columns[c].inferred_type();
+    if (static_cast<int>(c) != scan.label_column &&
+        (listed || (ctx.pii_all_text && (type == "text" || type == "categorical" || scan.columns[c].text > 0)))) {
+      scan.pii.columns_scanned.push_back(ctx.header[c]);
+    }
+  }
+  return scan;
+}
+
+}  // namespace
+
+bool ValueCounts::add(uint64_t key, std::string_view text, bool numeric, uint64_t count) {
+  if (slots_.empty()) slots_.assign(kSlots, 0);
+  size_t slot = (key * 0x9e3779b97f4a7c15ull) >> 53;  // 11 bits: kSlots
+  while (true) {
+    const uint32_t at = slots_[slot];
+    if (at == 0) break;
+    if (entries_[at - 1].first == key) {
+      entries_[at - 1].second.count += count;
+      return true;
+    }
+    slot = (slot + 1) & (kSlots - 1);
+  }
+  if (entries_.size() >= kTrackedValues) return false;
+  entries_.push_back({key, TrackedValue{count, std::string(text.substr(0, 200)), numeric}});
+  slots_[slot] = static_cast<uint32_t>(entries_.size());
+  return true;
+}
+
+std::string ColumnStats::inferred_type() const {
+  if (non_missing() == 0) return "empty";
+  if (numeric >= text) return integer + inf == numeric && inf == 0 ? "integer" : "numeric";
+  if (!track_values || untracked > 0) return "text";
+  return "categorical";
+}
+
+bool is_id_like_name(std::string_view name) {
+  std::string lower;
+  for (char ch : name) lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  if (lower == "id" || lower == "uuid" || lower == "guid" || lower == "key" || lower == "index") return true;
+  if (lower.ends_with("_id") || lower.ends_with("-id") || lower.ends_with("uuid")) return true;
+  return name.size() > 2 && name.ends_with("Id");
+}
+
+CellKind classify_cell(std::string_view cell, double* number) {
+  switch (cell.size()) {
+    case 0: return CellKind::kMissing;
+    case 2:
+      if (cell == "NA") return CellKind::kMissing;
+      break;
+    case 3:
+      if (cell == "NaN" || cell == "nan" || cell == "N/A") return CellKind::kMissing;
+      break;
+    case 4:
+      if (cell == "null" || cell == "NULL" || cell == "None") return CellKind::kMissing;
+      break;
+    default: break;
+  }
+  const char first = cell[0];
+  if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 'i' ||
+      first == 'I' || first == 'n' || first == 'N') {
+    if (data::internal::parse_number(cell, number)) {
+      return std::isnan(*number) ? CellKind::kMissing : CellKind::kNumber;
+    }
+  }
+  return CellKind::kText;
+}
+
+uint64_t cell_hash(std::string_view cell) {
+  double v = 0;
+  switch (classify_cell(cell, &v)) {
+    case CellKind::kMissing: return 0;
+    case CellKind::kNumber: return number_key(v);
+    case CellKind::kText: return XXH3_64bits(cell.data(), cell.size()) | 1;
+  }
+  return 0;
+}
+
+TableScan scan_csv_text(std::string_view text, std::string_view source, const ScanOptions& options) {
+  size_t pos = 0;
+  auto read = [&](char* dst, size_t cap) {
+    const size_t n = std::min(cap, text.size() - pos);
+    std::memcpy(dst, text.data() + pos, n);
+    pos += n;
+    return n;
+  };
+  return scan_csv_stream(read, text.size(), source, options);
+}
+
+TableScan scan_csv_file(const std::filesystem::path& path, const ScanOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory", path.string()));
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) throw InputError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  ScanOptions opt = options;
+  if (path.extension() == ".tsv") opt.delimiter = '\t';
+  auto read = [&](char* dst, size_t cap) {
+    const size_t n = std::fread(dst, 1, cap, file.get());
+    if (n == 0 && std::ferror(file.get())) throw InputError(fmt::format("{}: read error", path.string()));
+    return n;
+  };
+  return scan_csv_stream(read, ec ? 0 : size, path.string(), opt);
+}
+
+TableScan scan_dataset(const data::Dataset& dataset, const ScanOptions& options) {
+  TableScan scan;
+  scan.source = dataset.name();
+  const size_t n = dataset.size();
+  const size_t f = static_cast<size_t>(dataset.sample_numel());
+  const Shape& shape = dataset.sample_shape();
+  const bool u8 = dataset.feature_type() == data::FeatureType::kU8;
+  if (u8 && (shape.rank() == 2 || (shape.rank() == 3 && shape[0] == 1))) {
+    scan.is_image = true;
+    scan.image_shape = {shape[shape.rank() - 2], shape[shape.rank() - 1]};
+  }
+  scan.rows = n;
+  const auto& names = dataset.feature_names();
+  scan.columns.resize(f + 1);
+  for (size_t c = 0; c < f; ++c) {
+    scan.columns[c].name = names.empty() ? fmt::format("x{}", c) : names[c];
+    scan.columns[c].track_values = u8;
+  }
+  scan.columns[f].name = options.label_col.empty() ? "label" : options.label_col;
+  scan.label_column = static_cast<int>(f);
+  scan.label_values = dataset.class_names();
+  scan.labels.assign(dataset.labels().begin(), dataset.labels().end());
+  scan.feature_hashes.resize(n);
+  if (scan.is_image) scan.image_hashes.resize(n);
+  ThreadPool pool(options.threads);
+  const auto u8f = dataset.u8_features();
+  const auto f32f = dataset.f32_features();
+  const float scale = dataset.u8_scale();
+  const size_t threads = pool.size();
+  // Per thread: u8 value histograms per column, or float stats per column.
+  std::vector<std::vector<uint64_t>> hist(threads);
+  std::vector<std::vector<ColumnStats>> fstats(threads);
+  pool.parallel_for(threads, [&](size_t tb, size_t te) {
+    for (size_t t = tb; t < te; ++t) {
+      const size_t r0 = n * t / threads, r1 = n * (t + 1) / threads;
+      if (u8) {
+        hist[t].assign(f * 256, 0);
+      } else {
+        fstats[t].resize(f);
+      }
+      for (size_t r = r0; r < r1; ++r) {
+        if (u8) {
+          const uint8_t* row = u8f.data() + r * f;
+          const XXH128_hash_t h = XXH3_128bits(row, f);
+          scan.feature_hashes[r] = {h.low64, h.high64};
+          for (size_t c = 0; c < f; ++c) ++hist[t][c * 256 + row[c]];
+          if (scan.is_image) {
+            scan.image_hashes[r] = image_dhash(std::span(row, f), scan.image_shape[0], scan.image_shape[1]);
+          }
+        } else {
+          const float* row = f32f.data() + r * f;
+          const XXH128_hash_t h = XXH3_128bits(row, f * sizeof(float));
+          scan.feature_hashes[r] = {h.low64, h.high64};
+          for (size_t c = 0; c < f; ++c) {
+            ColumnStats& st = fstats[t][c];
+            const double v = row[c];
+            if (std::isnan(v)) {
+              ++st.missing;
+              ++st.nan;
+              update_first(st.first_missing_row, r);
+              continue;
+            }
+            ++st.numeric;
+            if (std::isinf(v)) {
+              ++st.inf;
+            } else if (v == std::floor(v)) {
+              ++st.integer;
+            }
+            st.min = std::min(st.min, v);
+            st.max = std::max(st.max, v);
+          }
+        }
+      }
+    }
+  });
+  for (size_t c = 0; c < f; ++c) {
+    ColumnStats& st = scan.columns[c];
+    if (u8) {
+      for (size_t v = 0; v < 256; ++v) {
+        uint64_t count = 0;
+        for (size_t t = 0; t < threads; ++t) count += hist[t].empty() ? 0 : hist[t][c * 256 + v];
+        if (count == 0) continue;
+        const double value = static_cast<double>(v) * scale;
+        st.numeric += count;
+        if (value == std::floor(value)) st.integer += count;
+        st.min = std::min(st.min, value);
+        st.max = std::max(st.max, value);
+        track_value(st, number_key(value), fmt::format("{}", value), true, count);
+      }
+      st.first_number_row = 0;
+    } else {
+      for (size_t t = 0; t < threads; ++t) {
+        if (fstats[t].empty()) continue;
+        const ColumnStats& b = fstats[t][c];
+        st.missing += b.missing;
+        st.nan += b.nan;
+        st.inf += b.inf;
+        st.numeric += b.numeric;
+        st.integer += b.integer;
+        st.min = std::min(st.min, b.min);
+        st.max = std::max(st.max, b.max);
+        update_first(st.first_missing_row, b.first_missing_row);
+      }
+    }
+  }
+  ColumnStats& label = scan.columns[f];
+  label.numeric = label.integer = n;
+  for (size_t k = 0; k < scan.label_values.size(); ++k) {
+    const uint64_t count = std::count(scan.labels.begin(), scan.labels.end(), static_cast<uint32_t>(k));
+    if (count == 0) continue;
+    label.min = std::min(label.min, static_cast<double>(k));
+    label.max = std::max(label.max, static_cast<double>(k));
+    track_value(label, number_key(static_cast<double>(k)), std::to_string(k), true, count);
+  }
+  // Sample: every row up to the cap, else rows picked by a hash of their index.
+  const size_t cap = std::min(kSampleRows, kSampleCells / std::max<size_t>(f, 1));
+  const double rate = n <= cap ? 1.0 : static_cast<double>(cap) / n;
+  for (size_t r = 0; r < n; ++r) {
+    if (!in_sample(r, rate)) continue;
+    scan.sample.rows.push_back(r);
+    for (size_t c = 0; c <= f; ++c) {
+      const double v = c == f ? scan.labels[r] : u8 ? u8f[r * f + c] * static_cast<double>(scale) : f32f[r * f + c];
+      scan.sample.numbers.push_back(v);
+      scan.sample.cells.push_back(std::isnan(v) ? 0 : number_key(v));
+    }
+    scan.sample.labels.push_back(scan.labels[r]);
+  }
+  return scan;
+}
+
+}  // namespace dpeval::govern

@@ -1,0 +1,53 @@
+// leakage.exact: test rows whose features (every column but the label; an
+// image's bytes) equal some train row's (Note [Row hash]). count = such test
+// rows; value = figures.test_share = count / test rows.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "dpeval/core/thread_pool.h"
+#include "dpeval/govern/checks/check_util.h"
+#include "dpeval/govern/checks/checks.h"
+
+namespace dpeval::govern::internal {
+namespace {
+
+class LeakageExactCheck final : public Check {
+ public:
+  std::string_view id() const override { return "leakage.exact"; }
+  CheckResult run(const AuditContext& ctx) const override {
+    if (!ctx.test) return skipped_result(id(), "no --test set", {"test_share"});
+    CheckResult r = make_result(id());
+    const std::vector<RowKey>& keys = ctx.train_keys;
+    const size_t n = ctx.test->feature_hashes.size();
+    std::vector<int64_t> match(n, -1);  // the train row with the same features
+    ThreadPool pool(ctx.threads);
+    pool.parallel_for(n, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        const Hash128& h = ctx.test->feature_hashes[i];
+        const auto it = std::lower_bound(keys.begin(), keys.end(), h,
+                                         [](const RowKey& k, const Hash128& v) { return k.hash < v; });
+        if (it != keys.end() && it->hash == h) match[i] = it->row;
+      }
+    }, 4096);
+    for (size_t i = 0; i < n; ++i) {
+      if (match[i] < 0) continue;
+      ++r.count;
+      if (r.examples.size() < kMaxExamples) {
+        r.examples.push_back(example_json("test", i, "", fmt::format("same features as train row {}", match[i])));
+      }
+    }
+    r.value = share(r.count, ctx.test->rows);
+    r.figures["test_share"] = *r.value;
+    r.severity = r.count > 0 ? Severity::kError : Severity::kInfo;
+    r.message = fmt::format("{} test rows ({} of test) have the same features as a train row", r.count,
+                            percent(*r.value));
+    return r;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Check> make_leakage_exact_check() { return std::make_unique<LeakageExactCheck>(); }
+
+}  // namespace dpeval::govern::internal
