@@ -62,6 +62,18 @@ void track_value(ColumnStats& c, uint64_t key, std::string_view text, bool numer
 
 void update_first(uint64_t& first, uint64_t row) { first = std::min(first, row); }
 
+// A numeric cell's share of a column's statistics (CSV cells and array values alike).
+void add_number(ColumnStats& st, double v) {
+  ++st.numeric;
+  if (std::isinf(v)) {
+    ++st.inf;
+  } else if (v == std::floor(v)) {
+    ++st.integer;
+  }
+  st.min = std::min(st.min, v);
+  st.max = std::max(st.max, v);
+}
+
 // Everything one piece of a CSV block produces, rows numbered from 0 in the piece.
 struct Piece {
   TableScan scan;
@@ -163,14 +175,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
         update_first(st.first_missing_row, row);
         buf.push_back(0);
       } else if (kind == CellKind::kNumber) {
-        ++st.numeric;
-        if (std::isinf(v)) {
-          ++st.inf;
-        } else if (v == std::floor(v)) {
-          ++st.integer;
-        }
-        st.min = std::min(st.min, v);
-        st.max = std::max(st.max, v);
+        add_number(st, v);
         update_first(st.first_number_row, row);
         key = number_key(v);
         buf.push_back(1);
@@ -600,14 +605,7 @@ TableScan scan_dataset(const data::Dataset& dataset, const ScanOptions& options)
               update_first(st.first_missing_row, r);
               continue;
             }
-            ++st.numeric;
-            if (std::isinf(v)) {
-              ++st.inf;
-            } else if (v == std::floor(v)) {
-              ++st.integer;
-            }
-            st.min = std::min(st.min, v);
-            st.max = std::max(st.max, v);
+            add_number(st, v);
           }
         }
       }
