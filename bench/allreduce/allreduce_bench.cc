@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "dpeval/parallel/communicator.h"
+#include "dpeval/parallel/threads_communicator.h"
 
 namespace {
 
@@ -103,9 +104,15 @@ int main(int argc, char** argv) {
   if (comms.size() == 1) {
     run_rank(*comms[0], name.c_str());
   } else {
+    // Note [Pinning rank threads], as dpeval train does.
+    const std::vector<int> cpus = dpeval::parallel::rank_cpus(static_cast<int>(comms.size()));
+    auto rank_thread = [&](size_t r) {
+      if (!cpus.empty()) dpeval::parallel::pin_this_thread(cpus[r]);
+      run_rank(*comms[r], name.c_str());
+    };
     std::vector<std::thread> threads;
-    for (size_t r = 1; r < comms.size(); ++r) threads.emplace_back([&, r] { run_rank(*comms[r], name.c_str()); });
-    run_rank(*comms[0], name.c_str());
+    for (size_t r = 1; r < comms.size(); ++r) threads.emplace_back(rank_thread, r);
+    rank_thread(0);
     for (auto& t : threads) t.join();
   }
   if (backend == "threads") run_memcpy();

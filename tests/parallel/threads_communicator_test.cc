@@ -6,6 +6,7 @@
 // aborts that name the rank, a rank arriving after its peers gave up, and
 // ranks that disagree on the operation.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <chrono>
 #include <cmath>
@@ -21,6 +22,7 @@
 #include "dpeval/core/rng.h"
 #include "dpeval/kernels/half.h"
 #include "dpeval/parallel/communicator.h"
+#include "dpeval/parallel/threads_communicator.h"
 
 namespace dpeval::parallel {
 namespace {
@@ -425,6 +427,40 @@ TEST(ThreadsCommunicator, BadWorldIsConfigErrorAndUnknownBackendToo) {
   EXPECT_EQ(make_communicators("threads", options).size(), 1024u);
   options.world = 2;
   EXPECT_THROW(make_communicators("nccl", options), ConfigError);
+}
+
+// Note [Pinning rank threads]: a group that fits gets one distinct CPU of the
+// affinity mask per rank, and a pinned thread runs only there; one that does
+// not fit (or a single rank) is left to the scheduler.
+TEST(ThreadsCommunicator, RankThreadsGetDistinctCpusOfTheMaskWhenTheGroupFits) {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  ASSERT_EQ(sched_getaffinity(0, sizeof(mask), &mask), 0);
+  const int cpus = usable_cpus();
+  ASSERT_EQ(cpus, CPU_COUNT(&mask));
+  EXPECT_TRUE(rank_cpus(1).empty());
+  EXPECT_TRUE(rank_cpus(cpus + 1).empty());
+  if (cpus < 2) GTEST_SKIP() << "one CPU: no group of two fits";
+  const std::vector<int> chosen = rank_cpus(cpus);
+  ASSERT_EQ(static_cast<int>(chosen.size()), cpus);
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    EXPECT_TRUE(CPU_ISSET(chosen[i], &mask)) << chosen[i];
+    if (i > 0) {
+      EXPECT_LT(chosen[i - 1], chosen[i]);
+    }
+  }
+  std::vector<int> ran_on(chosen.size(), -1);
+  std::vector<std::thread> threads;
+  for (size_t r = 0; r < chosen.size(); ++r) {
+    threads.emplace_back([&, r] {
+      if (!pin_this_thread(chosen[r])) return;
+      cpu_set_t now;
+      CPU_ZERO(&now);
+      if (sched_getaffinity(0, sizeof(now), &now) == 0 && CPU_COUNT(&now) == 1) ran_on[r] = sched_getcpu();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (size_t r = 0; r < chosen.size(); ++r) EXPECT_EQ(ran_on[r], chosen[r]) << "rank " << r;
 }
 
 }  // namespace

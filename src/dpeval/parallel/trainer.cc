@@ -29,6 +29,7 @@
 #include "dpeval/optim/optim.h"
 #include "dpeval/parallel/communicator.h"
 #include "dpeval/parallel/internal/worker.h"
+#include "dpeval/parallel/threads_communicator.h"
 #include "dpeval/parallel/run_data.h"
 #include "dpeval/parallel/train_checkpoint.h"
 
@@ -195,9 +196,16 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   if (local == 1) {
     run_rank(0);
   } else {
+    // Note [Pinning rank threads]
+    const std::vector<int> cpus = rank_cpus(static_cast<int>(local));
     std::vector<std::thread> threads;
     threads.reserve(local);
-    for (size_t i = 0; i < local; ++i) threads.emplace_back(run_rank, i);
+    for (size_t i = 0; i < local; ++i) {
+      threads.emplace_back([&, i] {
+        if (!cpus.empty()) pin_this_thread(cpus[i]);
+        run_rank(i);
+      });
+    }
     for (std::thread& t : threads) t.join();
   }
 
