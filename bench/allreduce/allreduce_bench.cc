@@ -25,7 +25,9 @@ using dpeval::parallel::Communicator;
 constexpr int kWarmup = 5, kIters = 20;
 constexpr size_t kSizes[] = {size_t{4} << 10, size_t{256} << 10, size_t{4} << 20, size_t{64} << 20};
 
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
@@ -37,7 +39,8 @@ double percentile(std::vector<double> v, double q) {
 void report(const char* what, size_t bytes, int world, const std::vector<double>& times) {
   const double med = percentile(times, 0.5), algbw = static_cast<double>(bytes) / med / 1e9;
   std::printf(
-      "{\"impl\": \"%s\", \"bytes\": %zu, \"world\": %d, \"median_us\": %.2f, \"p10_us\": %.2f, \"p90_us\": %.2f, "
+      "{\"impl\": \"%s\", \"bytes\": %zu, \"world\": %d, \"median_us\": %.2f, \"p10_us\": %.2f, \"p90_us\": "
+      "%.2f, "
       "\"algbw_gbps\": %.3f, \"busbw_gbps\": %.3f}\n",
       what, bytes, world, med * 1e6, percentile(times, 0.1) * 1e6, percentile(times, 0.9) * 1e6, algbw,
       algbw * 2.0 * (world - 1) / world);
@@ -66,7 +69,8 @@ void run_rank(Communicator& comm, const char* name) {
       std::vector<double> worst(kIters);
       for (int i = 0; i < kIters; ++i) {
         double m = 0;
-        for (int r = 0; r < world; ++r) m = std::max(m, static_cast<double>(mine[static_cast<size_t>(i * world + r)]));
+        for (int r = 0; r < world; ++r)
+          m = std::max(m, static_cast<double>(mine[static_cast<size_t>(i * world + r)]));
         worst[static_cast<size_t>(i)] = m;
       }
       report(name, bytes, world, worst);

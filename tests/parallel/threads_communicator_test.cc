@@ -5,6 +5,8 @@
 // operations in flight than the rings have slots, uneven counts, timeouts and
 // aborts that name the rank, a rank arriving after its peers gave up, and
 // ranks that disagree on the operation.
+#include "dpeval/parallel/threads_communicator.h"
+
 #include <gtest/gtest.h>
 #include <sched.h>
 
@@ -22,7 +24,6 @@
 #include "dpeval/core/rng.h"
 #include "dpeval/kernels/half.h"
 #include "dpeval/parallel/communicator.h"
-#include "dpeval/parallel/threads_communicator.h"
 
 namespace dpeval::parallel {
 namespace {

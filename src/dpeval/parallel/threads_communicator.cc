@@ -204,9 +204,7 @@ struct alignas(64) RankState {
 class Group {
  public:
   explicit Group(int world)
-      : world_(world),
-        fits_cores_(world <= usable_cpus()),
-        eager_bytes_(eager_bytes_for(world)) {
+      : world_(world), fits_cores_(world <= usable_cpus()), eager_bytes_(eager_bytes_for(world)) {
     for (int r = 0; r < world; ++r) ranks_.emplace_back(kEagerRing * eager_bytes_);
   }
 

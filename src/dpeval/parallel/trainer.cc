@@ -29,8 +29,8 @@
 #include "dpeval/optim/optim.h"
 #include "dpeval/parallel/communicator.h"
 #include "dpeval/parallel/internal/worker.h"
-#include "dpeval/parallel/threads_communicator.h"
 #include "dpeval/parallel/run_data.h"
+#include "dpeval/parallel/threads_communicator.h"
 #include "dpeval/parallel/train_checkpoint.h"
 
 namespace dpeval::parallel {
@@ -122,9 +122,10 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   const int world = comms.front()->world();
   if (options.workers_from_backend) config.workers = world;
   if (world != config.workers) {
-    throw ConfigError("workers: the config asks for " + std::to_string(config.workers) + " workers but the " +
-                      options.backend + " backend has " + std::to_string(world) +
-                      (options.backend == "mpi" ? " ranks (pass --workers equal to mpirun -np, or omit it)" : ""));
+    throw ConfigError(
+        "workers: the config asks for " + std::to_string(config.workers) + " workers but the " +
+        options.backend + " backend has " + std::to_string(world) +
+        (options.backend == "mpi" ? " ranks (pass --workers equal to mpirun -np, or omit it)" : ""));
   }
 
   const RunData sets = load_run_data(config);
@@ -144,15 +145,18 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
     resume = load_train_state(*options.resume_from);
     config.check_resumable_from(resume->config);
     if (resume->dataset_hash != inputs.dataset_hash) {
-      throw InputError(options.resume_from->string() + ": checkpoint was trained on different data (dataset hash " +
+      throw InputError(options.resume_from->string() +
+                       ": checkpoint was trained on different data (dataset hash " +
                        hex64(resume->dataset_hash) + ", now " + hex64(inputs.dataset_hash) + ")");
     }
-    const nn::Model probe = nn::Model::build(config.model_spec, sets.train.sample_shape(), sets.train.num_classes());
+    const nn::Model probe =
+        nn::Model::build(config.model_spec, sets.train.sample_shape(), sets.train.num_classes());
     const size_t slots = optim::make_optimizer(config.optimizer, 1)->state_slots();
     if (resume->params.size() != probe.param_count() ||
         resume->optimizer_state.size() != slots * probe.param_count()) {
-      throw InputError(options.resume_from->string() + ": checkpoint holds " + std::to_string(resume->params.size()) +
-                       " parameters, the model has " + std::to_string(probe.param_count()));
+      throw InputError(options.resume_from->string() + ": checkpoint holds " +
+                       std::to_string(resume->params.size()) + " parameters, the model has " +
+                       std::to_string(probe.param_count()));
     }
     inputs.resume = &*resume;
     if (options.progress && comms.front()->rank() == 0) {
