@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dpeval/kernels/kernels.h"
+#include "dpeval/nn/conv2d.h"
 #include "dpeval/nn/loss.h"
 #include "dpeval/nn/model.h"
 
@@ -36,9 +37,14 @@ struct Fixture {
   }
 };
 
-void BM_TrainStep(benchmark::State& state, const char* preset) {
+// winograd = false: every Conv2d lowered (im2col + GEMM), to show what
+// Note [Winograd F(2x2, 5x5)] buys.
+void BM_TrainStep(benchmark::State& state, const char* preset, bool winograd = true) {
   const int64_t batch = state.range(0);
   Fixture f(preset, batch);
+  for (size_t i = 0; i < f.model.layer_count(); ++i) {
+    if (auto* conv = dynamic_cast<Conv2d*>(&f.model.layer(i))) conv->set_winograd(winograd);
+  }
   Tensor dlogits;
   const float lr = 0.01f;
   uint64_t step = 0;
@@ -67,6 +73,10 @@ void BM_Eval(benchmark::State& state, const char* preset) {
 
 BENCHMARK_CAPTURE(BM_TrainStep, mlp, "mlp")->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TrainStep, cnn, "cnn")->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_TrainStep, cnn_lowered, "cnn", false)
+    ->Arg(64)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Eval, mlp, "mlp")->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Eval, cnn, "cnn")->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime();
 

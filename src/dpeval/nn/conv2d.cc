@@ -68,7 +68,8 @@ Conv2d::Conv2d(const Shape& input_shape, int64_t out_channels, int64_t kernel, i
       geometry_(conv_geometry(input_shape, kernel, stride, padding)),
       out_channels_(out_channels),
       plane_(geometry_.out_h() * geometry_.out_w()),
-      chunk_((kMinGemmColumns + plane_ - 1) / plane_) {}
+      chunk_((kMinGemmColumns + plane_ - 1) / plane_),
+      winograd_(kernels::winograd_5x5_applies(geometry_)) {}
 
 std::vector<ParamSlot> Conv2d::param_slots() const {
   const float bound = 1.0f / std::sqrt(static_cast<float>(geometry_.col_rows()));
@@ -86,12 +87,40 @@ void Conv2d::lower(const Tensor& x, int64_t first, int64_t n) {
   }
 }
 
+void Conv2d::winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
+                               float* out) {
+  const int64_t H = geometry_.height, W = geometry_.width;
+  const int64_t tiles = kernels::winograd_5x5_tiles(H, W);
+  // As many images as make the 36 GEMMs about kMinGemmColumns wide: wider ones
+  // spill the transformed tiles out of L2 and ran slower (Note [Conv lowering]).
+  const int64_t chunk = std::max<int64_t>(1, kMinGemmColumns / tiles);
+  for (int64_t first = 0; first < batch; first += chunk) {
+    const int64_t n = std::min(chunk, batch - first);
+    const int64_t T = n * tiles;
+    wino_v_.resize(static_cast<size_t>(36 * cols * T));
+    wino_m_.resize(static_cast<size_t>(36 * rows * T));
+    kernels::winograd_5x5_input(in + first * cols * H * W, n, cols, H, W, wino_v_.data());
+    for (int64_t xi = 0; xi < 36; ++xi) {
+      kernels::gemm(Trans::kNo, Trans::kNo, rows, T, cols, 1.0f, wino_u_.data() + xi * rows * cols, cols,
+                    wino_v_.data() + xi * cols * T, T, 0.0f, wino_m_.data() + xi * rows * T, T);
+    }
+    kernels::winograd_5x5_output(wino_m_.data(), n, rows, H, W, bias, out + first * rows * H * W);
+  }
+}
+
 void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {
   const int64_t batch = x.dim(0);
   ensure_shape(y, batch, output_shape());
   const int64_t oc = out_channels_, ckk = geometry_.col_rows(), P = plane_;
   const float* w = param(0).data();
   const float* bias = param(1).data();
+  if (winograd_forward()) {
+    wino_u_.resize(static_cast<size_t>(36 * oc * geometry_.channels));
+    kernels::winograd_5x5_weights(w, oc, geometry_.channels, /*input_grad=*/false, wino_u_.data());
+    winograd_convolve(x.data(), batch, geometry_.channels, oc, bias, y.data());
+    if (relu_fused()) kernels::relu_forward(y.span(), y.span());
+    return;
+  }
   for (int64_t first = 0; first < batch; first += chunk_) {
     const int64_t n = std::min(chunk_, batch - first);
     lower(x, first, n);
@@ -144,6 +173,13 @@ void Conv2d::backward_input(const Tensor& x, const Tensor&, const Tensor& dy, Te
   ensure_shape(dx, batch, input_shape());
   const int64_t oc = out_channels_, ckk = geometry_.col_rows(), P = plane_;
   const int64_t image = input_shape().numel();
+  if (winograd_input_grad()) {
+    wino_u_.resize(static_cast<size_t>(36 * oc * geometry_.channels));
+    kernels::winograd_5x5_weights(param(0).data(), oc, geometry_.channels, /*input_grad=*/true,
+                                  wino_u_.data());
+    winograd_convolve(dy.data(), batch, oc, geometry_.channels, nullptr, dx.data());
+    return;
+  }
   for (int64_t first = 0; first < batch; first += chunk_) {
     const int64_t n = std::min(chunk_, batch - first);
     const float* g = dy.data() + first * oc * P;

@@ -6,7 +6,11 @@
 //   forward         cols[CKK, n*P] = im2col(x chunk);  y = W[OC, CKK] cols (+ bias, ReLU)
 //   weight grad     dW[OC, CKK] += dy[OC, n*P] cols^T  (cols lowered again)
 //   input grad      dcols[CKK, n*P] = W^T dy;  dx = col2im(dcols)
-// See Note [Conv lowering] for the chunk size.
+// See Note [Conv lowering] for the chunk size. A 5x5, stride-1, padding-2
+// convolution with at least kMinWinogradChannels input channels (forward) or
+// output channels (input gradient) takes Winograd's F(2x2, 5x5) instead, a
+// chunk of images at a time (Note [Winograd F(2x2, 5x5)] in kernels.h); its
+// weight gradient stays lowered.
 //
 // Note [Conv lowering]
 // The obvious plan, lowering the whole batch into one [CKK, B*P] matrix and
@@ -37,6 +41,10 @@ class Conv2d final : public Layer {
  public:
   // GEMM width a chunk aims for; see Note [Conv lowering].
   static constexpr int64_t kMinGemmColumns = 192;
+  // Below this many channels summed over (C forward, OC for the input
+  // gradient) the 36 transformed GEMMs are too thin to beat one lowered GEMM
+  // (the CNN's first conv has C = 1).
+  static constexpr int64_t kMinWinogradChannels = 16;
 
   // Throws ConfigError unless input_shape is [C, H, W] and the kernel fits the padded image.
   Conv2d(const Shape& input_shape, int64_t out_channels, int64_t kernel, int64_t stride, int64_t padding);
@@ -51,10 +59,19 @@ class Conv2d final : public Layer {
   // Images per chunk (tests force other values to cover the reorder path).
   int64_t chunk_images() const { return chunk_; }
   void set_chunk_images(int64_t n) { chunk_ = n < 1 ? 1 : n; }
+  // Whether forward / the input gradient take the Winograd path (tests and
+  // benches switch it off to compare with the lowered one).
+  bool winograd_forward() const { return winograd_ && geometry_.channels >= kMinWinogradChannels; }
+  bool winograd_input_grad() const { return winograd_ && out_channels_ >= kMinWinogradChannels; }
+  void set_winograd(bool on) { winograd_ = on && kernels::winograd_5x5_applies(geometry_); }
 
  private:
   // cols_[CKK, n*P] = the columns of images [first, first + n) of x.
   void lower(const Tensor& x, int64_t first, int64_t n);
+  // out [batch][rows][H][W] = the 5x5 same convolution of in [batch][cols][H][W]
+  // with wino_u_ (transformed for `rows` outputs from `cols` inputs), + bias.
+  void winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
+                         float* out);
 
   kernels::Conv2dGeometry geometry_;
   int64_t out_channels_;
@@ -62,6 +79,8 @@ class Conv2d final : public Layer {
   int64_t chunk_;               // n
   std::vector<float> cols_;     // [CKK, n*P]: columns, then column gradients
   std::vector<float> staging_;  // [OC, n*P] GEMM output / dy in chunk order (n > 1 only)
+  bool winograd_;
+  std::vector<float> wino_u_, wino_v_, wino_m_;  // Note [Winograd F(2x2, 5x5)] layouts
 };
 
 }  // namespace dpeval::nn

@@ -107,6 +107,8 @@ class Model {
   // of its own. An empty function disables it.
   void set_on_layer_done(std::function<void(size_t layer, bool backward)> hook);
   size_t layer_count() const { return layers_.size(); }
+  // Layer i (tests and benches reach a layer's own switches through it).
+  Layer& layer(size_t i) { return *layers_.at(i); }
   // "linear", "conv2d", ...: the spec's type name of layer `layer`.
   std::string_view layer_type(size_t layer) const;
 
