@@ -149,6 +149,46 @@ TEST(GradCheck, Conv2dChunkSizesAgree) {
   }
 }
 
+// Note [Winograd F(2x2, 5x5)]: a 5x5, stride-1, padding-2 conv with 16 or more
+// channels takes the Winograd path forward and for its input gradient. It
+// must agree with the lowered path (within the transforms' rounding, a few
+// 1e-6 of sum |w||x| <= 25 here) and pass the finite-difference check itself,
+// over one plane size that fills tiles evenly and one that does not, and a
+// batch split into chunks of 3 and 2 images (the lowered path takes one).
+TEST(GradCheck, Conv2dWinogradAgreesWithLoweringAndIsAGradient) {
+  for (const Shape& in : {Shape{16, 14, 14}, Shape{16, 7, 9}}) {
+    SCOPED_TRACE(in.to_string());
+    LayerHarness wino(LayerSpec::conv2d(16, 5, 1, 2), in, 5, InputKind::kUniform, 3);
+    LayerHarness lowered(LayerSpec::conv2d(16, 5, 1, 2), in, 5, InputKind::kUniform, 3);
+    auto& conv = static_cast<Conv2d&>(wino.layer());
+    ASSERT_TRUE(conv.winograd_forward());
+    ASSERT_TRUE(conv.winograd_input_grad());
+    static_cast<Conv2d&>(lowered.layer()).set_winograd(false);
+    ASSERT_FALSE(static_cast<Conv2d&>(lowered.layer()).winograd_forward());
+    wino.backward();
+    lowered.backward();
+    ASSERT_EQ(wino.y().size(), lowered.y().size());
+    for (size_t i = 0; i < wino.y().size(); ++i) EXPECT_NEAR(wino.y()[i], lowered.y()[i], 1e-4f) << i;
+    for (size_t i = 0; i < wino.dx().size(); ++i) EXPECT_NEAR(wino.dx()[i], lowered.dx()[i], 1e-4f) << i;
+    // The weight gradient is lowered on both paths: bitwise equal.
+    EXPECT_EQ(wino.grads(), lowered.grads());
+    // The loss is linear in the weights and in x, so a central difference is
+    // exact for any step; a large one keeps the transforms' rounding (larger
+    // than the lowered GEMM's) from swamping the float differences.
+    GradCheckOptions options;
+    options.eps = 0.25;
+    wino.expect_gradients_match(options);
+  }
+  // Too few channels, another kernel, or a stride: lowered.
+  LayerHarness thin(LayerSpec::conv2d(16, 5, 1, 2), Shape{1, 8, 8}, 2);
+  EXPECT_FALSE(static_cast<Conv2d&>(thin.layer()).winograd_forward());
+  EXPECT_TRUE(static_cast<Conv2d&>(thin.layer()).winograd_input_grad());
+  LayerHarness three(LayerSpec::conv2d(16, 3, 1, 1), Shape{16, 8, 8}, 2);
+  EXPECT_FALSE(static_cast<Conv2d&>(three.layer()).winograd_forward());
+  LayerHarness strided(LayerSpec::conv2d(16, 5, 2, 2), Shape{16, 8, 8}, 2);
+  EXPECT_FALSE(static_cast<Conv2d&>(strided.layer()).winograd_input_grad());
+}
+
 TEST(GradCheck, MaxPool2d) {
   LayerHarness a(LayerSpec::maxpool2d(2), Shape{2, 6, 6}, 2, InputKind::kDistinct);
   a.expect_gradients_match();

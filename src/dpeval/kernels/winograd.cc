@@ -11,6 +11,18 @@
 namespace dpeval::kernels {
 namespace {
 
+// Note [Winograd clones]
+// The transforms are flat elementwise loops over the tiles, so they run as
+// AVX-512, AVX2 or baseline code as the CPU allows (GCC/Clang function clones,
+// chosen at load time). Each lane computes the same sequence of roundings
+// whatever the vector width (no FMA: -ffp-contract=off), so the result is
+// bitwise the same on every CPU, as Note [Bitwise equal across ISAs] asks.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DPEVAL_WINOGRAD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define DPEVAL_WINOGRAD_CLONES
+#endif
+
 constexpr int64_t kTile = 6;  // input tile side; each tile gives 2x2 outputs
 constexpr int64_t kPoints = kTile * kTile;
 
@@ -94,8 +106,8 @@ void winograd_5x5_weights(const float* w, int64_t out_channels, int64_t channels
   }
 }
 
-void winograd_5x5_input(const float* x, int64_t images, int64_t channels, int64_t height, int64_t width,
-                        float* v) {
+DPEVAL_WINOGRAD_CLONES void winograd_5x5_input(const float* x, int64_t images, int64_t channels,
+                                               int64_t height, int64_t width, float* v) {
   DPEVAL_CHECK(images >= 0 && channels >= 0 && height >= 1 && width >= 1)
       << "winograd input " << images << "x" << channels << "x" << height << "x" << width;
   const int64_t th = (height + 1) / 2, tw = (width + 1) / 2, tiles = th * tw;
@@ -144,8 +156,8 @@ void winograd_5x5_input(const float* x, int64_t images, int64_t channels, int64_
   }
 }
 
-void winograd_5x5_output(const float* m, int64_t images, int64_t out_channels, int64_t height, int64_t width,
-                         const float* bias, float* y) {
+DPEVAL_WINOGRAD_CLONES void winograd_5x5_output(const float* m, int64_t images, int64_t out_channels,
+                                                int64_t height, int64_t width, const float* bias, float* y) {
   DPEVAL_CHECK(images >= 0 && out_channels >= 0 && height >= 1 && width >= 1)
       << "winograd output " << images << "x" << out_channels << "x" << height << "x" << width;
   const int64_t th = (height + 1) / 2, tw = (width + 1) / 2, tiles = th * tw;
