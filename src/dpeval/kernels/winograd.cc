@@ -24,7 +24,6 @@ namespace {
 #endif
 
 constexpr int64_t kTile = 6;  // input tile side; each tile gives 2x2 outputs
-constexpr int64_t kPoints = kTile * kTile;
 
 // The 1-D input transform B^T d over 6 values (points 0, 1, -1, 2, -2, inf),
 // one lane per tile t: o_k[t] for k < 6 from d_s[t]. Elementwise, so the
