@@ -176,26 +176,47 @@ std::string_view severity_name(Severity severity) {
   return "info";
 }
 
+// Note [Row key sort]
+// RowKey compares hash.lo first, and the feature hashes are XXH3 output, so the
+// top kRowKeyBucketBits of hash.lo spread the keys evenly over buckets whose
+// order is the sorted order. One counting pass and one scatter place every key
+// in its bucket; each bucket (a few dozen keys) is then sorted on its own, in
+// parallel. The result is the same as one std::sort of all keys (keys are
+// distinct: the row number is in them) at a fraction of the cost (one random
+// write per key instead of ~log2(n) passes). Tables with few rows take std::sort.
 std::vector<RowKey> sorted_row_keys(const TableScan& scan, size_t threads) {
-  std::vector<RowKey> keys(scan.rows);
-  for (size_t i = 0; i < scan.rows; ++i) {
-    keys[i] = {scan.feature_hashes[i], scan.labels.empty() ? 0u : scan.labels[i], static_cast<uint32_t>(i)};
+  const size_t n = scan.rows;
+  auto key_of = [&](size_t i) {
+    return RowKey{scan.feature_hashes[i], scan.labels.empty() ? 0u : scan.labels[i], static_cast<uint32_t>(i)};
+  };
+  std::vector<RowKey> keys(n);
+  if (n < (1u << 16)) {
+    for (size_t i = 0; i < n; ++i) keys[i] = key_of(i);
+    std::sort(keys.begin(), keys.end());
+    return keys;
   }
-  // Sorted in parallel pieces, then merged pairwise (the same order as one std::sort: keys are distinct).
+  std::vector<size_t> starts(kRowKeyBuckets + 1, 0);
+  for (size_t i = 0; i < n; ++i) ++starts[row_key_bucket(scan.feature_hashes[i]) + 1];
+  for (size_t b = 0; b < kRowKeyBuckets; ++b) starts[b + 1] += starts[b];
+  {
+    std::vector<size_t> next(starts.begin(), starts.end() - 1);
+    for (size_t i = 0; i < n; ++i) keys[next[row_key_bucket(scan.feature_hashes[i])]++] = key_of(i);
+  }
   ThreadPool pool(threads);
-  const size_t parts = keys.size() < (1u << 16) ? 1 : pool.size();
-  std::vector<size_t> bounds(parts + 1);
-  for (size_t p = 0; p <= parts; ++p) bounds[p] = keys.size() * p / parts;
-  pool.parallel_for(parts, [&](size_t b, size_t e) {
-    for (size_t p = b; p < e; ++p) std::sort(keys.begin() + bounds[p], keys.begin() + bounds[p + 1]);
-  });
-  for (size_t width = 1; width < parts; width *= 2) {
-    for (size_t p = 0; p + width < parts; p += 2 * width) {
-      std::inplace_merge(keys.begin() + bounds[p], keys.begin() + bounds[p + width],
-                         keys.begin() + bounds[std::min(parts, p + 2 * width)]);
-    }
-  }
+  pool.parallel_for(kRowKeyBuckets, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) std::sort(keys.begin() + starts[k], keys.begin() + starts[k + 1]);
+  }, 1024);
   return keys;
+}
+
+std::vector<size_t> row_key_bucket_starts(std::span<const RowKey> keys) {
+  std::vector<size_t> starts(kRowKeyBuckets + 1, keys.size());
+  size_t b = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const size_t k = row_key_bucket(keys[i].hash);
+    while (b <= k) starts[b++] = i;
+  }
+  return starts;
 }
 
 json check_result_json(const CheckResult& r) {

@@ -445,20 +445,24 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
 }  // namespace
 
 bool ValueCounts::add(uint64_t key, std::string_view text, bool numeric, uint64_t count) {
-  if (slots_.empty()) slots_.assign(kSlots, 0);
-  size_t slot = (key * 0x9e3779b97f4a7c15ull) >> 53;  // 11 bits: kSlots
+  if (slot_keys_.empty()) {
+    slot_keys_.assign(kSlots, 0);
+    slot_entries_.assign(kSlots, 0);
+  }
+  size_t slot = (key * 0x9e3779b97f4a7c15ull) >> (64 - kSlotBits);
   while (true) {
-    const uint32_t at = slots_[slot];
-    if (at == 0) break;
-    if (entries_[at - 1].first == key) {
-      entries_[at - 1].second.count += count;
+    const uint64_t at = slot_keys_[slot];
+    if (at == key) {
+      entries_[slot_entries_[slot]].second.count += count;
       return true;
     }
+    if (at == 0) break;
     slot = (slot + 1) & (kSlots - 1);
   }
   if (entries_.size() >= kTrackedValues) return false;
+  slot_keys_[slot] = key;
+  slot_entries_[slot] = static_cast<uint32_t>(entries_.size());
   entries_.push_back({key, TrackedValue{count, std::string(text.substr(0, 200)), numeric}});
-  slots_[slot] = static_cast<uint32_t>(entries_.size());
   return true;
 }
 
@@ -480,14 +484,21 @@ bool is_id_like_name(std::string_view name) {
 CellKind classify_cell(std::string_view cell, double* number) {
   switch (cell.size()) {
     case 0: return CellKind::kMissing;
+    // memcmp with a constant size compiles to one load and compare per spelling.
     case 2:
-      if (cell == "NA") return CellKind::kMissing;
+      if (std::memcmp(cell.data(), "NA", 2) == 0) return CellKind::kMissing;
       break;
     case 3:
-      if (cell == "NaN" || cell == "nan" || cell == "N/A") return CellKind::kMissing;
+      if (std::memcmp(cell.data(), "NaN", 3) == 0 || std::memcmp(cell.data(), "nan", 3) == 0 ||
+          std::memcmp(cell.data(), "N/A", 3) == 0) {
+        return CellKind::kMissing;
+      }
       break;
     case 4:
-      if (cell == "null" || cell == "NULL" || cell == "None") return CellKind::kMissing;
+      if (std::memcmp(cell.data(), "null", 4) == 0 || std::memcmp(cell.data(), "NULL", 4) == 0 ||
+          std::memcmp(cell.data(), "None", 4) == 0) {
+        return CellKind::kMissing;
+      }
       break;
     default: break;
   }

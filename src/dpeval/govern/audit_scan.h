@@ -82,8 +82,12 @@ class ValueCounts {
   std::vector<Entry>::const_iterator end() const { return entries_.end(); }
 
  private:
-  static constexpr size_t kSlots = 2048;  // a power of two above 2 * kTrackedValues
-  std::vector<uint32_t> slots_;           // entry index + 1; 0 = empty
+  // Linear probing over the keys themselves (0 = empty slot; keys are never 0),
+  // so a probe reads one contiguous array and touches entries_ only on a hit.
+  static constexpr int kSlotBits = 12;
+  static constexpr size_t kSlots = size_t{1} << kSlotBits;  // a power of two above 4 * kTrackedValues
+  std::vector<uint64_t> slot_keys_;                         // the key in each slot; 0 = empty
+  std::vector<uint32_t> slot_entries_;                      // index into entries_ of each filled slot
   std::vector<Entry> entries_;
 };
 
