@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_test_util.h"
+#include "govern/audit_json.h"
 
 namespace {
 
@@ -32,14 +33,7 @@ std::string test_csv() {
   return s;
 }
 
-const json& check(const json& doc, const std::string& id) {
-  for (const json& c : doc["checks"]) {
-    if (c["id"] == id) return c;
-  }
-  static const json none;
-  ADD_FAILURE() << "no check " << id;
-  return none;
-}
+const json& check(const json& doc, const std::string& id) { return dpeval::testing::audit_check(doc, id); }
 
 TEST(AuditCli, JsonOnStdoutAndPassingGates) {
   const fs::path train = write("audit_train.csv", train_csv()), test = write("audit_test.csv", test_csv());

@@ -25,6 +25,7 @@
 #include "dpeval/govern/audit_csv.h"
 #include "dpeval/govern/audit_schema.h"
 #include "dpeval/govern/image_hash.h"
+#include "govern/audit_json.h"
 
 namespace dpeval::govern {
 namespace {
@@ -129,14 +130,7 @@ std::string csv_of(const std::vector<Row>& rows) {
   return s;
 }
 
-const json& check(const json& doc, const std::string& id) {
-  for (const json& c : doc["checks"]) {
-    if (c["id"] == id) return c;
-  }
-  ADD_FAILURE() << "no check " << id;
-  static const json none;
-  return none;
-}
+const json& check(const json& doc, const std::string& id) { return dpeval::testing::audit_check(doc, id); }
 
 uint64_t count(const json& doc, const std::string& id) { return check(doc, id)["count"].get<uint64_t>(); }
 

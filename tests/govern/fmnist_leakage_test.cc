@@ -11,20 +11,14 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/govern/audit.h"
+#include "govern/audit_json.h"
 
 namespace dpeval::govern {
 namespace {
 
 using nlohmann::json;
 
-const json& check(const json& doc, const std::string& id) {
-  for (const json& c : doc["checks"]) {
-    if (c["id"] == id) return c;
-  }
-  static const json none;
-  ADD_FAILURE() << "no check " << id;
-  return none;
-}
+const json& check(const json& doc, const std::string& id) { return dpeval::testing::audit_check(doc, id); }
 
 const json& audit_doc() {
   static const json doc = [] {

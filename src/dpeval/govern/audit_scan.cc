@@ -62,6 +62,31 @@ void track_value(ColumnStats& c, uint64_t key, std::string_view text, bool numer
 
 void update_first(uint64_t& first, uint64_t row) { first = std::min(first, row); }
 
+// Adds b's cell counts and range to a (merging the statistics of two parts of
+// a column; the first-row fields are the caller's, as their offsets differ).
+void add_counts(ColumnStats& a, const ColumnStats& b) {
+  a.missing += b.missing;
+  a.nan += b.nan;
+  a.inf += b.inf;
+  a.numeric += b.numeric;
+  a.integer += b.integer;
+  a.text += b.text;
+  a.min = std::min(a.min, b.min);
+  a.max = std::max(a.max, b.max);
+}
+
+// A numeric cell's share of a column's statistics (CSV cells and array values alike).
+void add_number(ColumnStats& st, double v) {
+  ++st.numeric;
+  if (std::isinf(v)) {
+    ++st.inf;
+  } else if (v == std::floor(v)) {
+    ++st.integer;
+  }
+  st.min = std::min(st.min, v);
+  st.max = std::max(st.max, v);
+}
+
 // Everything one piece of a CSV block produces, rows numbered from 0 in the piece.
 struct Piece {
   TableScan scan;
@@ -163,14 +188,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
         update_first(st.first_missing_row, row);
         buf.push_back(0);
       } else if (kind == CellKind::kNumber) {
-        ++st.numeric;
-        if (std::isinf(v)) {
-          ++st.inf;
-        } else if (v == std::floor(v)) {
-          ++st.integer;
-        }
-        st.min = std::min(st.min, v);
-        st.max = std::max(st.max, v);
+        add_number(st, v);
         update_first(st.first_number_row, row);
         key = number_key(v);
         buf.push_back(1);
@@ -232,14 +250,7 @@ void append_piece(TableScan& into, Piece& piece, Dict& labels, Dict& groups) {
   for (size_t c = 0; c < into.columns.size(); ++c) {
     ColumnStats& a = into.columns[c];
     const ColumnStats& b = p.columns[c];
-    a.missing += b.missing;
-    a.nan += b.nan;
-    a.inf += b.inf;
-    a.numeric += b.numeric;
-    a.integer += b.integer;
-    a.text += b.text;
-    a.min = std::min(a.min, b.min);
-    a.max = std::max(a.max, b.max);
+    add_counts(a, b);
     if (b.first_missing_row != UINT64_MAX) update_first(a.first_missing_row, b.first_missing_row + base);
     if (b.first_text_row != UINT64_MAX) update_first(a.first_text_row, b.first_text_row + base);
     if (b.first_number_row != UINT64_MAX) update_first(a.first_number_row, b.first_number_row + base);
@@ -611,14 +622,7 @@ TableScan scan_dataset(const data::Dataset& dataset, const ScanOptions& options)
               update_first(st.first_missing_row, r);
               continue;
             }
-            ++st.numeric;
-            if (std::isinf(v)) {
-              ++st.inf;
-            } else if (v == std::floor(v)) {
-              ++st.integer;
-            }
-            st.min = std::min(st.min, v);
-            st.max = std::max(st.max, v);
+            add_number(st, v);
           }
         }
       }
@@ -643,13 +647,7 @@ TableScan scan_dataset(const data::Dataset& dataset, const ScanOptions& options)
       for (size_t t = 0; t < threads; ++t) {
         if (fstats[t].empty()) continue;
         const ColumnStats& b = fstats[t][c];
-        st.missing += b.missing;
-        st.nan += b.nan;
-        st.inf += b.inf;
-        st.numeric += b.numeric;
-        st.integer += b.integer;
-        st.min = std::min(st.min, b.min);
-        st.max = std::max(st.max, b.max);
+        add_counts(st, b);
         update_first(st.first_missing_row, b.first_missing_row);
       }
     }

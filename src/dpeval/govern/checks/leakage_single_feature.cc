@@ -8,7 +8,9 @@
 // column's AUC (max(AUC, 1 - AUC), ties counted half) is computed too. A column
 // is flagged when its accuracy or AUC is at least
 // thresholds.single_feature_accuracy while the majority-class baseline is
-// below it. count = flagged columns; value = the best accuracy.
+// below it. count = flagged columns; value = the best accuracy. With fewer
+// than kMinRows sampled rows any column separates a few rows by chance, so
+// the check does not run (it says why).
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
@@ -24,6 +26,7 @@ namespace {
 constexpr size_t kDistinctBins = 64;
 constexpr size_t kQuantileBins = 32;
 constexpr size_t kRowsPerBin = 20;  // at least this many sampled rows per bin on average
+constexpr size_t kMinRows = 100;
 
 double binned_accuracy(const std::vector<uint64_t>& bins, const std::vector<uint32_t>& labels, size_t classes) {
   std::unordered_map<uint64_t, std::vector<uint64_t>> counts;
@@ -73,6 +76,10 @@ class SingleFeatureCheck final : public Check {
     const Sample& s = t.sample;
     const size_t rows = s.rows.size(), cols = t.columns.size(), classes = t.label_values.size();
     if (rows == 0 || classes < 2) return skipped_result(id(), "fewer than two classes", {"baseline_accuracy", "sample_rows"});
+    if (rows < kMinRows) {
+      return skipped_result(id(), fmt::format("{} train rows; at least {} are needed to judge one column alone", rows, kMinRows),
+                            {"baseline_accuracy", "sample_rows"});
+    }
     std::vector<uint64_t> class_counts(classes, 0);
     for (uint32_t l : s.labels) ++class_counts[l];
     const double baseline = share(*std::max_element(class_counts.begin(), class_counts.end()), rows);
@@ -134,9 +141,9 @@ class SingleFeatureCheck final : public Check {
     r.figures["sample_rows"] = static_cast<double>(rows);
     r.details = {{"columns", columns}};
     r.severity = r.count > 0 ? Severity::kError : Severity::kInfo;
-    r.message = fmt::format("{} column{} predict the label alone with accuracy or AUC >= {} (majority baseline {:.4f}, "
+    r.message = fmt::format("{} column{} the label alone with accuracy or AUC >= {} (majority baseline {:.4f}, "
                             "{} sampled rows)",
-                            r.count, r.count == 1 ? "" : "s", threshold, baseline, rows);
+                            r.count, r.count == 1 ? " predicts" : "s predict", threshold, baseline, rows);
     return r;
   }
 };
