@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -464,6 +466,43 @@ TEST(Audit, CsvRecordCutsAreRecordBoundaries) {
     EXPECT_EQ(text[c - 1], '\n');
     AuditCsvReader reader(std::string_view(text).substr(c, end - c), ',');
     while (reader.next() == CsvStatus::kRecord) EXPECT_EQ(reader.fields().size(), 3u);
+  }
+}
+
+// The quote-free fast path (Note [Quote-free cuts]) against the general one:
+// the same text but for one quoted field of the same length in its first line,
+// so both have the same record boundaries; and against a naive list of them.
+TEST(Audit, CsvRecordCutsWithoutQuotesEqualTheGeneralPath) {
+  Rng rng(5);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::string plain = "yxy,1\n", quoted = "\"x\",1\n";
+    const int lines = 1 + rng.below(40);
+    for (int l = 0; l < lines; ++l) {
+      const std::string line = std::string(static_cast<size_t>(rng.below(30)), 'a') + ",b\n";
+      plain += line;
+      quoted += line;
+    }
+    const std::string tail(static_cast<size_t>(rng.below(5)), 'z');  // an unfinished last record
+    plain += tail;
+    quoted += tail;
+    std::vector<size_t> line_ends;
+    for (size_t i = 0; i < plain.size(); ++i) {
+      if (plain[i] == '\n') line_ends.push_back(i + 1);
+    }
+    for (size_t parts = 1; parts <= 9; ++parts) {
+      std::vector<size_t> expected;
+      for (size_t p = 1; p < parts; ++p) {
+        const auto it = std::lower_bound(line_ends.begin(), line_ends.end(), plain.size() / parts * p);
+        if (it != line_ends.end() && *it < line_ends.back() && (expected.empty() || expected.back() != *it)) {
+          expected.push_back(*it);
+        }
+      }
+      std::vector<size_t> fast, general;
+      EXPECT_EQ(csv_record_cuts(plain, parts, fast), line_ends.back());
+      EXPECT_EQ(csv_record_cuts(quoted, parts, general), line_ends.back());
+      EXPECT_EQ(fast, expected) << "trial " << trial << ", parts " << parts;
+      EXPECT_EQ(general, expected) << "trial " << trial << ", parts " << parts;
+    }
   }
 }
 

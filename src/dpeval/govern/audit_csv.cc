@@ -132,10 +132,39 @@ CsvStatus AuditCsvReader::next() {
   return CsvStatus::kRecord;
 }
 
+namespace {
+
+// Note [Quote-free cuts]
+// Most blocks hold no '"' at all (one memchr over the block says so, at memory
+// speed). Then every line break is a record boundary: the last one ends the
+// block, and each cut is the first line break at or past its target, found by
+// one memchr each, instead of a memchr per line.
+size_t csv_record_cuts_quote_free(std::string_view text, size_t parts, std::vector<size_t>& cuts) {
+  const char* s = text.data();
+  const size_t n = text.size();
+  const void* last_nl = n > 0 ? memrchr(s, '\n', n) : nullptr;
+  if (last_nl == nullptr) return 0;
+  const size_t last = static_cast<const char*>(last_nl) - s + 1;
+  for (size_t part = 1; part < parts; ++part) {
+    const size_t target = n / parts * part;  // a cut is the end of the line holding byte target - 1
+    const size_t from = target > 0 ? target - 1 : 0;
+    const void* nl = from < n ? std::memchr(s + from, '\n', n - from) : nullptr;
+    if (nl == nullptr) break;
+    const size_t cut = static_cast<const char*>(nl) - s + 1;
+    if (cut >= last) break;
+    if (cuts.empty() || cuts.back() != cut) cuts.push_back(cut);
+  }
+  return last;
+}
+
+}  // namespace
+
 size_t csv_record_cuts(std::string_view text, size_t parts, std::vector<size_t>& cuts) {
   cuts.clear();
   const char* s = text.data();
   const size_t n = text.size();
+  // See Note [Quote-free cuts].
+  if (n == 0 || std::memchr(s, '"', n) == nullptr) return csv_record_cuts_quote_free(text, parts, cuts);
   size_t last = 0;
   size_t next_target = parts > 1 ? n / parts : n + 1;
   size_t part = 1;
