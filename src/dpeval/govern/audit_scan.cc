@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdio>
@@ -254,7 +255,10 @@ void append_piece(TableScan& into, Piece& piece, Dict& labels, Dict& groups) {
     if (b.first_missing_row != UINT64_MAX) update_first(a.first_missing_row, b.first_missing_row + base);
     if (b.first_text_row != UINT64_MAX) update_first(a.first_text_row, b.first_text_row + base);
     if (b.first_number_row != UINT64_MAX) update_first(a.first_number_row, b.first_number_row + base);
-    for (const auto& [key, value] : b.values) track_value(a, key, value.text, value.numeric, value.count);
+    for (size_t i = 0; i < b.values.size(); ++i) {
+      const ValueCounts::Item v = b.values.at(i);
+      track_value(a, v.key, v.text, v.numeric, v.count);
+    }
     a.untracked += b.untracked;
   }
   std::vector<uint32_t> label_map(piece.labels.values.size()), group_map(piece.groups.values.size());
@@ -306,11 +310,20 @@ void sort_dict(Dict& dict, std::vector<uint32_t>& codes, std::vector<uint32_t>* 
   }
 }
 
+// Note [Piece scheduling]
+// A block is cut into kPiecesPerThread pieces per thread, and each thread takes
+// the next unscanned piece until none is left, so a thread that is preempted
+// (or given slower rows) holds up at most one small piece instead of half the
+// block. Pieces are merged in file order, so the scan does not depend on which
+// thread scanned which piece, nor when. The cut points depend only on the block
+// and the thread count.
+constexpr size_t kPiecesPerThread = 8;
+
 // Reads blocks from `read` (returns bytes read, 0 at the end) and scans them.
 TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint64_t total_bytes,
                           std::string_view source, const ScanOptions& options) {
   ThreadPool pool(options.threads);
-  const size_t parts = pool.size() * 2;
+  const size_t parts = pool.size() * kPiecesPerThread;
   const size_t block = std::max<size_t>(options.block_bytes, 1 << 16);
   std::string buffer;
   bool eof = false;
@@ -422,8 +435,10 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
       p.scan.group_column = scan.group_column;
       for (size_t c = 0; c < columns; ++c) p.scan.columns.emplace_back().name = ctx.header[c];
     }
-    pool.parallel_for(pieces.size(), [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) {
+    // See Note [Piece scheduling].
+    std::atomic<size_t> next_piece{0};
+    pool.parallel_for(pool.size(), [&](size_t, size_t) {
+      for (size_t i; (i = next_piece.fetch_add(1)) < pieces.size();) {
         scan_piece(ctx, text.substr(bounds[i], bounds[i + 1] - bounds[i]), byte_base + bounds[i], pieces[i]);
       }
     });
@@ -455,25 +470,23 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
 
 }  // namespace
 
-bool ValueCounts::add(uint64_t key, std::string_view text, bool numeric, uint64_t count) {
-  if (slot_keys_.empty()) {
-    slot_keys_.assign(kSlots, 0);
-    slot_entries_.assign(kSlots, 0);
-  }
+bool ValueCounts::add_probed(uint64_t key, std::string_view text, bool numeric, uint64_t count) {
+  if (slots_.empty()) slots_.resize(kSlots);
   size_t slot = (key * 0x9e3779b97f4a7c15ull) >> (64 - kSlotBits);
   while (true) {
-    const uint64_t at = slot_keys_[slot];
-    if (at == key) {
-      entries_[slot_entries_[slot]].second.count += count;
+    Slot& at = slots_[slot];
+    if (at.key == key) {
+      at.count += count;
       return true;
     }
-    if (at == 0) break;
+    if (at.key == 0) break;
     slot = (slot + 1) & (kSlots - 1);
   }
   if (entries_.size() >= kTrackedValues) return false;
-  slot_keys_[slot] = key;
-  slot_entries_[slot] = static_cast<uint32_t>(entries_.size());
-  entries_.push_back({key, TrackedValue{count, std::string(text.substr(0, 200)), numeric}});
+  slots_[slot] = {key, count};
+  entries_.push_back({static_cast<uint32_t>(slot), numeric, std::string(text.substr(0, 200))});
+  const uint64_t bit = key >> (64 - kFilterBits);
+  filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
   return true;
 }
 
