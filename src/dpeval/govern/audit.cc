@@ -180,41 +180,73 @@ std::string_view severity_name(Severity severity) {
 // RowKey compares hash.lo first, and the feature hashes are XXH3 output, so the
 // top kRowKeyBucketBits of hash.lo spread the keys evenly over buckets whose
 // order is the sorted order. One counting pass and one scatter place every key
-// in its bucket; each bucket (a few dozen keys) is then sorted on its own, in
-// parallel. The result is the same as one std::sort of all keys (keys are
-// distinct: the row number is in them) at a fraction of the cost (one random
-// write per key instead of ~log2(n) passes). Tables with few rows take std::sort.
+// in its bucket; each bucket (a few dozen keys) is then sorted on its own. The
+// result is the same as one std::sort of all keys (keys are distinct: the row
+// number is in them) at a fraction of the cost (one random write per key
+// instead of ~log2(n) passes). All three steps run in parallel: each thread
+// counts and scatters its own contiguous range of rows, into the slots after
+// those of the threads before it in every bucket, so the keys land where a
+// serial scatter would put them whatever the thread count. Tables with few rows
+// take std::sort.
 std::vector<RowKey> sorted_row_keys(const TableScan& scan, size_t threads) {
   const size_t n = scan.rows;
   auto key_of = [&](size_t i) {
     return RowKey{scan.feature_hashes[i], scan.labels.empty() ? 0u : scan.labels[i], static_cast<uint32_t>(i)};
   };
+  // The defaulted <=> in order, spelled out so that the bucket sorts inline it.
+  auto less = [](const RowKey& a, const RowKey& b) {
+    if (a.hash.lo != b.hash.lo) return a.hash.lo < b.hash.lo;
+    if (a.hash.hi != b.hash.hi) return a.hash.hi < b.hash.hi;
+    if (a.label != b.label) return a.label < b.label;
+    return a.row < b.row;
+  };
   std::vector<RowKey> keys(n);
   if (n < (1u << 16)) {
     for (size_t i = 0; i < n; ++i) keys[i] = key_of(i);
-    std::sort(keys.begin(), keys.end());
+    std::sort(keys.begin(), keys.end(), less);
     return keys;
   }
-  std::vector<size_t> starts(kRowKeyBuckets + 1, 0);
-  for (size_t i = 0; i < n; ++i) ++starts[row_key_bucket(scan.feature_hashes[i]) + 1];
-  for (size_t b = 0; b < kRowKeyBuckets; ++b) starts[b + 1] += starts[b];
-  {
-    std::vector<size_t> next(starts.begin(), starts.end() - 1);
-    for (size_t i = 0; i < n; ++i) keys[next[row_key_bucket(scan.feature_hashes[i])]++] = key_of(i);
-  }
   ThreadPool pool(threads);
+  const size_t parts = pool.size();
+  auto rows_of = [&](size_t t) { return std::pair{n * t / parts, n * (t + 1) / parts}; };
+  // next[t][b]: where thread t writes its next key of bucket b.
+  std::vector<std::vector<size_t>> next(parts, std::vector<size_t>(kRowKeyBuckets, 0));
+  pool.parallel_for(parts, [&](size_t tb, size_t te) {
+    for (size_t t = tb; t < te; ++t) {
+      const auto [r0, r1] = rows_of(t);
+      for (size_t i = r0; i < r1; ++i) ++next[t][row_key_bucket(scan.feature_hashes[i])];
+    }
+  });
+  std::vector<size_t> starts(kRowKeyBuckets + 1, 0);
+  for (size_t b = 0, at = 0; b < kRowKeyBuckets; ++b) {
+    starts[b] = at;
+    for (size_t t = 0; t < parts; ++t) {
+      const size_t count = next[t][b];
+      next[t][b] = at;
+      at += count;
+    }
+  }
+  starts[kRowKeyBuckets] = n;
+  pool.parallel_for(parts, [&](size_t tb, size_t te) {
+    for (size_t t = tb; t < te; ++t) {
+      const auto [r0, r1] = rows_of(t);
+      for (size_t i = r0; i < r1; ++i) keys[next[t][row_key_bucket(scan.feature_hashes[i])]++] = key_of(i);
+    }
+  });
   pool.parallel_for(kRowKeyBuckets, [&](size_t b, size_t e) {
-    for (size_t k = b; k < e; ++k) std::sort(keys.begin() + starts[k], keys.begin() + starts[k + 1]);
+    for (size_t k = b; k < e; ++k) std::sort(keys.begin() + starts[k], keys.begin() + starts[k + 1], less);
   }, 1024);
   return keys;
 }
 
 std::vector<size_t> row_key_bucket_starts(std::span<const RowKey> keys) {
+  // Keys are sorted, so their buckets ascend: one binary search per bucket
+  // instead of a pass over every key.
   std::vector<size_t> starts(kRowKeyBuckets + 1, keys.size());
-  size_t b = 0;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    const size_t k = row_key_bucket(keys[i].hash);
-    while (b <= k) starts[b++] = i;
+  for (size_t b = 0; b < kRowKeyBuckets; ++b) {
+    starts[b] = static_cast<size_t>(
+        std::partition_point(keys.begin(), keys.end(), [&](const RowKey& k) { return row_key_bucket(k.hash) < b; }) -
+        keys.begin());
   }
   return starts;
 }
