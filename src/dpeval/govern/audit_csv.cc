@@ -55,7 +55,8 @@ CsvStatus AuditCsvReader::next() {
   if (pos_ >= n) return CsvStatus::kEnd;
   record_line_ = line_;
   record_offset_ = pos_;
-  pieces_.clear();
+  fields_.clear();
+  escaped_fields_.clear();
   scratch_.clear();
   while (true) {
     while (pos_ < n && (s[pos_] == ' ' || s[pos_] == '\t')) ++pos_;
@@ -67,7 +68,7 @@ CsvStatus AuditCsvReader::next() {
       while (true) {
         const void* q = pos_ < n ? std::memchr(s + pos_, '"', n - pos_) : nullptr;
         if (q == nullptr) {
-          error_field_ = pieces_.size();
+          error_field_ = fields_.size();
           pos_ = n;
           return CsvStatus::kUnterminatedQuote;
         }
@@ -82,9 +83,10 @@ CsvStatus AuditCsvReader::next() {
         }
         if (escaped) {
           scratch_.append(s + pos_, at - pos_);
-          pieces_.push_back({scratch_begin, scratch_.size() - scratch_begin, true});
+          escaped_fields_.push_back({fields_.size(), scratch_begin, scratch_.size() - scratch_begin});
+          fields_.emplace_back();  // set below, once scratch_ no longer grows
         } else {
-          pieces_.push_back({start, at - start, false});
+          fields_.push_back(text_.substr(start, at - start));
         }
         pos_ = at + 1;
         break;
@@ -106,7 +108,7 @@ CsvStatus AuditCsvReader::next() {
         break;
       }
       record_line_ = line_;
-      error_field_ = pieces_.size() - 1;
+      error_field_ = fields_.size() - 1;
       pos_ = n;
       return CsvStatus::kTextAfterQuote;
     }
@@ -115,8 +117,7 @@ CsvStatus AuditCsvReader::next() {
     size_t end = pos_;
     const bool at_line_end = pos_ >= n || s[pos_] == '\n';
     if (at_line_end && end > start && s[end - 1] == '\r') --end;
-    const std::string_view field = csv_trim(std::string_view(s + start, end - start));
-    pieces_.push_back({static_cast<size_t>(field.data() - s), field.size(), false});
+    fields_.push_back(csv_trim(std::string_view(s + start, end - start)));
     if (pos_ >= n) break;
     ++pos_;
     if (at_line_end) {
@@ -124,11 +125,7 @@ CsvStatus AuditCsvReader::next() {
       break;
     }
   }
-  fields_.resize(pieces_.size());
-  for (size_t i = 0; i < pieces_.size(); ++i) {
-    const Piece& p = pieces_[i];
-    fields_[i] = p.scratch ? std::string_view(scratch_).substr(p.begin, p.size) : text_.substr(p.begin, p.size);
-  }
+  for (const EscapedField& f : escaped_fields_) fields_[f.field] = std::string_view(scratch_).substr(f.begin, f.size);
   return CsvStatus::kRecord;
 }
 

@@ -48,7 +48,13 @@ struct Dict {
   std::unordered_map<std::string, uint32_t> codes;
   std::vector<std::string> values;
   uint32_t code(std::string_view text) {
-    auto it = codes.find(std::string(text));
+    // Labels and groups mostly have a few values: comparing with the first
+    // kLinear is cheaper than hashing (codes holds them too).
+    constexpr size_t kLinear = 8;
+    for (size_t i = 0; i < values.size() && i < kLinear; ++i) {
+      if (values[i] == text) return static_cast<uint32_t>(i);
+    }
+    auto it = values.size() <= kLinear ? codes.end() : codes.find(std::string(text));
     if (it != codes.end()) return it->second;
     const uint32_t c = static_cast<uint32_t>(values.size());
     values.emplace_back(text);
