@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -22,6 +23,7 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
+#include "dpeval/data/internal/parse_number.h"
 #include "dpeval/data/npy.h"
 #include "dpeval/govern/audit.h"
 #include "dpeval/govern/audit_csv.h"
@@ -409,6 +411,37 @@ TEST(Audit, StreamingBlocksGiveTheSameScanAsOneBlock) {
     EXPECT_EQ(a.columns[c].missing, b.columns[c].missing);
     EXPECT_EQ(a.columns[c].values.size(), b.columns[c].values.size());
     EXPECT_EQ(a.columns[c].first_text_row, b.columns[c].first_text_row);
+  }
+}
+
+// The plain-decimal fast path (Note [Plain decimals]) gives the very double
+// fast_float gives, for random decimals of every length around its limits (19
+// digits, 2^53, 22 after the point), signs, leading zeros and -0.
+TEST(Audit, PlainDecimalsParseLikeFastFloat) {
+  Rng rng(11);
+  auto digits = [&](int count) {
+    std::string d;
+    for (int k = 0; k < count; ++k) d.push_back(static_cast<char>('0' + rng.below(10)));
+    return d;
+  };
+  std::vector<std::string> cells = {"0", "-0", "-0.0", "0.000", "9007199254740992", "9007199254740993",
+                                    "9007199254740992.5", "1.0000000000000000000001", "00012", "-00.5",
+                                    "1234567890123456789", "12345678901234567890", "0.3", "0.1", "5."};
+  for (int k = 0; k < 20000; ++k) {
+    const int whole = 1 + rng.below(20), frac = rng.below(25);
+    std::string cell = rng.below(2) ? "-" : "";
+    cell.append(digits(whole));
+    if (frac > 0 || rng.below(2)) cell.append(".").append(digits(frac));
+    cells.push_back(cell);
+  }
+  for (const std::string& cell : cells) {
+    double expected = 0, v = 0;
+    const bool number = data::internal::parse_number(cell, &expected);
+    const CellKind kind = classify_cell(cell, &v);
+    ASSERT_EQ(kind == CellKind::kNumber, number) << cell;
+    if (number) {
+      ASSERT_EQ(std::bit_cast<uint64_t>(v), std::bit_cast<uint64_t>(expected)) << cell;
+    }
   }
 }
 

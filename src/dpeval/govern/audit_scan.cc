@@ -518,6 +518,43 @@ bool is_id_like_name(std::string_view name) {
   return name.size() > 2 && name.ends_with("Id");
 }
 
+namespace {
+
+// Note [Plain decimals]
+// Most numeric cells are plain decimals: an optional '-', digits, and an
+// optional '.' with more digits. When there are at most 19 digits, the digits
+// as an integer m are at most 2^53 and there are at most 22 after the point, m
+// and 10^frac are both exact doubles and one IEEE division gives the correctly
+// rounded value (Clinger's fast path), the same double fast_float returns
+// (-0 included). Anything else goes to fast_float.
+bool parse_plain_decimal(std::string_view s, double* out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const size_t n = s.size();
+  const bool negative = s[0] == '-';
+  size_t i = negative ? 1 : 0;
+  uint64_t m = 0;
+  auto digits = [&] {
+    const size_t begin = i;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) m = m * 10 + static_cast<uint64_t>(s[i] - '0');
+    return i - begin;
+  };
+  const size_t whole = digits();
+  if (whole == 0) return false;
+  size_t frac = 0;
+  if (i < n && s[i] == '.') {
+    ++i;
+    frac = digits();
+    if (frac == 0) return false;
+  }
+  if (i != n || whole + frac > 19 || m > (uint64_t{1} << 53) || frac > 22) return false;
+  const double v = static_cast<double>(m) / kPow10[frac];
+  *out = negative ? -v : v;
+  return true;
+}
+
+}  // namespace
+
 CellKind classify_cell(std::string_view cell, double* number) {
   switch (cell.size()) {
     case 0: return CellKind::kMissing;
@@ -540,6 +577,8 @@ CellKind classify_cell(std::string_view cell, double* number) {
     default: break;
   }
   const char first = cell[0];
+  // See Note [Plain decimals].
+  if (((first >= '0' && first <= '9') || first == '-') && parse_plain_decimal(cell, number)) return CellKind::kNumber;
   if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 'i' ||
       first == 'I' || first == 'n' || first == 'N') {
     if (data::internal::parse_number(cell, number)) {
