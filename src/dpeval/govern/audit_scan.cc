@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -425,6 +428,36 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
     ctx.sample_rate = head.empty() || est_rows <= cap ? 1.0 : cap / est_rows;
   }
 
+  // Note [Read ahead]
+  // While a block is scanned, one more thread assembles the next one in
+  // `ahead`: the unfinished record at the end of this block (known once the
+  // block is cut), then the next `block` bytes from `read`. The copy from the
+  // page cache then overlaps the scan instead of keeping every scan thread
+  // waiting, and the next block is taken by a swap. Only that thread calls
+  // `read` while it runs, and it is joined before the swap, so the blocks are
+  // the same bytes as with synchronous reads.
+  std::string ahead;
+  bool ahead_eof = false;
+  std::exception_ptr ahead_error;
+  auto read_ahead = [&](std::string_view rest) {
+    try {
+      ahead.resize(rest.size() + block);
+      std::memcpy(ahead.data(), rest.data(), rest.size());
+      size_t size = rest.size();
+      while (size < ahead.size()) {
+        const size_t got = read(ahead.data() + size, ahead.size() - size);
+        if (got == 0) {
+          ahead_eof = true;
+          break;
+        }
+        size += got;
+      }
+      ahead.resize(size);
+    } catch (...) {
+      ahead_error = std::current_exception();
+    }
+  };
+
   Dict labels, groups;
   uint64_t byte_base = start;
   std::vector<size_t> cuts;
@@ -448,6 +481,8 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
       p.scan.group_column = scan.group_column;
       for (size_t c = 0; c < columns; ++c) p.scan.columns.emplace_back().name = ctx.header[c];
     }
+    std::optional<std::jthread> reader;  // See Note [Read ahead]; joined on every way out.
+    if (!eof) reader.emplace(read_ahead, text.substr(end));
     // See Note [Piece scheduling].
     std::atomic<size_t> next_piece{0};
     pool.parallel_for(pool.size(), [&](size_t, size_t) {
@@ -462,9 +497,11 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
     }
     byte_base += end;
     if (eof) break;
-    buffer.erase(0, start + end);
+    reader.reset();  // joins
+    if (ahead_error) std::rethrow_exception(ahead_error);
+    buffer.swap(ahead);
     start = 0;
-    fill(block);
+    eof = ahead_eof;
     if (buffer.empty()) break;
   }
   if (scan.rows == 0) throw InputError(fmt::format("{}: a header without data rows, expected at least one row", source));
