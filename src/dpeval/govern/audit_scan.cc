@@ -1,6 +1,9 @@
 // The audit's single pass over a table; see audit_scan.h and Note [Audit memory].
 #include "dpeval/govern/audit_scan.h"
 
+// The hashes of short cells and rows are the scan's hot path: inline XXH3
+// (the same functions and output as the library's, without a call per cell).
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
@@ -522,7 +525,7 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
 
 bool ValueCounts::add_probed(uint64_t key, std::string_view text, bool numeric, uint64_t count) {
   if (slots_.empty()) slots_.resize(kSlots);
-  size_t slot = (key * 0x9e3779b97f4a7c15ull) >> (64 - kSlotBits);
+  size_t slot = home_slot(key);
   while (true) {
     Slot& at = slots_[slot];
     if (at.key == key) {

@@ -75,6 +75,13 @@ class ValueCounts {
   // Adds `count` to `key`; a new key is inserted with `text` (at most 200 bytes
   // kept) unless kTrackedValues keys are there already: then returns false.
   bool add(uint64_t key, std::string_view text, bool numeric, uint64_t count = 1) {
+    if (!slots_.empty()) {  // most hits are in the key's own slot
+      Slot& home = slots_[home_slot(key)];
+      if (home.key == key) {
+        home.count += count;
+        return true;
+      }
+    }
     if (entries_.size() >= kTrackedValues && !filter_has(key)) return false;
     return add_probed(key, text, numeric, count);
   }
@@ -107,6 +114,7 @@ class ValueCounts {
   static constexpr int kSlotBits = 12;
   static constexpr size_t kSlots = size_t{1} << kSlotBits;  // a power of two above 4 * kTrackedValues
   static constexpr int kFilterBits = 15;
+  static size_t home_slot(uint64_t key) { return (key * 0x9e3779b97f4a7c15ull) >> (64 - kSlotBits); }
   bool filter_has(uint64_t key) const {
     const uint64_t bit = key >> (64 - kFilterBits);
     return (filter_[bit >> 6] >> (bit & 63)) & 1;
