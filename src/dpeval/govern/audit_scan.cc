@@ -74,6 +74,10 @@ void track_value(ColumnStats& c, uint64_t key, std::string_view text, bool numer
 }
 
 void update_first(uint64_t& first, uint64_t row) { first = std::min(first, row); }
+// The same for rows that only increase (one piece's): only the first one is stored.
+void set_first(uint64_t& first, uint64_t row) {
+  if (first == UINT64_MAX) first = row;
+}
 
 // Adds b's cell counts and range to a (merging the statistics of two parts of
 // a column; the first-row fields are the caller's, as their offsets differ).
@@ -194,7 +198,15 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
       return;
     }
     const bool sampled = in_sample(byte_base + reader.record_offset(), ctx.sample_rate);
-    buf.clear();
+    // The row's normalized cells (Note [Row hash]) go to `buf` through a cursor:
+    // each cell takes at most 5 bytes more than its text (which lies within the
+    // record, or within it unescaped) or 9 bytes, so this size is never passed.
+    buf.resize(9 * columns + (reader.position() - reader.record_offset()));
+    char* out = buf.data();
+    auto put = [&](const void* bytes, size_t n) {
+      std::memcpy(out, bytes, n);
+      out += n;
+    };
     size_t id_slot = 0;
     for (size_t c = 0; c < columns; ++c) {
       const std::string_view cell = fields[c];
@@ -205,28 +217,28 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
       if (kind == CellKind::kMissing) {
         ++st.missing;
         if (cell.size() == 3 && (cell[0] == 'N' || cell[0] == 'n')) ++st.nan;
-        update_first(st.first_missing_row, row);
-        buf.push_back(0);
+        set_first(st.first_missing_row, row);
+        *out++ = 0;
       } else if (kind == CellKind::kNumber) {
         add_number(st, v);
-        update_first(st.first_number_row, row);
+        set_first(st.first_number_row, row);
         key = number_key(v);
-        buf.push_back(1);
+        *out++ = 1;
         const double z = v == 0 ? 0.0 : v;
-        buf.append(reinterpret_cast<const char*>(&z), sizeof z);
+        put(&z, sizeof z);
         track_value(st, key, cell, true);
       } else {
         ++st.text;
-        update_first(st.first_text_row, row);
+        set_first(st.first_text_row, row);
         key = XXH3_64bits(cell.data(), cell.size()) | 1;
-        buf.push_back(2);
+        *out++ = 2;
         const uint32_t n = static_cast<uint32_t>(cell.size());
-        buf.append(reinterpret_cast<const char*>(&n), sizeof n);
-        buf.append(cell);
+        put(&n, sizeof n);
+        put(cell.data(), cell.size());
         track_value(st, key, cell, false);
       }
       if (static_cast<int>(c) == label) {
-        buf.resize(buf.size() - (kind == CellKind::kMissing ? 1 : kind == CellKind::kNumber ? 9 : 5 + cell.size()));
+        out -= kind == CellKind::kMissing ? 1 : kind == CellKind::kNumber ? 9 : 5 + cell.size();
         scan.labels.push_back(piece.labels.code(cell));
       }
       if (static_cast<int>(c) == group) scan.groups.push_back(piece.groups.code(cell));
@@ -245,7 +257,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
         sample_cells[c] = key;
       }
     }
-    const XXH128_hash_t h = XXH3_128bits(buf.data(), buf.size());
+    const XXH128_hash_t h = XXH3_128bits(buf.data(), static_cast<size_t>(out - buf.data()));
     scan.feature_hashes.push_back({h.low64, h.high64});
     if (sampled) {
       scan.sample.rows.push_back(row);
