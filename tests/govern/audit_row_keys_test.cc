@@ -81,7 +81,9 @@ Planted make_tables(uint64_t seed) {
 
 std::vector<RowKey> keys_by_std_sort(const TableScan& scan) {
   std::vector<RowKey> keys(scan.rows);
-  for (size_t i = 0; i < scan.rows; ++i) keys[i] = {scan.feature_hashes[i], scan.labels[i], static_cast<uint32_t>(i)};
+  for (size_t i = 0; i < scan.rows; ++i) {
+    keys[i] = {scan.feature_hashes[i], scan.labels[i], static_cast<uint32_t>(i)};
+  }
   std::sort(keys.begin(), keys.end());
   return keys;
 }
@@ -107,7 +109,9 @@ TEST(AuditRowKeys, BucketStartsBoundEachBucket) {
   EXPECT_EQ(starts.front(), 0u);
   EXPECT_EQ(starts.back(), keys.size());
   for (size_t b = 0; b < kRowKeyBuckets; ++b) {
-    for (size_t i = starts[b]; i < starts[b + 1]; ++i) ASSERT_EQ(row_key_bucket(keys[i].hash), b) << "key " << i;
+    for (size_t i = starts[b]; i < starts[b + 1]; ++i) {
+      ASSERT_EQ(row_key_bucket(keys[i].hash), b) << "key " << i;
+    }
   }
 }
 
@@ -122,7 +126,9 @@ CheckResult run_check(const Check& check, const Planted& p) {
 TEST(AuditRowKeys, DuplicatesMatchAMapOfEqualRows) {
   const Planted p = make_tables(9);
   std::map<std::pair<Hash128, uint32_t>, std::vector<uint64_t>> rows_of;  // rows ascend in each group
-  for (size_t i = 0; i < kTrainRows; ++i) rows_of[{p.train.feature_hashes[i], p.train.labels[i]}].push_back(i);
+  for (size_t i = 0; i < kTrainRows; ++i) {
+    rows_of[{p.train.feature_hashes[i], p.train.labels[i]}].push_back(i);
+  }
   uint64_t count = 0, groups = 0;
   std::vector<std::pair<uint64_t, uint64_t>> firsts;  // (first repeat, original)
   for (const auto& [key, rows] : rows_of) {

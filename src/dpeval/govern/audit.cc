@@ -245,9 +245,9 @@ std::vector<size_t> row_key_bucket_starts(std::span<const RowKey> keys) {
   // instead of a pass over every key.
   std::vector<size_t> starts(kRowKeyBuckets + 1, keys.size());
   for (size_t b = 0; b < kRowKeyBuckets; ++b) {
-    starts[b] = static_cast<size_t>(
-        std::partition_point(keys.begin(), keys.end(), [&](const RowKey& k) { return row_key_bucket(k.hash) < b; }) -
-        keys.begin());
+    const auto first = std::partition_point(keys.begin(), keys.end(),
+                                            [&](const RowKey& k) { return row_key_bucket(k.hash) < b; });
+    starts[b] = static_cast<size_t>(first - keys.begin());
   }
   return starts;
 }

@@ -125,7 +125,9 @@ CsvStatus AuditCsvReader::next() {
       break;
     }
   }
-  for (const EscapedField& f : escaped_fields_) fields_[f.field] = std::string_view(scratch_).substr(f.begin, f.size);
+  for (const EscapedField& f : escaped_fields_) {
+    fields_[f.field] = std::string_view(scratch_).substr(f.begin, f.size);
+  }
   return CsvStatus::kRecord;
 }
 

@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
 #include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -148,7 +148,9 @@ void check_schema(const SchemaColumn& rule, SchemaFindings& f, uint64_t row, con
   }
   bool type_ok = true;
   switch (rule.type) {
-    case SchemaType::kInteger: type_ok = kind == CellKind::kNumber && std::isfinite(v) && is_integral(v); break;
+    case SchemaType::kInteger:
+      type_ok = kind == CellKind::kNumber && std::isfinite(v) && is_integral(v);
+      break;
     case SchemaType::kNumber: type_ok = kind == CellKind::kNumber; break;
     case SchemaType::kBool: type_ok = is_bool_text(cell); break;
     default: break;
@@ -630,7 +632,9 @@ CellKind classify_cell(std::string_view cell, double* number) {
   }
   const char first = cell[0];
   // See Note [Plain decimals].
-  if (((first >= '0' && first <= '9') || first == '-') && parse_plain_decimal(cell, number)) return CellKind::kNumber;
+  if (((first >= '0' && first <= '9') || first == '-') && parse_plain_decimal(cell, number)) {
+    return CellKind::kNumber;
+  }
   if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 'i' ||
       first == 'I' || first == 'n' || first == 'N') {
     if (data::internal::parse_number(cell, number)) {

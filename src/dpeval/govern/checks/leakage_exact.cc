@@ -31,7 +31,9 @@ class LeakageExactCheck final : public Check {
       std::vector<size_t> next(kRowKeyBuckets + 1, 0);
       for (const Hash128& h : ctx.test->feature_hashes) ++next[row_key_bucket(h) + 1];
       for (size_t k = 0; k < kRowKeyBuckets; ++k) next[k + 1] += next[k];
-      for (size_t i = 0; i < n; ++i) order[next[row_key_bucket(ctx.test->feature_hashes[i])]++] = static_cast<uint32_t>(i);
+      for (size_t i = 0; i < n; ++i) {
+        order[next[row_key_bucket(ctx.test->feature_hashes[i])]++] = static_cast<uint32_t>(i);
+      }
     }
     ThreadPool pool(ctx.threads);
     pool.parallel_for(n, [&](size_t b, size_t e) {
