@@ -410,8 +410,17 @@ TEST(Audit, StreamingBlocksGiveTheSameScanAsOneBlock) {
   for (size_t c = 0; c < a.columns.size(); ++c) {
     EXPECT_EQ(a.columns[c].missing, b.columns[c].missing);
     EXPECT_EQ(a.columns[c].values.size(), b.columns[c].values.size());
+    EXPECT_EQ(a.columns[c].untracked, b.columns[c].untracked);
     EXPECT_EQ(a.columns[c].first_text_row, b.columns[c].first_text_row);
+    for (size_t i = 0; i < std::min(a.columns[c].values.size(), b.columns[c].values.size()); ++i) {
+      const ValueCounts::Item x = a.columns[c].values.at(i), y = b.columns[c].values.at(i);
+      EXPECT_EQ(x.key, y.key) << a.columns[c].name << " value " << i;
+      EXPECT_EQ(x.count, y.count) << a.columns[c].name << " value " << i;
+      EXPECT_EQ(x.text, y.text) << a.columns[c].name << " value " << i;
+    }
   }
+  EXPECT_EQ(a.sample.rows, b.sample.rows);
+  EXPECT_EQ(a.sample.cells, b.sample.cells);
 }
 
 // The plain-decimal fast path (Note [Plain decimals]) gives the very double
