@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -15,11 +17,13 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
+#include "dpeval/data/internal/parse_number.h"
 #include "dpeval/data/npy.h"
 #include "dpeval/govern/audit.h"
 #include "dpeval/govern/audit_csv.h"
@@ -406,7 +410,47 @@ TEST(Audit, StreamingBlocksGiveTheSameScanAsOneBlock) {
   for (size_t c = 0; c < a.columns.size(); ++c) {
     EXPECT_EQ(a.columns[c].missing, b.columns[c].missing);
     EXPECT_EQ(a.columns[c].values.size(), b.columns[c].values.size());
+    EXPECT_EQ(a.columns[c].untracked, b.columns[c].untracked);
     EXPECT_EQ(a.columns[c].first_text_row, b.columns[c].first_text_row);
+    for (size_t i = 0; i < std::min(a.columns[c].values.size(), b.columns[c].values.size()); ++i) {
+      const ValueCounts::Item x = a.columns[c].values.at(i), y = b.columns[c].values.at(i);
+      EXPECT_EQ(x.key, y.key) << a.columns[c].name << " value " << i;
+      EXPECT_EQ(x.count, y.count) << a.columns[c].name << " value " << i;
+      EXPECT_EQ(x.text, y.text) << a.columns[c].name << " value " << i;
+    }
+  }
+  EXPECT_EQ(a.sample.rows, b.sample.rows);
+  EXPECT_EQ(a.sample.cells, b.sample.cells);
+}
+
+// The plain-decimal fast path (Note [Plain decimals]) gives the very double
+// fast_float gives, for random decimals of every length around its limits (19
+// digits, 2^53, 22 after the point), signs, leading zeros and -0.
+TEST(Audit, PlainDecimalsParseLikeFastFloat) {
+  Rng rng(11);
+  auto digits = [&](int count) {
+    std::string d;
+    for (int k = 0; k < count; ++k) d.push_back(static_cast<char>('0' + rng.below(10)));
+    return d;
+  };
+  std::vector<std::string> cells = {"0", "-0", "-0.0", "0.000", "9007199254740992", "9007199254740993",
+                                    "9007199254740992.5", "1.0000000000000000000001", "00012", "-00.5",
+                                    "1234567890123456789", "12345678901234567890", "0.3", "0.1", "5."};
+  for (int k = 0; k < 20000; ++k) {
+    const int whole = 1 + rng.below(20), frac = rng.below(25);
+    std::string cell = rng.below(2) ? "-" : "";
+    cell.append(digits(whole));
+    if (frac > 0 || rng.below(2)) cell.append(".").append(digits(frac));
+    cells.push_back(cell);
+  }
+  for (const std::string& cell : cells) {
+    double expected = 0, v = 0;
+    const bool number = data::internal::parse_number(cell, &expected);
+    const CellKind kind = classify_cell(cell, &v);
+    ASSERT_EQ(kind == CellKind::kNumber, number) << cell;
+    if (number) {
+      ASSERT_EQ(std::bit_cast<uint64_t>(v), std::bit_cast<uint64_t>(expected)) << cell;
+    }
   }
 }
 
@@ -464,6 +508,43 @@ TEST(Audit, CsvRecordCutsAreRecordBoundaries) {
     EXPECT_EQ(text[c - 1], '\n');
     AuditCsvReader reader(std::string_view(text).substr(c, end - c), ',');
     while (reader.next() == CsvStatus::kRecord) EXPECT_EQ(reader.fields().size(), 3u);
+  }
+}
+
+// The quote-free fast path (Note [Quote-free cuts]) against the general one:
+// the same text but for one quoted field of the same length in its first line,
+// so both have the same record boundaries; and against a naive list of them.
+TEST(Audit, CsvRecordCutsWithoutQuotesEqualTheGeneralPath) {
+  Rng rng(5);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::string plain = "yxy,1\n", quoted = "\"x\",1\n";
+    const int lines = 1 + rng.below(40);
+    for (int l = 0; l < lines; ++l) {
+      const std::string line = std::string(static_cast<size_t>(rng.below(30)), 'a') + ",b\n";
+      plain += line;
+      quoted += line;
+    }
+    const std::string tail(static_cast<size_t>(rng.below(5)), 'z');  // an unfinished last record
+    plain += tail;
+    quoted += tail;
+    std::vector<size_t> line_ends;
+    for (size_t i = 0; i < plain.size(); ++i) {
+      if (plain[i] == '\n') line_ends.push_back(i + 1);
+    }
+    for (size_t parts = 1; parts <= 9; ++parts) {
+      std::vector<size_t> expected;
+      for (size_t p = 1; p < parts; ++p) {
+        const auto it = std::lower_bound(line_ends.begin(), line_ends.end(), plain.size() / parts * p);
+        if (it != line_ends.end() && *it < line_ends.back() && (expected.empty() || expected.back() != *it)) {
+          expected.push_back(*it);
+        }
+      }
+      std::vector<size_t> fast, general;
+      EXPECT_EQ(csv_record_cuts(plain, parts, fast), line_ends.back());
+      EXPECT_EQ(csv_record_cuts(quoted, parts, general), line_ends.back());
+      EXPECT_EQ(fast, expected) << "trial " << trial << ", parts " << parts;
+      EXPECT_EQ(general, expected) << "trial " << trial << ", parts " << parts;
+    }
   }
 }
 

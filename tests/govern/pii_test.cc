@@ -172,6 +172,26 @@ TEST(PiiTest, MasksNeverHoldTheValue) {
   EXPECT_EQ(mask_pii("+44 20 7946 0958", PiiEntity::kPhone), "+** ** **** **58");
 }
 
+// The prefilter (Note [Cell prefilter]) counts eight bytes at a time: values
+// that just meet its thresholds (an IBAN with two capitals, an IP with four
+// digits) are still found at every alignment, among bytes whose low seven bits
+// spell digits, capitals, ':', '@' or '.'.
+TEST(PiiTest, PrefilterCountsAtEveryAlignment) {
+  const PiiScanner s;
+  const std::pair<PiiEntity, std::string> values[] = {{PiiEntity::kIban, "DE89 3704 0044 0532 0130 00"},
+                                                      {PiiEntity::kIp, "1.2.3.4"},
+                                                      {PiiEntity::kEmail, "a.b@example.com"},
+                                                      {PiiEntity::kPhone, "+49 30 123456"}};
+  for (const auto& [entity, value] : values) {
+    for (size_t pad = 0; pad < 16; ++pad) {
+      std::string filler;
+      for (size_t i = 0; i < pad; ++i) filler.push_back(static_cast<char>(0x80 | "0A:@.9Z"[i % 7]));
+      EXPECT_EQ(found(s, filler + " " + value + " " + filler, entity), std::vector<std::string>{value})
+          << pii_entity_name(entity) << ", pad " << pad;
+    }
+  }
+}
+
 TEST(PiiTest, ScanIsSafeOnOddBytes) {
   const PiiScanner s;
   std::string text(4096, '\0');

@@ -59,7 +59,17 @@ struct RowKey {
 
 // The train rows as RowKeys, sorted (computed once for the checks that group
 // rows), on `threads` threads (0: all cores).
+// See Note [Row key sort] in audit.cc.
 std::vector<RowKey> sorted_row_keys(const TableScan& scan, size_t threads = 0);
+
+// Sorted keys fall into kRowKeyBuckets runs by the top bits of hash.lo (the
+// first field compared): row_key_bucket(h) names the run a hash belongs to.
+inline constexpr int kRowKeyBucketBits = 16;
+inline constexpr size_t kRowKeyBuckets = size_t{1} << kRowKeyBucketBits;
+inline size_t row_key_bucket(const Hash128& h) { return static_cast<size_t>(h.lo >> (64 - kRowKeyBucketBits)); }
+// For sorted `keys`: kRowKeyBuckets + 1 offsets; the keys of bucket b are
+// [starts[b], starts[b + 1]). Lets a lookup search one bucket instead of all keys.
+std::vector<size_t> row_key_bucket_starts(std::span<const RowKey> keys);
 
 // What the checks read. test and predictions may be null.
 struct AuditContext {

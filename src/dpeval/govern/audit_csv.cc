@@ -55,7 +55,8 @@ CsvStatus AuditCsvReader::next() {
   if (pos_ >= n) return CsvStatus::kEnd;
   record_line_ = line_;
   record_offset_ = pos_;
-  pieces_.clear();
+  fields_.clear();
+  escaped_fields_.clear();
   scratch_.clear();
   while (true) {
     while (pos_ < n && (s[pos_] == ' ' || s[pos_] == '\t')) ++pos_;
@@ -67,7 +68,7 @@ CsvStatus AuditCsvReader::next() {
       while (true) {
         const void* q = pos_ < n ? std::memchr(s + pos_, '"', n - pos_) : nullptr;
         if (q == nullptr) {
-          error_field_ = pieces_.size();
+          error_field_ = fields_.size();
           pos_ = n;
           return CsvStatus::kUnterminatedQuote;
         }
@@ -82,9 +83,10 @@ CsvStatus AuditCsvReader::next() {
         }
         if (escaped) {
           scratch_.append(s + pos_, at - pos_);
-          pieces_.push_back({scratch_begin, scratch_.size() - scratch_begin, true});
+          escaped_fields_.push_back({fields_.size(), scratch_begin, scratch_.size() - scratch_begin});
+          fields_.emplace_back();  // set below, once scratch_ no longer grows
         } else {
-          pieces_.push_back({start, at - start, false});
+          fields_.push_back(text_.substr(start, at - start));
         }
         pos_ = at + 1;
         break;
@@ -106,7 +108,7 @@ CsvStatus AuditCsvReader::next() {
         break;
       }
       record_line_ = line_;
-      error_field_ = pieces_.size() - 1;
+      error_field_ = fields_.size() - 1;
       pos_ = n;
       return CsvStatus::kTextAfterQuote;
     }
@@ -115,8 +117,7 @@ CsvStatus AuditCsvReader::next() {
     size_t end = pos_;
     const bool at_line_end = pos_ >= n || s[pos_] == '\n';
     if (at_line_end && end > start && s[end - 1] == '\r') --end;
-    const std::string_view field = csv_trim(std::string_view(s + start, end - start));
-    pieces_.push_back({static_cast<size_t>(field.data() - s), field.size(), false});
+    fields_.push_back(csv_trim(std::string_view(s + start, end - start)));
     if (pos_ >= n) break;
     ++pos_;
     if (at_line_end) {
@@ -124,18 +125,45 @@ CsvStatus AuditCsvReader::next() {
       break;
     }
   }
-  fields_.resize(pieces_.size());
-  for (size_t i = 0; i < pieces_.size(); ++i) {
-    const Piece& p = pieces_[i];
-    fields_[i] = p.scratch ? std::string_view(scratch_).substr(p.begin, p.size) : text_.substr(p.begin, p.size);
+  for (const EscapedField& f : escaped_fields_) {
+    fields_[f.field] = std::string_view(scratch_).substr(f.begin, f.size);
   }
   return CsvStatus::kRecord;
 }
+
+namespace {
+
+// Note [Quote-free cuts]
+// Most blocks hold no '"' at all (one memchr over the block says so, at memory
+// speed). Then every line break is a record boundary: the last one ends the
+// block, and each cut is the first line break at or past its target, found by
+// one memchr each, instead of a memchr per line.
+size_t csv_record_cuts_quote_free(std::string_view text, size_t parts, std::vector<size_t>& cuts) {
+  const char* s = text.data();
+  const size_t n = text.size();
+  const void* last_nl = n > 0 ? memrchr(s, '\n', n) : nullptr;
+  if (last_nl == nullptr) return 0;
+  const size_t last = static_cast<const char*>(last_nl) - s + 1;
+  for (size_t part = 1; part < parts; ++part) {
+    const size_t target = n / parts * part;  // a cut is the end of the line holding byte target - 1
+    const size_t from = target > 0 ? target - 1 : 0;
+    const void* nl = from < n ? std::memchr(s + from, '\n', n - from) : nullptr;
+    if (nl == nullptr) break;
+    const size_t cut = static_cast<const char*>(nl) - s + 1;
+    if (cut >= last) break;
+    if (cuts.empty() || cuts.back() != cut) cuts.push_back(cut);
+  }
+  return last;
+}
+
+}  // namespace
 
 size_t csv_record_cuts(std::string_view text, size_t parts, std::vector<size_t>& cuts) {
   cuts.clear();
   const char* s = text.data();
   const size_t n = text.size();
+  // See Note [Quote-free cuts].
+  if (n == 0 || std::memchr(s, '"', n) == nullptr) return csv_record_cuts_quote_free(text, parts, cuts);
   size_t last = 0;
   size_t next_target = parts > 1 ? n / parts : n + 1;
   size_t part = 1;

@@ -41,10 +41,11 @@ class AuditCsvReader {
   size_t error_field() const { return error_field_; }
 
  private:
-  struct Piece {
+  // A quoted field with "" in it: its text, unescaped, is scratch_[begin, begin + size).
+  struct EscapedField {
+    size_t field;
     size_t begin;
     size_t size;
-    bool scratch;
   };
   std::string_view text_;
   char delimiter_;
@@ -53,8 +54,8 @@ class AuditCsvReader {
   uint64_t record_line_ = 0;
   size_t record_offset_ = 0;
   size_t error_field_ = 0;
-  std::vector<Piece> pieces_;
-  std::vector<std::string_view> fields_;
+  std::vector<std::string_view> fields_;  // views into text_, or into scratch_ for escaped_fields_
+  std::vector<EscapedField> escaped_fields_;
   std::string scratch_;
 };
 

@@ -1,15 +1,22 @@
 // The audit's single pass over a table; see audit_scan.h and Note [Audit memory].
 #include "dpeval/govern/audit_scan.h"
 
+// The hashes of short cells and rows are the scan's hot path: inline XXH3
+// (the same functions and output as the library's, without a call per cell).
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -47,7 +54,13 @@ struct Dict {
   std::unordered_map<std::string, uint32_t> codes;
   std::vector<std::string> values;
   uint32_t code(std::string_view text) {
-    auto it = codes.find(std::string(text));
+    // Labels and groups mostly have a few values: comparing with the first
+    // kLinear is cheaper than hashing (codes holds them too).
+    constexpr size_t kLinear = 8;
+    for (size_t i = 0; i < values.size() && i < kLinear; ++i) {
+      if (values[i] == text) return static_cast<uint32_t>(i);
+    }
+    auto it = values.size() <= kLinear ? codes.end() : codes.find(std::string(text));
     if (it != codes.end()) return it->second;
     const uint32_t c = static_cast<uint32_t>(values.size());
     values.emplace_back(text);
@@ -61,6 +74,10 @@ void track_value(ColumnStats& c, uint64_t key, std::string_view text, bool numer
 }
 
 void update_first(uint64_t& first, uint64_t row) { first = std::min(first, row); }
+// The same for rows that only increase (one piece's): only the first one is stored.
+void set_first(uint64_t& first, uint64_t row) {
+  if (first == UINT64_MAX) first = row;
+}
 
 // Adds b's cell counts and range to a (merging the statistics of two parts of
 // a column; the first-row fields are the caller's, as their offsets differ).
@@ -75,12 +92,19 @@ void add_counts(ColumnStats& a, const ColumnStats& b) {
   a.max = std::max(a.max, b.max);
 }
 
+// v == std::floor(v) for finite v, without the call to floor that a build for
+// plain x86-64 makes (no SSE4.1 round instruction): every double of magnitude
+// 2^52 or more is an integer, and below that the conversion to int64 is exact.
+bool is_integral(double v) {
+  return std::fabs(v) >= 0x1p52 || static_cast<double>(static_cast<int64_t>(v)) == v;
+}
+
 // A numeric cell's share of a column's statistics (CSV cells and array values alike).
 void add_number(ColumnStats& st, double v) {
   ++st.numeric;
   if (std::isinf(v)) {
     ++st.inf;
-  } else if (v == std::floor(v)) {
+  } else if (is_integral(v)) {
     ++st.integer;
   }
   st.min = std::min(st.min, v);
@@ -124,7 +148,9 @@ void check_schema(const SchemaColumn& rule, SchemaFindings& f, uint64_t row, con
   }
   bool type_ok = true;
   switch (rule.type) {
-    case SchemaType::kInteger: type_ok = kind == CellKind::kNumber && std::isfinite(v) && v == std::floor(v); break;
+    case SchemaType::kInteger:
+      type_ok = kind == CellKind::kNumber && std::isfinite(v) && is_integral(v);
+      break;
     case SchemaType::kNumber: type_ok = kind == CellKind::kNumber; break;
     case SchemaType::kBool: type_ok = is_bool_text(cell); break;
     default: break;
@@ -174,7 +200,15 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
       return;
     }
     const bool sampled = in_sample(byte_base + reader.record_offset(), ctx.sample_rate);
-    buf.clear();
+    // The row's normalized cells (Note [Row hash]) go to `buf` through a cursor:
+    // each cell takes at most 5 bytes more than its text (which lies within the
+    // record, or within it unescaped) or 9 bytes, so this size is never passed.
+    buf.resize(9 * columns + (reader.position() - reader.record_offset()));
+    char* out = buf.data();
+    auto put = [&](const void* bytes, size_t n) {
+      std::memcpy(out, bytes, n);
+      out += n;
+    };
     size_t id_slot = 0;
     for (size_t c = 0; c < columns; ++c) {
       const std::string_view cell = fields[c];
@@ -185,28 +219,28 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
       if (kind == CellKind::kMissing) {
         ++st.missing;
         if (cell.size() == 3 && (cell[0] == 'N' || cell[0] == 'n')) ++st.nan;
-        update_first(st.first_missing_row, row);
-        buf.push_back(0);
+        set_first(st.first_missing_row, row);
+        *out++ = 0;
       } else if (kind == CellKind::kNumber) {
         add_number(st, v);
-        update_first(st.first_number_row, row);
+        set_first(st.first_number_row, row);
         key = number_key(v);
-        buf.push_back(1);
+        *out++ = 1;
         const double z = v == 0 ? 0.0 : v;
-        buf.append(reinterpret_cast<const char*>(&z), sizeof z);
+        put(&z, sizeof z);
         track_value(st, key, cell, true);
       } else {
         ++st.text;
-        update_first(st.first_text_row, row);
+        set_first(st.first_text_row, row);
         key = XXH3_64bits(cell.data(), cell.size()) | 1;
-        buf.push_back(2);
+        *out++ = 2;
         const uint32_t n = static_cast<uint32_t>(cell.size());
-        buf.append(reinterpret_cast<const char*>(&n), sizeof n);
-        buf.append(cell);
+        put(&n, sizeof n);
+        put(cell.data(), cell.size());
         track_value(st, key, cell, false);
       }
       if (static_cast<int>(c) == label) {
-        buf.resize(buf.size() - (kind == CellKind::kMissing ? 1 : kind == CellKind::kNumber ? 9 : 5 + cell.size()));
+        out -= kind == CellKind::kMissing ? 1 : kind == CellKind::kNumber ? 9 : 5 + cell.size();
         scan.labels.push_back(piece.labels.code(cell));
       }
       if (static_cast<int>(c) == group) scan.groups.push_back(piece.groups.code(cell));
@@ -225,7 +259,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
         sample_cells[c] = key;
       }
     }
-    const XXH128_hash_t h = XXH3_128bits(buf.data(), buf.size());
+    const XXH128_hash_t h = XXH3_128bits(buf.data(), static_cast<size_t>(out - buf.data()));
     scan.feature_hashes.push_back({h.low64, h.high64});
     if (sampled) {
       scan.sample.rows.push_back(row);
@@ -254,7 +288,10 @@ void append_piece(TableScan& into, Piece& piece, Dict& labels, Dict& groups) {
     if (b.first_missing_row != UINT64_MAX) update_first(a.first_missing_row, b.first_missing_row + base);
     if (b.first_text_row != UINT64_MAX) update_first(a.first_text_row, b.first_text_row + base);
     if (b.first_number_row != UINT64_MAX) update_first(a.first_number_row, b.first_number_row + base);
-    for (const auto& [key, value] : b.values) track_value(a, key, value.text, value.numeric, value.count);
+    for (size_t i = 0; i < b.values.size(); ++i) {
+      const ValueCounts::Item v = b.values.at(i);
+      track_value(a, v.key, v.text, v.numeric, v.count);
+    }
     a.untracked += b.untracked;
   }
   std::vector<uint32_t> label_map(piece.labels.values.size()), group_map(piece.groups.values.size());
@@ -306,11 +343,20 @@ void sort_dict(Dict& dict, std::vector<uint32_t>& codes, std::vector<uint32_t>* 
   }
 }
 
+// Note [Piece scheduling]
+// A block is cut into kPiecesPerThread pieces per thread, and each thread takes
+// the next unscanned piece until none is left, so a thread that is preempted
+// (or given slower rows) holds up at most one small piece instead of half the
+// block. Pieces are merged in file order, so the scan does not depend on which
+// thread scanned which piece, nor when. The cut points depend only on the block
+// and the thread count.
+constexpr size_t kPiecesPerThread = 8;
+
 // Reads blocks from `read` (returns bytes read, 0 at the end) and scans them.
 TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint64_t total_bytes,
                           std::string_view source, const ScanOptions& options) {
   ThreadPool pool(options.threads);
-  const size_t parts = pool.size() * 2;
+  const size_t parts = pool.size() * kPiecesPerThread;
   const size_t block = std::max<size_t>(options.block_bytes, 1 << 16);
   std::string buffer;
   bool eof = false;
@@ -399,6 +445,36 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
     ctx.sample_rate = head.empty() || est_rows <= cap ? 1.0 : cap / est_rows;
   }
 
+  // Note [Read ahead]
+  // While a block is scanned, one more thread assembles the next one in
+  // `ahead`: the unfinished record at the end of this block (known once the
+  // block is cut), then the next `block` bytes from `read`. The copy from the
+  // page cache then overlaps the scan instead of keeping every scan thread
+  // waiting, and the next block is taken by a swap. Only that thread calls
+  // `read` while it runs, and it is joined before the swap, so the blocks are
+  // the same bytes as with synchronous reads.
+  std::string ahead;
+  bool ahead_eof = false;
+  std::exception_ptr ahead_error;
+  auto read_ahead = [&](std::string_view rest) {
+    try {
+      ahead.resize(rest.size() + block);
+      std::memcpy(ahead.data(), rest.data(), rest.size());
+      size_t size = rest.size();
+      while (size < ahead.size()) {
+        const size_t got = read(ahead.data() + size, ahead.size() - size);
+        if (got == 0) {
+          ahead_eof = true;
+          break;
+        }
+        size += got;
+      }
+      ahead.resize(size);
+    } catch (...) {
+      ahead_error = std::current_exception();
+    }
+  };
+
   Dict labels, groups;
   uint64_t byte_base = start;
   std::vector<size_t> cuts;
@@ -422,8 +498,12 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
       p.scan.group_column = scan.group_column;
       for (size_t c = 0; c < columns; ++c) p.scan.columns.emplace_back().name = ctx.header[c];
     }
-    pool.parallel_for(pieces.size(), [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) {
+    std::optional<std::jthread> reader;  // See Note [Read ahead]; joined on every way out.
+    if (!eof) reader.emplace(read_ahead, text.substr(end));
+    // See Note [Piece scheduling].
+    std::atomic<size_t> next_piece{0};
+    pool.parallel_for(pool.size(), [&](size_t, size_t) {
+      for (size_t i; (i = next_piece.fetch_add(1)) < pieces.size();) {
         scan_piece(ctx, text.substr(bounds[i], bounds[i + 1] - bounds[i]), byte_base + bounds[i], pieces[i]);
       }
     });
@@ -434,9 +514,11 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
     }
     byte_base += end;
     if (eof) break;
-    buffer.erase(0, start + end);
+    reader.reset();  // joins
+    if (ahead_error) std::rethrow_exception(ahead_error);
+    buffer.swap(ahead);
     start = 0;
-    fill(block);
+    eof = ahead_eof;
     if (buffer.empty()) break;
   }
   if (scan.rows == 0) throw InputError(fmt::format("{}: a header without data rows, expected at least one row", source));
@@ -455,21 +537,23 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
 
 }  // namespace
 
-bool ValueCounts::add(uint64_t key, std::string_view text, bool numeric, uint64_t count) {
-  if (slots_.empty()) slots_.assign(kSlots, 0);
-  size_t slot = (key * 0x9e3779b97f4a7c15ull) >> 53;  // 11 bits: kSlots
+bool ValueCounts::add_probed(uint64_t key, std::string_view text, bool numeric, uint64_t count) {
+  if (slots_.empty()) slots_.resize(kSlots);
+  size_t slot = home_slot(key);
   while (true) {
-    const uint32_t at = slots_[slot];
-    if (at == 0) break;
-    if (entries_[at - 1].first == key) {
-      entries_[at - 1].second.count += count;
+    Slot& at = slots_[slot];
+    if (at.key == key) {
+      at.count += count;
       return true;
     }
+    if (at.key == 0) break;
     slot = (slot + 1) & (kSlots - 1);
   }
   if (entries_.size() >= kTrackedValues) return false;
-  entries_.push_back({key, TrackedValue{count, std::string(text.substr(0, 200)), numeric}});
-  slots_[slot] = static_cast<uint32_t>(entries_.size());
+  slots_[slot] = {key, count};
+  entries_.push_back({static_cast<uint32_t>(slot), numeric, std::string(text.substr(0, 200))});
+  const uint64_t bit = key >> (64 - kFilterBits);
+  filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
   return true;
 }
 
@@ -488,21 +572,69 @@ bool is_id_like_name(std::string_view name) {
   return name.size() > 2 && name.ends_with("Id");
 }
 
+namespace {
+
+// Note [Plain decimals]
+// Most numeric cells are plain decimals: an optional '-', digits, and an
+// optional '.' with more digits. When there are at most 19 digits, the digits
+// as an integer m are at most 2^53 and there are at most 22 after the point, m
+// and 10^frac are both exact doubles and one IEEE division gives the correctly
+// rounded value (Clinger's fast path), the same double fast_float returns
+// (-0 included). Anything else goes to fast_float.
+bool parse_plain_decimal(std::string_view s, double* out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const size_t n = s.size();
+  const bool negative = s[0] == '-';
+  size_t i = negative ? 1 : 0;
+  uint64_t m = 0;
+  auto digits = [&] {
+    const size_t begin = i;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) m = m * 10 + static_cast<uint64_t>(s[i] - '0');
+    return i - begin;
+  };
+  const size_t whole = digits();
+  if (whole == 0) return false;
+  size_t frac = 0;
+  if (i < n && s[i] == '.') {
+    ++i;
+    frac = digits();
+    if (frac == 0) return false;
+  }
+  if (i != n || whole + frac > 19 || m > (uint64_t{1} << 53) || frac > 22) return false;
+  const double v = static_cast<double>(m) / kPow10[frac];
+  *out = negative ? -v : v;
+  return true;
+}
+
+}  // namespace
+
 CellKind classify_cell(std::string_view cell, double* number) {
   switch (cell.size()) {
     case 0: return CellKind::kMissing;
+    // memcmp with a constant size compiles to one load and compare per spelling.
     case 2:
-      if (cell == "NA") return CellKind::kMissing;
+      if (std::memcmp(cell.data(), "NA", 2) == 0) return CellKind::kMissing;
       break;
     case 3:
-      if (cell == "NaN" || cell == "nan" || cell == "N/A") return CellKind::kMissing;
+      if (std::memcmp(cell.data(), "NaN", 3) == 0 || std::memcmp(cell.data(), "nan", 3) == 0 ||
+          std::memcmp(cell.data(), "N/A", 3) == 0) {
+        return CellKind::kMissing;
+      }
       break;
     case 4:
-      if (cell == "null" || cell == "NULL" || cell == "None") return CellKind::kMissing;
+      if (std::memcmp(cell.data(), "null", 4) == 0 || std::memcmp(cell.data(), "NULL", 4) == 0 ||
+          std::memcmp(cell.data(), "None", 4) == 0) {
+        return CellKind::kMissing;
+      }
       break;
     default: break;
   }
   const char first = cell[0];
+  // See Note [Plain decimals].
+  if (((first >= '0' && first <= '9') || first == '-') && parse_plain_decimal(cell, number)) {
+    return CellKind::kNumber;
+  }
   if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 'i' ||
       first == 'I' || first == 'n' || first == 'N') {
     if (data::internal::parse_number(cell, number)) {
@@ -626,7 +758,7 @@ TableScan scan_dataset(const data::Dataset& dataset, const ScanOptions& options)
         if (count == 0) continue;
         const double value = static_cast<double>(v) * scale;
         st.numeric += count;
-        if (value == std::floor(value)) st.integer += count;
+        if (is_integral(value)) st.integer += count;
         st.min = std::min(st.min, value);
         st.max = std::max(st.max, value);
         track_value(st, number_key(value), fmt::format("{}", value), true, count);

@@ -21,13 +21,30 @@ class LeakageExactCheck final : public Check {
     const std::vector<RowKey>& keys = ctx.train_keys;
     const size_t n = ctx.test->feature_hashes.size();
     std::vector<int64_t> match(n, -1);  // the train row with the same features
+    // Each lookup searches only the keys of its hash's bucket (see Note [Row key
+    // sort]), and the test rows are visited in bucket order (a counting sort of
+    // their indices), so the lookups walk the train keys front to back and each
+    // bucket is brought into cache once rather than once per test row in it.
+    const std::vector<size_t> starts = row_key_bucket_starts(keys);
+    std::vector<uint32_t> order(n);
+    {
+      std::vector<size_t> next(kRowKeyBuckets + 1, 0);
+      for (const Hash128& h : ctx.test->feature_hashes) ++next[row_key_bucket(h) + 1];
+      for (size_t k = 0; k < kRowKeyBuckets; ++k) next[k + 1] += next[k];
+      for (size_t i = 0; i < n; ++i) {
+        order[next[row_key_bucket(ctx.test->feature_hashes[i])]++] = static_cast<uint32_t>(i);
+      }
+    }
     ThreadPool pool(ctx.threads);
     pool.parallel_for(n, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) {
+      for (size_t j = b; j < e; ++j) {
+        const size_t i = order[j];
         const Hash128& h = ctx.test->feature_hashes[i];
-        const auto it = std::lower_bound(keys.begin(), keys.end(), h,
-                                         [](const RowKey& k, const Hash128& v) { return k.hash < v; });
-        if (it != keys.end() && it->hash == h) match[i] = it->row;
+        const size_t k = row_key_bucket(h);
+        const auto last = keys.begin() + starts[k + 1];
+        const auto it = std::lower_bound(keys.begin() + starts[k], last, h,
+                                         [](const RowKey& key, const Hash128& v) { return key.hash < v; });
+        if (it != last && it->hash == h) match[i] = it->row;
       }
     }, 4096);
     for (size_t i = 0; i < n; ++i) {

@@ -26,7 +26,8 @@ Top top_value(const ColumnStats& c) {
   if (c.track_values) {
     t.known = true;
     t.distinct = c.values.size() + (c.untracked > 0 ? 1 : 0);
-    for (const auto& [key, v] : c.values) {
+    for (size_t i = 0; i < c.values.size(); ++i) {
+      const ValueCounts::Item v = c.values.at(i);
       if (v.count > t.count || (v.count == t.count && v.text < t.text)) {
         t.count = v.count;
         t.text = v.text;

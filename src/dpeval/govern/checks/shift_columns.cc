@@ -96,8 +96,8 @@ TestResult ks(std::vector<double> a, std::vector<double> b) {
 TestResult chi_squared(const ColumnStats& a, const ColumnStats& b) {
   TestResult r{0, 1, "chi2"};
   std::map<uint64_t, std::pair<double, double>> bins;
-  for (const auto& [key, v] : a.values) bins[key].first += v.count;
-  for (const auto& [key, v] : b.values) bins[key].second += v.count;
+  for (size_t i = 0; i < a.values.size(); ++i) bins[a.values.at(i).key].first += a.values.at(i).count;
+  for (size_t i = 0; i < b.values.size(); ++i) bins[b.values.at(i).key].second += b.values.at(i).count;
   bins[0].first += a.missing;
   bins[0].second += b.missing;
   bins[1].first += a.untracked;  // keys are odd (| 1) except these two
