@@ -99,26 +99,39 @@ void col2im(const Conv2dGeometry& g, const float* columns, int64_t ldc, float* i
 // fewer GEMM flops; the transforms are a few adds per value. The input
 // gradient of such a convolution is the same convolution of dy with the
 // kernel rotated by 180 degrees and its channel axes swapped, so it takes the
-// same path (winograd_5x5_weights with input_grad). The weight gradient stays
-// a lowered GEMM. Rounding differs from the direct sum: measured against the
-// double-precision reference the error is within 2e-6 of sum |w||x| per
-// output (kernels winograd_test), several times the lowered GEMM's, and far
-// below what training notices (the CNN golden test against PyTorch holds).
+// same path (winograd_5x5_weights with input_grad). The weight gradient is the
+// adjoint of the forward pass: with g = A dy A^T for each 6x6 tile of the
+// output gradient (winograd_5x5_output_grad),
+//   dU[xi] (C x OC) = sum over tiles of V[xi]^T g[xi],  dw = G^T dU G,
+// 36 GEMMs that sum over the tiles, again 2.8x fewer flops than lowering.
+// Rounding differs from the direct sum: measured against the double-precision
+// reference the error is within 2e-6 of sum |w||x| per output (kernels
+// winograd_test), several times the lowered GEMM's, and far below what
+// training notices (the CNN golden test against PyTorch holds).
 //
-// Layouts: u is [36][rows][cols] with rows = OC, cols = C (forward) or rows =
-// C, cols = OC (input_grad); v is [36][C][T] and m [36][OC][T] with T =
-// images * winograd_5x5_tiles(H, W), image-major then tile rows.
+// Layouts are channels last, so that each transform step is one vector loop
+// over the channels of one tile position: u is [36][cols][rows] with rows =
+// OC, cols = C (forward) or rows = C, cols = OC (input_grad); v is [36][T][C],
+// m and g [36][T][OC], with T = images * winograd_5x5_tiles(H, W) (image-major,
+// then tile rows). So forward is m[xi] (T x OC) = v[xi] (T x C) u[xi] (C x OC).
 bool winograd_5x5_applies(const Conv2dGeometry& g);
 // Tiles of an H x W plane: ceil(H/2) * ceil(W/2).
 int64_t winograd_5x5_tiles(int64_t height, int64_t width);
 // u from w [OC][C][5][5].
 void winograd_5x5_weights(const float* w, int64_t out_channels, int64_t channels, bool input_grad, float* u);
-// v [36][C][T] from x [images][C][H][W] (zero padding 2).
+// dw [OC][C][5][5] (+)= G^T du G, from du [36][C][OC].
+void winograd_5x5_weights_grad(const float* du, int64_t out_channels, int64_t channels, bool accumulate,
+                               float* dw);
+// v [36][T][C] from x [images][C][H][W] (zero padding 2).
 void winograd_5x5_input(const float* x, int64_t images, int64_t channels, int64_t height, int64_t width,
                         float* v);
-// y [images][OC][H][W] = the output blocks of m [36][OC][T], plus bias[oc] (bias may be null).
+// y [images][OC][H][W] = the output blocks of m [36][T][OC], plus bias[oc]
+// (bias may be null), then max(0, .) when relu.
 void winograd_5x5_output(const float* m, int64_t images, int64_t out_channels, int64_t height, int64_t width,
-                         const float* bias, float* y);
+                         const float* bias, bool relu, float* y);
+// g [36][T][OC] = A dy A^T for each 2x2 block of dy [images][OC][H][W] (zeros past the edge).
+void winograd_5x5_output_grad(const float* dy, int64_t images, int64_t out_channels, int64_t height,
+                              int64_t width, float* g);
 
 // x[r, c] += bias[c] for a [rows, cols] matrix.
 void bias_add_rows(int64_t rows, int64_t cols, const float* bias, float* x);

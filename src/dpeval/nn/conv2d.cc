@@ -87,25 +87,49 @@ void Conv2d::lower(const Tensor& x, int64_t first, int64_t n) {
   }
 }
 
+int64_t Conv2d::winograd_chunk() const {
+  // Wider chunks spill the transformed tiles out of L2 and ran slower (Note [Conv lowering]).
+  return std::max<int64_t>(1, kMinGemmColumns / kernels::winograd_5x5_tiles(geometry_.height, geometry_.width));
+}
+
 void Conv2d::winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
-                               float* out) {
+                               bool relu, float* out) {
   const int64_t H = geometry_.height, W = geometry_.width;
-  const int64_t tiles = kernels::winograd_5x5_tiles(H, W);
-  // As many images as make the 36 GEMMs about kMinGemmColumns wide: wider ones
-  // spill the transformed tiles out of L2 and ran slower (Note [Conv lowering]).
-  const int64_t chunk = std::max<int64_t>(1, kMinGemmColumns / tiles);
+  const int64_t tiles = kernels::winograd_5x5_tiles(H, W), chunk = winograd_chunk();
   for (int64_t first = 0; first < batch; first += chunk) {
     const int64_t n = std::min(chunk, batch - first);
     const int64_t T = n * tiles;
-    wino_v_.resize(static_cast<size_t>(36 * cols * T));
-    wino_m_.resize(static_cast<size_t>(36 * rows * T));
+    wino_v_.resize(static_cast<size_t>(36 * T * cols));
+    wino_m_.resize(static_cast<size_t>(36 * T * rows));
     kernels::winograd_5x5_input(in + first * cols * H * W, n, cols, H, W, wino_v_.data());
     for (int64_t xi = 0; xi < 36; ++xi) {
-      kernels::gemm(Trans::kNo, Trans::kNo, rows, T, cols, 1.0f, wino_u_.data() + xi * rows * cols, cols,
-                    wino_v_.data() + xi * cols * T, T, 0.0f, wino_m_.data() + xi * rows * T, T);
+      kernels::gemm(Trans::kNo, Trans::kNo, T, rows, cols, 1.0f, wino_v_.data() + xi * T * cols, cols,
+                    wino_u_.data() + xi * cols * rows, rows, 0.0f, wino_m_.data() + xi * T * rows, rows);
     }
-    kernels::winograd_5x5_output(wino_m_.data(), n, rows, H, W, bias, out + first * rows * H * W);
+    kernels::winograd_5x5_output(wino_m_.data(), n, rows, H, W, bias, relu, out + first * rows * H * W);
   }
+}
+
+void Conv2d::winograd_backward_params(const Tensor& x, const Tensor& y, Tensor& dy, bool accumulate) {
+  const int64_t H = geometry_.height, W = geometry_.width, C = geometry_.channels, OC = out_channels_;
+  const int64_t batch = x.dim(0), tiles = kernels::winograd_5x5_tiles(H, W), chunk = winograd_chunk();
+  wino_du_.resize(static_cast<size_t>(36 * C * OC));
+  for (int64_t first = 0; first < batch; first += chunk) {
+    const int64_t n = std::min(chunk, batch - first);
+    const int64_t T = n * tiles;
+    mask_and_bias_grad(y, dy, first, n, accumulate || first > 0);
+    wino_v_.resize(static_cast<size_t>(36 * T * C));
+    wino_m_.resize(static_cast<size_t>(36 * T * OC));
+    kernels::winograd_5x5_input(x.data() + first * C * H * W, n, C, H, W, wino_v_.data());
+    kernels::winograd_5x5_output_grad(dy.data() + first * OC * H * W, n, OC, H, W, wino_m_.data());
+    // dU[xi] (C x OC) (+)= V[xi]^T (C x T) g[xi] (T x OC)
+    for (int64_t xi = 0; xi < 36; ++xi) {
+      kernels::gemm(Trans::kYes, Trans::kNo, C, OC, T, 1.0f, wino_v_.data() + xi * T * C, C,
+                    wino_m_.data() + xi * T * OC, OC, first > 0 ? 1.0f : 0.0f, wino_du_.data() + xi * C * OC,
+                    OC);
+    }
+  }
+  if (batch > 0) kernels::winograd_5x5_weights_grad(wino_du_.data(), OC, C, accumulate, grad(0).data());
 }
 
 void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {
@@ -117,8 +141,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {
   if (winograd_forward()) {
     wino_u_.resize(static_cast<size_t>(36 * oc * geometry_.channels));
     kernels::winograd_5x5_weights(w, oc, geometry_.channels, /*input_grad=*/false, wino_u_.data());
-    winograd_convolve(x.data(), batch, geometry_.channels, oc, bias, y.data());
-    if (relu_fused()) kernels::relu_forward(y.span(), y.span());
+    winograd_convolve(x.data(), batch, geometry_.channels, oc, bias, relu_fused(), y.data());
     return;
   }
   for (int64_t first = 0; first < batch; first += chunk_) {
@@ -141,22 +164,31 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {
   }
 }
 
+void Conv2d::mask_and_bias_grad(const Tensor& y, Tensor& dy, int64_t first, int64_t n, bool add) {
+  const int64_t oc = out_channels_, P = plane_;
+  const std::span<float> dy_chunk =
+      dy.span().subspan(static_cast<size_t>(first * oc * P), static_cast<size_t>(n * oc * P));
+  if (relu_fused()) {
+    kernels::relu_backward(y.span().subspan(static_cast<size_t>(first * oc * P), dy_chunk.size()), dy_chunk,
+                           dy_chunk);
+  }
+  kernels::sum_channels(n, oc, P, dy_chunk.data(), grad(1).data(), add);
+}
+
 void Conv2d::backward_params(const Tensor& x, const Tensor& y, Tensor& dy, bool accumulate) {
   const int64_t batch = x.dim(0);
   const int64_t oc = out_channels_, ckk = geometry_.col_rows(), P = plane_;
+  if (winograd_weight_grad()) {
+    winograd_backward_params(x, y, dy, accumulate);
+    return;
+  }
   for (int64_t first = 0; first < batch; first += chunk_) {
     const int64_t n = std::min(chunk_, batch - first);
     // This chunk's dy: ReLU mask and bias gradient while it is in cache.
-    const std::span<float> dy_chunk =
-        dy.span().subspan(static_cast<size_t>(first * oc * P), static_cast<size_t>(n * oc * P));
-    if (relu_fused()) {
-      kernels::relu_backward(y.span().subspan(static_cast<size_t>(first * oc * P), dy_chunk.size()), dy_chunk,
-                             dy_chunk);
-    }
     const bool add = accumulate || first > 0;
-    kernels::sum_channels(n, oc, P, dy_chunk.data(), grad(1).data(), add);
+    mask_and_bias_grad(y, dy, first, n, add);
     lower(x, first, n);
-    const float* g = dy_chunk.data();
+    const float* g = dy.data() + first * oc * P;
     if (n > 1) {
       staging_.resize(static_cast<size_t>(oc * n * P));
       nchw_to_chunk(g, n, oc, P, staging_.data());
@@ -177,7 +209,7 @@ void Conv2d::backward_input(const Tensor& x, const Tensor&, const Tensor& dy, Te
     wino_u_.resize(static_cast<size_t>(36 * oc * geometry_.channels));
     kernels::winograd_5x5_weights(param(0).data(), oc, geometry_.channels, /*input_grad=*/true,
                                   wino_u_.data());
-    winograd_convolve(dy.data(), batch, oc, geometry_.channels, nullptr, dx.data());
+    winograd_convolve(dy.data(), batch, oc, geometry_.channels, nullptr, /*relu=*/false, dx.data());
     return;
   }
   for (int64_t first = 0; first < batch; first += chunk_) {

@@ -9,8 +9,8 @@
 // See Note [Conv lowering] for the chunk size. A 5x5, stride-1, padding-2
 // convolution with at least kMinWinogradChannels input channels (forward) or
 // output channels (input gradient) takes Winograd's F(2x2, 5x5) instead, a
-// chunk of images at a time (Note [Winograd F(2x2, 5x5)] in kernels.h); its
-// weight gradient stays lowered.
+// chunk of images at a time (Note [Winograd F(2x2, 5x5)] in kernels.h), and
+// so does its weight gradient when both channel counts reach it.
 //
 // Note [Conv lowering]
 // The obvious plan, lowering the whole batch into one [CKK, B*P] matrix and
@@ -63,6 +63,7 @@ class Conv2d final : public Layer {
   // benches switch it off to compare with the lowered one).
   bool winograd_forward() const { return winograd_ && geometry_.channels >= kMinWinogradChannels; }
   bool winograd_input_grad() const { return winograd_ && out_channels_ >= kMinWinogradChannels; }
+  bool winograd_weight_grad() const { return winograd_forward() && winograd_input_grad(); }
   void set_winograd(bool on) { winograd_ = on && kernels::winograd_5x5_applies(geometry_); }
 
  private:
@@ -71,7 +72,13 @@ class Conv2d final : public Layer {
   // out [batch][rows][H][W] = the 5x5 same convolution of in [batch][cols][H][W]
   // with wino_u_ (transformed for `rows` outputs from `cols` inputs), + bias.
   void winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
-                         float* out);
+                         bool relu, float* out);
+  // Images per Winograd chunk: 36 GEMMs about kMinGemmColumns tiles tall.
+  int64_t winograd_chunk() const;
+  // dy of images [first, first + n): ReLU mask (when fused), and grad(1) (+)= its bias gradient.
+  void mask_and_bias_grad(const Tensor& y, Tensor& dy, int64_t first, int64_t n, bool add);
+  // backward_params by Winograd, a chunk of images at a time.
+  void winograd_backward_params(const Tensor& x, const Tensor& y, Tensor& dy, bool accumulate);
 
   kernels::Conv2dGeometry geometry_;
   int64_t out_channels_;
@@ -80,7 +87,7 @@ class Conv2d final : public Layer {
   std::vector<float> cols_;     // [CKK, n*P]: columns, then column gradients
   std::vector<float> staging_;  // [OC, n*P] GEMM output / dy in chunk order (n > 1 only)
   bool winograd_;
-  std::vector<float> wino_u_, wino_v_, wino_m_;  // Note [Winograd F(2x2, 5x5)] layouts
+  std::vector<float> wino_u_, wino_v_, wino_m_, wino_du_;  // Note [Winograd F(2x2, 5x5)] layouts
 };
 
 }  // namespace dpeval::nn
