@@ -144,6 +144,9 @@ std::vector<float> rotated_transposed(const Shape& s, const std::vector<float>& 
 const Shape kShapes[] = {
     {1, 1, 1, 5, 5}, {2, 3, 4, 7, 9}, {3, 16, 8, 14, 14}, {1, 2, 3, 1, 1},
     {2, 5, 2, 6, 3}, {1, 4, 4, 2, 7}, {4, 8, 16, 11, 6},  {1, 3, 2, 13, 1},
+    // Channel counts past 16 and rows wider than 16: whole and partial
+    // blocks of the transposes (Note [Channels-last transposes]).
+    {2, 33, 17, 5, 18},
 };
 
 TEST(Winograd5x5, ForwardMatchesTheLoweredConvolution) {
