@@ -239,6 +239,20 @@ Scratch& thread_scratch() {
   return s;
 }
 
+// The 2x2-output tiles of `images` planes of height x width, after checking
+// the sizes: th x tw tiles per plane, T in all.
+struct TileGrid {
+  int64_t th, tw, tiles, T;
+  TileGrid(const char* what, int64_t images, int64_t channels, int64_t height, int64_t width) {
+    DPEVAL_CHECK(images >= 0 && channels >= 0 && height >= 1 && width >= 1)
+        << what << " " << images << "x" << channels << "x" << height << "x" << width;
+    th = (height + 1) / 2;
+    tw = (width + 1) / 2;
+    tiles = th * tw;
+    T = images * tiles;
+  }
+};
+
 // G, 6 x 5: the kernel transform for the same points.
 constexpr double kG[kTile][5] = {
     {1.0 / 4, 0, 0, 0, 0},
@@ -321,10 +335,8 @@ void winograd_5x5_weights_grad(const float* du, int64_t out_channels, int64_t ch
 
 DPEVAL_WINOGRAD_CLONES void winograd_5x5_input(const float* x, int64_t images, int64_t channels,
                                                int64_t height, int64_t width, float* v) {
-  DPEVAL_CHECK(images >= 0 && channels >= 0 && height >= 1 && width >= 1)
-      << "winograd input " << images << "x" << channels << "x" << height << "x" << width;
-  const int64_t th = (height + 1) / 2, tw = (width + 1) / 2, tiles = th * tw;
-  const int64_t T = images * tiles, C = channels;
+  const TileGrid grid("winograd input", images, channels, height, width);
+  const int64_t th = grid.th, tw = grid.tw, tiles = grid.tiles, T = grid.T, C = channels;
   // Tile (ty, tx) is rows 2ty..2ty+5 and columns 2tx..2tx+5 of the image with
   // its 2-pixel zero border (and one more row or column of zeros when the
   // size is odd). The image is first laid out channels last, padded, so that
@@ -365,10 +377,8 @@ DPEVAL_WINOGRAD_CLONES void winograd_5x5_input(const float* x, int64_t images, i
 DPEVAL_WINOGRAD_CLONES void winograd_5x5_output(const float* m, int64_t images, int64_t out_channels,
                                                 int64_t height, int64_t width, const float* bias, bool relu,
                                                 float* y) {
-  DPEVAL_CHECK(images >= 0 && out_channels >= 0 && height >= 1 && width >= 1)
-      << "winograd output " << images << "x" << out_channels << "x" << height << "x" << width;
-  const int64_t th = (height + 1) / 2, tw = (width + 1) / 2, tiles = th * tw;
-  const int64_t T = images * tiles, OC = out_channels;
+  const TileGrid grid("winograd output", images, out_channels, height, width);
+  const int64_t th = grid.th, tw = grid.tw, tiles = grid.tiles, T = grid.T, OC = out_channels;
   const int64_t is = kTile * T * OC;  // i stride of m
   // Each tile's 2x2 outputs go to a channels-last plane, then to y.
   Scratch& scratch_space = thread_scratch();
@@ -398,10 +408,8 @@ DPEVAL_WINOGRAD_CLONES void winograd_5x5_output(const float* m, int64_t images, 
 
 DPEVAL_WINOGRAD_CLONES void winograd_5x5_output_grad(const float* dy, int64_t images, int64_t out_channels,
                                                      int64_t height, int64_t width, float* g) {
-  DPEVAL_CHECK(images >= 0 && out_channels >= 0 && height >= 1 && width >= 1)
-      << "winograd output gradient " << images << "x" << out_channels << "x" << height << "x" << width;
-  const int64_t th = (height + 1) / 2, tw = (width + 1) / 2, tiles = th * tw;
-  const int64_t T = images * tiles, OC = out_channels;
+  const TileGrid grid("winograd output gradient", images, out_channels, height, width);
+  const int64_t th = grid.th, tw = grid.tw, tiles = grid.tiles, T = grid.T, OC = out_channels;
   // dy laid out channels last, rounded up to even sides with zeros.
   Scratch& scratch_space = thread_scratch();
   float* plane = scratch(scratch_space.padded, 4 * tiles * OC);
