@@ -607,21 +607,28 @@ bool ThreadsWork::test() { return comm_->advance(seq_, /*block=*/false); }
 
 }  // namespace
 
-int usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
-  return std::max(1, CPU_COUNT(&set));
-}
+namespace {
 
-std::vector<int> rank_cpus(int world) {
+// The CPUs this process may run on (its affinity mask), in order; empty if unknown.
+std::vector<int> allowed_cpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (world < 2 || sched_getaffinity(0, sizeof(set), &set) != 0 || world > CPU_COUNT(&set)) return {};
   std::vector<int> cpus;
-  for (int cpu = 0; cpu < CPU_SETSIZE && static_cast<int>(cpus.size()) < world; ++cpu) {
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
     if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
   }
+  return cpus;
+}
+
+}  // namespace
+
+int usable_cpus() { return std::max(1, static_cast<int>(allowed_cpus().size())); }
+
+std::vector<int> rank_cpus(int world) {
+  std::vector<int> cpus = allowed_cpus();
+  if (world < 2 || world > static_cast<int>(cpus.size())) return {};
+  cpus.resize(static_cast<size_t>(world));
   return cpus;
 }
 
