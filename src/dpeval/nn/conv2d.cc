@@ -88,7 +88,9 @@ void Conv2d::lower(const Tensor& x, int64_t first, int64_t n) {
 }
 
 int64_t Conv2d::winograd_chunk() const {
-  // Wider chunks spill the transformed tiles out of L2 and ran slower (Note [Conv lowering]).
+  // For the CNN's second conv that is 3 images: v and m together are 2 MB,
+  // about one core's L2. Chunks of 2 to 8 images timed the same within this
+  // machine's noise (nn_bench BM_TrainStep/cnn, 2026-11-30).
   return std::max<int64_t>(1, kMinGemmColumns / kernels::winograd_5x5_tiles(geometry_.height, geometry_.width));
 }
 
