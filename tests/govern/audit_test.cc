@@ -349,6 +349,21 @@ TEST(Audit, DatesOfBirthCountOnlyInBirthColumns) {
   }
 }
 
+// Repeated cells: a clean text is scanned once per column (Note [PII memo] in
+// audit_scan.cc), but every row of a repeated hit counts, and a text that is
+// clean in one column still counts in another where dates of birth do.
+TEST(Audit, RepeatedCellsCountPiiOnEveryRow) {
+  std::string train = "birth_date,notes,contact,label\n";
+  for (int i = 0; i < 60; ++i) {
+    train += fmt::format("1985-03-12,1985-03-12,{},{}\n", i % 2 == 0 ? "write to ann@example.com" : "no mail", i % 2);
+  }
+  AuditOptions o;
+  o.train = write("repeated_pii.csv", train).string();
+  const json doc = run_audit(o);
+  EXPECT_EQ(count(doc, "pii.email"), 30);
+  EXPECT_EQ(check(doc, "pii.ssn")["figures"]["dob"], 60);
+}
+
 TEST(Audit, NpyArraysCountNaNDuplicatesAndLeakage) {
   // 6 rows of 2 float32 features: row 3 repeats row 0 (same label), row 1 has a NaN.
   const float train[] = {1, 2, NAN, 4, 5, 6, 1, 2, 7, 8, 9, 10};

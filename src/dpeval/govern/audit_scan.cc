@@ -168,6 +168,20 @@ void check_schema(const SchemaColumn& rule, SchemaFindings& f, uint64_t row, con
   }
 }
 
+// Note [PII memo]
+// A PII scan depends only on the cell's text and its column (the date-of-birth
+// flag), and text columns often repeat their values (categories, short
+// phrases). Each piece keeps, per scanned column, a direct-mapped table of the
+// text keys (XXH3-64 of the trimmed cell, never 0) whose scan found nothing; a
+// text cell whose key is there skips the scanner. A cell with PII is scanned
+// every time, as each of its rows is reported. The table only saves work: the
+// findings are those of scanning every cell, barring a 64-bit hash collision
+// between two texts of one column, a risk the value counts take already. Number
+// cells (scanned only in --text-cols columns) are not memoized: their key is
+// the value, which "1e3" and "1000" share.
+constexpr int kPiiMemoBits = 12;
+constexpr size_t kPiiMemoSlots = size_t{1} << kPiiMemoBits;
+
 void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base, Piece& piece) {
   const size_t columns = ctx.header.size();
   const ScanOptions& opt = *ctx.options;
@@ -177,6 +191,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
   AuditCsvReader reader(text, opt.delimiter);
   std::string buf;
   std::vector<std::pair<std::string, std::string>> pii_out;
+  std::vector<std::vector<uint64_t>> pii_clean(columns);  // per column, kPiiMemoSlots once used
   std::vector<double> sample_numbers(columns);
   std::vector<uint64_t> sample_cells(columns);
   const int label = scan.label_column, group = scan.group_column;
@@ -250,9 +265,19 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
       if (ctx.rules[c]) check_schema(*ctx.rules[c], scan.schema, row, st.name, cell, kind, v);
       if (opt.pii && static_cast<int>(c) != label &&
           (ctx.pii_columns[c] || (ctx.pii_all_text && kind == CellKind::kText))) {
-        pii_out.clear();
-        opt.pii->scan(ctx.pii_dob[c], cell, pii_out);
-        for (auto& [entity, masked] : pii_out) scan.pii.by_entity[entity].add({row, st.name, std::move(masked)});
+        // See Note [PII memo].
+        uint64_t* clean = nullptr;
+        if (kind == CellKind::kText) {
+          std::vector<uint64_t>& memo = pii_clean[c];
+          if (memo.empty()) memo.assign(kPiiMemoSlots, 0);
+          clean = &memo[key >> (64 - kPiiMemoBits)];
+        }
+        if (clean == nullptr || *clean != key) {
+          pii_out.clear();
+          opt.pii->scan(ctx.pii_dob[c], cell, pii_out);
+          if (pii_out.empty() && clean != nullptr) *clean = key;
+          for (auto& [entity, masked] : pii_out) scan.pii.by_entity[entity].add({row, st.name, std::move(masked)});
+        }
       }
       if (sampled) {
         sample_numbers[c] = kind == CellKind::kNumber ? v : std::nan("");
