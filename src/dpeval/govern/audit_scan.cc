@@ -17,10 +17,12 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "dpeval/core/error.h"
+#include "dpeval/core/mapped_file.h"
 #include "dpeval/core/thread_pool.h"
 #include "dpeval/data/internal/parse_number.h"
 #include "dpeval/data/internal/text.h"
@@ -377,43 +379,162 @@ void sort_dict(Dict& dict, std::vector<uint32_t>& codes, std::vector<uint32_t>* 
 // and the thread count.
 constexpr size_t kPiecesPerThread = 8;
 
-// Reads blocks from `read` (returns bytes read, 0 at the end) and scans them.
-TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint64_t total_bytes,
-                          std::string_view source, const ScanOptions& options) {
+// Note [Read ahead]
+// While a block is scanned, one more thread assembles the next one in
+// `ahead_`: the unfinished record at the end of this block (known once the
+// block is cut), then the next `block` bytes from `read`. The copy from the
+// page cache then overlaps the scan instead of keeping every scan thread
+// waiting, and the next block is taken by a swap. Only that thread calls
+// `read` while it runs, and it is joined before the swap, so the blocks are
+// the same bytes as with synchronous reads.
+//
+// Note [Block buffers]
+// The two block buffers (`buffer_` and `ahead_`) are each allocated once, with
+// room for the unfinished record carried into the next block, and only grow
+// for a record longer than that: a new allocation per block cost its page
+// faults, the zeroing and a copy of the old contents. Reads ask for no more
+// than what is left of the file (plus one byte, to see its end), so a file
+// smaller than a block is not given a whole zeroed one. The bytes each block
+// holds, and so its cuts, are the same as without this.
+//
+// Note [Mapped blocks]
+// A regular file is mapped (core/mapped_file.h) and its blocks are views into
+// the mapping: no copy, no buffers, no read-ahead thread. The scan threads map
+// a block's pages as they first read them; the next block is prefetched into
+// the page cache while the current one is scanned (for a file not cached yet);
+// a scanned block's pages are released, so resident memory stays at about a
+// block. The blocks are exactly those of streaming the same bytes: the first
+// is the first `block` bytes, each next one ends `block` bytes after the one
+// before, a long record doubles the block, and a block that would reach past
+// the end of the file is the last. So the scan, which depends on the cuts,
+// does not depend on whether the file was mapped.
+class CsvBlocks {
+ public:
+  using Read = std::function<size_t(char*, size_t)>;
+  // Streams the text from `read` (returns the bytes it put in the buffer
+  // given, 0 at the end); `total_bytes` is the expected size, 0 if unknown.
+  CsvBlocks(Read read, uint64_t total_bytes, size_t block)
+      : read_(std::move(read)), total_bytes_(total_bytes), block_(block) {
+    buffer_.reserve(read_size(block) + block / 16);
+    fill(block);
+  }
+  // Walks a mapped file (Note [Mapped blocks]); `file` must outlive this.
+  CsvBlocks(const MappedFile& file, size_t block) : file_(&file), total_bytes_(file.text().size()), block_(block) {
+    set_limit(block);
+  }
+
+  // The current block: the first one starts with the file, each next one with
+  // the record that did not end in the block before.
+  std::string_view data() const {
+    return file_ != nullptr ? file_->text().substr(begin_, limit_ - begin_) : std::string_view(buffer_);
+  }
+  // Whether the current block holds the rest of the text.
+  bool eof() const { return eof_; }
+  // The expected size of the whole text, 0 if unknown.
+  uint64_t total_bytes() const { return total_bytes_; }
+  // Doubles the current block (a record longer than it); not at eof().
+  void grow() {
+    if (file_ != nullptr) {
+      set_limit(2 * (limit_ - begin_));
+    } else {
+      fill(2 * buffer_.size());
+    }
+  }
+  // Starts on the next block, data().substr(keep) then `block` more bytes, while
+  // the caller scans data()[0, keep); not at eof().
+  void start_next(size_t keep) {
+    if (file_ != nullptr) {
+      file_->prefetch(limit_, limit_ + block_);
+      return;
+    }
+    ahead_thread_.emplace([this, rest = data().substr(keep)] { read_ahead(rest); });
+  }
+  // Makes the next block current (after start_next(keep)); false when it is empty.
+  bool next(size_t keep) {
+    if (file_ != nullptr) {
+      file_->release(begin_, begin_ + keep);
+      const size_t limit = limit_;
+      begin_ += keep;
+      set_limit(limit - begin_ + block_);
+      return limit_ > begin_;
+    }
+    ahead_thread_.reset();  // joins
+    if (ahead_error_) std::rethrow_exception(ahead_error_);
+    buffer_.swap(ahead_);
+    eof_ = ahead_eof_;
+    return !buffer_.empty();
+  }
+
+ private:
+  // Mapped: the current block is the next `want` bytes from begin_, or the rest.
+  void set_limit(size_t want) {
+    const size_t n = file_->text().size();
+    eof_ = want > n - begin_;
+    limit_ = eof_ ? n : begin_ + want;
+  }
+  // Streamed: how much a read of up to `want` bytes asks for (Note [Block buffers]).
+  size_t read_size(size_t want) const {
+    if (total_bytes_ == 0) return want;
+    const uint64_t left = total_bytes_ > bytes_read_ ? total_bytes_ - bytes_read_ : 0;
+    return static_cast<size_t>(std::min<uint64_t>(want, std::max<uint64_t>(left + 1, 1 << 16)));
+  }
+  // Streamed: reads until the current block holds `want` bytes or the text ends.
+  void fill(size_t want) {
+    while (!eof_ && buffer_.size() < want) {
+      const size_t old = buffer_.size();
+      buffer_.resize(old + read_size(std::max<size_t>(want - old, 1 << 16)));
+      const size_t got = read_(buffer_.data() + old, buffer_.size() - old);
+      buffer_.resize(old + got);
+      bytes_read_ += got;
+      if (got == 0) eof_ = true;
+    }
+  }
+  // Streamed, on the read-ahead thread: assembles the next block in ahead_
+  // (Note [Read ahead], Note [Block buffers]).
+  void read_ahead(std::string_view rest) {
+    try {
+      const size_t want = rest.size() + read_size(block_);
+      if (ahead_.capacity() < want) {
+        ahead_.clear();  // nothing to copy into the new allocation
+        ahead_.reserve(want + block_ / 16);
+      }
+      ahead_.resize(want);
+      std::memcpy(ahead_.data(), rest.data(), rest.size());
+      size_t size = rest.size();
+      while (size < ahead_.size()) {
+        const size_t got = read_(ahead_.data() + size, ahead_.size() - size);
+        bytes_read_ += got;
+        if (got == 0) {
+          ahead_eof_ = true;
+          break;
+        }
+        size += got;
+      }
+      ahead_.resize(size);
+    } catch (...) {
+      ahead_error_ = std::current_exception();
+    }
+  }
+
+  Read read_;
+  const MappedFile* file_ = nullptr;
+  uint64_t total_bytes_ = 0;
+  size_t block_ = 0;
+  bool eof_ = false;
+  size_t begin_ = 0, limit_ = 0;  // mapped: the current block in the file
+  std::string buffer_, ahead_;    // streamed
+  uint64_t bytes_read_ = 0;
+  bool ahead_eof_ = false;
+  std::exception_ptr ahead_error_;
+  std::optional<std::jthread> ahead_thread_;  // last: joined before the buffers go
+};
+
+// Scans the blocks of a CSV text.
+TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const ScanOptions& options) {
   ThreadPool pool(options.threads);
   const size_t parts = pool.size() * kPiecesPerThread;
-  const size_t block = std::max<size_t>(options.block_bytes, 1 << 16);
-  // Note [Block buffers]
-  // The two block buffers (this one and `ahead`, Note [Read ahead]) are each
-  // allocated once, with room for the unfinished record carried into the next
-  // block, and only grow for a record longer than that: a new allocation per
-  // block cost its page faults, the zeroing and a copy of the old contents.
-  // Reads ask for no more than what is left of the file (plus one byte, to see
-  // its end), so a file smaller than a block is not given a whole zeroed one.
-  // The bytes each block holds, and so its cuts, are the same as without this.
-  uint64_t bytes_read = 0;
-  auto read_size = [&](size_t want) -> size_t {
-    if (total_bytes == 0) return want;
-    const uint64_t left = total_bytes > bytes_read ? total_bytes - bytes_read : 0;
-    return static_cast<size_t>(std::min<uint64_t>(want, std::max<uint64_t>(left + 1, 1 << 16)));
-  };
-  const size_t block_slack = block / 16;
-  std::string buffer;
-  buffer.reserve(read_size(block) + block_slack);
-  bool eof = false;
-  auto fill = [&](size_t want) {
-    while (!eof && buffer.size() < want) {
-      const size_t old = buffer.size();
-      buffer.resize(old + read_size(std::max<size_t>(want - old, 1 << 16)));
-      const size_t got = read(buffer.data() + old, buffer.size() - old);
-      buffer.resize(old + got);
-      bytes_read += got;
-      if (got == 0) eof = true;
-    }
-  };
-  fill(block);
   size_t start = 0;
-  if (buffer.starts_with("\xEF\xBB\xBF")) start = 3;
+  if (blocks.data().starts_with("\xEF\xBB\xBF")) start = 3;
 
   CsvContext ctx;
   ctx.source = std::string(source);
@@ -422,8 +543,8 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
   uint64_t line_base = 0;
   {
     std::vector<size_t> cuts;
-    while (!eof && csv_record_cuts(std::string_view(buffer).substr(start), 1, cuts) == 0) fill(buffer.size() * 2);
-    AuditCsvReader reader(std::string_view(buffer).substr(start), options.delimiter);
+    while (!blocks.eof() && csv_record_cuts(blocks.data().substr(start), 1, cuts) == 0) blocks.grow();
+    AuditCsvReader reader(blocks.data().substr(start), options.delimiter);
     const CsvStatus status = reader.next();
     if (status == CsvStatus::kEnd) throw InputError(fmt::format("{}: empty file, expected a header row", source));
     if (status != CsvStatus::kRecord) {
@@ -480,61 +601,26 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
   scan.id_hashes.resize(ctx.id_columns.size());
   // Sample rate from the bytes per line of the first block.
   {
-    const std::string_view head = std::string_view(buffer).substr(start);
+    const std::string_view head = blocks.data().substr(start);
     const uint64_t lines = std::max<uint64_t>(1, std::count(head.begin(), head.end(), '\n'));
-    const double est_rows = static_cast<double>(std::max<uint64_t>(total_bytes, buffer.size())) / head.size() * lines;
+    const double est_rows =
+        static_cast<double>(std::max<uint64_t>(blocks.total_bytes(), blocks.data().size())) / head.size() * lines;
     const double cap = static_cast<double>(std::min(kSampleRows, kSampleCells / std::max<size_t>(columns, 1)));
     ctx.sample_rate = head.empty() || est_rows <= cap ? 1.0 : cap / est_rows;
   }
-
-  // Note [Read ahead]
-  // While a block is scanned, one more thread assembles the next one in
-  // `ahead`: the unfinished record at the end of this block (known once the
-  // block is cut), then the next `block` bytes from `read`. The copy from the
-  // page cache then overlaps the scan instead of keeping every scan thread
-  // waiting, and the next block is taken by a swap. Only that thread calls
-  // `read` while it runs, and it is joined before the swap, so the blocks are
-  // the same bytes as with synchronous reads.
-  std::string ahead;
-  bool ahead_eof = false;
-  std::exception_ptr ahead_error;
-  auto read_ahead = [&](std::string_view rest) {
-    try {
-      // See Note [Block buffers].
-      const size_t want = rest.size() + read_size(block);
-      if (ahead.capacity() < want) {
-        ahead.clear();  // nothing to copy into the new allocation
-        ahead.reserve(want + block_slack);
-      }
-      ahead.resize(want);
-      std::memcpy(ahead.data(), rest.data(), rest.size());
-      size_t size = rest.size();
-      while (size < ahead.size()) {
-        const size_t got = read(ahead.data() + size, ahead.size() - size);
-        bytes_read += got;
-        if (got == 0) {
-          ahead_eof = true;
-          break;
-        }
-        size += got;
-      }
-      ahead.resize(size);
-    } catch (...) {
-      ahead_error = std::current_exception();
-    }
-  };
 
   Dict labels, groups;
   uint64_t byte_base = start;
   std::vector<size_t> cuts;
   while (true) {
-    std::string_view text = std::string_view(buffer).substr(start);
+    std::string_view text = blocks.data().substr(start);
     size_t end = csv_record_cuts(text, parts, cuts);
-    while (!eof && end == 0) {  // a record longer than the block: read more
-      fill(buffer.size() * 2);
-      text = std::string_view(buffer).substr(start);
+    while (!blocks.eof() && end == 0) {  // a record longer than the block: read more
+      blocks.grow();
+      text = blocks.data().substr(start);
       end = csv_record_cuts(text, parts, cuts);
     }
+    const bool eof = blocks.eof();
     if (eof) end = text.size();
     std::vector<size_t> bounds{0};
     for (size_t c : cuts) {
@@ -547,8 +633,7 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
       p.scan.group_column = scan.group_column;
       for (size_t c = 0; c < columns; ++c) p.scan.columns.emplace_back().name = ctx.header[c];
     }
-    std::optional<std::jthread> reader;  // See Note [Read ahead]; joined on every way out.
-    if (!eof) reader.emplace(read_ahead, text.substr(end));
+    if (!eof) blocks.start_next(start + end);
     // See Note [Piece scheduling].
     std::atomic<size_t> next_piece{0};
     pool.parallel_for(pool.size(), [&](size_t, size_t) {
@@ -562,13 +647,8 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
       line_base += p.lines;
     }
     byte_base += end;
-    if (eof) break;
-    reader.reset();  // joins
-    if (ahead_error) std::rethrow_exception(ahead_error);
-    buffer.swap(ahead);
+    if (eof || !blocks.next(start + end)) break;
     start = 0;
-    eof = ahead_eof;
-    if (buffer.empty()) break;
   }
   if (scan.rows == 0) throw InputError(fmt::format("{}: a header without data rows, expected at least one row", source));
   if (scan.label_column >= 0) sort_dict(labels, scan.labels, &scan.sample.labels, scan.label_values);
@@ -711,23 +791,32 @@ TableScan scan_csv_text(std::string_view text, std::string_view source, const Sc
     pos += n;
     return n;
   };
-  return scan_csv_stream(read, text.size(), source, options);
+  CsvBlocks blocks(read, text.size(), std::max<size_t>(options.block_bytes, 1 << 16));
+  return scan_csv_blocks(blocks, source, options);
 }
 
 TableScan scan_csv_file(const std::filesystem::path& path, const ScanOptions& options) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory", path.string()));
+  ScanOptions opt = options;
+  if (path.extension() == ".tsv") opt.delimiter = '\t';
+  const size_t block = std::max<size_t>(options.block_bytes, 1 << 16);
+  // See Note [Mapped blocks]; other files (a pipe, say) are streamed.
+  const MappedFile mapped(path);
+  if (mapped.mapped()) {
+    CsvBlocks blocks(mapped, block);
+    return scan_csv_blocks(blocks, path.string(), opt);
+  }
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) throw InputError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
   const uint64_t size = std::filesystem::file_size(path, ec);
-  ScanOptions opt = options;
-  if (path.extension() == ".tsv") opt.delimiter = '\t';
   auto read = [&](char* dst, size_t cap) {
     const size_t n = std::fread(dst, 1, cap, file.get());
     if (n == 0 && std::ferror(file.get())) throw InputError(fmt::format("{}: read error", path.string()));
     return n;
   };
-  return scan_csv_stream(read, ec ? 0 : size, path.string(), opt);
+  CsvBlocks blocks(read, ec ? 0 : size, block);
+  return scan_csv_blocks(blocks, path.string(), opt);
 }
 
 TableScan scan_dataset(const data::Dataset& dataset, const ScanOptions& options) {
