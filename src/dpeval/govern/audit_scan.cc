@@ -123,18 +123,101 @@ struct Piece {
   std::string error;
 };
 
+// Note [Column plan]
+// What the per-cell loop does besides the statistics and the row hash (a
+// label or group code, an ID hash, a schema rule, the PII scanner) depends
+// only on the column, so it is decided once per table, before any row: the
+// loop reads one small record per column instead of testing column indices
+// and options for every cell.
+enum class PiiCells : uint8_t { kNone, kText, kAll };  // which cells of a column the PII scanner sees
+
+struct ColumnPlan {
+  bool label = false, group = false;
+  int id_slot = -1;                    // index into id_hashes; -1: not an ID-like column
+  const SchemaColumn* rule = nullptr;  // --schema rule for the column, if any
+  PiiCells pii = PiiCells::kNone;
+  bool pii_dob = false;  // dates of birth count in this column
+};
+
 struct CsvContext {
   std::string source;
   std::vector<std::string> header;
   const ScanOptions* options = nullptr;
-  std::vector<const SchemaColumn*> rules;  // per column
-  std::vector<bool> pii_columns;          // per column: scan every cell (--text-cols)
-  bool pii_all_text = false;              // no --text-cols: scan text cells of every column
-  std::vector<bool> pii_dob;              // per column: dates of birth count here
+  std::vector<ColumnPlan> plan;  // per column; see Note [Column plan]
   std::vector<int> id_columns;
   double sample_rate = 1;
   size_t sample_columns = 0;
 };
+
+// Note [Plain decimals]
+// Most numeric cells are plain decimals: an optional '-', digits, and an
+// optional '.' with more digits. When there are at most 19 digits, the digits
+// as an integer m are at most 2^53 and there are at most 22 after the point, m
+// and 10^frac are both exact doubles and one IEEE division gives the correctly
+// rounded value (Clinger's fast path), the same double fast_float returns
+// (-0 included). Anything else goes to fast_float.
+bool parse_plain_decimal(std::string_view s, double* out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const size_t n = s.size();
+  const bool negative = s[0] == '-';
+  size_t i = negative ? 1 : 0;
+  uint64_t m = 0;
+  auto digits = [&] {
+    const size_t begin = i;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) m = m * 10 + static_cast<uint64_t>(s[i] - '0');
+    return i - begin;
+  };
+  const size_t whole = digits();
+  if (whole == 0) return false;
+  size_t frac = 0;
+  if (i < n && s[i] == '.') {
+    ++i;
+    frac = digits();
+    if (frac == 0) return false;
+  }
+  if (i != n || whole + frac > 19 || m > (uint64_t{1} << 53) || frac > 22) return false;
+  const double v = static_cast<double>(m) / kPow10[frac];
+  *out = negative ? -v : v;
+  return true;
+}
+
+// classify_cell, inlined into the scan's per-cell loop (a call per cell showed
+// in profiles); the public classify_cell is this.
+[[gnu::always_inline]] inline CellKind classify_cell_inline(std::string_view cell, double* number) {
+  switch (cell.size()) {
+    case 0: return CellKind::kMissing;
+    // memcmp with a constant size compiles to one load and compare per spelling.
+    case 2:
+      if (std::memcmp(cell.data(), "NA", 2) == 0) return CellKind::kMissing;
+      break;
+    case 3:
+      if (std::memcmp(cell.data(), "NaN", 3) == 0 || std::memcmp(cell.data(), "nan", 3) == 0 ||
+          std::memcmp(cell.data(), "N/A", 3) == 0) {
+        return CellKind::kMissing;
+      }
+      break;
+    case 4:
+      if (std::memcmp(cell.data(), "null", 4) == 0 || std::memcmp(cell.data(), "NULL", 4) == 0 ||
+          std::memcmp(cell.data(), "None", 4) == 0) {
+        return CellKind::kMissing;
+      }
+      break;
+    default: break;
+  }
+  const char first = cell[0];
+  // See Note [Plain decimals].
+  if (((first >= '0' && first <= '9') || first == '-') && parse_plain_decimal(cell, number)) {
+    return CellKind::kNumber;
+  }
+  if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 'i' ||
+      first == 'I' || first == 'n' || first == 'N') {
+    if (data::internal::parse_number(cell, number)) {
+      return std::isnan(*number) ? CellKind::kMissing : CellKind::kNumber;
+    }
+  }
+  return CellKind::kText;
+}
 
 bool is_bool_text(std::string_view s) {
   static constexpr std::string_view kBools[] = {"true", "false", "True", "False", "TRUE", "FALSE", "0", "1",
@@ -196,7 +279,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
   std::vector<std::vector<uint64_t>> pii_clean(columns);  // per column, kPiiMemoSlots once used
   std::vector<double> sample_numbers(columns);
   std::vector<uint64_t> sample_cells(columns);
-  const int label = scan.label_column, group = scan.group_column;
+  const bool labelled = scan.label_column >= 0;
   uint64_t row = 0;
   while (true) {
     const CsvStatus status = reader.next();
@@ -220,18 +303,19 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
     // The row's normalized cells (Note [Row hash]) go to `buf` through a cursor:
     // each cell takes at most 5 bytes more than its text (which lies within the
     // record, or within it unescaped) or 9 bytes, so this size is never passed.
-    buf.resize(9 * columns + (reader.position() - reader.record_offset()));
+    const size_t buf_need = 9 * columns + (reader.position() - reader.record_offset());
+    if (buf.size() < buf_need) buf.resize(std::max(buf_need, 2 * buf.size()));  // only grows
     char* out = buf.data();
     auto put = [&](const void* bytes, size_t n) {
       std::memcpy(out, bytes, n);
       out += n;
     };
-    size_t id_slot = 0;
     for (size_t c = 0; c < columns; ++c) {
       const std::string_view cell = fields[c];
       ColumnStats& st = scan.columns[c];
+      const ColumnPlan& plan = ctx.plan[c];
       double v = 0;
-      const CellKind kind = classify_cell(cell, &v);
+      const CellKind kind = classify_cell_inline(cell, &v);
       uint64_t key = 0;
       if (kind == CellKind::kMissing) {
         ++st.missing;
@@ -256,17 +340,14 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
         put(cell.data(), cell.size());
         track_value(st, key, cell, false);
       }
-      if (static_cast<int>(c) == label) {
+      if (plan.label) {
         out -= kind == CellKind::kMissing ? 1 : kind == CellKind::kNumber ? 9 : 5 + cell.size();
         scan.labels.push_back(piece.labels.code(cell));
       }
-      if (static_cast<int>(c) == group) scan.groups.push_back(piece.groups.code(cell));
-      if (id_slot < ctx.id_columns.size() && ctx.id_columns[id_slot] == static_cast<int>(c)) {
-        scan.id_hashes[id_slot++].push_back(key);
-      }
-      if (ctx.rules[c]) check_schema(*ctx.rules[c], scan.schema, row, st.name, cell, kind, v);
-      if (opt.pii && static_cast<int>(c) != label &&
-          (ctx.pii_columns[c] || (ctx.pii_all_text && kind == CellKind::kText))) {
+      if (plan.group) scan.groups.push_back(piece.groups.code(cell));
+      if (plan.id_slot >= 0) scan.id_hashes[plan.id_slot].push_back(key);
+      if (plan.rule) check_schema(*plan.rule, scan.schema, row, st.name, cell, kind, v);
+      if (plan.pii == PiiCells::kAll || (plan.pii == PiiCells::kText && kind == CellKind::kText)) {
         // See Note [PII memo].
         uint64_t* clean = nullptr;
         if (kind == CellKind::kText) {
@@ -276,7 +357,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
         }
         if (clean == nullptr || *clean != key) {
           pii_out.clear();
-          opt.pii->scan(ctx.pii_dob[c], cell, pii_out);
+          opt.pii->scan(plan.pii_dob, cell, pii_out);
           if (pii_out.empty() && clean != nullptr) *clean = key;
           for (auto& [entity, masked] : pii_out) scan.pii.by_entity[entity].add({row, st.name, std::move(masked)});
         }
@@ -292,7 +373,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
       scan.sample.rows.push_back(row);
       scan.sample.numbers.insert(scan.sample.numbers.end(), sample_numbers.begin(), sample_numbers.end());
       scan.sample.cells.insert(scan.sample.cells.end(), sample_cells.begin(), sample_cells.end());
-      if (label >= 0) scan.sample.labels.push_back(scan.labels.back());
+      if (labelled) scan.sample.labels.push_back(scan.labels.back());
     }
     ++row;
   }
@@ -578,22 +659,29 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
   };
   if (!options.label_col.empty()) scan.label_column = find_column(options.label_col, "--label-col");
   if (!options.group_col.empty()) scan.group_column = find_column(options.group_col, "--group-col");
-  ctx.rules.assign(columns, nullptr);
+  ctx.plan.resize(columns);  // See Note [Column plan].
+  if (scan.label_column >= 0) ctx.plan[scan.label_column].label = true;
+  if (scan.group_column >= 0) ctx.plan[scan.group_column].group = true;
   if (options.schema) {
-    for (size_t c = 0; c < columns; ++c) ctx.rules[c] = options.schema->find(ctx.header[c]);
+    for (size_t c = 0; c < columns; ++c) ctx.plan[c].rule = options.schema->find(ctx.header[c]);
     for (const SchemaColumn& rule : options.schema->columns) {
       if (std::find(ctx.header.begin(), ctx.header.end(), rule.name) == ctx.header.end()) {
         scan.schema.missing_columns.push_back(rule.name);
       }
     }
   }
-  ctx.pii_columns.assign(columns, false);
-  ctx.pii_dob.assign(columns, false);
-  for (size_t c = 0; c < columns && options.pii; ++c) ctx.pii_dob[c] = options.pii->dob_column(ctx.header[c]);
-  ctx.pii_all_text = options.text_cols.empty();
-  for (const std::string& name : options.text_cols) ctx.pii_columns[find_column(name, "--text-cols")] = true;
+  for (size_t c = 0; c < columns && options.pii; ++c) ctx.plan[c].pii_dob = options.pii->dob_column(ctx.header[c]);
+  // PII: every cell of the --text-cols columns, else the text cells of every column but the label.
+  const bool pii_all_text = options.text_cols.empty();
+  std::vector<bool> pii_listed(columns, false);
+  for (const std::string& name : options.text_cols) pii_listed[find_column(name, "--text-cols")] = true;
   for (size_t c = 0; c < columns; ++c) {
-    if (static_cast<int>(c) != scan.label_column && is_id_like_name(ctx.header[c])) {
+    ColumnPlan& plan = ctx.plan[c];
+    if (options.pii && !plan.label) {
+      plan.pii = pii_listed[c] ? PiiCells::kAll : pii_all_text ? PiiCells::kText : PiiCells::kNone;
+    }
+    if (!plan.label && is_id_like_name(ctx.header[c])) {
+      plan.id_slot = static_cast<int>(ctx.id_columns.size());
       ctx.id_columns.push_back(static_cast<int>(c));
     }
   }
@@ -654,10 +742,10 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
   if (scan.label_column >= 0) sort_dict(labels, scan.labels, &scan.sample.labels, scan.label_values);
   if (scan.group_column >= 0) sort_dict(groups, scan.groups, nullptr, scan.group_values);
   for (size_t c = 0; c < columns; ++c) {
-    const bool listed = ctx.pii_columns[c];
+    const bool listed = pii_listed[c];
     const std::string type = scan.columns[c].inferred_type();
     if (static_cast<int>(c) != scan.label_column &&
-        (listed || (ctx.pii_all_text && (type == "text" || type == "categorical" || scan.columns[c].text > 0)))) {
+        (listed || (pii_all_text && (type == "text" || type == "categorical" || scan.columns[c].text > 0)))) {
       scan.pii.columns_scanned.push_back(ctx.header[c]);
     }
   }
@@ -701,77 +789,7 @@ bool is_id_like_name(std::string_view name) {
   return name.size() > 2 && name.ends_with("Id");
 }
 
-namespace {
-
-// Note [Plain decimals]
-// Most numeric cells are plain decimals: an optional '-', digits, and an
-// optional '.' with more digits. When there are at most 19 digits, the digits
-// as an integer m are at most 2^53 and there are at most 22 after the point, m
-// and 10^frac are both exact doubles and one IEEE division gives the correctly
-// rounded value (Clinger's fast path), the same double fast_float returns
-// (-0 included). Anything else goes to fast_float.
-bool parse_plain_decimal(std::string_view s, double* out) {
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  const size_t n = s.size();
-  const bool negative = s[0] == '-';
-  size_t i = negative ? 1 : 0;
-  uint64_t m = 0;
-  auto digits = [&] {
-    const size_t begin = i;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) m = m * 10 + static_cast<uint64_t>(s[i] - '0');
-    return i - begin;
-  };
-  const size_t whole = digits();
-  if (whole == 0) return false;
-  size_t frac = 0;
-  if (i < n && s[i] == '.') {
-    ++i;
-    frac = digits();
-    if (frac == 0) return false;
-  }
-  if (i != n || whole + frac > 19 || m > (uint64_t{1} << 53) || frac > 22) return false;
-  const double v = static_cast<double>(m) / kPow10[frac];
-  *out = negative ? -v : v;
-  return true;
-}
-
-}  // namespace
-
-CellKind classify_cell(std::string_view cell, double* number) {
-  switch (cell.size()) {
-    case 0: return CellKind::kMissing;
-    // memcmp with a constant size compiles to one load and compare per spelling.
-    case 2:
-      if (std::memcmp(cell.data(), "NA", 2) == 0) return CellKind::kMissing;
-      break;
-    case 3:
-      if (std::memcmp(cell.data(), "NaN", 3) == 0 || std::memcmp(cell.data(), "nan", 3) == 0 ||
-          std::memcmp(cell.data(), "N/A", 3) == 0) {
-        return CellKind::kMissing;
-      }
-      break;
-    case 4:
-      if (std::memcmp(cell.data(), "null", 4) == 0 || std::memcmp(cell.data(), "NULL", 4) == 0 ||
-          std::memcmp(cell.data(), "None", 4) == 0) {
-        return CellKind::kMissing;
-      }
-      break;
-    default: break;
-  }
-  const char first = cell[0];
-  // See Note [Plain decimals].
-  if (((first >= '0' && first <= '9') || first == '-') && parse_plain_decimal(cell, number)) {
-    return CellKind::kNumber;
-  }
-  if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 'i' ||
-      first == 'I' || first == 'n' || first == 'N') {
-    if (data::internal::parse_number(cell, number)) {
-      return std::isnan(*number) ? CellKind::kMissing : CellKind::kNumber;
-    }
-  }
-  return CellKind::kText;
-}
+CellKind classify_cell(std::string_view cell, double* number) { return classify_cell_inline(cell, number); }
 
 uint64_t cell_hash(std::string_view cell) {
   double v = 0;
