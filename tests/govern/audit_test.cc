@@ -469,6 +469,25 @@ TEST(Audit, MappedFileGivesTheBlocksOfAStream) {
     const fs::path path = write(fmt::format("mapped_{}.csv", n++), text);
     expect_same_scan(scan_csv_file(path, small), scan_csv_text(text, "t.csv", small));
   }
+  // A bad record far into the file: the same line, counted over the blocks and
+  // pieces before it (Note [Piece merging]).
+  std::string bad = base;
+  bad.insert(bad.find('\n', bad.size() * 2 / 3) + 1, "1,2\n");
+  const fs::path bad_path = write("mapped_bad.csv", bad);
+  std::string mapped_error, streamed_error;
+  try {
+    scan_csv_file(bad_path, small);
+  } catch (const InputError& e) {
+    mapped_error = e.what();
+  }
+  try {
+    scan_csv_text(bad, bad_path.string(), small);
+  } catch (const InputError& e) {
+    streamed_error = e.what();
+  }
+  const size_t line = static_cast<size_t>(std::count(bad.begin(), bad.begin() + bad.find("1,2\n"), '\n')) + 1;
+  EXPECT_EQ(mapped_error, fmt::format("{}:{}: record has 2 fields, expected 1 (the header's)", bad_path.string(), line));
+  EXPECT_EQ(mapped_error, streamed_error);
 }
 
 // The plain-decimal fast path (Note [Plain decimals]) gives the very double

@@ -15,8 +15,10 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -460,6 +462,24 @@ void sort_dict(Dict& dict, std::vector<uint32_t>& codes, std::vector<uint32_t>* 
 // and the thread count.
 constexpr size_t kPiecesPerThread = 8;
 
+// Note [Piece merging]
+// A scanned piece is merged into the table (append_piece) by the thread that
+// scanned it, as soon as every piece before it is merged, instead of all of
+// them by one thread once the block is scanned: the merging overlaps the
+// scanning of later pieces and the block ends with little left to do. Pieces
+// are still merged one at a time, in file order (a try-lock: a thread that
+// finds another merging goes back to scanning, and the holder merges what is
+// ready; the last check after the scan merges the rest), so the table does not
+// depend on which thread merged what. A piece with an error stops the merging,
+// and its error is thrown with the lines of the pieces before it counted.
+//
+// Note [Cut ahead]
+// Cutting a block (csv_record_cuts) reads all of it, one thread while the
+// others wait. A mapped file's next block is in memory already, so while the
+// current block is scanned, the first task taken cuts the next one; the next
+// iteration uses those cuts when its block is exactly that text (it always is,
+// unless the block had to grow). The cuts are the same as computed later.
+//
 // Note [Read ahead]
 // While a block is scanned, one more thread assembles the next one in
 // `ahead_`: the unfinished record at the end of this block (known once the
@@ -530,6 +550,13 @@ class CsvBlocks {
     }
     ahead_thread_.emplace([this, rest = data().substr(keep)] { read_ahead(rest); });
   }
+  // Mapped: the block next(keep) will make current, to cut it ahead of time;
+  // empty when streamed (its bytes are not read yet) or at eof().
+  std::string_view peek_next(size_t keep) const {
+    if (file_ == nullptr || eof_) return {};
+    const size_t begin = begin_ + keep;
+    return file_->text().substr(begin, mapped_limit(begin, limit_ - begin + block_).first - begin);
+  }
   // Makes the next block current (after start_next(keep)); false when it is empty.
   bool next(size_t keep) {
     if (file_ != nullptr) {
@@ -547,12 +574,15 @@ class CsvBlocks {
   }
 
  private:
-  // Mapped: the current block is the next `want` bytes from begin_, or the rest.
-  void set_limit(size_t want) {
+  // Mapped: where a block of `want` bytes from `begin` ends, and whether it is
+  // the last (it would reach past the end of the file).
+  std::pair<size_t, bool> mapped_limit(size_t begin, size_t want) const {
     const size_t n = file_->text().size();
-    eof_ = want > n - begin_;
-    limit_ = eof_ ? n : begin_ + want;
+    const bool last = want > n - begin;
+    return {last ? n : begin + want, last};
   }
+  // Mapped: the current block is the next `want` bytes from begin_, or the rest.
+  void set_limit(size_t want) { std::tie(limit_, eof_) = mapped_limit(begin_, want); }
   // Streamed: how much a read of up to `want` bytes asks for (Note [Block buffers]).
   size_t read_size(size_t want) const {
     if (total_bytes_ == 0) return want;
@@ -690,7 +720,19 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
   // Sample rate from the bytes per line of the first block.
   {
     const std::string_view head = blocks.data().substr(start);
-    const uint64_t lines = std::max<uint64_t>(1, std::count(head.begin(), head.end(), '\n'));
+    // Counted on every thread: the scan cannot start before this.
+    std::vector<uint64_t> part_lines(pool.size());
+    pool.parallel_for(pool.size(), [&](size_t b, size_t e) {
+      for (size_t t = b; t < e; ++t) {
+        const std::string_view part = head.substr(head.size() * t / part_lines.size(),
+                                                  head.size() * (t + 1) / part_lines.size() -
+                                                      head.size() * t / part_lines.size());
+        part_lines[t] = static_cast<uint64_t>(std::count(part.begin(), part.end(), '\n'));
+      }
+    });
+    uint64_t lines = 0;
+    for (uint64_t l : part_lines) lines += l;
+    lines = std::max<uint64_t>(1, lines);
     const double est_rows =
         static_cast<double>(std::max<uint64_t>(blocks.total_bytes(), blocks.data().size())) / head.size() * lines;
     const double cap = static_cast<double>(std::min(kSampleRows, kSampleCells / std::max<size_t>(columns, 1)));
@@ -700,9 +742,20 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
   Dict labels, groups;
   uint64_t byte_base = start;
   std::vector<size_t> cuts;
+  // See Note [Cut ahead]: the next block and its cuts, when cut during the scan.
+  std::string_view ahead_text;
+  std::vector<size_t> ahead_cuts;
+  size_t ahead_end = 0;
   while (true) {
     std::string_view text = blocks.data().substr(start);
-    size_t end = csv_record_cuts(text, parts, cuts);
+    size_t end = 0;
+    if (!ahead_text.empty() && ahead_text.data() == text.data() && ahead_text.size() == text.size()) {
+      cuts.swap(ahead_cuts);
+      end = ahead_end;
+    } else {
+      end = csv_record_cuts(text, parts, cuts);
+    }
+    ahead_text = {};
     while (!blocks.eof() && end == 0) {  // a record longer than the block: read more
       blocks.grow();
       text = blocks.data().substr(start);
@@ -721,18 +774,46 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
       p.scan.group_column = scan.group_column;
       for (size_t c = 0; c < columns; ++c) p.scan.columns.emplace_back().name = ctx.header[c];
     }
-    if (!eof) blocks.start_next(start + end);
-    // See Note [Piece scheduling].
-    std::atomic<size_t> next_piece{0};
+    if (!eof) {
+      blocks.start_next(start + end);
+      ahead_text = blocks.peek_next(start + end);
+    }
+    // See Note [Piece scheduling] and Note [Piece merging]. Task 0 cuts the
+    // next block when it is already in memory (Note [Cut ahead]).
+    const size_t first_piece = ahead_text.empty() ? 0 : 1;
+    const size_t tasks = first_piece + pieces.size();
+    std::atomic<size_t> next_task{0};
+    std::unique_ptr<std::atomic<bool>[]> scanned(new std::atomic<bool>[pieces.size()]);
+    for (size_t i = 0; i < pieces.size(); ++i) scanned[i].store(false, std::memory_order_relaxed);
+    std::mutex merge_mutex;
+    size_t merged = 0;  // pieces[0, merged) are in `scan`; guarded by merge_mutex
+    auto merge_scanned = [&] {
+      std::unique_lock lock(merge_mutex, std::try_to_lock);
+      if (!lock.owns_lock()) return;  // the thread that holds it merges
+      for (; merged < pieces.size() && scanned[merged].load(std::memory_order_acquire); ++merged) {
+        Piece& p = pieces[merged];
+        if (!p.error.empty()) return;  // thrown below, after the pieces before it
+        append_piece(scan, p, labels, groups);
+        line_base += p.lines;
+        p = Piece();  // its tables are no longer needed
+      }
+    };
     pool.parallel_for(pool.size(), [&](size_t, size_t) {
-      for (size_t i; (i = next_piece.fetch_add(1)) < pieces.size();) {
+      for (size_t t; (t = next_task.fetch_add(1)) < tasks;) {
+        if (t < first_piece) {
+          ahead_end = csv_record_cuts(ahead_text, parts, ahead_cuts);
+          continue;
+        }
+        const size_t i = t - first_piece;
         scan_piece(ctx, text.substr(bounds[i], bounds[i + 1] - bounds[i]), byte_base + bounds[i], pieces[i]);
+        scanned[i].store(true, std::memory_order_release);
+        merge_scanned();
       }
     });
-    for (Piece& p : pieces) {
-      if (!p.error.empty()) throw InputError(fmt::format("{}:{}: {}", source, line_base + p.error_line, p.error));
-      append_piece(scan, p, labels, groups);
-      line_base += p.lines;
+    merge_scanned();  // whatever a busy lock left
+    if (merged < pieces.size()) {
+      const Piece& p = pieces[merged];
+      throw InputError(fmt::format("{}:{}: {}", source, line_base + p.error_line, p.error));
     }
     byte_base += end;
     if (eof || !blocks.next(start + end)) break;
