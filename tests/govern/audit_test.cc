@@ -486,7 +486,8 @@ TEST(Audit, MappedFileGivesTheBlocksOfAStream) {
     streamed_error = e.what();
   }
   const size_t line = static_cast<size_t>(std::count(bad.begin(), bad.begin() + bad.find("1,2\n"), '\n')) + 1;
-  EXPECT_EQ(mapped_error, fmt::format("{}:{}: record has 2 fields, expected 1 (the header's)", bad_path.string(), line));
+  EXPECT_EQ(mapped_error,
+            fmt::format("{}:{}: record has 2 fields, expected 1 (the header's)", bad_path.string(), line));
   EXPECT_EQ(mapped_error, streamed_error);
 }
 

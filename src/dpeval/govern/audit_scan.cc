@@ -62,7 +62,11 @@ struct Dict {
     // kLinear is cheaper than hashing (codes holds them too).
     constexpr size_t kLinear = 8;
     for (size_t i = 0; i < values.size() && i < kLinear; ++i) {
-      if (values[i] == text) return static_cast<uint32_t>(i);
+      const std::string& v = values[i];
+      // Length and first byte first: most misses end there, without a memcmp call.
+      if (v.size() == text.size() && (text.empty() || v[0] == text[0]) && v == text) {
+        return static_cast<uint32_t>(i);
+      }
     }
     auto it = values.size() <= kLinear ? codes.end() : codes.find(std::string(text));
     if (it != codes.end()) return it->second;
@@ -520,7 +524,8 @@ class CsvBlocks {
     fill(block);
   }
   // Walks a mapped file (Note [Mapped blocks]); `file` must outlive this.
-  CsvBlocks(const MappedFile& file, size_t block) : file_(&file), total_bytes_(file.text().size()), block_(block) {
+  CsvBlocks(const MappedFile& file, size_t block)
+      : file_(&file), total_bytes_(file.text().size()), block_(block) {
     set_limit(block);
   }
 
@@ -700,7 +705,9 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
       }
     }
   }
-  for (size_t c = 0; c < columns && options.pii; ++c) ctx.plan[c].pii_dob = options.pii->dob_column(ctx.header[c]);
+  for (size_t c = 0; c < columns && options.pii; ++c) {
+    ctx.plan[c].pii_dob = options.pii->dob_column(ctx.header[c]);
+  }
   // PII: every cell of the --text-cols columns, else the text cells of every column but the label.
   const bool pii_all_text = options.text_cols.empty();
   std::vector<bool> pii_listed(columns, false);
@@ -733,8 +740,8 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
     uint64_t lines = 0;
     for (uint64_t l : part_lines) lines += l;
     lines = std::max<uint64_t>(1, lines);
-    const double est_rows =
-        static_cast<double>(std::max<uint64_t>(blocks.total_bytes(), blocks.data().size())) / head.size() * lines;
+    const uint64_t bytes = std::max<uint64_t>(blocks.total_bytes(), blocks.data().size());
+    const double est_rows = static_cast<double>(bytes) / head.size() * lines;
     const double cap = static_cast<double>(std::min(kSampleRows, kSampleCells / std::max<size_t>(columns, 1)));
     ctx.sample_rate = head.empty() || est_rows <= cap ? 1.0 : cap / est_rows;
   }
