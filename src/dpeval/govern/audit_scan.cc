@@ -790,8 +790,7 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
     const size_t first_piece = ahead_text.empty() ? 0 : 1;
     const size_t tasks = first_piece + pieces.size();
     std::atomic<size_t> next_task{0};
-    std::unique_ptr<std::atomic<bool>[]> scanned(new std::atomic<bool>[pieces.size()]);
-    for (size_t i = 0; i < pieces.size(); ++i) scanned[i].store(false, std::memory_order_relaxed);
+    const auto scanned = std::make_unique<std::atomic<bool>[]>(pieces.size());  // all false
     std::mutex merge_mutex;
     size_t merged = 0;  // pieces[0, merged) are in `scan`; guarded by merge_mutex
     auto merge_scanned = [&] {
