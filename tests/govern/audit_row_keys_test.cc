@@ -4,7 +4,8 @@
 // std::sort of the same keys and std::map groups of equal (hash, label) and
 // equal hashes. Planted: duplicate pairs and triples, equal features with
 // another label (not a duplicate), keys that share hash.lo (one bucket) but
-// differ in hash.hi, and test rows copied from train or sharing only hash.lo.
+// differ in hash.hi, one row repeated 500 times (a large bucket), and test rows
+// copied from train or sharing only hash.lo.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -59,6 +60,14 @@ Planted make_tables(uint64_t seed) {
   for (int k = 0; k < 1000; ++k) {  // same hash.lo (same bucket), another hash.hi
     const auto [from, to] = pair_rows();
     train.feature_hashes[to] = {train.feature_hashes[from].lo, rng()};
+  }
+  // One row repeated 500 times with mixed labels: a bucket past insertion
+  // sort's limit (std::sort takes it), keys equal but for label and row.
+  const Hash128 common = train.feature_hashes[below(kTrainRows)];
+  for (int k = 0; k < 500; ++k) {
+    const size_t to = below(kTrainRows);
+    train.feature_hashes[to] = common;
+    train.labels[to] = static_cast<uint32_t>(below(5));
   }
   TableScan& test = p.test;
   test.rows = kTestRows;

@@ -349,6 +349,21 @@ TEST(Audit, DatesOfBirthCountOnlyInBirthColumns) {
   }
 }
 
+// Repeated cells: a clean text is scanned once per column (Note [PII memo] in
+// audit_scan.cc), but every row of a repeated hit counts, and a text that is
+// clean in one column still counts in another where dates of birth do.
+TEST(Audit, RepeatedCellsCountPiiOnEveryRow) {
+  std::string train = "birth_date,notes,contact,label\n";
+  for (int i = 0; i < 60; ++i) {
+    train += fmt::format("1985-03-12,1985-03-12,{},{}\n", i % 2 == 0 ? "write to ann@example.com" : "no mail", i % 2);
+  }
+  AuditOptions o;
+  o.train = write("repeated_pii.csv", train).string();
+  const json doc = run_audit(o);
+  EXPECT_EQ(count(doc, "pii.email"), 30);
+  EXPECT_EQ(check(doc, "pii.ssn")["figures"]["dob"], 60);
+}
+
 TEST(Audit, NpyArraysCountNaNDuplicatesAndLeakage) {
   // 6 rows of 2 float32 features: row 3 repeats row 0 (same label), row 1 has a NaN.
   const float train[] = {1, 2, NAN, 4, 5, 6, 1, 2, 7, 8, 9, 10};
@@ -395,18 +410,11 @@ TEST(Audit, IdColumnsSharedAcrossSets) {
   EXPECT_EQ(count(doc, "leakage.id_columns"), 5);
 }
 
-TEST(Audit, StreamingBlocksGiveTheSameScanAsOneBlock) {
-  const Planted p = planted();
-  const std::string text = csv_of(p.train);
-  ScanOptions small;
-  small.block_bytes = 1 << 16;  // the minimum: many blocks
-  small.threads = 3;
-  ScanOptions big;
-  big.threads = 1;
-  const TableScan a = scan_csv_text(text, "t.csv", small), b = scan_csv_text(text, "t.csv", big);
+void expect_same_scan(const TableScan& a, const TableScan& b) {
   ASSERT_EQ(a.rows, b.rows);
   EXPECT_EQ(a.feature_hashes, b.feature_hashes);
   EXPECT_EQ(a.labels, b.labels);
+  ASSERT_EQ(a.columns.size(), b.columns.size());
   for (size_t c = 0; c < a.columns.size(); ++c) {
     EXPECT_EQ(a.columns[c].missing, b.columns[c].missing);
     EXPECT_EQ(a.columns[c].values.size(), b.columns[c].values.size());
@@ -421,6 +429,66 @@ TEST(Audit, StreamingBlocksGiveTheSameScanAsOneBlock) {
   }
   EXPECT_EQ(a.sample.rows, b.sample.rows);
   EXPECT_EQ(a.sample.cells, b.sample.cells);
+}
+
+TEST(Audit, StreamingBlocksGiveTheSameScanAsOneBlock) {
+  const Planted p = planted();
+  const std::string text = csv_of(p.train);
+  ScanOptions small;
+  small.block_bytes = 1 << 16;  // the minimum: many blocks
+  small.threads = 3;
+  ScanOptions big;
+  big.threads = 1;
+  expect_same_scan(scan_csv_text(text, "t.csv", small), scan_csv_text(text, "t.csv", big));
+}
+
+// A mapped file is cut into the same blocks as the same text streamed (Note
+// [Mapped blocks] in audit_scan.cc): the value counts, which depend on the
+// cuts once a piece has more than kTrackedValues distinct values, agree. The
+// texts: a BOM, a record longer than a block (the block grows), a size of
+// exactly two blocks, no line break at the end.
+TEST(Audit, MappedFileGivesTheBlocksOfAStream) {
+  ScanOptions small;
+  small.block_bytes = 1 << 16;
+  small.threads = 1;  // 8 pieces of 8 KB a block: 1600 distinct values each
+  small.label_col.clear();
+  std::string base = "v\n";
+  for (int i = 0; i < 60000; ++i) base += fmt::format("{}\n", 1000 + (i * 7919) % 9000);
+  std::string long_record = base;
+  long_record += std::string(100000, 'x') + "\n";
+  long_record += base.substr(2);
+  std::string exact = base.substr(0, 2 << 16);
+  exact.resize(exact.rfind('\n') + 1);
+  while (exact.size() < (2 << 16)) exact += "\n";
+  ASSERT_EQ(exact.size(), size_t{2} << 16);
+  std::string no_end = base;
+  no_end.pop_back();
+  int n = 0;
+  for (const std::string& text : {"\xEF\xBB\xBF" + base, long_record, exact, no_end}) {
+    SCOPED_TRACE(n);
+    const fs::path path = write(fmt::format("mapped_{}.csv", n++), text);
+    expect_same_scan(scan_csv_file(path, small), scan_csv_text(text, "t.csv", small));
+  }
+  // A bad record far into the file: the same line, counted over the blocks and
+  // pieces before it (Note [Piece merging]).
+  std::string bad = base;
+  bad.insert(bad.find('\n', bad.size() * 2 / 3) + 1, "1,2\n");
+  const fs::path bad_path = write("mapped_bad.csv", bad);
+  std::string mapped_error, streamed_error;
+  try {
+    scan_csv_file(bad_path, small);
+  } catch (const InputError& e) {
+    mapped_error = e.what();
+  }
+  try {
+    scan_csv_text(bad, bad_path.string(), small);
+  } catch (const InputError& e) {
+    streamed_error = e.what();
+  }
+  const size_t line = static_cast<size_t>(std::count(bad.begin(), bad.begin() + bad.find("1,2\n"), '\n')) + 1;
+  EXPECT_EQ(mapped_error,
+            fmt::format("{}:{}: record has 2 fields, expected 1 (the header's)", bad_path.string(), line));
+  EXPECT_EQ(mapped_error, streamed_error);
 }
 
 // The plain-decimal fast path (Note [Plain decimals]) gives the very double

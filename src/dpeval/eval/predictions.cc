@@ -2,11 +2,7 @@
 // mapping the file, NPY arrays. The CSV parse is internal/prediction_csv.cc.
 #include "dpeval/eval/predictions.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,6 +12,7 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
+#include "dpeval/core/mapped_file.h"
 #include "dpeval/data/internal/text.h"
 #include "dpeval/data/npy.h"
 #include "dpeval/eval/internal/prediction_cells.h"
@@ -76,49 +73,22 @@ void check_read_options(const ReadOptions& options) {
 // pages are the page cache's), read into memory otherwise (a pipe, say).
 class FileBytes {
  public:
-  explicit FileBytes(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      struct stat st {};
-      const bool stat_ok = ::fstat(fd, &st) == 0;
-      if (stat_ok && S_ISDIR(st.st_mode)) {
-        ::close(fd);
-        throw InputError(path.string() + ": is a directory; expected a predictions file (.csv or .npy)");
-      }
-      if (stat_ok && S_ISREG(st.st_mode) && st.st_size > 0) {
-        void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map != MAP_FAILED) {
-          map_ = map;
-          size_ = static_cast<size_t>(st.st_size);
-        }
-      }
-      ::close(fd);
+  explicit FileBytes(const std::filesystem::path& path) : map_(path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      throw InputError(path.string() + ": is a directory; expected a predictions file (.csv or .npy)");
     }
-    if (map_ == nullptr) copy_ = read_file(path);  // and its error when the file cannot be opened
+    if (!map_.mapped()) copy_ = read_file(path);  // and its error when the file cannot be opened
   }
-  ~FileBytes() {
-    if (map_ != nullptr) ::munmap(map_, size_);
-  }
-  FileBytes(const FileBytes&) = delete;
-  FileBytes& operator=(const FileBytes&) = delete;
 
   // Drops the mapped pages wholly inside text()[begin, end) from memory (they
   // come back from the page cache if read again); nothing for a copy.
-  void release(size_t begin, size_t end) const {
-    if (map_ == nullptr) return;
-    const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-    const size_t first = (begin + page - 1) / page * page, last = end / page * page;
-    if (last > first) ::madvise(static_cast<char*>(map_) + first, last - first, MADV_DONTNEED);
-  }
+  void release(size_t begin, size_t end) const { map_.release(begin, end); }
 
-  std::string_view text() const {
-    return map_ != nullptr ? std::string_view(static_cast<const char*>(map_), size_)
-                           : std::string_view(copy_);
-  }
+  std::string_view text() const { return map_.mapped() ? map_.text() : std::string_view(copy_); }
 
  private:
-  void* map_ = nullptr;
-  size_t size_ = 0;
+  MappedFile map_;
   std::string copy_;
 };
 

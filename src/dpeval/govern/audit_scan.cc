@@ -15,12 +15,16 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "dpeval/core/error.h"
+#include "dpeval/core/mapped_file.h"
 #include "dpeval/core/thread_pool.h"
 #include "dpeval/data/internal/parse_number.h"
 #include "dpeval/data/internal/text.h"
@@ -58,7 +62,11 @@ struct Dict {
     // kLinear is cheaper than hashing (codes holds them too).
     constexpr size_t kLinear = 8;
     for (size_t i = 0; i < values.size() && i < kLinear; ++i) {
-      if (values[i] == text) return static_cast<uint32_t>(i);
+      const std::string& v = values[i];
+      // Length and first byte first: most misses end there, without a memcmp call.
+      if (v.size() == text.size() && (text.empty() || v[0] == text[0]) && v == text) {
+        return static_cast<uint32_t>(i);
+      }
     }
     auto it = values.size() <= kLinear ? codes.end() : codes.find(std::string(text));
     if (it != codes.end()) return it->second;
@@ -121,18 +129,101 @@ struct Piece {
   std::string error;
 };
 
+// Note [Column plan]
+// What the per-cell loop does besides the statistics and the row hash (a
+// label or group code, an ID hash, a schema rule, the PII scanner) depends
+// only on the column, so it is decided once per table, before any row: the
+// loop reads one small record per column instead of testing column indices
+// and options for every cell.
+enum class PiiCells : uint8_t { kNone, kText, kAll };  // which cells of a column the PII scanner sees
+
+struct ColumnPlan {
+  bool label = false, group = false;
+  int id_slot = -1;                    // index into id_hashes; -1: not an ID-like column
+  const SchemaColumn* rule = nullptr;  // --schema rule for the column, if any
+  PiiCells pii = PiiCells::kNone;
+  bool pii_dob = false;  // dates of birth count in this column
+};
+
 struct CsvContext {
   std::string source;
   std::vector<std::string> header;
   const ScanOptions* options = nullptr;
-  std::vector<const SchemaColumn*> rules;  // per column
-  std::vector<bool> pii_columns;          // per column: scan every cell (--text-cols)
-  bool pii_all_text = false;              // no --text-cols: scan text cells of every column
-  std::vector<bool> pii_dob;              // per column: dates of birth count here
+  std::vector<ColumnPlan> plan;  // per column; see Note [Column plan]
   std::vector<int> id_columns;
   double sample_rate = 1;
   size_t sample_columns = 0;
 };
+
+// Note [Plain decimals]
+// Most numeric cells are plain decimals: an optional '-', digits, and an
+// optional '.' with more digits. When there are at most 19 digits, the digits
+// as an integer m are at most 2^53 and there are at most 22 after the point, m
+// and 10^frac are both exact doubles and one IEEE division gives the correctly
+// rounded value (Clinger's fast path), the same double fast_float returns
+// (-0 included). Anything else goes to fast_float.
+bool parse_plain_decimal(std::string_view s, double* out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const size_t n = s.size();
+  const bool negative = s[0] == '-';
+  size_t i = negative ? 1 : 0;
+  uint64_t m = 0;
+  auto digits = [&] {
+    const size_t begin = i;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) m = m * 10 + static_cast<uint64_t>(s[i] - '0');
+    return i - begin;
+  };
+  const size_t whole = digits();
+  if (whole == 0) return false;
+  size_t frac = 0;
+  if (i < n && s[i] == '.') {
+    ++i;
+    frac = digits();
+    if (frac == 0) return false;
+  }
+  if (i != n || whole + frac > 19 || m > (uint64_t{1} << 53) || frac > 22) return false;
+  const double v = static_cast<double>(m) / kPow10[frac];
+  *out = negative ? -v : v;
+  return true;
+}
+
+// classify_cell, inlined into the scan's per-cell loop (a call per cell showed
+// in profiles); the public classify_cell is this.
+[[gnu::always_inline]] inline CellKind classify_cell_inline(std::string_view cell, double* number) {
+  switch (cell.size()) {
+    case 0: return CellKind::kMissing;
+    // memcmp with a constant size compiles to one load and compare per spelling.
+    case 2:
+      if (std::memcmp(cell.data(), "NA", 2) == 0) return CellKind::kMissing;
+      break;
+    case 3:
+      if (std::memcmp(cell.data(), "NaN", 3) == 0 || std::memcmp(cell.data(), "nan", 3) == 0 ||
+          std::memcmp(cell.data(), "N/A", 3) == 0) {
+        return CellKind::kMissing;
+      }
+      break;
+    case 4:
+      if (std::memcmp(cell.data(), "null", 4) == 0 || std::memcmp(cell.data(), "NULL", 4) == 0 ||
+          std::memcmp(cell.data(), "None", 4) == 0) {
+        return CellKind::kMissing;
+      }
+      break;
+    default: break;
+  }
+  const char first = cell[0];
+  // See Note [Plain decimals].
+  if (((first >= '0' && first <= '9') || first == '-') && parse_plain_decimal(cell, number)) {
+    return CellKind::kNumber;
+  }
+  if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 'i' ||
+      first == 'I' || first == 'n' || first == 'N') {
+    if (data::internal::parse_number(cell, number)) {
+      return std::isnan(*number) ? CellKind::kMissing : CellKind::kNumber;
+    }
+  }
+  return CellKind::kText;
+}
 
 bool is_bool_text(std::string_view s) {
   static constexpr std::string_view kBools[] = {"true", "false", "True", "False", "TRUE", "FALSE", "0", "1",
@@ -168,6 +259,20 @@ void check_schema(const SchemaColumn& rule, SchemaFindings& f, uint64_t row, con
   }
 }
 
+// Note [PII memo]
+// A PII scan depends only on the cell's text and its column (the date-of-birth
+// flag), and text columns often repeat their values (categories, short
+// phrases). Each piece keeps, per scanned column, a direct-mapped table of the
+// text keys (XXH3-64 of the trimmed cell, never 0) whose scan found nothing; a
+// text cell whose key is there skips the scanner. A cell with PII is scanned
+// every time, as each of its rows is reported. The table only saves work: the
+// findings are those of scanning every cell, barring a 64-bit hash collision
+// between two texts of one column, a risk the value counts take already. Number
+// cells (scanned only in --text-cols columns) are not memoized: their key is
+// the value, which "1e3" and "1000" share.
+constexpr int kPiiMemoBits = 12;
+constexpr size_t kPiiMemoSlots = size_t{1} << kPiiMemoBits;
+
 void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base, Piece& piece) {
   const size_t columns = ctx.header.size();
   const ScanOptions& opt = *ctx.options;
@@ -177,9 +282,10 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
   AuditCsvReader reader(text, opt.delimiter);
   std::string buf;
   std::vector<std::pair<std::string, std::string>> pii_out;
+  std::vector<std::vector<uint64_t>> pii_clean(columns);  // per column, kPiiMemoSlots once used
   std::vector<double> sample_numbers(columns);
   std::vector<uint64_t> sample_cells(columns);
-  const int label = scan.label_column, group = scan.group_column;
+  const bool labelled = scan.label_column >= 0;
   uint64_t row = 0;
   while (true) {
     const CsvStatus status = reader.next();
@@ -203,18 +309,19 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
     // The row's normalized cells (Note [Row hash]) go to `buf` through a cursor:
     // each cell takes at most 5 bytes more than its text (which lies within the
     // record, or within it unescaped) or 9 bytes, so this size is never passed.
-    buf.resize(9 * columns + (reader.position() - reader.record_offset()));
+    const size_t buf_need = 9 * columns + (reader.position() - reader.record_offset());
+    if (buf.size() < buf_need) buf.resize(std::max(buf_need, 2 * buf.size()));  // only grows
     char* out = buf.data();
     auto put = [&](const void* bytes, size_t n) {
       std::memcpy(out, bytes, n);
       out += n;
     };
-    size_t id_slot = 0;
     for (size_t c = 0; c < columns; ++c) {
       const std::string_view cell = fields[c];
       ColumnStats& st = scan.columns[c];
+      const ColumnPlan& plan = ctx.plan[c];
       double v = 0;
-      const CellKind kind = classify_cell(cell, &v);
+      const CellKind kind = classify_cell_inline(cell, &v);
       uint64_t key = 0;
       if (kind == CellKind::kMissing) {
         ++st.missing;
@@ -239,20 +346,27 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
         put(cell.data(), cell.size());
         track_value(st, key, cell, false);
       }
-      if (static_cast<int>(c) == label) {
+      if (plan.label) {
         out -= kind == CellKind::kMissing ? 1 : kind == CellKind::kNumber ? 9 : 5 + cell.size();
         scan.labels.push_back(piece.labels.code(cell));
       }
-      if (static_cast<int>(c) == group) scan.groups.push_back(piece.groups.code(cell));
-      if (id_slot < ctx.id_columns.size() && ctx.id_columns[id_slot] == static_cast<int>(c)) {
-        scan.id_hashes[id_slot++].push_back(key);
-      }
-      if (ctx.rules[c]) check_schema(*ctx.rules[c], scan.schema, row, st.name, cell, kind, v);
-      if (opt.pii && static_cast<int>(c) != label &&
-          (ctx.pii_columns[c] || (ctx.pii_all_text && kind == CellKind::kText))) {
-        pii_out.clear();
-        opt.pii->scan(ctx.pii_dob[c], cell, pii_out);
-        for (auto& [entity, masked] : pii_out) scan.pii.by_entity[entity].add({row, st.name, std::move(masked)});
+      if (plan.group) scan.groups.push_back(piece.groups.code(cell));
+      if (plan.id_slot >= 0) scan.id_hashes[plan.id_slot].push_back(key);
+      if (plan.rule) check_schema(*plan.rule, scan.schema, row, st.name, cell, kind, v);
+      if (plan.pii == PiiCells::kAll || (plan.pii == PiiCells::kText && kind == CellKind::kText)) {
+        // See Note [PII memo].
+        uint64_t* clean = nullptr;
+        if (kind == CellKind::kText) {
+          std::vector<uint64_t>& memo = pii_clean[c];
+          if (memo.empty()) memo.assign(kPiiMemoSlots, 0);
+          clean = &memo[key >> (64 - kPiiMemoBits)];
+        }
+        if (clean == nullptr || *clean != key) {
+          pii_out.clear();
+          opt.pii->scan(plan.pii_dob, cell, pii_out);
+          if (pii_out.empty() && clean != nullptr) *clean = key;
+          for (auto& [entity, masked] : pii_out) scan.pii.by_entity[entity].add({row, st.name, std::move(masked)});
+        }
       }
       if (sampled) {
         sample_numbers[c] = kind == CellKind::kNumber ? v : std::nan("");
@@ -265,7 +379,7 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
       scan.sample.rows.push_back(row);
       scan.sample.numbers.insert(scan.sample.numbers.end(), sample_numbers.begin(), sample_numbers.end());
       scan.sample.cells.insert(scan.sample.cells.end(), sample_cells.begin(), sample_cells.end());
-      if (label >= 0) scan.sample.labels.push_back(scan.labels.back());
+      if (labelled) scan.sample.labels.push_back(scan.labels.back());
     }
     ++row;
   }
@@ -352,26 +466,191 @@ void sort_dict(Dict& dict, std::vector<uint32_t>& codes, std::vector<uint32_t>* 
 // and the thread count.
 constexpr size_t kPiecesPerThread = 8;
 
-// Reads blocks from `read` (returns bytes read, 0 at the end) and scans them.
-TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint64_t total_bytes,
-                          std::string_view source, const ScanOptions& options) {
+// Note [Piece merging]
+// A scanned piece is merged into the table (append_piece) by the thread that
+// scanned it, as soon as every piece before it is merged, instead of all of
+// them by one thread once the block is scanned: the merging overlaps the
+// scanning of later pieces and the block ends with little left to do. Pieces
+// are still merged one at a time, in file order (a try-lock: a thread that
+// finds another merging goes back to scanning, and the holder merges what is
+// ready; the last check after the scan merges the rest), so the table does not
+// depend on which thread merged what. A piece with an error stops the merging,
+// and its error is thrown with the lines of the pieces before it counted.
+//
+// Note [Cut ahead]
+// Cutting a block (csv_record_cuts) reads all of it, one thread while the
+// others wait. A mapped file's next block is in memory already, so while the
+// current block is scanned, the first task taken cuts the next one; the next
+// iteration uses those cuts when its block is exactly that text (it always is,
+// unless the block had to grow). The cuts are the same as computed later.
+//
+// Note [Read ahead]
+// While a block is scanned, one more thread assembles the next one in
+// `ahead_`: the unfinished record at the end of this block (known once the
+// block is cut), then the next `block` bytes from `read`. The copy from the
+// page cache then overlaps the scan instead of keeping every scan thread
+// waiting, and the next block is taken by a swap. Only that thread calls
+// `read` while it runs, and it is joined before the swap, so the blocks are
+// the same bytes as with synchronous reads.
+//
+// Note [Block buffers]
+// The two block buffers (`buffer_` and `ahead_`) are each allocated once, with
+// room for the unfinished record carried into the next block, and only grow
+// for a record longer than that: a new allocation per block cost its page
+// faults, the zeroing and a copy of the old contents. Reads ask for no more
+// than what is left of the file (plus one byte, to see its end), so a file
+// smaller than a block is not given a whole zeroed one. The bytes each block
+// holds, and so its cuts, are the same as without this.
+//
+// Note [Mapped blocks]
+// A regular file is mapped (core/mapped_file.h) and its blocks are views into
+// the mapping: no copy, no buffers, no read-ahead thread. The scan threads map
+// a block's pages as they first read them; the next block is prefetched into
+// the page cache while the current one is scanned (for a file not cached yet);
+// a scanned block's pages are released, so resident memory stays at about a
+// block. The blocks are exactly those of streaming the same bytes: the first
+// is the first `block` bytes, each next one ends `block` bytes after the one
+// before, a long record doubles the block, and a block that would reach past
+// the end of the file is the last. So the scan, which depends on the cuts,
+// does not depend on whether the file was mapped.
+class CsvBlocks {
+ public:
+  using Read = std::function<size_t(char*, size_t)>;
+  // Streams the text from `read` (returns the bytes it put in the buffer
+  // given, 0 at the end); `total_bytes` is the expected size, 0 if unknown.
+  CsvBlocks(Read read, uint64_t total_bytes, size_t block)
+      : read_(std::move(read)), total_bytes_(total_bytes), block_(block) {
+    buffer_.reserve(read_size(block) + block / 16);
+    fill(block);
+  }
+  // Walks a mapped file (Note [Mapped blocks]); `file` must outlive this.
+  CsvBlocks(const MappedFile& file, size_t block)
+      : file_(&file), total_bytes_(file.text().size()), block_(block) {
+    set_limit(block);
+  }
+
+  // The current block: the first one starts with the file, each next one with
+  // the record that did not end in the block before.
+  std::string_view data() const {
+    return file_ != nullptr ? file_->text().substr(begin_, limit_ - begin_) : std::string_view(buffer_);
+  }
+  // Whether the current block holds the rest of the text.
+  bool eof() const { return eof_; }
+  // The expected size of the whole text, 0 if unknown.
+  uint64_t total_bytes() const { return total_bytes_; }
+  // Doubles the current block (a record longer than it); not at eof().
+  void grow() {
+    if (file_ != nullptr) {
+      set_limit(2 * (limit_ - begin_));
+    } else {
+      fill(2 * buffer_.size());
+    }
+  }
+  // Starts on the next block, data().substr(keep) then `block` more bytes, while
+  // the caller scans data()[0, keep); not at eof().
+  void start_next(size_t keep) {
+    if (file_ != nullptr) {
+      file_->prefetch(limit_, limit_ + block_);
+      return;
+    }
+    ahead_thread_.emplace([this, rest = data().substr(keep)] { read_ahead(rest); });
+  }
+  // Mapped: the block next(keep) will make current, to cut it ahead of time;
+  // empty when streamed (its bytes are not read yet) or at eof().
+  std::string_view peek_next(size_t keep) const {
+    if (file_ == nullptr || eof_) return {};
+    const size_t begin = begin_ + keep;
+    return file_->text().substr(begin, mapped_limit(begin, limit_ - begin + block_).first - begin);
+  }
+  // Makes the next block current (after start_next(keep)); false when it is empty.
+  bool next(size_t keep) {
+    if (file_ != nullptr) {
+      file_->release(begin_, begin_ + keep);
+      const size_t limit = limit_;
+      begin_ += keep;
+      set_limit(limit - begin_ + block_);
+      return limit_ > begin_;
+    }
+    ahead_thread_.reset();  // joins
+    if (ahead_error_) std::rethrow_exception(ahead_error_);
+    buffer_.swap(ahead_);
+    eof_ = ahead_eof_;
+    return !buffer_.empty();
+  }
+
+ private:
+  // Mapped: where a block of `want` bytes from `begin` ends, and whether it is
+  // the last (it would reach past the end of the file).
+  std::pair<size_t, bool> mapped_limit(size_t begin, size_t want) const {
+    const size_t n = file_->text().size();
+    const bool last = want > n - begin;
+    return {last ? n : begin + want, last};
+  }
+  // Mapped: the current block is the next `want` bytes from begin_, or the rest.
+  void set_limit(size_t want) { std::tie(limit_, eof_) = mapped_limit(begin_, want); }
+  // Streamed: how much a read of up to `want` bytes asks for (Note [Block buffers]).
+  size_t read_size(size_t want) const {
+    if (total_bytes_ == 0) return want;
+    const uint64_t left = total_bytes_ > bytes_read_ ? total_bytes_ - bytes_read_ : 0;
+    return static_cast<size_t>(std::min<uint64_t>(want, std::max<uint64_t>(left + 1, 1 << 16)));
+  }
+  // Streamed: reads until the current block holds `want` bytes or the text ends.
+  void fill(size_t want) {
+    while (!eof_ && buffer_.size() < want) {
+      const size_t old = buffer_.size();
+      buffer_.resize(old + read_size(std::max<size_t>(want - old, 1 << 16)));
+      const size_t got = read_(buffer_.data() + old, buffer_.size() - old);
+      buffer_.resize(old + got);
+      bytes_read_ += got;
+      if (got == 0) eof_ = true;
+    }
+  }
+  // Streamed, on the read-ahead thread: assembles the next block in ahead_
+  // (Note [Read ahead], Note [Block buffers]).
+  void read_ahead(std::string_view rest) {
+    try {
+      const size_t want = rest.size() + read_size(block_);
+      if (ahead_.capacity() < want) {
+        ahead_.clear();  // nothing to copy into the new allocation
+        ahead_.reserve(want + block_ / 16);
+      }
+      ahead_.resize(want);
+      std::memcpy(ahead_.data(), rest.data(), rest.size());
+      size_t size = rest.size();
+      while (size < ahead_.size()) {
+        const size_t got = read_(ahead_.data() + size, ahead_.size() - size);
+        bytes_read_ += got;
+        if (got == 0) {
+          ahead_eof_ = true;
+          break;
+        }
+        size += got;
+      }
+      ahead_.resize(size);
+    } catch (...) {
+      ahead_error_ = std::current_exception();
+    }
+  }
+
+  Read read_;
+  const MappedFile* file_ = nullptr;
+  uint64_t total_bytes_ = 0;
+  size_t block_ = 0;
+  bool eof_ = false;
+  size_t begin_ = 0, limit_ = 0;  // mapped: the current block in the file
+  std::string buffer_, ahead_;    // streamed
+  uint64_t bytes_read_ = 0;
+  bool ahead_eof_ = false;
+  std::exception_ptr ahead_error_;
+  std::optional<std::jthread> ahead_thread_;  // last: joined before the buffers go
+};
+
+// Scans the blocks of a CSV text.
+TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const ScanOptions& options) {
   ThreadPool pool(options.threads);
   const size_t parts = pool.size() * kPiecesPerThread;
-  const size_t block = std::max<size_t>(options.block_bytes, 1 << 16);
-  std::string buffer;
-  bool eof = false;
-  auto fill = [&](size_t want) {
-    while (!eof && buffer.size() < want) {
-      const size_t old = buffer.size();
-      buffer.resize(old + std::max<size_t>(want - old, 1 << 16));
-      const size_t got = read(buffer.data() + old, buffer.size() - old);
-      buffer.resize(old + got);
-      if (got == 0) eof = true;
-    }
-  };
-  fill(block);
   size_t start = 0;
-  if (buffer.starts_with("\xEF\xBB\xBF")) start = 3;
+  if (blocks.data().starts_with("\xEF\xBB\xBF")) start = 3;
 
   CsvContext ctx;
   ctx.source = std::string(source);
@@ -380,8 +659,8 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
   uint64_t line_base = 0;
   {
     std::vector<size_t> cuts;
-    while (!eof && csv_record_cuts(std::string_view(buffer).substr(start), 1, cuts) == 0) fill(buffer.size() * 2);
-    AuditCsvReader reader(std::string_view(buffer).substr(start), options.delimiter);
+    while (!blocks.eof() && csv_record_cuts(blocks.data().substr(start), 1, cuts) == 0) blocks.grow();
+    AuditCsvReader reader(blocks.data().substr(start), options.delimiter);
     const CsvStatus status = reader.next();
     if (status == CsvStatus::kEnd) throw InputError(fmt::format("{}: empty file, expected a header row", source));
     if (status != CsvStatus::kRecord) {
@@ -415,22 +694,31 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
   };
   if (!options.label_col.empty()) scan.label_column = find_column(options.label_col, "--label-col");
   if (!options.group_col.empty()) scan.group_column = find_column(options.group_col, "--group-col");
-  ctx.rules.assign(columns, nullptr);
+  ctx.plan.resize(columns);  // See Note [Column plan].
+  if (scan.label_column >= 0) ctx.plan[scan.label_column].label = true;
+  if (scan.group_column >= 0) ctx.plan[scan.group_column].group = true;
   if (options.schema) {
-    for (size_t c = 0; c < columns; ++c) ctx.rules[c] = options.schema->find(ctx.header[c]);
+    for (size_t c = 0; c < columns; ++c) ctx.plan[c].rule = options.schema->find(ctx.header[c]);
     for (const SchemaColumn& rule : options.schema->columns) {
       if (std::find(ctx.header.begin(), ctx.header.end(), rule.name) == ctx.header.end()) {
         scan.schema.missing_columns.push_back(rule.name);
       }
     }
   }
-  ctx.pii_columns.assign(columns, false);
-  ctx.pii_dob.assign(columns, false);
-  for (size_t c = 0; c < columns && options.pii; ++c) ctx.pii_dob[c] = options.pii->dob_column(ctx.header[c]);
-  ctx.pii_all_text = options.text_cols.empty();
-  for (const std::string& name : options.text_cols) ctx.pii_columns[find_column(name, "--text-cols")] = true;
+  for (size_t c = 0; c < columns && options.pii; ++c) {
+    ctx.plan[c].pii_dob = options.pii->dob_column(ctx.header[c]);
+  }
+  // PII: every cell of the --text-cols columns, else the text cells of every column but the label.
+  const bool pii_all_text = options.text_cols.empty();
+  std::vector<bool> pii_listed(columns, false);
+  for (const std::string& name : options.text_cols) pii_listed[find_column(name, "--text-cols")] = true;
   for (size_t c = 0; c < columns; ++c) {
-    if (static_cast<int>(c) != scan.label_column && is_id_like_name(ctx.header[c])) {
+    ColumnPlan& plan = ctx.plan[c];
+    if (options.pii && !plan.label) {
+      plan.pii = pii_listed[c] ? PiiCells::kAll : pii_all_text ? PiiCells::kText : PiiCells::kNone;
+    }
+    if (!plan.label && is_id_like_name(ctx.header[c])) {
+      plan.id_slot = static_cast<int>(ctx.id_columns.size());
       ctx.id_columns.push_back(static_cast<int>(c));
     }
   }
@@ -438,54 +726,49 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
   scan.id_hashes.resize(ctx.id_columns.size());
   // Sample rate from the bytes per line of the first block.
   {
-    const std::string_view head = std::string_view(buffer).substr(start);
-    const uint64_t lines = std::max<uint64_t>(1, std::count(head.begin(), head.end(), '\n'));
-    const double est_rows = static_cast<double>(std::max<uint64_t>(total_bytes, buffer.size())) / head.size() * lines;
+    const std::string_view head = blocks.data().substr(start);
+    // Counted on every thread: the scan cannot start before this.
+    std::vector<uint64_t> part_lines(pool.size());
+    pool.parallel_for(pool.size(), [&](size_t b, size_t e) {
+      for (size_t t = b; t < e; ++t) {
+        const std::string_view part = head.substr(head.size() * t / part_lines.size(),
+                                                  head.size() * (t + 1) / part_lines.size() -
+                                                      head.size() * t / part_lines.size());
+        part_lines[t] = static_cast<uint64_t>(std::count(part.begin(), part.end(), '\n'));
+      }
+    });
+    uint64_t lines = 0;
+    for (uint64_t l : part_lines) lines += l;
+    lines = std::max<uint64_t>(1, lines);
+    const uint64_t bytes = std::max<uint64_t>(blocks.total_bytes(), blocks.data().size());
+    const double est_rows = static_cast<double>(bytes) / head.size() * lines;
     const double cap = static_cast<double>(std::min(kSampleRows, kSampleCells / std::max<size_t>(columns, 1)));
     ctx.sample_rate = head.empty() || est_rows <= cap ? 1.0 : cap / est_rows;
   }
 
-  // Note [Read ahead]
-  // While a block is scanned, one more thread assembles the next one in
-  // `ahead`: the unfinished record at the end of this block (known once the
-  // block is cut), then the next `block` bytes from `read`. The copy from the
-  // page cache then overlaps the scan instead of keeping every scan thread
-  // waiting, and the next block is taken by a swap. Only that thread calls
-  // `read` while it runs, and it is joined before the swap, so the blocks are
-  // the same bytes as with synchronous reads.
-  std::string ahead;
-  bool ahead_eof = false;
-  std::exception_ptr ahead_error;
-  auto read_ahead = [&](std::string_view rest) {
-    try {
-      ahead.resize(rest.size() + block);
-      std::memcpy(ahead.data(), rest.data(), rest.size());
-      size_t size = rest.size();
-      while (size < ahead.size()) {
-        const size_t got = read(ahead.data() + size, ahead.size() - size);
-        if (got == 0) {
-          ahead_eof = true;
-          break;
-        }
-        size += got;
-      }
-      ahead.resize(size);
-    } catch (...) {
-      ahead_error = std::current_exception();
-    }
-  };
-
   Dict labels, groups;
   uint64_t byte_base = start;
   std::vector<size_t> cuts;
+  // See Note [Cut ahead]: the next block and its cuts, when cut during the scan.
+  std::string_view ahead_text;
+  std::vector<size_t> ahead_cuts;
+  size_t ahead_end = 0;
   while (true) {
-    std::string_view text = std::string_view(buffer).substr(start);
-    size_t end = csv_record_cuts(text, parts, cuts);
-    while (!eof && end == 0) {  // a record longer than the block: read more
-      fill(buffer.size() * 2);
-      text = std::string_view(buffer).substr(start);
+    std::string_view text = blocks.data().substr(start);
+    size_t end = 0;
+    if (!ahead_text.empty() && ahead_text.data() == text.data() && ahead_text.size() == text.size()) {
+      cuts.swap(ahead_cuts);
+      end = ahead_end;
+    } else {
       end = csv_record_cuts(text, parts, cuts);
     }
+    ahead_text = {};
+    while (!blocks.eof() && end == 0) {  // a record longer than the block: read more
+      blocks.grow();
+      text = blocks.data().substr(start);
+      end = csv_record_cuts(text, parts, cuts);
+    }
+    const bool eof = blocks.eof();
     if (eof) end = text.size();
     std::vector<size_t> bounds{0};
     for (size_t c : cuts) {
@@ -498,37 +781,58 @@ TableScan scan_csv_stream(const std::function<size_t(char*, size_t)>& read, uint
       p.scan.group_column = scan.group_column;
       for (size_t c = 0; c < columns; ++c) p.scan.columns.emplace_back().name = ctx.header[c];
     }
-    std::optional<std::jthread> reader;  // See Note [Read ahead]; joined on every way out.
-    if (!eof) reader.emplace(read_ahead, text.substr(end));
-    // See Note [Piece scheduling].
-    std::atomic<size_t> next_piece{0};
+    if (!eof) {
+      blocks.start_next(start + end);
+      ahead_text = blocks.peek_next(start + end);
+    }
+    // See Note [Piece scheduling] and Note [Piece merging]. Task 0 cuts the
+    // next block when it is already in memory (Note [Cut ahead]).
+    const size_t first_piece = ahead_text.empty() ? 0 : 1;
+    const size_t tasks = first_piece + pieces.size();
+    std::atomic<size_t> next_task{0};
+    const auto scanned = std::make_unique<std::atomic<bool>[]>(pieces.size());  // all false
+    std::mutex merge_mutex;
+    size_t merged = 0;  // pieces[0, merged) are in `scan`; guarded by merge_mutex
+    auto merge_scanned = [&] {
+      std::unique_lock lock(merge_mutex, std::try_to_lock);
+      if (!lock.owns_lock()) return;  // the thread that holds it merges
+      for (; merged < pieces.size() && scanned[merged].load(std::memory_order_acquire); ++merged) {
+        Piece& p = pieces[merged];
+        if (!p.error.empty()) return;  // thrown below, after the pieces before it
+        append_piece(scan, p, labels, groups);
+        line_base += p.lines;
+        p = Piece();  // its tables are no longer needed
+      }
+    };
     pool.parallel_for(pool.size(), [&](size_t, size_t) {
-      for (size_t i; (i = next_piece.fetch_add(1)) < pieces.size();) {
+      for (size_t t; (t = next_task.fetch_add(1)) < tasks;) {
+        if (t < first_piece) {
+          ahead_end = csv_record_cuts(ahead_text, parts, ahead_cuts);
+          continue;
+        }
+        const size_t i = t - first_piece;
         scan_piece(ctx, text.substr(bounds[i], bounds[i + 1] - bounds[i]), byte_base + bounds[i], pieces[i]);
+        scanned[i].store(true, std::memory_order_release);
+        merge_scanned();
       }
     });
-    for (Piece& p : pieces) {
-      if (!p.error.empty()) throw InputError(fmt::format("{}:{}: {}", source, line_base + p.error_line, p.error));
-      append_piece(scan, p, labels, groups);
-      line_base += p.lines;
+    merge_scanned();  // whatever a busy lock left
+    if (merged < pieces.size()) {
+      const Piece& p = pieces[merged];
+      throw InputError(fmt::format("{}:{}: {}", source, line_base + p.error_line, p.error));
     }
     byte_base += end;
-    if (eof) break;
-    reader.reset();  // joins
-    if (ahead_error) std::rethrow_exception(ahead_error);
-    buffer.swap(ahead);
+    if (eof || !blocks.next(start + end)) break;
     start = 0;
-    eof = ahead_eof;
-    if (buffer.empty()) break;
   }
   if (scan.rows == 0) throw InputError(fmt::format("{}: a header without data rows, expected at least one row", source));
   if (scan.label_column >= 0) sort_dict(labels, scan.labels, &scan.sample.labels, scan.label_values);
   if (scan.group_column >= 0) sort_dict(groups, scan.groups, nullptr, scan.group_values);
   for (size_t c = 0; c < columns; ++c) {
-    const bool listed = ctx.pii_columns[c];
+    const bool listed = pii_listed[c];
     const std::string type = scan.columns[c].inferred_type();
     if (static_cast<int>(c) != scan.label_column &&
-        (listed || (ctx.pii_all_text && (type == "text" || type == "categorical" || scan.columns[c].text > 0)))) {
+        (listed || (pii_all_text && (type == "text" || type == "categorical" || scan.columns[c].text > 0)))) {
       scan.pii.columns_scanned.push_back(ctx.header[c]);
     }
   }
@@ -572,77 +876,7 @@ bool is_id_like_name(std::string_view name) {
   return name.size() > 2 && name.ends_with("Id");
 }
 
-namespace {
-
-// Note [Plain decimals]
-// Most numeric cells are plain decimals: an optional '-', digits, and an
-// optional '.' with more digits. When there are at most 19 digits, the digits
-// as an integer m are at most 2^53 and there are at most 22 after the point, m
-// and 10^frac are both exact doubles and one IEEE division gives the correctly
-// rounded value (Clinger's fast path), the same double fast_float returns
-// (-0 included). Anything else goes to fast_float.
-bool parse_plain_decimal(std::string_view s, double* out) {
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  const size_t n = s.size();
-  const bool negative = s[0] == '-';
-  size_t i = negative ? 1 : 0;
-  uint64_t m = 0;
-  auto digits = [&] {
-    const size_t begin = i;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; ++i) m = m * 10 + static_cast<uint64_t>(s[i] - '0');
-    return i - begin;
-  };
-  const size_t whole = digits();
-  if (whole == 0) return false;
-  size_t frac = 0;
-  if (i < n && s[i] == '.') {
-    ++i;
-    frac = digits();
-    if (frac == 0) return false;
-  }
-  if (i != n || whole + frac > 19 || m > (uint64_t{1} << 53) || frac > 22) return false;
-  const double v = static_cast<double>(m) / kPow10[frac];
-  *out = negative ? -v : v;
-  return true;
-}
-
-}  // namespace
-
-CellKind classify_cell(std::string_view cell, double* number) {
-  switch (cell.size()) {
-    case 0: return CellKind::kMissing;
-    // memcmp with a constant size compiles to one load and compare per spelling.
-    case 2:
-      if (std::memcmp(cell.data(), "NA", 2) == 0) return CellKind::kMissing;
-      break;
-    case 3:
-      if (std::memcmp(cell.data(), "NaN", 3) == 0 || std::memcmp(cell.data(), "nan", 3) == 0 ||
-          std::memcmp(cell.data(), "N/A", 3) == 0) {
-        return CellKind::kMissing;
-      }
-      break;
-    case 4:
-      if (std::memcmp(cell.data(), "null", 4) == 0 || std::memcmp(cell.data(), "NULL", 4) == 0 ||
-          std::memcmp(cell.data(), "None", 4) == 0) {
-        return CellKind::kMissing;
-      }
-      break;
-    default: break;
-  }
-  const char first = cell[0];
-  // See Note [Plain decimals].
-  if (((first >= '0' && first <= '9') || first == '-') && parse_plain_decimal(cell, number)) {
-    return CellKind::kNumber;
-  }
-  if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 'i' ||
-      first == 'I' || first == 'n' || first == 'N') {
-    if (data::internal::parse_number(cell, number)) {
-      return std::isnan(*number) ? CellKind::kMissing : CellKind::kNumber;
-    }
-  }
-  return CellKind::kText;
-}
+CellKind classify_cell(std::string_view cell, double* number) { return classify_cell_inline(cell, number); }
 
 uint64_t cell_hash(std::string_view cell) {
   double v = 0;
@@ -662,23 +896,32 @@ TableScan scan_csv_text(std::string_view text, std::string_view source, const Sc
     pos += n;
     return n;
   };
-  return scan_csv_stream(read, text.size(), source, options);
+  CsvBlocks blocks(read, text.size(), std::max<size_t>(options.block_bytes, 1 << 16));
+  return scan_csv_blocks(blocks, source, options);
 }
 
 TableScan scan_csv_file(const std::filesystem::path& path, const ScanOptions& options) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory", path.string()));
+  ScanOptions opt = options;
+  if (path.extension() == ".tsv") opt.delimiter = '\t';
+  const size_t block = std::max<size_t>(options.block_bytes, 1 << 16);
+  // See Note [Mapped blocks]; other files (a pipe, say) are streamed.
+  const MappedFile mapped(path);
+  if (mapped.mapped()) {
+    CsvBlocks blocks(mapped, block);
+    return scan_csv_blocks(blocks, path.string(), opt);
+  }
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) throw InputError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
   const uint64_t size = std::filesystem::file_size(path, ec);
-  ScanOptions opt = options;
-  if (path.extension() == ".tsv") opt.delimiter = '\t';
   auto read = [&](char* dst, size_t cap) {
     const size_t n = std::fread(dst, 1, cap, file.get());
     if (n == 0 && std::ferror(file.get())) throw InputError(fmt::format("{}: read error", path.string()));
     return n;
   };
-  return scan_csv_stream(read, ec ? 0 : size, path.string(), opt);
+  CsvBlocks blocks(read, ec ? 0 : size, block);
+  return scan_csv_blocks(blocks, path.string(), opt);
 }
 
 TableScan scan_dataset(const data::Dataset& dataset, const ScanOptions& options) {

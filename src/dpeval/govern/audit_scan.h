@@ -75,6 +75,9 @@ class ValueCounts {
   // Adds `count` to `key`; a new key is inserted with `text` (at most 200 bytes
   // kept) unless kTrackedValues keys are there already: then returns false.
   bool add(uint64_t key, std::string_view text, bool numeric, uint64_t count = 1) {
+    // A full table first asks the filter, which stays in L1, so a new key in a
+    // column of distinct values never touches the slots (see Note [Value table]).
+    if (entries_.size() >= kTrackedValues && !filter_has(key)) return false;
     if (!slots_.empty()) {  // most hits are in the key's own slot
       Slot& home = slots_[home_slot(key)];
       if (home.key == key) {
@@ -82,7 +85,6 @@ class ValueCounts {
         return true;
       }
     }
-    if (entries_.size() >= kTrackedValues && !filter_has(key)) return false;
     return add_probed(key, text, numeric, count);
   }
   size_t size() const { return entries_.size(); }
