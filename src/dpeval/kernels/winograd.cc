@@ -11,8 +11,10 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 intrinsics pass _mm512_undefined_ps() through and then warn
-// about it at every inlined use (GCC bug 105593, fixed in 13).
+// about it at every inlined use (GCC bug 105593, fixed in 13): "may be used
+// uninitialized" at -O3, "is used uninitialized" at -O2 with sanitizers.
 #pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
