@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "dpeval/core/atomic_file.h"
@@ -125,10 +126,45 @@ TEST(DataParallel, ZeroOneEqualsPlainDataParallelBitwise) {
     const TrainState z = load_train_state(zero_result.checkpoint_path);
     EXPECT_EQ(p.params, z.params) << optimizer;
     EXPECT_EQ(p.optimizer_state, z.optimizer_state) << optimizer;
-    // Sharded state: each rank holds about a third.
-    const size_t full = plain_result.optimizer_state_bytes;
+    // Sharded state: each rank holds about a third of the whole.
+    const size_t full = p.optimizer_state.size() * sizeof(float);
     EXPECT_GT(full, 0u);
     EXPECT_LE(zero_result.optimizer_state_bytes, full / 3 + 8) << optimizer;
+    EXPECT_TRUE(zero_result.split_update);
+  }
+}
+
+// Note [Split update]: the threads backend's default (one shared parameter
+// buffer, each rank updating its shard) gives bitwise the weights and state of
+// the replicated update, for 2 and 3 ranks, and the mpi-style replicated run
+// keeps the whole state on every rank.
+TEST(DataParallel, SplitUpdateEqualsTheReplicatedUpdateBitwise) {
+  const fs::path dir = fresh_dir("split");
+  const fs::path csv = write_blobs_csv(dir, kRows);
+  for (const char* optimizer : {"sgd", "adamw"}) {
+    for (int workers : {2, 3}) {
+      TrainConfig c = dp_config(csv, workers, 8);
+      c.optimizer.name = optimizer;
+      if (std::string(optimizer) == "adamw") c.lr = 0.002f;
+      const std::string tag = fmt::format("{}_{}", optimizer, workers);
+      TrainRunOptions split;
+      split.out_dir = dir / (tag + "_split");
+      const TrainResult split_result = train(c, split);
+      TrainRunOptions replicated = split;
+      replicated.split_update = false;
+      replicated.out_dir = dir / (tag + "_replicated");
+      const TrainResult replicated_result = train(c, replicated);
+      EXPECT_TRUE(split_result.split_update) << tag;
+      EXPECT_FALSE(replicated_result.split_update) << tag;
+      const TrainState a = load_train_state(split_result.checkpoint_path);
+      const TrainState b = load_train_state(replicated_result.checkpoint_path);
+      EXPECT_EQ(a.params, b.params) << tag;
+      EXPECT_EQ(a.optimizer_state, b.optimizer_state) << tag;
+      EXPECT_EQ(replicated_result.optimizer_state_bytes, b.optimizer_state.size() * sizeof(float)) << tag;
+      EXPECT_LE(split_result.optimizer_state_bytes,
+                b.optimizer_state.size() * sizeof(float) / static_cast<size_t>(workers) + 8)
+          << tag;
+    }
   }
 }
 

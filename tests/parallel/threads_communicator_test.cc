@@ -165,6 +165,48 @@ TEST_P(ThreadsConformance, AllgatherAndBroadcastMoveBits) {
   });
 }
 
+TEST_P(ThreadsConformance, ReducingCollectivesStoreTheSumTimesTheScale) {
+  // 1/3 is not a power of two, so the product rounds: it must be sum-then-multiply.
+  const auto [world, n] = GetParam();
+  const float scale = 1.0f / 3.0f;
+  std::vector<float> expected = serial_sum(world, n);
+  for (float& e : expected) e = e * scale;
+  run_world(world, [&](Communicator& comm) {
+    CollectiveOptions o;
+    o.scale = scale;
+    std::vector<float> x = inputs(comm.rank(), n);
+    comm.allreduce_sum(x, o).wait();
+    EXPECT_TRUE(bitwise_equal(x, expected)) << "allreduce, rank " << comm.rank();
+    x = inputs(comm.rank(), n);
+    comm.reduce_scatter_sum(x, o).wait();
+    const Shard s = shard_of(n, comm.rank(), world);
+    EXPECT_TRUE(
+        bitwise_equal(std::span(x).subspan(s.offset, s.size), std::span(expected).subspan(s.offset, s.size)))
+        << "reduce-scatter, rank " << comm.rank();
+  });
+}
+
+// Note [One buffer for all ranks]: ranks passing the same buffer, each having
+// written only its own slice, all see every slice once the all-gather is done.
+TEST_P(ThreadsConformance, AllgatherAndBroadcastOverOneSharedBuffer) {
+  const auto [world, n] = GetParam();
+  const std::vector<float> expected = gathered(shard_counts(n, world), n);
+  std::vector<float> shared(n, -1.0f);
+  run_world(world, [&](Communicator& comm) {
+    for (int round = 0; round < 3; ++round) {
+      const Shard s = shard_of(n, comm.rank(), world);
+      const std::vector<float> x = inputs(comm.rank(), n);
+      std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(s.offset), s.size,
+                  shared.begin() + static_cast<std::ptrdiff_t>(s.offset));
+      comm.allgather(shared).wait();
+      EXPECT_TRUE(bitwise_equal(shared, expected)) << "allgather, rank " << comm.rank() << ", round " << round;
+      comm.broadcast(shared, world - 1).wait();
+      EXPECT_TRUE(bitwise_equal(shared, expected)) << "broadcast, rank " << comm.rank();
+      comm.barrier().wait();  // nobody writes the next round's slice while a peer still reads
+    }
+  });
+}
+
 TEST_P(ThreadsConformance, HalfAllreduceDecodesSumsAndRoundsOnce) {
   const auto [world, n] = GetParam();
   for (HalfFormat format : {HalfFormat::kFloat16, HalfFormat::kBFloat16}) {

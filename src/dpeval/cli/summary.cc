@@ -42,6 +42,7 @@ nlohmann::json train_summary_json(const parallel::TrainResult& r) {
   j["zero"] = r.config.zero;
   j["grad_dtype"] = r.config.grad_dtype;
   j["optimizer_state_bytes_per_rank"] = r.optimizer_state_bytes;
+  j["optimizer_update"] = r.split_update ? "split" : "replicated";
   j["buckets"] = r.buckets;
   j["epochs"] = epochs;
   j["final_test_accuracy"] = r.epochs.empty() ? nlohmann::json(nullptr) : number_or_null(r.epochs.back().test_accuracy);

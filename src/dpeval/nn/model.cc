@@ -97,17 +97,7 @@ Model Model::build(const ModelSpec& spec, const Shape& sample_shape, int num_cla
   }
   m.params_.assign(total, 0.0f);
   m.grads_.assign(total, 0.0f);
-  m.first_param_layer_ = m.layers_.size();
-  for (size_t i = 0; i < m.layers_.size(); ++i) {
-    Layer& layer = *m.layers_[i];
-    const size_t begin =
-        m.first_param_[i] < m.param_infos_.size() ? m.param_infos_[m.first_param_[i]].offset : 0;
-    const size_t n = layer.param_count();
-    if (n > 0) {
-      layer.bind(std::span(m.params_).subspan(begin, n), std::span(m.grads_).subspan(begin, n));
-      m.first_param_layer_ = std::min(m.first_param_layer_, i);
-    }
-  }
+  m.bind_layers(m.params_);
   // See Note [Fused ReLU].
   m.fused_.assign(m.layers_.size(), false);
   for (size_t i = 1; i < m.layers_.size(); ++i) {
@@ -121,13 +111,34 @@ Model Model::build(const ModelSpec& spec, const Shape& sample_shape, int num_cla
   return m;
 }
 
+void Model::bind_layers(std::span<float> params) {
+  params_view_ = params;
+  first_param_layer_ = layers_.size();
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Layer& layer = *layers_[i];
+    const size_t begin = first_param_[i] < param_infos_.size() ? param_infos_[first_param_[i]].offset : 0;
+    const size_t n = layer.param_count();
+    if (n > 0) {
+      layer.bind(params.subspan(begin, n), std::span(grads_).subspan(begin, n));
+      first_param_layer_ = std::min(first_param_layer_, i);
+    }
+  }
+}
+
+void Model::share_params(std::span<float> buffer) {
+  DPEVAL_CHECK(buffer.size() == param_count())
+      << "share_params: buffer of " << buffer.size() << " floats for " << param_count() << " parameters";
+  bind_layers(buffer);
+  params_ = std::vector<float>();
+}
+
 void Model::init_params(uint64_t seed) {
   const uint64_t key = mix64(seed ^ kInitPurpose);
   size_t index = 0;
   for (const auto& layer : layers_) {
     for (const ParamSlot& slot : layer->param_slots()) {
       const ParamInfo& info = param_infos_[index];
-      float* p = params_.data() + info.offset;
+      float* p = params_view_.data() + info.offset;
       if (slot.init == ParamInit::kUniform) {
         Rng rng(key, index);
         for (size_t j = 0; j < info.length; ++j) p[j] = rng.uniform(-slot.init_value, slot.init_value);

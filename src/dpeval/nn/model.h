@@ -72,9 +72,20 @@ class Model {
   Model& operator=(Model&&) noexcept;
   ~Model();
 
-  size_t param_count() const { return params_.size(); }
-  std::span<float> params() { return params_; }
-  std::span<const float> params() const { return params_; }
+  size_t param_count() const { return params_view_.size(); }
+  std::span<float> params() { return params_view_; }
+  std::span<const float> params() const { return params_view_; }
+
+  // Note [Shared parameters]
+  // From now on the layers read and write their parameters in `buffer`
+  // (param_count() floats, the params() layout) instead of this Model's own
+  // copy, which is released; buffer's contents are left as they are and it
+  // must outlive the Model. Several Models of one layout may share a buffer:
+  // the threads backend's ranks do, so that a sharded update needs no copy
+  // (parallel/internal/worker.cc). Gradients and activations stay per Model.
+  // Whoever shares must order every write to the buffer against the other
+  // Models' reads (the ranks do it with collectives).
+  void share_params(std::span<float> buffer);
   std::span<float> grads() { return grads_; }
   std::span<const float> grads() const { return grads_; }
   const std::vector<ParamInfo>& param_infos() const { return param_infos_; }
@@ -124,6 +135,8 @@ class Model {
   uint64_t layout_hash() const;
 
  private:
+  // Points every layer at its slice of `params` (and of grads_); sets params_view_.
+  void bind_layers(std::span<float> params);
   Model();
   // The input of layer i in the latest forward.
   const Tensor& layer_input(size_t i) const;
@@ -137,6 +150,7 @@ class Model {
   size_t first_param_layer_ = 0;     // lowest layer with parameters (layers_.size() if none)
   std::vector<ParamInfo> param_infos_;
   std::vector<float> params_, grads_;
+  std::span<float> params_view_;  // params_, or a buffer shared with share_params()
   std::vector<Tensor> outputs_;           // per layer; a fused ReLU's stays empty
   std::vector<const Tensor*> output_of_;  // layer i's output (a fused ReLU: its producer's)
   Tensor dy_[2];                          // backward ping-pong: d loss / d (current activation)

@@ -57,6 +57,13 @@ struct CollectiveOptions {
   std::chrono::milliseconds timeout{0};
   // Names the operation in errors and traces ("bucket 3", "fingerprint").
   std::string tag;
+  // Reducing collectives (allreduce_sum, allreduce_sum_half, reduce_scatter_sum)
+  // store each rank-order sum multiplied by `scale`, in float32 (half formats:
+  // before the one rounding), with the multiply fused into the summing pass.
+  // So a mean costs no extra pass over the buffer (the Reducer's 1/world, Note
+  // [Gradient scale] in reducer.h). 1 stores the plain sum. Every rank passes
+  // the same value. Ignored by collectives that only move bits.
+  float scale = 1.0f;
 };
 
 // ZeRO-1 and reduce-scatter layout: the slice of n elements that `rank` of
@@ -116,7 +123,7 @@ class Communicator {
   virtual std::string_view backend() const = 0;
 
   // In place: data becomes the element-wise sum over ranks (Note [Rank-order
-  // sums]). Every rank passes the same length (0 allowed).
+  // sums]), times options.scale. Every rank passes the same length (0 allowed).
   virtual Work allreduce_sum(std::span<float> data, const CollectiveOptions& options = {}) = 0;
 
   // The same over a 16-bit format: each element is decoded to float32, summed

@@ -173,6 +173,7 @@ struct LocalSum {
   size_t n = 0;
   std::byte* own = nullptr;
   std::byte* scratch = nullptr;
+  float scale = 1.0f;  // CollectiveOptions::scale
 };
 
 struct Phase {
@@ -438,11 +439,11 @@ class MpiGroup : public std::enable_shared_from_this<MpiGroup> {
     if (sum.half) {
       internal::sum_rank_order_half(
           std::span(reinterpret_cast<const uint16_t* const*>(sources_.data()), sources_.size()), sum.n,
-          sum.format, reinterpret_cast<uint16_t*>(sum.own));
+          sum.format, reinterpret_cast<uint16_t*>(sum.own), sum.scale);
     } else {
       internal::sum_rank_order(
           std::span(reinterpret_cast<const float* const*>(sources_.data()), sources_.size()), sum.n,
-          reinterpret_cast<float*>(sum.own));
+          reinterpret_cast<float*>(sum.own), sum.scale);
     }
   }
 
@@ -619,6 +620,7 @@ int peer_at(int rank, int world, int k) { return (rank + k) % world; }
 struct SumKind {
   bool half = false;
   HalfFormat format = HalfFormat::kFloat16;
+  float scale = 1.0f;
 };
 
 // Phase: every rank sends slice s (counts) to rank s and receives its own
@@ -643,7 +645,7 @@ void plan_reduce_scatter(MpiGroup& group, Op& op, T* data, std::span<const size_
     phase.messages.push_back({peer, false, bytes_at(data, offsets[p]), counts[p] * sizeof(T)});
   }
   std::byte* own = bytes_at(data, offsets[static_cast<size_t>(rank)]);
-  phase.sum = {true, kind.half, kind.format, mine, own, scratch};
+  phase.sum = {true, kind.half, kind.format, mine, own, scratch, kind.scale};
 }
 
 // Phase: every rank sends its own slice to every peer and receives theirs in place.
@@ -681,7 +683,7 @@ void plan_exchange_and_sum(MpiGroup& group, Op& op, std::span<T> data, SumKind k
   for (int k = 1; k < world; ++k) {
     phase.messages.push_back({peer_at(rank, world, k), false, bytes_at(data.data(), 0), n * sizeof(T)});
   }
-  phase.sum = {true, kind.half, kind.format, n, bytes_at(data.data(), 0), scratch};
+  phase.sum = {true, kind.half, kind.format, n, bytes_at(data.data(), 0), scratch, kind.scale};
 }
 
 template <typename T>
@@ -713,8 +715,8 @@ class MpiCommunicator final : public Communicator {
 
   Work allreduce_sum(std::span<float> data, const CollectiveOptions& options) override {
     std::shared_ptr<Op> op = group_->new_op("allreduce", options);
-    if (world() == 1) return Work();
-    plan_allreduce(*group_, *op, data, SumKind{});
+    if (world() == 1) return scale_alone(data, options.scale);
+    plan_allreduce(*group_, *op, data, SumKind{false, HalfFormat::kFloat16, options.scale});
     return group_->start(std::move(op));
   }
 
@@ -723,10 +725,10 @@ class MpiCommunicator final : public Communicator {
     std::shared_ptr<Op> op = group_->new_op("allreduce_half", options);
     if (world() == 1) {  // decoded and rounded once, as for any world
       const uint16_t* own = data.data();
-      internal::sum_rank_order_half(std::span(&own, 1), data.size(), format, data.data());
+      internal::sum_rank_order_half(std::span(&own, 1), data.size(), format, data.data(), options.scale);
       return Work();
     }
-    plan_allreduce(*group_, *op, data, SumKind{true, format});
+    plan_allreduce(*group_, *op, data, SumKind{true, format, options.scale});
     return group_->start(std::move(op));
   }
 
@@ -734,8 +736,8 @@ class MpiCommunicator final : public Communicator {
                           const CollectiveOptions& options) override {
     check_counts(counts, data.size(), world(), "reduce_scatter");
     std::shared_ptr<Op> op = group_->new_op("reduce_scatter", options);
-    if (world() == 1) return Work();
-    plan_reduce_scatter(*group_, *op, data.data(), counts, SumKind{});
+    if (world() == 1) return scale_alone(data, options.scale);
+    plan_reduce_scatter(*group_, *op, data.data(), counts, SumKind{false, HalfFormat::kFloat16, options.scale});
     return group_->start(std::move(op));
   }
 
@@ -781,6 +783,13 @@ class MpiCommunicator final : public Communicator {
   void abort(std::string_view reason) noexcept override { group_->abort(reason); }
 
  private:
+  // A one-rank sum is the data itself; only the scale is left to apply.
+  static Work scale_alone(std::span<float> data, float scale) {
+    const float* own = data.data();
+    if (scale != 1.0f) internal::sum_rank_order(std::span(&own, 1), data.size(), data.data(), scale);
+    return Work();
+  }
+
   std::shared_ptr<MpiGroup> group_;
   std::byte barrier_byte_{};
 };

@@ -105,6 +105,9 @@ void Reducer::launch(size_t b) {
   CollectiveOptions options;
   options.timeout = options_.timeout;
   options.tag = "bucket " + std::to_string(b);
+  // float32 sums arrive scaled (Note [Gradient scale]); 16-bit ones are scaled
+  // when finalize() decodes them.
+  if (options_.dtype == GradDType::kFloat32) options.scale = 1.0f / static_cast<float>(comm_.world());
   if (options_.shard_only) {
     // Counts: the part of this bucket inside each rank's shard of the whole buffer.
     const int world = comm_.world();
@@ -160,7 +163,7 @@ ReducerStepStats Reducer::finalize() {
       kernels::bf16_to_float(half_[b], slice);
     }
     stats.bytes += bucket.length * (options_.dtype == GradDType::kFloat32 ? sizeof(float) : sizeof(uint16_t));
-    if (comm_.world() > 1) {
+    if (options_.dtype != GradDType::kFloat32 && comm_.world() > 1) {
       for (float& g : slice) g *= scale;
     }
   }

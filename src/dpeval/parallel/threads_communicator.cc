@@ -27,6 +27,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -163,11 +164,12 @@ struct Slot {
   int root = 0;
   HalfFormat format = HalfFormat::kFloat16;
   uint64_t counts_hash = 0;  // FNV-1a of the shard counts
+  float scale = 1.0f;        // CollectiveOptions::scale of a reducing op, else 1
 };
 
 bool slot_matches(const Slot& a, const Slot& b) {
   return a.n == b.n && a.kind == b.kind && a.root == b.root && a.format == b.format &&
-         a.counts_hash == b.counts_hash;
+         a.counts_hash == b.counts_hash && std::bit_cast<uint32_t>(a.scale) == std::bit_cast<uint32_t>(b.scale);
 }
 
 std::string slot_describe(const Slot& slot) {
@@ -175,6 +177,7 @@ std::string slot_describe(const Slot& slot) {
   if (slot.kind == OpKind::kBroadcast) text += " from root " + std::to_string(slot.root);
   if (slot.kind == OpKind::kAllreduceHalf)
     text += slot.format == HalfFormat::kFloat16 ? " (fp16)" : " (bf16)";
+  if (slot.scale != 1.0f) text += " scaled by " + std::to_string(slot.scale);
   return text;
 }
 
@@ -377,7 +380,7 @@ Work ThreadsCommunicator::launch(OpKind kind, void* data, size_t elem, size_t n,
   if (broken_) throw_broken();
   group_->check_failed(rank_, /*reading=*/false);
   Op op;
-  op.slot = Slot{data, n, kind, root, format, 0};
+  op.slot = Slot{data, n, kind, root, format, 0, op_reduces(kind) ? options.scale : 1.0f};
   if (kind == OpKind::kReduceScatter || kind == OpKind::kAllgather) op.slot.counts_hash = counts_hash(counts);
   op.seq = launched_;
   op.elem = elem;
@@ -480,7 +483,8 @@ void ThreadsCommunicator::check_agreement(const Op& op) {
   broken_ = true;
   const Slot& theirs = group_->rank(first).slots[slot];
   std::string what = "rank " + std::to_string(first) + " started a " + slot_describe(theirs);
-  if (slot_matches(Slot{theirs.data, theirs.n, theirs.kind, theirs.root, theirs.format, op.slot.counts_hash},
+  if (slot_matches(Slot{theirs.data, theirs.n, theirs.kind, theirs.root, theirs.format, op.slot.counts_hash,
+                        theirs.scale},
                    op.slot)) {
     what += " with other shard counts";
   }
@@ -499,13 +503,13 @@ void ThreadsCommunicator::sum_staging(const Op& op) {
           reinterpret_cast<const uint16_t*>(group_->rank(r).staging.data() + offset);
     }
     internal::sum_rank_order_half(sources_half_, op.slot.n, op.slot.format,
-                                  static_cast<uint16_t*>(op.slot.data));
+                                  static_cast<uint16_t*>(op.slot.data), op.slot.scale);
   } else {
     for (int r = 0; r < world; ++r) {
       sources_[static_cast<size_t>(r)] =
           reinterpret_cast<const float*>(group_->rank(r).staging.data() + offset);
     }
-    internal::sum_rank_order(sources_, op.slot.n, static_cast<float*>(op.slot.data));
+    internal::sum_rank_order(sources_, op.slot.n, static_cast<float*>(op.slot.data), op.slot.scale);
   }
 }
 
@@ -521,20 +525,26 @@ void ThreadsCommunicator::reduce_my_shard(const Op& op) {
           static_cast<const uint16_t*>(group_->rank(r).slots[slot].data) + offset;
     }
     internal::sum_rank_order_half(sources_half_, count, op.slot.format,
-                                  static_cast<uint16_t*>(op.slot.data) + offset);
+                                  static_cast<uint16_t*>(op.slot.data) + offset, op.slot.scale);
   } else {
     for (int r = 0; r < world; ++r) {
       sources_[static_cast<size_t>(r)] = static_cast<const float*>(group_->rank(r).slots[slot].data) + offset;
     }
-    internal::sum_rank_order(sources_, count, static_cast<float*>(op.slot.data) + offset);
+    internal::sum_rank_order(sources_, count, static_cast<float*>(op.slot.data) + offset, op.slot.scale);
   }
 }
 
 void ThreadsCommunicator::gather(const Op& op) {
   const size_t slot = op.seq % kRing;
+  // Note [One buffer for all ranks]
+  // Ranks may pass the same buffer (the trainer's shared parameters, Note
+  // [Shared parameters] in nn/model.h). A peer's slice is then already in
+  // place: nothing is copied, and the op only orders the peers' writes before
+  // this rank's reads (its phases, as for any all-gather or broadcast).
   if (op.slot.kind == OpKind::kBroadcast) {
-    if (rank_ != op.slot.root && op.slot.n > 0) {
-      std::memcpy(op.data(), group_->rank(op.slot.root).slots[slot].data, op.slot.n * op.elem);
+    const void* src = group_->rank(op.slot.root).slots[slot].data;
+    if (rank_ != op.slot.root && op.slot.n > 0 && src != op.slot.data) {
+      std::memcpy(op.data(), src, op.slot.n * op.elem);
     }
     return;
   }
@@ -542,6 +552,7 @@ void ThreadsCommunicator::gather(const Op& op) {
     const size_t rr = static_cast<size_t>(r);
     if (r == rank_ || op.counts[rr] == 0) continue;
     const char* src = static_cast<const char*>(group_->rank(r).slots[slot].data);
+    if (src == op.data()) continue;
     const size_t at = op.offsets[rr] * op.elem;
     std::memcpy(op.data() + at, src + at, op.counts[rr] * op.elem);
   }

@@ -96,6 +96,11 @@ std::vector<TraceEvent> gather_trace(Communicator& comm, const std::vector<Trace
 
 }  // namespace
 
+bool splits_update(const TrainConfig& config, const TrainRunOptions& options, int world) {
+  return options.split_update && options.backend == "threads" && world > 1 && config.optimizer.name != "lars" &&
+         config.grad_dtype == "fp32";
+}
+
 double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -163,6 +168,14 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
       options.progress->on_message("resumed from " + options.resume_from->string() + " after epoch " +
                                    std::to_string(resume->epochs_done));
     }
+  }
+
+  // Note [Split update]: one parameter buffer for every rank of this process.
+  std::vector<float> shared_params;
+  if (splits_update(config, options, world)) {
+    shared_params.resize(
+        nn::Model::build(config.model_spec, sets.train.sample_shape(), sets.train.num_classes()).param_count());
+    inputs.shared_params = shared_params;
   }
 
   std::atomic<bool> job_failed{false};

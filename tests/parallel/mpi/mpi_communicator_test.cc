@@ -226,6 +226,23 @@ TEST_P(MpiCountTest, ReduceScatterSumOwnsTheSumOfItsShard) {
   }
 }
 
+TEST_P(MpiCountTest, ReducingCollectivesStoreTheSumTimesTheScale) {
+  // 1/3 is not a power of two, so the product rounds: it must be sum-then-multiply.
+  const size_t n = GetParam();
+  const float scale = 1.0f / 3.0f;
+  std::vector<float> want = serial_sum(4, world_, n);
+  for (float& w : want) w = w * scale;
+  CollectiveOptions o;
+  o.scale = scale;
+  std::vector<float> data = input_of(4, rank_, n);
+  comm_->allreduce_sum(data, o).wait();
+  EXPECT_TRUE(bitwise_equal(data, want)) << "allreduce";
+  data = input_of(4, rank_, n);
+  comm_->reduce_scatter_sum(data, o).wait();
+  const Shard mine = shard_of(n, rank_, world_);
+  EXPECT_TRUE(bitwise_equal(data.data() + mine.offset, want.data() + mine.offset, mine.size)) << "reduce-scatter";
+}
+
 TEST_P(MpiCountTest, AllgatherMovesEveryShardBitExactly) {
   const size_t n = GetParam();
   for (const std::vector<size_t>& counts : {shard_counts(n, world_), uneven_counts(n, world_)}) {

@@ -15,7 +15,7 @@ constexpr size_t kBlock = 512;
 
 }  // namespace
 
-void sum_rank_order(std::span<const float* const> sources, size_t n, float* dst) {
+void sum_rank_order(std::span<const float* const> sources, size_t n, float* dst, float scale) {
   DPEVAL_CHECK(!sources.empty());
   float acc[kBlock];
   for (size_t begin = 0; begin < n; begin += kBlock) {
@@ -26,11 +26,15 @@ void sum_rank_order(std::span<const float* const> sources, size_t n, float* dst)
       const float* src = sources[r] + begin;
       for (size_t i = 0; i < len; ++i) acc[i] += src[i];
     }
+    if (scale != 1.0f) {
+      for (size_t i = 0; i < len; ++i) acc[i] *= scale;
+    }
     std::copy(acc, acc + len, dst + begin);
   }
 }
 
-void sum_rank_order_half(std::span<const uint16_t* const> sources, size_t n, HalfFormat format, uint16_t* dst) {
+void sum_rank_order_half(std::span<const uint16_t* const> sources, size_t n, HalfFormat format, uint16_t* dst,
+                         float scale) {
   DPEVAL_CHECK(!sources.empty());
   const bool fp16 = format == HalfFormat::kFloat16;
   float acc[kBlock], tmp[kBlock];
@@ -47,6 +51,9 @@ void sum_rank_order_half(std::span<const uint16_t* const> sources, size_t n, Hal
     for (size_t r = 1; r < sources.size(); ++r) {
       decode(sources[r] + begin, len, tmp);
       for (size_t i = 0; i < len; ++i) acc[i] += tmp[i];
+    }
+    if (scale != 1.0f) {
+      for (size_t i = 0; i < len; ++i) acc[i] *= scale;
     }
     if (fp16) {
       kernels::fp16_from_float(std::span<const float>(acc, len), std::span(dst + begin, len));

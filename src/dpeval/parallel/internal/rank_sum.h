@@ -11,12 +11,14 @@
 
 namespace dpeval::parallel::internal {
 
-// dst[i] = rank-order sum of sources[r][i], i in [0, n). dst may be one of the
-// sources (each block is read before it is written). sources.size() >= 1.
-void sum_rank_order(std::span<const float* const> sources, size_t n, float* dst);
+// dst[i] = (rank-order sum of sources[r][i]) * scale, i in [0, n); scale 1
+// multiplies nothing. dst may be one of the sources (each block is read before
+// it is written). sources.size() >= 1.
+void sum_rank_order(std::span<const float* const> sources, size_t n, float* dst, float scale = 1.0f);
 
-// The same over 16-bit values: decoded to float32, summed in rank order, the
-// sum rounded to `format` once.
-void sum_rank_order_half(std::span<const uint16_t* const> sources, size_t n, HalfFormat format, uint16_t* dst);
+// The same over 16-bit values: decoded to float32, summed in rank order,
+// multiplied by scale, and rounded to `format` once.
+void sum_rank_order_half(std::span<const uint16_t* const> sources, size_t n, HalfFormat format, uint16_t* dst,
+                         float scale = 1.0f);
 
 }  // namespace dpeval::parallel::internal

@@ -4,8 +4,9 @@
 //     Reducer launches bucket collectives from the grad-ready hook during the
 //     last micro-batch's backward (none during the first K-1);
 //   Reducer::finalize(): wait for every bucket, scale by 1/world;
-//   optimizer: the whole buffer, or (ZeRO-1) this rank's shard followed by an
-//     all-gather of the parameters.
+//   optimizer: the whole buffer, or (ZeRO-1, and every split update, Note
+//     [Split update]) this rank's shard followed by an all-gather of the
+//     parameters.
 // Per epoch: a sharded evaluation whose totals are all-gathered and added in
 // rank order, then (rank 0) an atomic checkpoint. See Note [Global batch] in
 // train_config.cc for how micro-batches and ranks combine.
@@ -134,10 +135,12 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   nn::Model model = nn::Model::build(config.model_spec, train_set.sample_shape(), train_set.num_classes());
   model.init_params(config.seed);
   const size_t n = model.param_count();
-  const bool sharded = config.zero == 1;
+  // See Note [Split update] in trainer.h.
+  const bool shared = !in.shared_params.empty();
+  const bool sharded = config.zero == 1 || shared;
   const Shard shard = sharded ? shard_of(n, rank, world) : Shard{0, n};
   // LARS needs the tensor boundaries (its trust ratio is per tensor); ZeRO-1
-  // with LARS is rejected by TrainConfig::validate.
+  // with LARS is rejected by TrainConfig::validate, and never split.
   std::vector<size_t> segment_offsets;
   if (!sharded) {
     for (const nn::ParamInfo& p : model.param_infos()) segment_offsets.push_back(p.offset);
@@ -154,6 +157,7 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   result.dataset_hash = in.dataset_hash;
   result.blas = in.blas;
   result.optimizer_state_bytes = optimizer->state_bytes();
+  result.split_update = sharded && world > 1;
   result.checkpoint_path = options.out_dir / "checkpoint.dpck";
 
   int start_epoch = 0;
@@ -184,6 +188,13 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   if (options.fingerprint_hook) options.fingerprint_hook(rank, fingerprint);
   check_fingerprints(comm, fingerprint, tagged("fingerprint"));
   if (world > 1) comm.broadcast(model.params(), 0, tagged("parameters")).wait();
+  if (shared) {
+    // Every rank now holds rank 0's weights; rank 0 puts them in the one
+    // buffer, and nobody reads it before the barrier.
+    if (lead) std::copy(model.params().begin(), model.params().end(), in.shared_params.begin());
+    comm.barrier(tagged("shared parameters")).wait();
+    model.share_params(in.shared_params);
+  }
 
   data::SamplerOptions sampler_options;
   sampler_options.seed = config.seed;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct RunInputs {
   // Set by the launcher once any rank of this process has failed; a rank
   // hanging on purpose (FaultInjection::kHang) gives up when it sees it.
   const std::atomic<bool>* job_failed = nullptr;
+  // threads backend, split update (Note [Split update] in trainer.h): the one
+  // parameter buffer every rank's Model shares. Empty: each rank has its own.
+  std::span<float> shared_params;
 };
 
 struct WorkerOutput {
