@@ -101,9 +101,10 @@ class Reducer {
   void on_grad_ready(size_t param_index);
 
   // Launches any bucket not yet launched (a model whose hook never fired),
-  // waits for every collective, decodes 16-bit buckets, and scales the summed
-  // gradients by 1/world in place (Note [Gradient scale]). Throws what Work::wait
-  // throws (TimeoutError, CommError).
+  // waits for every collective and decodes 16-bit buckets. Afterwards the
+  // buffer (ZeRO-1: this rank's shard) holds the summed gradients times
+  // 1/world (Note [Gradient scale]). Throws what Work::wait throws
+  // (TimeoutError, CommError).
   ReducerStepStats finalize();
 
   const std::vector<Bucket>& buckets() const { return buckets_; }
