@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -199,7 +200,8 @@ TEST_P(ThreadsConformance, AllgatherAndBroadcastOverOneSharedBuffer) {
       std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(s.offset), s.size,
                   shared.begin() + static_cast<std::ptrdiff_t>(s.offset));
       comm.allgather(shared).wait();
-      EXPECT_TRUE(bitwise_equal(shared, expected)) << "allgather, rank " << comm.rank() << ", round " << round;
+      EXPECT_TRUE(bitwise_equal(shared, expected))
+          << "allgather, rank " << comm.rank() << ", round " << round;
       comm.broadcast(shared, world - 1).wait();
       EXPECT_TRUE(bitwise_equal(shared, expected)) << "broadcast, rank " << comm.rank();
       comm.barrier().wait();  // nobody writes the next round's slice while a peer still reads
@@ -247,6 +249,32 @@ TEST(ThreadsCommunicator, UnevenCountsIncludingEmptyShards) {
     comm.allgather(y, counts).wait();
     EXPECT_TRUE(bitwise_equal(y, moved)) << "allgather, rank " << comm.rank();
   });
+}
+
+// Note [Shards on cache lines]: the layout of ZeRO-1 and split-update shards.
+TEST(LineShards, TileTheBufferInRankOrderWithBoundariesOnLines) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{1000}, size_t{535818},
+                   size_t{1000003}}) {
+    for (int world = 1; world <= 8; ++world) {
+      const std::vector<size_t> counts = line_shard_counts(n, world);
+      ASSERT_EQ(counts.size(), static_cast<size_t>(world));
+      size_t next = 0, smallest = n, largest = 0;
+      for (int r = 0; r < world; ++r) {
+        const Shard s = line_shard_of(n, r, world);
+        EXPECT_EQ(s.offset, next) << "n " << n << " world " << world << " rank " << r;
+        EXPECT_EQ(s.offset % kShardAlign, 0u) << "n " << n << " world " << world << " rank " << r;
+        EXPECT_EQ(s.size, counts[static_cast<size_t>(r)]);
+        next = s.offset + s.size;
+        smallest = std::min(smallest, s.size);
+        largest = std::max(largest, s.size);
+      }
+      EXPECT_EQ(next, n) << "n " << n << " world " << world;
+      EXPECT_LT(largest - smallest, 2 * kShardAlign) << "n " << n << " world " << world;
+    }
+  }
+  // The MLP preset's 535,818 parameters on two workers: shard_of would split
+  // at 267,909, off a 16-element boundary.
+  EXPECT_EQ(line_shard_of(535818, 1, 2).offset, 267904u);
 }
 
 TEST(ThreadsCommunicator, EveryKindInFlightAtOnceWaitedInReverse) {

@@ -18,6 +18,30 @@ Shard shard_of(size_t n, int rank, int world) {
   return shard;
 }
 
+namespace {
+
+// Start of rank r's line-aligned slice; line_boundary(n, world, world) == n.
+size_t line_boundary(size_t n, size_t r, size_t world) {
+  if (r >= world) return n;
+  return n * r / world / kShardAlign * kShardAlign;  // n * r: parameter counts are far below 2^64 / world
+}
+
+}  // namespace
+
+Shard line_shard_of(size_t n, int rank, int world) {
+  DPEVAL_CHECK(world >= 1 && rank >= 0 && rank < world)
+      << "line_shard_of: rank " << rank << " of world " << world;
+  const size_t w = static_cast<size_t>(world), r = static_cast<size_t>(rank);
+  const size_t begin = line_boundary(n, r, w);
+  return Shard{begin, line_boundary(n, r + 1, w) - begin};
+}
+
+std::vector<size_t> line_shard_counts(size_t n, int world) {
+  std::vector<size_t> counts(static_cast<size_t>(world));
+  for (int r = 0; r < world; ++r) counts[static_cast<size_t>(r)] = line_shard_of(n, r, world).size;
+  return counts;
+}
+
 std::vector<size_t> shard_counts(size_t n, int world) {
   std::vector<size_t> counts(static_cast<size_t>(world));
   for (int r = 0; r < world; ++r) counts[static_cast<size_t>(r)] = shard_of(n, r, world).size;

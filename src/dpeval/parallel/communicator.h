@@ -78,6 +78,22 @@ Shard shard_of(size_t n, int rank, int world);
 // shard_of(n, r, world).size for every rank r.
 std::vector<size_t> shard_counts(size_t n, int world);
 
+// Note [Shards on cache lines]
+// The gradient and parameter shards of ZeRO-1 and the split update: like
+// shard_of, but every boundary between two ranks' slices is rounded down to a
+// multiple of kShardAlign float32 elements (64 bytes). Each rank's slice then
+// has the alignment of the buffer's start (a cache line, when the buffer
+// starts on one), so its summing and update loops run on aligned vectors.
+// Sizes differ by less than 2 * kShardAlign. Boundaries change no sum: each element
+// is still summed in rank order. On two workers the MLP's second shard
+// started at element 267,909; that rank's part of the reduce-scatter of the
+// first layer took 110-160 us for 133,499 elements, against 60-90 us for its
+// 134,410 aligned elements of the other bucket. Aligned, it takes 83 us.
+inline constexpr size_t kShardAlign = 16;
+Shard line_shard_of(size_t n, int rank, int world);
+// line_shard_of(n, r, world).size for every rank r.
+std::vector<size_t> line_shard_counts(size_t n, int world);
+
 namespace internal {
 class WorkState;  // backend-specific
 }  // namespace internal

@@ -113,7 +113,7 @@ void Reducer::launch(size_t b) {
     const int world = comm_.world();
     std::vector<size_t> counts(static_cast<size_t>(world));
     for (int r = 0; r < world; ++r) {
-      const Shard s = shard_of(grads_.size(), r, world);
+      const Shard s = line_shard_of(grads_.size(), r, world);
       const size_t lo = std::max(s.offset, bucket.offset);
       const size_t hi = std::min(s.offset + s.size, bucket.offset + bucket.length);
       counts[static_cast<size_t>(r)] = hi > lo ? hi - lo : 0;
@@ -147,7 +147,7 @@ ReducerStepStats Reducer::finalize() {
   stats.done = buckets_.empty() ? 0 : done_at_.back();
 
   const float scale = 1.0f / static_cast<float>(comm_.world());
-  const Shard mine = shard_of(grads_.size(), comm_.rank(), comm_.world());
+  const Shard mine = line_shard_of(grads_.size(), comm_.rank(), comm_.world());
   for (size_t b = 0; b < buckets_.size(); ++b) {
     const Bucket& bucket = buckets_[b];
     size_t lo = bucket.offset, hi = bucket.offset + bucket.length;

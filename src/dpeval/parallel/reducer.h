@@ -70,8 +70,8 @@ const char* grad_dtype_name(GradDType dtype);
 struct ReducerOptions {
   GradDType dtype = GradDType::kFloat32;
   // ZeRO-1: each bucket is reduce-scattered instead of all-reduced, so that
-  // after finalize() only this rank's shard (shard_of(n, rank, world) of the
-  // whole buffer) holds the summed, scaled gradient. Not with 16-bit dtypes.
+  // after finalize() only this rank's shard (line_shard_of(n, rank, world)
+  // of the whole buffer) holds the summed, scaled gradient. Not with 16-bit dtypes.
   bool shard_only = false;
   std::chrono::milliseconds timeout{0};  // 0: the communicator's default
 };

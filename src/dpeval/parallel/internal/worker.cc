@@ -84,7 +84,7 @@ std::vector<float> full_optimizer_state(Communicator& comm, const optim::Optimiz
   if (!sharded) return {local.begin(), local.end()};
   const size_t slots = optimizer.state_slots();
   std::vector<float> full(slots * n);
-  const std::vector<size_t> counts = shard_counts(n, comm.world());
+  const std::vector<size_t> counts = line_shard_counts(n, comm.world());
   for (size_t s = 0; s < slots; ++s) {
     std::span<float> slot(full.data() + s * n, n);
     std::copy_n(local.begin() + static_cast<std::ptrdiff_t>(s * shard.size), shard.size,
@@ -138,7 +138,7 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   // See Note [Split update] in trainer.h.
   const bool shared = !in.shared_params.empty();
   const bool sharded = config.zero == 1 || shared;
-  const Shard shard = sharded ? shard_of(n, rank, world) : Shard{0, n};
+  const Shard shard = sharded ? line_shard_of(n, rank, world) : Shard{0, n};
   // LARS needs the tensor boundaries (its trust ratio is per tensor); ZeRO-1
   // with LARS is rejected by TrainConfig::validate, and never split.
   std::vector<size_t> segment_offsets;
@@ -265,7 +265,7 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   uint64_t steady_samples = 0, steps_this_run = 0;
   double epoch_seconds_sum = 0;
   int epochs_timed = 0;
-  const std::vector<size_t> param_counts = shard_counts(n, world);
+  const std::vector<size_t> param_counts = line_shard_counts(n, world);
 
   bool stopped_early = false;
   for (int epoch = start_epoch; epoch < config.epochs && !stopped_early; ++epoch) {
