@@ -145,6 +145,11 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   inputs.blas = kernels::blas_name();
   inputs.origin = now_seconds();
 
+  // The parameter count, from a Model built only to be measured: it sizes the
+  // checkpoint check and the shared buffer of Note [Split update].
+  const size_t param_count =
+      nn::Model::build(config.model_spec, sets.train.sample_shape(), sets.train.num_classes()).param_count();
+
   std::optional<TrainState> resume;
   if (options.resume_from) {
     resume = load_train_state(*options.resume_from);
@@ -154,14 +159,11 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
                        ": checkpoint was trained on different data (dataset hash " +
                        hex64(resume->dataset_hash) + ", now " + hex64(inputs.dataset_hash) + ")");
     }
-    const nn::Model probe =
-        nn::Model::build(config.model_spec, sets.train.sample_shape(), sets.train.num_classes());
     const size_t slots = optim::make_optimizer(config.optimizer, 1)->state_slots();
-    if (resume->params.size() != probe.param_count() ||
-        resume->optimizer_state.size() != slots * probe.param_count()) {
+    if (resume->params.size() != param_count || resume->optimizer_state.size() != slots * param_count) {
       throw InputError(options.resume_from->string() + ": checkpoint holds " +
                        std::to_string(resume->params.size()) + " parameters, the model has " +
-                       std::to_string(probe.param_count()));
+                       std::to_string(param_count));
     }
     inputs.resume = &*resume;
     if (options.progress && comms.front()->rank() == 0) {
@@ -173,8 +175,7 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   // Note [Split update]: one parameter buffer for every rank of this process.
   std::vector<float> shared_params;
   if (splits_update(config, options, world)) {
-    shared_params.resize(
-        nn::Model::build(config.model_spec, sets.train.sample_shape(), sets.train.num_classes()).param_count());
+    shared_params.resize(param_count);
     inputs.shared_params = shared_params;
   }
 
