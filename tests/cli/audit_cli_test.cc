@@ -54,7 +54,7 @@ TEST(AuditCli, JsonOnStdoutAndPassingGates) {
 TEST(AuditCli, FailingGatesExitFourAndAreAllListed) {
   const fs::path train = write("audit_train.csv", train_csv()), test = write("audit_test.csv", test_csv());
   const fs::path out = test_dir() / "audit.json";
-  const CliRun r = run_dpeval("audit --train " + train.string() + " --test " + test.string() + " --json " +
+  const CliRun r = run_dpeval("audit --train " + train.string() + " --test " + test.string() + " --json-out " +
                               out.string() + " --fail-if 'leakage.test_share > 0' --fail-if 'pii.count > 0'" +
                               " --fail-if 'quality.duplicates.count > 0' --fail-if 'leakage.near_duplicates.count > 0'");
   EXPECT_EQ(r.code, 4) << r.err;

@@ -159,8 +159,8 @@ TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
   for (const char* key : {"epoch", "train_loss", "test_loss", "test_accuracy", "seconds"}) {
     EXPECT_TRUE(written["epochs"][0].contains(key)) << key;
   }
-  // --json FILE writes there and keeps stdout clean.
-  r = run_dpeval("train --data " + csv.string() + " --epochs 1 --out " + (test_dir() / "run2").string() + " --json " +
+  // --json-out FILE writes there and keeps stdout clean.
+  r = run_dpeval("train --data " + csv.string() + " --epochs 1 --out " + (test_dir() / "run2").string() + " --json-out " +
              (test_dir() / "s.json").string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(r.out.empty());

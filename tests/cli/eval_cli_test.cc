@@ -34,7 +34,7 @@ TEST(EvalCli, BinaryDocumentSlicesAndGates) {
   const fs::path csv = write("eval_binary.csv", binary_csv());
   const fs::path html = test_dir() / "report.html", md = test_dir() / "summary.md";
   CliRun r = run_dpeval("eval --predictions " + csv.string() +
-                    " --task binary --slice-by region --bootstrap 200 --seed 3 --json --html " + html.string() +
+                    " --task binary --slice-by region --bootstrap-resamples 200 --seed 3 --json --html " + html.string() +
                     " --md " + md.string() + " --fail-if 'accuracy < 0.5' --fail-if 'slice:region=south:recall < 0.9'");
   ASSERT_EQ(r.code, 0) << r.err;
   const json doc = json::parse(r.out);
@@ -64,7 +64,7 @@ TEST(EvalCli, BinaryDocumentSlicesAndGates) {
   EXPECT_NE(dpeval::read_file(md).find("accuracy"), std::string::npos);
 
   // Same seed, same document.
-  CliRun again = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --bootstrap 200 --seed 3 --json");
+  CliRun again = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --bootstrap-resamples 200 --seed 3 --json");
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(json::parse(again.out)["intervals"], doc["intervals"]);
 }
@@ -72,7 +72,7 @@ TEST(EvalCli, BinaryDocumentSlicesAndGates) {
 TEST(EvalCli, AFailedGateExitsFourAndAnUnknownTargetTwo) {
   const fs::path csv = write("eval_gates.csv", binary_csv());
   const fs::path out = test_dir() / "gates.json";
-  CliRun r = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --json " + out.string() +
+  CliRun r = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --json-out " + out.string() +
                     " --fail-if 'slice:region=north:recall < 0.7' --fail-if 'accuracy < 0.5'");
   EXPECT_EQ(r.code, 4) << r.err;
   const json doc = json::parse(dpeval::read_file(out));

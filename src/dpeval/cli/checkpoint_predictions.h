@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dpeval/cli/command_files.h"
 #include "dpeval/data/data.h"
 #include "dpeval/eval/predictions.h"
 #include "dpeval/nn/nn.h"
@@ -42,9 +43,13 @@ eval::Predictions model_predictions(nn::Model& model, const data::Dataset& datas
                                     const std::string& source, const std::vector<std::string>& keep_columns,
                                     int batch = 1000);
 
+// Without `data` (the run's own data), declares the data the checkpoint names
+// as inputs of `files` and checks them (Note [Outputs are not inputs]).
+void check_checkpoint_data(CommandFiles& files, const LoadedCheckpoint& loaded, const std::string& data);
+
 // model_predictions() of the checkpoint's model on `data` (see
-// load_checkpoint; the test split by default).
+// load_checkpoint; the test split by default), after check_checkpoint_data.
 eval::Predictions checkpoint_predictions(const std::string& checkpoint, const std::string& data,
-                                         const std::vector<std::string>& keep_columns);
+                                         const std::vector<std::string>& keep_columns, CommandFiles& files);
 
 }  // namespace dpeval::cli

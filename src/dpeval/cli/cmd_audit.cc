@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 
+#include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
+#include "dpeval/cli/options.h"
+#include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/govern/audit.h"
 #include "dpeval/report/audit_html.h"
@@ -42,11 +45,28 @@ int run_audit(AuditArgs& a) {
   a.options.pii = !a.no_pii;
   // Gates are parsed first: a typo is a usage error before the scan.
   for (const std::string& g : a.fail_if) eval::parse_gate(g);
+  const govern::AuditOptions& o = a.options;
+  CommandFiles files;
+  files.data_input("--train", o.train);
+  files.data_input("--test", o.test);
+  files.input("--train-labels", o.train_labels);
+  files.input("--test-labels", o.test_labels);
+  files.input("--schema", o.schema);
+  files.input("--predictions", o.predictions);
+  files.output("--html", a.html);
+  a.json.declare(files);
+  files.check();
   nlohmann::json doc = govern::run_audit(a.options);
   const std::vector<eval::GateResult> gates = govern::evaluate_audit_gates(doc, a.fail_if);
   doc["gates"] = eval::gates_to_json(gates);
-  if (!a.html.empty()) report::write_audit_html(a.html, doc);
-  a.json.emit(doc);
+  // Both outputs are replaced, or neither is.
+  const std::string html = a.html.empty() ? "" : report::render_audit_html(doc);
+  const std::string json = a.json.file().empty() ? "" : json_text(doc);
+  std::vector<FileText> outputs;
+  if (!a.html.empty()) outputs.push_back({a.html, html});
+  if (!a.json.file().empty()) outputs.push_back({a.json.file(), json});
+  write_files_atomic(outputs);
+  a.json.print(doc);
   if (!a.json.prints_to_stdout()) print_summary(doc);
   size_t failed = 0;
   for (const eval::GateResult& g : gates) failed += g.passed ? 0 : 1;
@@ -65,7 +85,7 @@ Command add_audit_command(CLI::App& root) {
   govern::AuditOptions& o = a.options;
   CLI::App* app = root.add_subcommand("audit", "Audit a dataset: quality, train/test leakage, imbalance, label noise, PII");
   app->footer(R"(Examples:
-  dpeval audit --train train.csv --test test.csv --label-col y --json audit.json --html audit.html
+  dpeval audit --train train.csv --test test.csv --label-col y --json-out audit.json --html audit.html
   dpeval audit --train fashion-mnist --json --fail-if "leakage.exact.count > 0"
   dpeval audit --train train.csv --schema schema.toml --text-cols notes,comment --group-col region \
       --predictions oof.csv --fail-if "leakage.test_share > 0" --fail-if "pii.count > 0" \
@@ -91,12 +111,12 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error (also an unknown gate name), 
   app->add_flag("--no-pii", a.no_pii, "Skip the PII scan");
   app->add_option("--near-dup-bits", o.thresholds.near_duplicate_bits,
                   "Image near-duplicates: dHash-364 Hamming distance at most this")
-      ->check(CLI::Range(0, 364))
+      ->check(integer_in(0, 364))
       ->capture_default_str();
   app->add_option("--fail-if", a.fail_if, "Gate; repeatable (exit 4 if any fails)");
-  app->add_option("--threads", o.threads, "Threads (0: all cores)")->capture_default_str();
+  add_threads_option(*app, o.threads);
   app->add_option("--html", a.html, "Write a self-contained HTML report");
-  a.json.add_option(*app);
+  a.json.add_options(*app);
   return {app, [args] { return run_audit(*args); }};
 }
 

@@ -8,9 +8,11 @@
 
 #include <fmt/format.h>
 
+#include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/csv_field.h"
 #include "dpeval/cli/json_output.h"
+#include "dpeval/cli/options.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/eval/document.h"
@@ -104,9 +106,8 @@ eval::Recalibrator fit(const CalibrateArgs& a, const Loaded& l) {
   return eval::fit_multiclass(method, l.p.labels, l.values(), l.p.num_classes, l.scale);
 }
 
-// label, score | prob_0..prob_{K-1}, then the kept columns.
-void write_calibrated(const std::string& path, const Loaded& l, const std::vector<double>& calibrated,
-                      const eval::PredictionColumns& c) {
+// label, score | prob_0..prob_{K-1}, then the kept columns, as CSV text.
+std::string calibrated_csv(const Loaded& l, const std::vector<double>& calibrated, const eval::PredictionColumns& c) {
   const eval::Predictions& p = l.p;
   const size_t k = p.task == eval::Task::binary ? 1 : p.num_classes;
   std::string text;
@@ -129,7 +130,20 @@ void write_calibrated(const std::string& path, const Loaded& l, const std::vecto
     }
     text.push_back('\n');
   }
-  write_file_atomic(path, text);
+  return text;
+}
+
+// Runs `step` on `file`'s rows; an InputError that does not name the file
+// (a fit that cannot converge, one class only) is given its name.
+template <typename Step>
+auto on_file(const std::string& file, Step step) {
+  try {
+    return step();
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    if (what.starts_with(file + ":")) throw;
+    throw InputError(file + ": " + what);
+  }
 }
 
 // ECE and log loss of `probs` (binary: scores) on the held-out labels.
@@ -146,33 +160,48 @@ int run_calibrate(const CalibrateArgs& a) {
   if (a.task != "binary" && a.task != "multiclass") {
     throw UsageError("--task " + a.task + ": calibration is for binary or multiclass predictions");
   }
-  const Loaded fit_set = load(a, a.fit, false);
-  const eval::Recalibrator recalibrator = fit(a, fit_set);
-  const Loaded held_out = load(a, a.apply, true);
+  CommandFiles files;
+  files.input("--fit", a.fit);
+  files.input("--apply", a.apply);
+  files.output("--out", a.out);
+  a.json.declare(files);
+  files.check();
+  const Loaded fit_set = on_file(a.fit, [&] { return load(a, a.fit, false); });
+  const eval::Recalibrator recalibrator = on_file(a.fit, [&] { return fit(a, fit_set); });
+  const Loaded held_out = on_file(a.apply, [&] { return load(a, a.apply, true); });
   const eval::Predictions& p = held_out.p;
   const bool binary = p.task == eval::Task::binary;
   const std::vector<double> before =
       binary ? eval::as_probabilities_binary(held_out.values(), held_out.scale)
              : eval::as_probabilities_multiclass(held_out.values(), p.num_classes, held_out.scale);
-  const std::vector<double> after = binary
-                                        ? recalibrator.apply_binary(held_out.values(), held_out.scale)
-                                        : recalibrator.apply_multiclass(held_out.values(), p.num_classes, held_out.scale);
-  if (!a.out.empty()) write_calibrated(a.out, held_out, after, a.columns);
+  const std::vector<double> after = on_file(a.apply, [&] {
+    return binary ? recalibrator.apply_binary(held_out.values(), held_out.scale)
+                  : recalibrator.apply_multiclass(held_out.values(), p.num_classes, held_out.scale);
+  });
+  const json b = on_file(a.apply, [&] { return held_out_figures(p, before, a.bins); });
+  const json c = on_file(a.apply, [&] { return held_out_figures(p, after, a.bins); });
+  const json result = {{"method", a.method},
+                       {"recalibrator", recalibrator.describe()},
+                       {"fit", a.fit},
+                       {"apply", a.apply},
+                       {"n", p.n},
+                       {"out", a.out.empty() ? json(nullptr) : json(a.out)},
+                       {"before", b},
+                       {"after", c}};
+  // Both outputs are replaced, or neither is.
+  const std::string csv = a.out.empty() ? "" : calibrated_csv(held_out, after, a.columns);
+  const std::string json_file = a.json.file().empty() ? "" : json_text(result);
+  std::vector<FileText> outputs;
+  if (!a.out.empty()) outputs.push_back({a.out, csv});
+  if (!a.json.file().empty()) outputs.push_back({a.json.file(), json_file});
+  write_files_atomic(outputs);
 
-  const json b = held_out_figures(p, before, a.bins), c = held_out_figures(p, after, a.bins);
   const auto show = [](const json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : "null"; };
   fmt::print(stderr, "dpeval calibrate: {} fitted on {} rows of {}; on {} ({} rows): ECE {} -> {}, log loss {} -> {}\n",
              a.method, recalibrator.fit_rows, a.fit, a.apply, p.n, show(b["ece"]), show(c["ece"]),
              show(b["log_loss"]), show(c["log_loss"]));
   if (!a.out.empty()) fmt::print(stderr, "dpeval calibrate: calibrated predictions -> {}\n", a.out);
-  a.json.emit({{"method", a.method},
-               {"recalibrator", recalibrator.describe()},
-               {"fit", a.fit},
-               {"apply", a.apply},
-               {"n", p.n},
-               {"out", a.out.empty() ? json(nullptr) : json(a.out)},
-               {"before", b},
-               {"after", c}});
+  a.json.print(result);
   return kExitOk;
 }
 
@@ -185,7 +214,7 @@ Command add_calibrate_command(CLI::App& root) {
   app->footer(R"(Examples:
   dpeval calibrate --method temperature --fit val.csv --apply test.csv --out calibrated.csv
   dpeval calibrate --task binary --method platt --fit val.csv --apply test.csv --out calibrated.csv --json
-  dpeval calibrate --task binary --method isotonic --fit val.csv --apply test.csv --json report.json
+  dpeval calibrate --task binary --method isotonic --fit val.csv --apply test.csv --json-out report.json
 
 Files are prediction CSVs as `dpeval eval` reads them. Multiclass files may carry logits as
 logit_0..logit_{K-1} (used for temperature scaling when present; log-probabilities work as
@@ -204,8 +233,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input.)");
   app->add_option("--score-col", a.columns.score, "Binary score column")->capture_default_str();
   app->add_option("--prob-prefix", a.columns.prob_prefix, "Probability column prefix")->capture_default_str();
   app->add_option("--logit-prefix", a.columns.logit_prefix, "Logit column prefix")->capture_default_str();
-  app->add_option("--bins", a.bins, "Calibration bins for ECE")->check(CLI::Range(1, 1000))->capture_default_str();
-  a.json.add_option(*app);
+  app->add_option("--bins", a.bins, "Calibration bins for ECE")->check(integer_in(1, 1000))->capture_default_str();
+  a.json.add_options(*app);
   return {app, [args] { return run_calibrate(*args); }};
 }
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
@@ -17,6 +18,11 @@ struct DatasheetArgs {
 };
 
 int run_datasheet(const DatasheetArgs& a) {
+  CommandFiles files;
+  files.input("--manifest", a.manifest);
+  files.input("--audit", a.audit);
+  files.output("--out", a.out);
+  files.check();
   const govern::Manifest m = govern::read_manifest(a.manifest);
   std::optional<govern::AuditSummary> audit;
   if (!a.audit.empty()) audit = govern::parse_audit_json(read_file(a.audit), a.audit);
@@ -47,7 +53,7 @@ questions still unanswered. Provenance comes from the manifest (datasheet.toml);
 columns and statistics are measured; --audit adds quality, leakage, imbalance and PII checks.
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input.)");
   app->add_option("--manifest", a.manifest, "Manifest (dpeval manifest create)")->required();
-  app->add_option("--audit", a.audit, "Audit results JSON (dpeval audit --json FILE)");
+  app->add_option("--audit", a.audit, "Audit results JSON (dpeval audit --json-out FILE)");
   app->add_option("--out", a.out, "Markdown file to write (atomically)")->required();
   return {app, [args] { return run_datasheet(*args); }};
 }

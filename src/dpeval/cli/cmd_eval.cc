@@ -7,8 +7,11 @@
 #include <fmt/format.h>
 
 #include "dpeval/cli/checkpoint_predictions.h"
+#include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
+#include "dpeval/cli/options.h"
+#include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/eval/document.h"
 #include "dpeval/eval/gates.h"
@@ -18,6 +21,8 @@
 namespace dpeval::cli {
 namespace {
 
+constexpr size_t kDefaultResamples = 1000;
+
 struct EvalArgs {
   std::string predictions;
   std::string checkpoint;
@@ -26,7 +31,8 @@ struct EvalArgs {
   eval::PredictionColumns columns;
   std::vector<std::string> slice_by;
   std::string sensitive;
-  std::optional<size_t> bootstrap;
+  bool bootstrap = false;
+  size_t bootstrap_resamples = 0;  // 0: --bootstrap's default
   std::vector<std::string> fail_if;
   std::string html, md;
   eval::EvalOptions options;
@@ -40,7 +46,7 @@ std::vector<std::string> key_columns(const EvalArgs& a) {
   return keys;
 }
 
-eval::Predictions load(const EvalArgs& a) {
+eval::Predictions load(const EvalArgs& a, CommandFiles& files) {
   if (a.predictions.empty() == a.checkpoint.empty()) {
     throw UsageError("give exactly one of --predictions FILE and --checkpoint CKPT");
   }
@@ -48,7 +54,7 @@ eval::Predictions load(const EvalArgs& a) {
     if (!a.task.empty() && a.task != "multiclass" && a.task != "binary") {
       throw UsageError("--task " + a.task + ": a checkpoint's model is a classifier (binary or multiclass)");
     }
-    return checkpoint_predictions(a.checkpoint, a.data, key_columns(a));
+    return checkpoint_predictions(a.checkpoint, a.data, key_columns(a), files);
   }
   if (a.task.empty()) throw UsageError("--task binary|multiclass|regression is required with --predictions");
   eval::ReadOptions read;
@@ -80,18 +86,33 @@ void print_summary(const nlohmann::json& doc) {
 int run_eval(EvalArgs& a) {
   a.options.slice_by = a.slice_by;
   a.options.sensitive = a.sensitive;
-  a.options.bootstrap = a.bootstrap.value_or(0);
+  a.options.bootstrap = a.bootstrap_resamples > 0 ? a.bootstrap_resamples : a.bootstrap ? kDefaultResamples : 0;
   // Gates are parsed first: a typo is a usage error before minutes of work.
   for (const std::string& g : a.fail_if) eval::parse_gate(g);
-  const eval::Predictions predictions = load(a);
+  CommandFiles files;
+  files.input("--predictions", a.predictions);
+  files.input("--checkpoint", a.checkpoint);
+  files.data_input("--data", a.data);
+  files.output("--html", a.html);
+  files.output("--md", a.md);
+  a.json.declare(files);
+  files.check();
+  const eval::Predictions predictions = load(a, files);
   nlohmann::json doc = eval::evaluate_document(predictions, a.options);
   const std::vector<eval::GateResult> gates = eval::evaluate_gates(doc, a.fail_if);
   doc["gates"] = eval::gates_to_json(gates);
 
-  if (!a.html.empty()) report::write_html(a.html, doc);
-  if (!a.md.empty()) report::write_markdown(a.md, doc);
+  // Every output is replaced, or none is.
+  const std::string html = a.html.empty() ? "" : report::render_html(doc);
+  const std::string md = a.md.empty() ? "" : report::render_markdown(doc);
+  const std::string json = a.json.file().empty() ? "" : json_text(doc);
+  std::vector<FileText> outputs;
+  if (!a.html.empty()) outputs.push_back({a.html, html});
+  if (!a.md.empty()) outputs.push_back({a.md, md});
+  if (!a.json.file().empty()) outputs.push_back({a.json.file(), json});
+  write_files_atomic(outputs);
   for (const auto& w : doc["warnings"]) fmt::print(stderr, "dpeval eval: warning: {}\n", w.get<std::string>());
-  a.json.emit(doc);
+  a.json.print(doc);
   if (!a.json.prints_to_stdout()) print_summary(doc);
   size_t failed = 0;
   for (const eval::GateResult& g : gates) failed += g.passed ? 0 : 1;
@@ -109,8 +130,8 @@ Command add_eval_command(CLI::App& root) {
   EvalArgs& a = *args;
   CLI::App* app = root.add_subcommand("eval", "Evaluate predictions: metrics, calibration, slices, fairness, gates");
   app->footer(R"(Examples:
-  dpeval eval --predictions preds.csv --task binary --json out.json --html report.html
-  dpeval eval --predictions preds.csv --task multiclass --slice-by region,device --slice-cross --bootstrap 1000
+  dpeval eval --predictions preds.csv --task binary --json-out out.json --html report.html
+  dpeval eval --predictions preds.csv --task multiclass --slice-by region,device --slice-cross --bootstrap-resamples 2000
   dpeval eval --predictions preds.csv --task binary --sensitive sex --fail-if "accuracy < 0.85" \
       --fail-if "ece > 0.05" --fail-if "slice:region=north:recall < 0.7" \
       --fail-if "fairness:equalized_odds_difference > 0.1"
@@ -139,20 +160,20 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error (also an unknown gate target)
   app->add_option("--slice-by", a.slice_by, "Columns to slice by (comma-separated)")->delimiter(',');
   app->add_flag("--slice-cross", a.options.slice_cross, "Also slice by every pair of --slice-by columns");
   app->add_option("--min-slice-size", a.options.min_slice_size, "Smaller slices are reported but not judged")
-      ->check(CLI::NonNegativeNumber)
+      ->check(integer_in(0, int64_t{1} << 40))
       ->capture_default_str();
-  app->add_option("--bins", a.options.bins, "Calibration bins")->check(CLI::Range(1, 1000))->capture_default_str();
-  app->add_option("--bootstrap", a.bootstrap, "Poisson bootstrap resamples for 95 % intervals (default 1000)")
-      ->expected(0, 1)
-      ->default_str("1000")
-      ->check(CLI::Range(1, 100000));
-  app->add_option("--seed", a.options.seed, "Bootstrap seed")->capture_default_str();
+  app->add_option("--bins", a.options.bins, "Calibration bins")->check(integer_in(1, 1000))->capture_default_str();
+  app->add_flag("--bootstrap", a.bootstrap, "95 % intervals from 1000 Poisson bootstrap resamples");
+  app->add_option("--bootstrap-resamples", a.bootstrap_resamples,
+                  "Bootstrap with this many resamples instead (1 to 100000; implies --bootstrap)")
+      ->check(integer_in(1, 100000));
+  add_seed_option(*app, a.options.seed, "Bootstrap seed");
   app->add_option("--sensitive", a.sensitive, "Binary: column for the fairness figures");
   app->add_option("--fail-if", a.fail_if, "Quality gate; repeatable (exit 4 if any fails)");
-  app->add_option("--threads", a.options.threads, "Threads (0: all cores)")->capture_default_str();
+  add_threads_option(*app, a.options.threads);
   app->add_option("--html", a.html, "Write a self-contained HTML report");
   app->add_option("--md", a.md, "Write a Markdown summary (for pull-request comments)");
-  a.json.add_option(*app);
+  a.json.add_options(*app);
   return {app, [args] { return run_eval(*args); }};
 }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
 #include "dpeval/core/error.h"
@@ -29,6 +30,12 @@ int run_create(const ManifestArgs& a) {
   govern::CreateManifestOptions options;
   if (!a.datasheet.empty()) options.datasheet = a.datasheet;
   options.find_datasheet = !a.no_datasheet;
+  CommandFiles guard;
+  for (const std::string& f : a.files) guard.input("FILES", f);
+  guard.input("--datasheet", a.datasheet);
+  guard.output("--out", a.out);
+  a.create_json.declare(guard);
+  guard.check();
   std::vector<std::filesystem::path> files(a.files.begin(), a.files.end());
   const Stopwatch watch;
   const govern::Manifest m = govern::create_manifest(files, a.out, options);
@@ -49,6 +56,14 @@ int run_create(const ManifestArgs& a) {
 }
 
 int run_verify(const ManifestArgs& a) {
+  CommandFiles guard;
+  guard.input("MANIFEST", a.manifest);
+  if (!a.verify_json.file().empty()) {  // the files it lists are inputs too
+    const std::filesystem::path dir = std::filesystem::path(a.manifest).parent_path();
+    for (const govern::ManifestFile& f : govern::read_manifest(a.manifest).files) guard.input("a listed file", dir / f.path);
+  }
+  a.verify_json.declare(guard);
+  guard.check();
   const govern::ManifestVerification v = govern::verify_manifest(a.manifest);
   nlohmann::json result = v.to_json();
   result["manifest"] = a.manifest;
@@ -87,10 +102,10 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input or a mismatch.)"
                        "datasheet.toml with provenance (default: datasheet.toml next to the manifest or the files)");
   a.create->add_flag("--no-datasheet", a.no_datasheet, "Do not look for a datasheet.toml");
   a.create->add_option("files", a.files, "Data files")->required();
-  a.create_json.add_option(*a.create);
+  a.create_json.add_options(*a.create);
   a.verify = app->add_subcommand("verify", "Re-hash the files of a manifest and report every difference");
   a.verify->add_option("manifest", a.manifest, "The manifest")->required();
-  a.verify_json.add_option(*a.verify);
+  a.verify_json.add_options(*a.verify);
   return {app, [args] { return args->create->parsed() ? run_create(*args) : run_verify(*args); }};
 }
 

@@ -1,11 +1,13 @@
 // dpeval predict: runs a trained checkpoint over a dataset and writes class
 // probabilities as CSV in the format `dpeval eval` reads:
 //   label,prob_0,...,prob_{K-1}[,<categorical columns of the data>]
+#include <algorithm>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "dpeval/cli/checkpoint_predictions.h"
+#include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/csv_field.h"
 #include "dpeval/cli/json_output.h"
@@ -26,7 +28,14 @@ struct PredictArgs {
 };
 
 int run_predict(const PredictArgs& a) {
+  CommandFiles files;
+  files.input("--checkpoint", a.checkpoint);
+  files.data_input("--data", a.data);
+  files.output("--out", a.out);
+  a.json.declare(files);
+  files.check();
   LoadedCheckpoint loaded = load_checkpoint(a.checkpoint, a.data, a.split, a.label_col);
+  check_checkpoint_data(files, loaded, a.data);
   const data::Dataset& dataset = loaded.dataset;
   nn::Model& model = loaded.model;
   const int k = loaded.state.num_classes;
@@ -45,7 +54,9 @@ int run_predict(const PredictArgs& a) {
 
   uint64_t correct = 0;
   std::string buffer;
-  parallel::predict_probabilities(model, dataset, a.batch, [&](size_t first, const Tensor& probs) {
+  // A batch never holds more than the rows there are (see --batch).
+  const int batch = static_cast<int>(std::min<size_t>(static_cast<size_t>(a.batch), std::max<size_t>(dataset.size(), 1)));
+  parallel::predict_probabilities(model, dataset, batch, [&](size_t first, const Tensor& probs) {
     const size_t rows = probs.size() / static_cast<size_t>(k);
     buffer.clear();
     for (size_t i = 0; i < rows; ++i) {
@@ -86,7 +97,7 @@ Command add_predict_command(CLI::App& root) {
   CLI::App* app = root.add_subcommand("predict", "Write a checkpoint's class probabilities for a dataset as CSV");
   app->footer(R"(Examples:
   dpeval predict --checkpoint runs/mlp/checkpoint.dpck --out preds.csv
-  dpeval predict --checkpoint runs/t/checkpoint.dpck --data new_rows.csv --label-col y --out preds.csv --json
+  dpeval predict --checkpoint runs/t/checkpoint.dpck --data new_rows.csv --label-col y --out preds.csv --json-out predict.json
 
 Without --data, the checkpoint's own dataset is used (its test split unless --split train or validation).
 Output header: label,prob_0,...,prob_{K-1}, then the data's categorical (slice) columns.
@@ -98,8 +109,10 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
       ->capture_default_str();
   app->add_option("--label-col", a.label_col, "Label column of a CSV table (default: as in training)");
   app->add_option("--out", a.out, "Output CSV (written atomically)")->capture_default_str();
-  app->add_option("--batch", a.batch, "Inference batch size")->check(CLI::PositiveNumber)->capture_default_str();
-  a.json.add_option(*app);
+  app->add_option("--batch", a.batch, "Inference batch size (rows per forward pass, 1 to 65536)")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  a.json.add_options(*app);
   return {app, [args] { return run_predict(*args); }};
 }
 

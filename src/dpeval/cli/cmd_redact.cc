@@ -8,8 +8,10 @@
 
 #include <fmt/format.h>
 
+#include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
+#include "dpeval/cli/options.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/timer.h"
 #include "dpeval/govern/redact.h"
@@ -32,6 +34,11 @@ struct RedactArgs {
 int run_redact(const RedactArgs& a) {
   if (a.out.empty() == !a.scan_only) throw UsageError("give exactly one of --out FILE and --scan-only");
   if (a.delimiter.size() != 1) throw UsageError("--delimiter '" + a.delimiter + "': expected one character");
+  CommandFiles files;
+  files.input("--in", a.in);
+  files.output("--out", a.out);
+  a.json.declare(files);
+  files.check();
   govern::RedactOptions options;
   if (!a.entities.empty()) {
     options.entities.clear();
@@ -71,7 +78,7 @@ Command add_redact_command(CLI::App& root) {
   CLI::App* app = root.add_subcommand("redact", "Find PII in a CSV file and write a copy with it masked");
   app->footer(R"(Examples:
   dpeval redact --in users.csv --out users.redacted.csv
-  dpeval redact --in users.csv --scan-only --json pii.json
+  dpeval redact --in users.csv --scan-only --json-out pii.json
   dpeval redact --in users.csv --out masked.csv --entities email,phone --columns note,comment
 
 Entities: email, phone, credit_card (Luhn), iban (mod-97), ip (v4/v6), ssn (US shape),
@@ -84,10 +91,14 @@ Exit codes: 0 ok (PII found or not), 1 runtime failure, 2 usage error, 3 bad inp
   app->add_option("--entities", a.entities, "Entities to look for (comma-separated; default all)")->delimiter(',');
   app->add_option("--columns", a.columns, "Columns to scan (comma-separated; default all)")->delimiter(',');
   app->add_option("--delimiter", a.delimiter, "Field delimiter")->capture_default_str();
-  app->add_option("--threads", a.threads, "Threads (0: all cores)")->capture_default_str();
-  app->add_option("--max-findings", a.max_findings, "Findings listed in the JSON report")->capture_default_str();
-  app->add_option("--show", a.show, "Findings printed on stderr")->capture_default_str();
-  a.json.add_option(*app);
+  add_threads_option(*app, a.threads);
+  app->add_option("--max-findings", a.max_findings, "Findings listed in the JSON report (0 to 100000)")
+      ->check(integer_in(0, 100000))
+      ->capture_default_str();
+  app->add_option("--show", a.show, "Findings printed on stderr (0 to 100000)")
+      ->check(integer_in(0, 100000))
+      ->capture_default_str();
+  a.json.add_options(*app);
   return {app, [args] { return run_redact(*args); }};
 }
 

@@ -18,8 +18,10 @@
 
 #include <fmt/format.h>
 
+#include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
+#include "dpeval/cli/options.h"
 #include "dpeval/cli/progress.h"
 #include "dpeval/cli/summary.h"
 #include "dpeval/core/atomic_file.h"
@@ -101,7 +103,7 @@ nlohmann::json run_mpi(const CLI::App& app, const ScaleArgs& a, int workers, uns
     if (option->count() > 0) args.insert(args.end(), {name, option->results().back()});
   }
   const fs::path json_path = dir / "run.json";
-  args.insert(args.end(), {"--out", dir.string(), "--json", json_path.string()});
+  args.insert(args.end(), {"--out", dir.string(), "--json-out", json_path.string()});
   const int status = spawn_and_wait(args);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     const std::string how = WIFEXITED(status) ? fmt::format("exited with status {}", WEXITSTATUS(status))
@@ -152,6 +154,18 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
     config.validate();
   }
   const fs::path out = a.out;
+  CommandFiles files;
+  files.data_input("--data", a.config.data);
+  files.input("--labels", a.config.labels);
+  if (a.model.ends_with(".toml")) files.input("--model", a.model);
+  files.output("the study's scale.json", out / "scale.json");
+  for (int n : *counts) {
+    const fs::path dir = out / ("w" + std::to_string(n));
+    files.output("a run's checkpoint", dir / "checkpoint.dpck");
+    files.output("a run's summary", dir / (a.backend == "mpi" ? "run.json" : "summary.json"));
+  }
+  a.json.declare(files);
+  files.check();
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec)
@@ -230,7 +244,7 @@ Command add_scale_command(CLI::App& root) {
   app->footer(R"(Examples:
   dpeval scale --model mlp --data fashion-mnist --workers 1,2 --epochs 1 --out runs/scale
   dpeval scale --model cnn --workers 1,2,4 --epochs 5 --target-accuracy 0.88 --price-per-core-hour 0.05 --out runs/s
-  dpeval scale --model mlp --workers 1,2,4,8 --backend mpi --epochs 3 --out runs/smpi --json runs/smpi.json
+  dpeval scale --model mlp --workers 1,2,4,8 --backend mpi --epochs 3 --out runs/smpi --json-out runs/smpi.json
   dpeval scale --model my_model.toml --data table.csv --label-col y --workers 1,2 --max-steps 200 --out runs/t --json
 
 Runs the same training once per worker count into DIR/w<N> (threads: in this
@@ -251,31 +265,42 @@ Exit codes: 0 ok, 1 runtime failure (a run failed), 2 usage error, 3 bad input d
                   "threads (workers in this process) or mpi (one mpirun job per count)")
       ->check(CLI::IsMember({"threads", "mpi"}))
       ->capture_default_str();
-  app->add_option("--epochs", a.config.epochs, "Epochs of every run")->capture_default_str();
+  app->add_option("--epochs", a.config.epochs, "Epochs of every run")
+      ->check(integer_in(1, 100000))
+      ->capture_default_str();
   app->add_option("--target-accuracy", a.target_accuracy,
-                  "Test accuracy in (0, 1] for time-to-target (and the recommendation)");
+                  "Test accuracy in (0, 1] for time-to-target (and the recommendation)")
+      ->check(number_in(0, 1, true));
   app->add_option("--price-per-core-hour", a.price_per_core_hour,
-                  "Price of one core for an hour: adds cost per epoch");
+                  "Price of one core for an hour: adds cost per epoch")
+      ->check(number_in(0, 1e6));
   app->add_option("--out", a.out, "Output directory (scale.json; each run in DIR/w<N>)")
       ->capture_default_str();
   app->add_option("--label-col", a.config.label_col, "Label column of a CSV table")->capture_default_str();
   app->add_option("--labels", a.config.labels, "Labels file (.npy or IDX) for .npy or IDX features");
   app->add_option("--test-fraction", a.config.test_fraction,
                   "Held-out share of a table that has no test split")
+      ->check(number_in(0, 1, true, true))
       ->capture_default_str();
   app->add_option("--batch", a.config.batch, "Batch size (per worker: the global batch grows with N)")
+      ->check(integer_in(1, 1 << 20))
       ->capture_default_str();
-  app->add_option("--lr", a.config.lr, "Base learning rate")->capture_default_str();
+  app->add_option("--lr", a.config.lr, "Base learning rate")
+      ->check(number_in(0, 1000, true))
+      ->capture_default_str();
   app->add_option("--optimizer", a.optimizer, "sgd, adamw or lars")
       ->check(CLI::IsMember({"sgd", "adamw", "lars"}))
       ->capture_default_str();
-  app->add_option("--seed", a.config.seed, "Random seed (init, shuffling, dropout)")->capture_default_str();
+  add_seed_option(*app, a.config.seed, "Random seed (init, shuffling, dropout)");
   app->add_option("--bucket-mb", a.bucket_mb, "Gradient bucket cap in MiB (0: one bucket after backward)")
+      ->check(number_in(0, 4096))
       ->capture_default_str();
   app->add_option("--comm-timeout-s", a.comm_timeout_s, "Deadline of every collective")
+      ->check(number_in(0.001, kMaxCommTimeoutS))
       ->capture_default_str();
-  app->add_option("--max-steps", a.max_steps, "Stop every run after N steps (throughput only)");
-  a.json.add_option(*app);
+  app->add_option("--max-steps", a.max_steps, "Stop every run after N steps (throughput only)")
+      ->check(integer_in(0, kMaxSteps));
+  a.json.add_options(*app);
   return {app, [app, args] { return run_scale(*app, *args); }};
 }
 

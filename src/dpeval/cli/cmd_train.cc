@@ -12,8 +12,10 @@
 #include <fmt/format.h>
 
 #include "dpeval/cli/checkpoint_predictions.h"
+#include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
+#include "dpeval/cli/options.h"
 #include "dpeval/cli/progress.h"
 #include "dpeval/cli/summary.h"
 #include "dpeval/cli/train_manifest.h"
@@ -114,6 +116,27 @@ void apply_options(const CLI::App& app, const TrainArgs& a, parallel::TrainConfi
   if (given("--warmup-epochs")) config.warmup_epochs = a.config.warmup_epochs;
   if (given("--remainder")) config.remainder = a.config.remainder;
   if (given("--trust-coefficient")) config.optimizer.trust_coefficient = a.config.optimizer.trust_coefficient;
+}
+
+// What a run reads and writes (Note [Outputs are not inputs]). Resuming
+// replaces the checkpoint it resumes from when that is DIR/checkpoint.dpck.
+CommandFiles declare_files(const TrainArgs& a, const parallel::TrainConfig& config) {
+  CommandFiles files;
+  const std::filesystem::path out(a.out);
+  const std::filesystem::path checkpoint = out / "checkpoint.dpck";
+  files.data_input("--data", config.data);
+  files.input("--labels", config.labels);
+  if (config.model_name.ends_with(".toml")) files.input("--model", config.model_name);
+  files.input("--manifest", a.manifest);
+  if (!a.resume.empty() && file_identity(a.resume) != file_identity(checkpoint)) files.input("--resume", a.resume);
+  files.output("the run's checkpoint", checkpoint);
+  files.output("the run's summary", out / "summary.json");
+  files.output("the run's evaluation", out / "eval.json");
+  files.output("the run's report", out / "report.html");
+  files.output("the run's report", out / "report.md");
+  files.output("--trace", a.trace);
+  a.json.declare(files);
+  return files;
 }
 
 // Note [Temperature fit rows]
@@ -225,9 +248,11 @@ nlohmann::json evaluate_run(const parallel::TrainResult& result, const std::file
 
   const std::filesystem::path eval_json = out_dir / "eval.json", html = out_dir / "report.html",
                               md = out_dir / "report.md";
-  write_file_atomic(eval_json, json_text(doc));
-  report::write_html(html, doc);
-  report::write_markdown(md, doc);
+  {  // The three are replaced together, or none is.
+    const std::string json = json_text(doc), page = report::render_html(doc), summary = report::render_markdown(doc);
+    const FileText outputs[] = {{eval_json, json}, {html, page}, {md, summary}};
+    write_files_atomic(outputs);
+  }
 
   const std::optional<double> ece = doc["calibration"]["ece"].is_number()
                                         ? std::optional(doc["calibration"]["ece"].get<double>())
@@ -277,6 +302,7 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
     apply_options(app, a, config, /*only_explicit=*/false);
   }
   if (!a.manifest.empty()) config.manifest_hash = verify_train_manifest(a.manifest, config);
+  declare_files(a, config).check();
 
   const bool quiet = quiet_mpi_rank(a.backend);
   StderrProgress progress;
@@ -318,7 +344,7 @@ Command add_train_command(CLI::App& root) {
   CLI::App* app = root.add_subcommand("train", "Train a model, evaluating it on held-out data after every epoch");
   app->footer(R"(Examples:
   dpeval train --model mlp --data fashion-mnist --epochs 10 --out runs/mlp
-  dpeval train --model cnn --data fashion-mnist --epochs 5 --batch 64 --lr 0.05 --out runs/cnn --json
+  dpeval train --model cnn --data fashion-mnist --epochs 5 --batch 64 --lr 0.05 --out runs/cnn --json-out runs/cnn.json
   dpeval train --model my_model.toml --data table.csv --label-col y --optimizer adamw --lr 0.001 --out runs/t
   dpeval train --out runs/mlp --epochs 20 --resume runs/mlp/checkpoint.dpck
   dpeval train --model mlp --workers 2 --out runs/dp2 --trace runs/dp2/trace.json
@@ -336,47 +362,74 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
   app->add_option("--labels", a.config.labels, "Labels file (.npy or IDX) for .npy or IDX features");
   app->add_option("--manifest", a.manifest, "Verify the data against this manifest before training (exit 3 if not)");
   app->add_option("--test-fraction", a.config.test_fraction, "Held-out share of a table that has no test split")
+      ->check(number_in(0, 1, true, true))
       ->capture_default_str();
   app->add_option("--val-fraction", a.config.val_fraction,
                   "Share of the train split held out as the validation split (never trained on; temperature "
                   "scaling is fitted on it); 0: none")
+      ->check(number_in(0, 0.5))
       ->capture_default_str();
-  app->add_option("--epochs", a.config.epochs, "Number of epochs")->capture_default_str();
-  app->add_option("--batch", a.config.batch, "Batch size (per worker)")->capture_default_str();
-  app->add_option("--lr", a.config.lr, "Base learning rate")->capture_default_str();
+  app->add_option("--epochs", a.config.epochs, "Number of epochs")
+      ->check(integer_in(1, 100000))
+      ->capture_default_str();
+  app->add_option("--batch", a.config.batch, "Batch size (per worker)")
+      ->check(integer_in(1, 1 << 20))
+      ->capture_default_str();
+  app->add_option("--lr", a.config.lr, "Base learning rate")
+      ->check(number_in(0, 1000, true))
+      ->capture_default_str();
   app->add_option("--optimizer", a.optimizer, "sgd, adamw or lars (layer-wise trust ratio, for large batches)")
       ->check(CLI::IsMember({"sgd", "adamw", "lars"}))
       ->capture_default_str();
-  app->add_option("--momentum", a.config.optimizer.momentum, "SGD momentum")->capture_default_str();
+  app->add_option("--momentum", a.config.optimizer.momentum, "SGD momentum")
+      ->check(number_in(0, 1, false, true))
+      ->capture_default_str();
   app->add_flag("--nesterov", a.config.optimizer.nesterov, "Nesterov momentum (SGD)");
-  app->add_option("--weight-decay", a.weight_decay, "Weight decay (default: 0 for sgd, 0.01 for adamw)");
+  app->add_option("--weight-decay", a.weight_decay, "Weight decay (default: 0 for sgd, 0.01 for adamw)")
+      ->check(number_in(0, 10));
   app->add_option("--schedule", a.config.schedule.kind, "LR schedule: constant, step or cosine")
       ->check(CLI::IsMember({"constant", "step", "cosine"}))
       ->capture_default_str();
-  app->add_option("--warmup-steps", a.config.schedule.warmup_steps, "Linear LR warmup steps")->capture_default_str();
-  app->add_option("--step-size", a.config.schedule.step_size, "Steps between decays (schedule step; 0 = one epoch)")
+  app->add_option("--warmup-steps", a.config.schedule.warmup_steps, "Linear LR warmup steps")
+      ->check(integer_in(0, kMaxSteps))
       ->capture_default_str();
-  app->add_option("--gamma", a.config.schedule.gamma, "Decay factor (schedule step)")->capture_default_str();
-  app->add_option("--min-lr", a.config.schedule.min_lr, "Final LR (schedule cosine)")->capture_default_str();
-  app->add_option("--label-smoothing", a.config.label_smoothing, "Label smoothing in [0, 1)")->capture_default_str();
-  app->add_option("--seed", a.config.seed, "Random seed (init, shuffling, dropout)")->capture_default_str();
-  app->add_option("--eval-batch", a.config.eval_batch, "Evaluation batch size")->capture_default_str();
+  app->add_option("--step-size", a.config.schedule.step_size, "Steps between decays (schedule step; 0 = one epoch)")
+      ->check(integer_in(0, kMaxSteps))
+      ->capture_default_str();
+  app->add_option("--gamma", a.config.schedule.gamma, "Decay factor (schedule step)")
+      ->check(number_in(0, 1, true))
+      ->capture_default_str();
+  app->add_option("--min-lr", a.config.schedule.min_lr, "Final LR (schedule cosine)")
+      ->check(number_in(0, 1000))
+      ->capture_default_str();
+  app->add_option("--label-smoothing", a.config.label_smoothing, "Label smoothing in [0, 1)")
+      ->check(number_in(0, 1, false, true))
+      ->capture_default_str();
+  add_seed_option(*app, a.config.seed, "Random seed (init, shuffling, dropout)");
+  app->add_option("--eval-batch", a.config.eval_batch, "Evaluation batch size")
+      ->check(integer_in(1, 1 << 20))
+      ->capture_default_str();
   app->add_option("--out", a.out, "Output directory")->capture_default_str();
   app->add_option("--resume", a.resume, "Continue exactly from a checkpoint (DIR/checkpoint.dpck)");
   app->add_option("--max-steps", a.max_steps,
-                  "Throughput runs: stop after N steps (the cut epoch is evaluated, not checkpointed)");
+                  "Throughput runs: stop after N steps (the cut epoch is evaluated, not checkpointed)")
+      ->check(integer_in(0, kMaxSteps));
   app->add_option("--trust-coefficient", a.config.optimizer.trust_coefficient, "LARS trust coefficient (eta)")
+      ->check(number_in(0, 10, true))
       ->capture_default_str();
   app->add_option("--workers", a.config.workers, "Data-parallel workers (threads backend; mpi: mpirun's -np)")
+      ->check(integer_in(1, 1024))
       ->capture_default_str();
   app->add_option("--backend", a.backend, "How workers talk: threads (one process) or mpi (under mpirun)")
       ->check(CLI::IsMember({"threads", "mpi"}))
       ->capture_default_str();
   app->add_option("--bucket-mb", a.bucket_mb,
                   "Gradient bucket cap in MiB (first bucket 1 MiB); 0: one bucket after backward, no overlap")
+      ->check(number_in(0, 4096))
       ->capture_default_str();
   app->add_option("--accumulate", a.config.accumulate,
                   "Micro-batches per optimizer step (gradient accumulation; communicates on the last only)")
+      ->check(integer_in(1, 4096))
       ->capture_default_str();
   app->add_option("--zero", a.config.zero, "1: ZeRO-1, optimizer state sharded across workers")
       ->check(CLI::IsMember({0, 1}))
@@ -390,6 +443,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
       ->capture_default_str();
   app->add_option("--warmup-epochs", a.config.warmup_epochs,
                   "With --lr-scaling linear: ramp from lr to the scaled lr over these epochs")
+      ->check(number_in(0, 100000))
       ->capture_default_str();
   app->add_option("--remainder", a.config.remainder,
                   "Rows that do not fill workers x batch: pad (repeat a few rows; default) or drop")
@@ -397,10 +451,11 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
       ->capture_default_str();
   app->add_option("--comm-timeout-s", a.comm_timeout_s,
                   "Deadline of every collective: a lost worker fails the job after this, naming its rank")
+      ->check(number_in(0.001, kMaxCommTimeoutS))
       ->capture_default_str();
   app->add_option("--trace", a.trace, "Write a Chrome-trace timeline (chrome://tracing, Perfetto) to FILE.json");
   app->add_option("--inject-fault", a.inject_fault, "")->group("");  // RANK:STEP:throw|hang, for drills
-  a.json.add_option(*app);
+  a.json.add_options(*app);
   return {app, [app, args] { return run_train(*app, *args); }};
 }
 

@@ -1,5 +1,7 @@
-// The `--json [FILE]` convention every subcommand keeps: `--json` alone prints
-// the result object on stdout; `--json FILE` writes it to FILE atomically.
+// The JSON-result convention every subcommand keeps: `--json` (a plain flag)
+// prints the result object on stdout; `--json-out FILE` writes it to FILE
+// atomically. Neither option takes an optional value, so no option can
+// swallow the positional argument that follows it.
 #pragma once
 
 #include <string>
@@ -7,20 +9,30 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "dpeval/cli/command_files.h"
+
 namespace dpeval::cli {
 
 class JsonOutput {
  public:
-  // Registers --json on `app`.
-  void add_option(CLI::App& app);
-  // Emits `result` as requested; does nothing when --json was not given.
+  // Registers --json and --json-out on `app`.
+  void add_options(CLI::App& app);
+  // Declares --json-out FILE as one of the command's outputs.
+  void declare(CommandFiles& files) const { files.output("--json-out", file_); }
+  // Emits `result` as requested: on stdout with --json, to FILE with
+  // --json-out; does nothing when neither was given.
   void emit(const nlohmann::json& result) const;
-  // True when --json was given without FILE: stdout is the JSON's alone.
-  bool prints_to_stdout() const;
+  // Only the stdout half of emit(), for commands that write --json-out
+  // together with their other outputs (write_files_atomic).
+  void print(const nlohmann::json& result) const;
+  // True when --json was given: stdout is the JSON's alone.
+  bool prints_to_stdout() const { return stdout_; }
+  // The --json-out path, or empty.
+  const std::string& file() const { return file_; }
 
  private:
-  CLI::Option* option_ = nullptr;
-  std::string path_;
+  bool stdout_ = false;
+  std::string file_;
 };
 
 // Pretty JSON text with a trailing newline (what summary files hold).

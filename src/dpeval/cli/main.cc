@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "dpeval/cli/commands.h"
+#include "dpeval/core/atomic_file.h"
 #include "dpeval/core/version.h"
 #include "dpeval/core/error.h"
 #include "dpeval/kernels/kernels.h"
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  // A command stopped by Ctrl-C or a kill leaves no temporary files behind
+  // (Note [Output targets] in core/atomic_file.h).
+  remove_temporary_files_on_signals();
   try {
     for (const Command& command : commands) {
       if (command.app->parsed()) return command.run();

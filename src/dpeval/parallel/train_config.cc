@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "dpeval/core/error.h"
+#include "dpeval/core/float_text.h"
 #include "dpeval/core/hash.h"
 
 namespace dpeval::parallel {
@@ -79,6 +80,8 @@ float TrainConfig::lr_at(uint64_t step, uint64_t steps_per_epoch, uint64_t total
   return static_cast<float>(static_cast<double>(lr) * scale * factor);
 }
 
+// Float settings as typed: see core/float_text.h. from_json reads them back
+// as the identical floats.
 nlohmann::json TrainConfig::to_json() const {
   nlohmann::json j;
   j["model_name"] = model_name;
@@ -90,19 +93,19 @@ nlohmann::json TrainConfig::to_json() const {
   j["val_fraction"] = val_fraction;
   j["epochs"] = epochs;
   j["batch"] = batch;
-  j["lr"] = lr;
+  j["lr"] = as_typed(lr);
   j["optimizer"] = {{"name", optimizer.name},
-                    {"momentum", optimizer.momentum},
+                    {"momentum", as_typed(optimizer.momentum)},
                     {"nesterov", optimizer.nesterov},
-                    {"weight_decay", optim::effective_weight_decay(optimizer)},
-                    {"beta1", optimizer.beta1},
-                    {"beta2", optimizer.beta2},
-                    {"eps", optimizer.eps},
-                    {"trust_coefficient", optimizer.trust_coefficient}};
+                    {"weight_decay", as_typed(optim::effective_weight_decay(optimizer))},
+                    {"beta1", as_typed(optimizer.beta1)},
+                    {"beta2", as_typed(optimizer.beta2)},
+                    {"eps", as_typed(optimizer.eps)},
+                    {"trust_coefficient", as_typed(optimizer.trust_coefficient)}};
   j["schedule"] = {{"kind", schedule.kind},         {"warmup_steps", schedule.warmup_steps},
-                   {"step_size", schedule.step_size}, {"gamma", schedule.gamma},
-                   {"min_lr", schedule.min_lr}};
-  j["label_smoothing"] = label_smoothing;
+                   {"step_size", schedule.step_size}, {"gamma", as_typed(schedule.gamma)},
+                   {"min_lr", as_typed(schedule.min_lr)}};
+  j["label_smoothing"] = as_typed(label_smoothing);
   j["seed"] = seed;
   j["eval_batch"] = eval_batch;
   j["workers"] = workers;

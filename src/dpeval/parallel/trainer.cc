@@ -14,7 +14,9 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -122,7 +124,9 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
 
   CommunicatorOptions comm_options;
   comm_options.world = options.backend == "mpi" ? 0 : config.workers;
-  comm_options.timeout = std::chrono::milliseconds(static_cast<int64_t>(options.comm_timeout_s * 1e3));
+  // Rounded up: a positive timeout never becomes 0 ms (no wait at all).
+  comm_options.timeout =
+      std::chrono::milliseconds(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(options.comm_timeout_s * 1e3))));
   std::vector<std::unique_ptr<Communicator>> comms = make_communicators(options.backend, comm_options);
   const int world = comms.front()->world();
   if (options.workers_from_backend) config.workers = world;
