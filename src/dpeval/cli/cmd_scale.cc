@@ -151,7 +151,7 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   config.optimizer.name = a.optimizer;
   for (int n : *counts) {
     config.workers = n;
-    config.validate();
+    validate_options(config);
   }
   const fs::path out = a.out;
   CommandFiles files;

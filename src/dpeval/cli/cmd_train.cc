@@ -300,6 +300,7 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
   } else {
     config = a.config;
     apply_options(app, a, config, /*only_explicit=*/false);
+    validate_options(config);
   }
   if (!a.manifest.empty()) config.manifest_hash = verify_train_manifest(a.manifest, config);
   declare_files(a, config).check();

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "dpeval/core/error.h"
+
 namespace dpeval::cli {
 
 // The largest seed: 2^53 - 1, so that every seed survives a JSON reader that
@@ -31,5 +33,17 @@ CLI::Validator number_in(double lo, double hi, bool lo_open = false, bool hi_ope
 CLI::Option* add_seed_option(CLI::App& app, uint64_t& seed, const std::string& description);
 // --threads N with N in [0, kMaxThreads] (0: all cores).
 CLI::Option* add_threads_option(CLI::App& app, size_t& threads);
+
+// config.validate() for a config made from command-line options: what it
+// rejects (a combination of options out of range, such as --warmup-epochs
+// above --epochs) is a usage error (exit 2), not bad input.
+template <typename Config>
+void validate_options(const Config& config) {
+  try {
+    config.validate();
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what());
+  }
+}
 
 }  // namespace dpeval::cli
