@@ -166,13 +166,15 @@ TEST(TrainEval, WithoutAValidationSplitTemperatureIsNotFittedAndTheDocumentSaysW
   EXPECT_NE(doc["warnings"].dump().find("no validation split"), std::string::npos) << doc["warnings"];
 }
 
-TEST(TrainEval, AValidationFractionOutsideItsRangeIsBadConfig) {
+// An option out of its range is a usage error (exit 2) naming the option, in
+// train as in every command.
+TEST(TrainEval, AValidationFractionOutsideItsRangeIsAUsageError) {
   const fs::path csv = write("train_eval_badval.csv", blobs_csv(60));
   for (const char* bad : {"0.7", "-0.1", "nan"}) {
     CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 1 --val-fraction " + bad + " --out " +
                           (test_dir() / "train_eval_badval").string());
-    EXPECT_EQ(r.code, 3) << bad << ": " << r.err;
-    EXPECT_NE(r.err.find("val_fraction"), std::string::npos) << r.err;
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("--val-fraction"), std::string::npos) << r.err;
   }
 }
 
