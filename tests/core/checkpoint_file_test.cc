@@ -5,10 +5,12 @@
 #include "dpeval/core/checkpoint_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -311,15 +313,18 @@ TEST(CheckpointFile, FailedSaveLeavesTheExistingFileAndNoTemporary) {
 
   EXPECT_THROW(replacement.save(dir / "no-such-dir" / "ck.dpck"), IoError);
 
-  // An unwritable directory. Root ignores permissions, so block the temporary
-  // file's name ("<path>.tmp.<pid>", see atomic_file.h) with a directory too.
-  const fs::path blocker = fs::path(path.string() + ".tmp." + std::to_string(::getpid()));
-  fs::create_directory(blocker);
-  ASSERT_EQ(::chmod(dir.c_str(), 0555), 0);
+  // A write that fails half way (a full disk, simulated by a file size limit
+  // that root is held to as well).
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 16;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
   EXPECT_THROW(replacement.save(path), IoError);
-  ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  ::signal(SIGXFSZ, old_handler);
   EXPECT_EQ(read_file(path), before);
-  fs::remove(blocker);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1) << "temporary file left";
   EXPECT_EQ(CheckpointFile::load(path).get_string("config"), R"({"lr":0.05})");
 }
