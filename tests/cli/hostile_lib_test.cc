@@ -201,4 +201,37 @@ TEST(HostileLib, ThreadsBackendUnderMpirunIsExit2) {
   EXPECT_NE(r.err.find("--backend mpi"), std::string::npos) << r.err;
 }
 
+TEST(HostileLib, EvalOfTooManyClassesIsExit3) {
+  std::string text = "label";
+  for (int c = 0; c < 1001; ++c) text += ",prob_" + std::to_string(c);
+  text += "\n";
+  for (int r = 0; r < 30; ++r) {
+    text += std::to_string(r);
+    for (int c = 0; c < 1001; ++c) text += c == r ? ",1" : ",0";
+    text += "\n";
+  }
+  const fs::path preds = write("many_classes.csv", text);
+  const CliRun r = run_dpeval("eval --task multiclass --predictions " + preds.string() + " --json");
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("many_classes.csv: 1001 classes"), std::string::npos) << r.err;
+  EXPECT_LT(r.out.size(), 1000u);
+}
+
+TEST(HostileLib, AHugeTextCellDoesNotBlowUpTheDocumentOrReports) {
+  const std::string big(4 << 20, 'x');
+  std::string text = "label,score,note\n";
+  for (int r = 0; r < 40; ++r) {
+    text += std::to_string(r % 2) + (r % 2 ? ",0.7," : ",0.3,") + (r % 3 == 0 ? big : "short") + "\n";
+  }
+  const fs::path preds = write("big_cell.csv", text);
+  const fs::path html = test_dir() / "big_cell.html", md = test_dir() / "big_cell.md";
+  const CliRun r = run_dpeval("eval --task binary --predictions " + preds.string() +
+                              " --slice-by note --json --html " + html.string() + " --md " + md.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_LT(r.out.size(), 100000u);
+  EXPECT_LT(fs::file_size(html), 200000u);
+  EXPECT_LT(fs::file_size(md), 100000u);
+  EXPECT_NE(r.out.find("[4194304 bytes, #"), std::string::npos);
+}
+
 }  // namespace
