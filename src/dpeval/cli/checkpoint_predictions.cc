@@ -15,8 +15,9 @@ namespace {
 // The checkpoint's data, or another source split the same way (the run's
 // test fraction, validation fraction and seed); a .csv other than the run's
 // own is read whole.
-data::Dataset load_dataset(const parallel::TrainConfig& config, const std::string& data,
-                           const std::string& split, const std::string& label_col) {
+data::Dataset load_dataset(const parallel::TrainState& state, const std::string& checkpoint,
+                           const std::string& data, const std::string& split, const std::string& label_col) {
+  const parallel::TrainConfig& config = state.config;
   parallel::TrainConfig source = config;
   if (!data.empty()) source.data = data;
   if (!label_col.empty()) source.label_col = label_col;
@@ -25,7 +26,11 @@ data::Dataset load_dataset(const parallel::TrainConfig& config, const std::strin
     csv.label_col = source.label_col;
     return data::read_csv_dataset(source.data, csv);
   }
-  parallel::RunData sets = parallel::load_run_data(source);
+  // The run's own data, checked against the rows it trained on (Note
+  // [Checkpoint data identity] in parallel/train_checkpoint.h).
+  const bool own = source.data == config.data && source.label_col == config.label_col;
+  parallel::RunData sets =
+      own ? parallel::load_checkpoint_data(state, checkpoint) : parallel::load_run_data(source);
   if (split == "train") return std::move(sets.train);
   if (split == "validation") return std::move(sets.validation);
   return std::move(sets.test);
@@ -46,7 +51,8 @@ eval::KeyColumn key_column(const data::Dataset& dataset, const std::string& name
 LoadedCheckpoint load_checkpoint(const std::string& checkpoint, const std::string& data, const std::string& split,
                                  const std::string& label_col) {
   parallel::TrainState state = parallel::load_train_state(checkpoint);
-  data::Dataset dataset = load_dataset(state.config, data, split, label_col);
+  data::Dataset dataset = data::align_to_model(load_dataset(state, checkpoint, data, split, label_col),
+                                               state.feature_names, state.class_names, checkpoint);
   if (dataset.sample_shape() != state.sample_shape) {
     throw InputError(fmt::format("{}: samples have shape {} but the checkpoint's model takes {}", dataset.name(),
                                  dataset.sample_shape().to_string(), state.sample_shape.to_string()));

@@ -27,6 +27,7 @@
 #include "dpeval/eval/document.h"
 #include "dpeval/eval/recalibrate.h"
 #include "dpeval/nn/model_spec.h"
+#include "dpeval/parallel/launch.h"
 #include "dpeval/parallel/run_data.h"
 #include "dpeval/parallel/train_checkpoint.h"
 #include "dpeval/parallel/trainer.h"
@@ -277,7 +278,20 @@ nlohmann::json evaluate_run(const parallel::TrainResult& result, const std::file
             {"held_out_from_training", true}}}};
 }
 
+// "N samples/s (steady state)", or what the figure is when the run was too
+// short for the steady-state window (see parallel/trainer.h).
+std::string throughput_text(const parallel::TrainResult& r) {
+  if (r.steps_run == 0) return "samples/s n/a (no training step ran)";
+  if (r.steady_steps == 0) {
+    return fmt::format(
+        "{:.0f} samples/s over all {} steps (too few for the steady state, which skips the first {})",
+        r.samples_per_s_all_steps, r.steps_run, parallel::kWarmupStepsExcluded);
+  }
+  return fmt::format("{:.0f} samples/s (steady state)", r.samples_per_s);
+}
+
 int run_train(const CLI::App& app, const TrainArgs& a) {
+  parallel::check_launch(a.backend);
   parallel::TrainConfig config;
   parallel::TrainRunOptions run;
   run.out_dir = a.out;
@@ -304,6 +318,8 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
   }
   if (!a.manifest.empty()) config.manifest_hash = verify_train_manifest(a.manifest, config);
   declare_files(a, config).check();
+  // Note [One run per directory] in parallel/launch.h: held until the last file is written.
+  const std::unique_ptr<DirLock> out_lock = parallel::lock_run_dir(a.out, a.backend);
 
   const bool quiet = quiet_mpi_rank(a.backend);
   StderrProgress progress;
@@ -317,9 +333,9 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
   const parallel::TrainResult result = parallel::train(config, run);
   if (result.rank != 0) return kExitOk;  // rank 0 evaluates and writes the summary
   const std::filesystem::path out_dir(a.out);
-  progress.on_message(fmt::format("final test accuracy {:.4f}, {:.0f} samples/s (steady state), peak RSS {:.0f} MB",
+  progress.on_message(fmt::format("final test accuracy {:.4f}, {}, peak RSS {:.0f} MB",
                                   result.epochs.empty() ? NAN : result.epochs.back().test_accuracy,
-                                  result.samples_per_s, parallel::peak_rss_mb()));
+                                  throughput_text(result), parallel::peak_rss_mb()));
   nlohmann::json summary = train_summary_json(result);
   if (!a.manifest.empty()) summary["manifest"] = {{"path", a.manifest}, {"sha256", config.manifest_hash}};
   summary["evaluation"] = evaluate_run(result, out_dir, progress);

@@ -189,6 +189,34 @@ IdxArray parse_gzip(std::span<const std::byte> bytes, const Where& where) {
 
 }  // namespace
 
+std::vector<int64_t> parse_idx_dims(std::span<const std::byte> bytes, std::string_view source_name) {
+  const Where where{source_name, internal::is_gzip(bytes)};
+  uint8_t head[4 + 4 * 255];
+  size_t ndims = 0;
+  if (where.gzip) {
+    internal::GzipReader gz(bytes, source_name);
+    auto head_bytes = std::as_writable_bytes(std::span(head));
+    read_exact(gz, head_bytes.first(4), where, "truncated IDX file: expected a 4-byte magic");
+    ndims = check_magic(head, where);
+    read_exact(gz, head_bytes.subspan(4, 4 * ndims), where,
+               fmt::format("truncated IDX header: {} dimensions need {} header bytes", ndims, 4 + 4 * ndims));
+  } else {
+    if (bytes.size() < 4) {
+      throw InputError(where.at(bytes.size()) +
+                       fmt::format("truncated IDX file: expected a 4-byte magic, file has {} bytes", bytes.size()));
+    }
+    std::memcpy(head, bytes.data(), 4);
+    ndims = check_magic(head, where);
+    if (bytes.size() < 4 + 4 * ndims) {
+      throw InputError(where.at(bytes.size()) + fmt::format("truncated IDX header: {} dimensions need {} header "
+                                                            "bytes, file has {}",
+                                                            ndims, 4 + 4 * ndims, bytes.size()));
+    }
+    std::memcpy(head + 4, bytes.data() + 4, 4 * ndims);
+  }
+  return decode_dims(head + 4, ndims);
+}
+
 IdxArray parse_idx(std::span<const std::byte> bytes, std::string_view source_name) {
   if (internal::is_gzip(bytes)) return parse_gzip(bytes, Where{source_name, true});
   return parse_plain(bytes, Where{source_name, false});

@@ -30,6 +30,12 @@ struct IdxArray {
 // [Gzip limits] in idx.cc), so hostile input cannot cause a huge allocation.
 IdxArray parse_idx(std::span<const std::byte> bytes, std::string_view source_name);
 
+// The dimensions the header of an IDX file declares, from its first bytes only
+// (for gzip only the header is inflated): lets a caller check a claimed shape
+// (image rows against the label count) before the body is inflated. Throws
+// InputError as parse_idx does for the magic, item type and a truncated header.
+std::vector<int64_t> parse_idx_dims(std::span<const std::byte> bytes, std::string_view source_name);
+
 // read_file(path) then parse_idx with the path as the source name.
 // Throws InputError("<path>: cannot open: ...") as well.
 IdxArray read_idx(const std::filesystem::path& path);

@@ -3,14 +3,19 @@
 #include "dpeval/data/source.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <thread>
 
+#include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
+#include "dpeval/data/class_check.h"
 #include "dpeval/data/csv.h"
 #include "dpeval/data/internal/text.h"
 #include "dpeval/data/npy.h"
@@ -89,6 +94,69 @@ std::vector<int64_t> idx_labels(const IdxArray& labels, std::string_view labels_
   return std::vector<int64_t>(labels.data.begin(), labels.data.end());
 }
 
+// Note [Regular data files]
+// A data file is read more than once: `dpeval train` reads it to train, then
+// again to evaluate the final model, and predict/eval re-read it to find the
+// run's split. A FIFO (or a terminal, a socket) gives its bytes once: the
+// second read blocks for ever. So a data or labels path must name a regular
+// file (symlinks to one are fine); anything else, or a path stat() cannot
+// follow (a symlink loop: ELOOP), is bad input.
+void check_data_file(const fs::path& path, std::string_view what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    throw InputError(fmt::format("{}: cannot open the {}: {}", path.string(), what, std::strerror(err)));
+  }
+  if (S_ISREG(st.st_mode)) return;
+  const char* kind = S_ISFIFO(st.st_mode)  ? "a FIFO (named pipe)"
+                     : S_ISDIR(st.st_mode) ? "a directory"
+                     : S_ISCHR(st.st_mode) ? "a character device"
+                     : S_ISBLK(st.st_mode) ? "a block device"
+                     : S_ISSOCK(st.st_mode) ? "a socket"
+                                            : "not a regular file";
+  throw InputError(fmt::format("{}: the {} is {}; expected a regular file (dpeval reads its data more than once: "
+                               "copy it to a file first)",
+                               path.string(), what, kind));
+}
+
+// IDX images and their labels, with the label count checked against the
+// image rows from the two headers alone, before either body is inflated (a
+// small gzip can inflate to gigabytes). `hw` > 0: the images must be [N, hw, hw].
+struct IdxPair {
+  IdxArray images, labels;
+};
+IdxPair read_idx_pair(const fs::path& images_path, const fs::path& labels_path, int64_t hw = 0) {
+  const std::string image_bytes = read_file(images_path);
+  const std::string label_bytes = read_file(labels_path);
+  const auto images_span = std::as_bytes(std::span(image_bytes.data(), image_bytes.size()));
+  const auto labels_span = std::as_bytes(std::span(label_bytes.data(), label_bytes.size()));
+  const std::vector<int64_t> image_dims = parse_idx_dims(images_span, images_path.string());
+  const std::vector<int64_t> label_dims = parse_idx_dims(labels_span, labels_path.string());
+  if (hw > 0 && (image_dims.size() != 3 || image_dims[1] != hw || image_dims[2] != hw)) {
+    throw InputError(fmt::format("{}: images have shape {}; expected [N, {}, {}]", images_path.string(),
+                                 Shape(image_dims).to_string(), hw, hw));
+  }
+  if (label_dims.size() != 1) {
+    throw InputError(fmt::format("{}: labels have shape {}; expected one dimension [N]", labels_path.string(),
+                                 Shape(label_dims).to_string()));
+  }
+  if (label_dims[0] != image_dims[0]) {
+    throw InputError(fmt::format("{}: header declares {} labels for the {} rows {} declares; expected one label "
+                                 "per row",
+                                 labels_path.string(), label_dims[0], image_dims[0], images_path.string()));
+  }
+  IdxPair out;
+  out.labels = parse_idx(labels_span, labels_path.string());
+  out.images = parse_idx(images_span, images_path.string());
+  return out;
+}
+
+// Note [Class count] on the whole file, before it is split.
+Dataset checked_classes(Dataset all, std::string_view source, std::string_view label_what) {
+  check_class_labels(all, source, label_what);
+  return all;
+}
+
 fs::path find_fashion_file(const fs::path& dir, const std::string& stem) {
   for (const fs::path& candidate : {dir / (stem + ".gz"), dir / stem}) {
     std::error_code ec;
@@ -104,13 +172,9 @@ fs::path find_fashion_file(const fs::path& dir, const std::string& stem) {
 Dataset load_fashion_split(const fs::path& dir, const std::string& prefix, const std::string& name) {
   const fs::path images_path = find_fashion_file(dir, prefix + "-images-idx3-ubyte");
   const fs::path labels_path = find_fashion_file(dir, prefix + "-labels-idx1-ubyte");
-  IdxArray images = read_idx(images_path);
-  const IdxArray labels = read_idx(labels_path);
-  if (images.dims.size() != 3 || images.dims[1] != 28 || images.dims[2] != 28) {
-    throw InputError(fmt::format("{}: images have shape {}; expected [N, 28, 28]", images_path.string(),
-                                 Shape(images.dims).to_string()));
-  }
-  Dataset out = dataset_from_idx(std::move(images), images_path.string(), labels, labels_path.string(), 10);
+  IdxPair pair = read_idx_pair(images_path, labels_path, 28);
+  Dataset out =
+      dataset_from_idx(std::move(pair.images), images_path.string(), pair.labels, labels_path.string(), 10);
   out.set_name(name);
   out.set_class_names(fashion_mnist_class_names());
   return out;
@@ -123,6 +187,8 @@ TrainTest load_npy_source(std::string_view spec, const DataSourceOptions& option
                     "class indices as the labels path (--labels)",
                     spec));
   }
+  check_data_file(fs::path(spec), "features file");
+  check_data_file(options.labels_path, "labels file");
   const NpyArray features = read_npy(fs::path(spec));
   const NpyArray labels_array = read_npy(options.labels_path);
   const Shape sample = sample_shape_of(features.shape, spec);
@@ -144,7 +210,8 @@ TrainTest load_npy_source(std::string_view spec, const DataSourceOptions& option
                              kU8Scale, std::move(labels), std::max(k, 1))
           : Dataset::from_f32(std::string(spec), sample, npy_to_f32(features, spec), std::move(labels),
                               std::max(k, 1));
-  return split_holdout(all, options.test_fraction, options.seed);
+  return split_holdout(checked_classes(std::move(all), options.labels_path, "labels"), options.test_fraction,
+                       options.seed);
 }
 
 TrainTest load_idx_source(std::string_view spec, const DataSourceOptions& options) {
@@ -154,9 +221,11 @@ TrainTest load_idx_source(std::string_view spec, const DataSourceOptions& option
                     "(--labels)",
                     spec));
   }
-  const IdxArray images = read_idx(fs::path(spec));
-  const IdxArray labels = read_idx(options.labels_path);
-  return split_holdout(dataset_from_idx(images, spec, labels, options.labels_path), options.test_fraction,
+  check_data_file(fs::path(spec), "features file");
+  check_data_file(options.labels_path, "labels file");
+  IdxPair pair = read_idx_pair(fs::path(spec), options.labels_path);
+  Dataset all = dataset_from_idx(std::move(pair.images), spec, pair.labels, options.labels_path);
+  return split_holdout(checked_classes(std::move(all), options.labels_path, "labels"), options.test_fraction,
                        options.seed);
 }
 
@@ -216,7 +285,10 @@ TrainTest load_data_source(std::string_view spec, const DataSourceOptions& optio
     CsvOptions csv;
     csv.label_col = options.label_col;
     csv.delimiter = has_suffix(spec, ".tsv") ? '\t' : ',';
-    return split_holdout(read_csv_dataset(fs::path(spec), csv), options.test_fraction, options.seed);
+    check_data_file(fs::path(spec), "data file");
+    return split_holdout(checked_classes(read_csv_dataset(fs::path(spec), csv), spec,
+                                         fmt::format("column '{}'", options.label_col)),
+                         options.test_fraction, options.seed);
   }
   if (has_suffix(spec, ".npy")) return load_npy_source(spec, options);
   if (has_suffix(spec, ".idx") || has_suffix(spec, ".gz") || has_suffix(spec, "-ubyte")) {

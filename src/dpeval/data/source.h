@@ -14,7 +14,12 @@
 //   "<path>.idx|.gz|-ubyte"  IDX features ([N, H, W] becomes [1, H, W] images,
 //                      uint8 scaled by 1/255) with IDX labels from options.labels_path;
 //                      then split_holdout.
-// Labels from arrays are class indices 0..K-1 with K = max + 1.
+// Labels from arrays are class indices 0..K-1 with K = max + 1. Every source but
+// fashion-mnist is checked against Note [Class count] (class_check.h) before it
+// is split: at least two classes, at most kMaxClasses, and no label far above
+// the others. Data and labels paths must name regular files (Note [Regular data
+// files] in source.cc): a FIFO or a symlink loop is an InputError. IDX image
+// and label counts are compared from the headers before any body is inflated.
 #pragma once
 
 #include <cstdint>

@@ -1,13 +1,19 @@
 // The result document; see document.h and docs/EVAL.md.
 #include "dpeval/eval/document.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <future>
+#include <numeric>
 #include <thread>
 
 #include "dpeval/core/error.h"
+#include "dpeval/core/hash.h"
 #include "dpeval/eval/bootstrap.h"
 #include "dpeval/eval/calibration.h"
+#include "dpeval/eval/document_limits.h"
 #include "dpeval/eval/fairness.h"
 #include "dpeval/eval/metrics.h"
 #include "dpeval/eval/slices.h"
@@ -79,7 +85,14 @@ void add_whole_set(json& doc, const Predictions& p, const EvalOptions& options) 
     case Task::multiclass: {
       const MulticlassMetrics m = compute_multiclass(p.labels, p.probs, p.num_classes);
       doc["metrics"] = metrics_json(metric_values(m));
-      doc["confusion_matrix"] = confusion_json(m.confusion);
+      if (p.num_classes <= kDocumentMaxConfusionClasses) {
+        doc["confusion_matrix"] = confusion_json(m.confusion);
+      } else {  // See Note [Document limits].
+        doc["warnings"].push_back(
+            fmt::format("confusion_matrix left out: {} classes (more than {}) would make {} cells; per_class "
+                        "has every class",
+                        p.num_classes, kDocumentMaxConfusionClasses, p.num_classes * p.num_classes));
+      }
       doc["per_class"] = per_class_json(m.per_class);
       add_warnings(doc, m.warnings);
       break;
@@ -94,7 +107,10 @@ void add_whole_set(json& doc, const Predictions& p, const EvalOptions& options) 
 }
 
 json slice_json(const Slice& s) {
-  json out = {{"value", s.value}, {"n", s.n}, {"too_small", s.too_small}, {"metrics", metrics_json(s.metrics)},
+  json out = {{"value", bounded_text(s.value)},
+              {"n", s.n},
+              {"too_small", s.too_small},
+              {"metrics", metrics_json(s.metrics)},
               {"rest_metrics", metrics_json(s.rest_metrics)}};
   if (!s.intervals.empty()) out["intervals"] = intervals_json(s.intervals);
   if (!s.p_values.empty()) {
@@ -106,6 +122,19 @@ json slice_json(const Slice& s) {
     out["significantly_worse"] = std::move(worse);
   }
   return out;
+}
+
+// The slices of `c` the document lists, in their order: all of them, or the
+// kDocumentMaxSlices largest (ties: the earlier). See Note [Document limits].
+std::vector<size_t> listed_slices(const SliceColumn& c) {
+  std::vector<size_t> order(c.slices.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (order.size() <= kDocumentMaxSlices) return order;
+  std::stable_sort(order.begin(), order.end(),
+                   [&c](size_t a, size_t b) { return c.slices[a].n > c.slices[b].n; });
+  order.resize(kDocumentMaxSlices);
+  std::sort(order.begin(), order.end());
+  return order;
 }
 
 void add_slices_and_intervals(json& doc, const Predictions& p, const EvalOptions& options) {
@@ -124,12 +153,19 @@ void add_slices_and_intervals(json& doc, const Predictions& p, const EvalOptions
     if (options.bootstrap > 0) boot = bootstrap_intervals(columns, p.keys, report, b);
     json cols = json::object();
     for (const SliceColumn& c : report.columns) {
+      const std::string name = bounded_text(c.name);
       json slices = json::array();
-      for (const Slice& slice : c.slices) {
+      for (size_t i : listed_slices(c)) {
+        const Slice& slice = c.slices[i];
         slices.push_back(slice_json(slice));
-        add_warnings(doc, slice.warnings, "slice " + c.name + "=" + slice.value);
+        add_warnings(doc, slice.warnings, "slice " + name + "=" + bounded_text(slice.value));
       }
-      cols[c.name] = std::move(slices);
+      if (c.slices.size() > kDocumentMaxSlices) {
+        doc["warnings"].push_back(
+            fmt::format("slices of {}: {} values; the {} largest slices are listed, {} left out", name,
+                        c.slices.size(), kDocumentMaxSlices, c.slices.size() - kDocumentMaxSlices));
+      }
+      cols[name] = std::move(slices);
     }
     doc["slices"] = {{"min_slice_size", report.min_slice_size}, {"columns", std::move(cols)}};
   } else if (options.bootstrap > 0) {
@@ -151,11 +187,15 @@ void add_fairness(json& doc, const Predictions& p, const EvalOptions& options) {
   const FairnessReport f = compute_fairness(p.task_columns(), *key);
   json groups = json::array();
   for (const FairnessGroup& g : f.groups) {
-    groups.push_back({{"value", g.value}, {"n", g.n}, {"positives", g.positives},
-                      {"selection_rate", number(g.selection_rate)}, {"tpr", number(g.tpr)},
-                      {"fpr", number(g.fpr)}, {"fnr", number(g.fnr)}});
+    groups.push_back({{"value", bounded_text(g.value)},
+                      {"n", g.n},
+                      {"positives", g.positives},
+                      {"selection_rate", number(g.selection_rate)},
+                      {"tpr", number(g.tpr)},
+                      {"fpr", number(g.fpr)},
+                      {"fnr", number(g.fnr)}});
   }
-  doc["fairness"] = {{"sensitive", f.sensitive},
+  doc["fairness"] = {{"sensitive", bounded_text(f.sensitive)},
                      {"groups", std::move(groups)},
                      {"demographic_parity_difference", number(f.demographic_parity_difference)},
                      {"demographic_parity_ratio", number(f.demographic_parity_ratio)},
@@ -187,8 +227,22 @@ nlohmann::json calibration_json(Task task, std::span<const double> labels, std::
   return out;
 }
 
+std::string bounded_text(std::string_view text) {
+  if (text.size() <= kDocumentMaxTextBytes) return std::string(text);
+  size_t cut = kDocumentMaxTextBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // a continuation byte
+  return fmt::format("{}\u2026[{} bytes, #{:08x}]", text.substr(0, cut), text.size(),
+                     static_cast<uint32_t>(hash64(text)));
+}
+
 nlohmann::json evaluate_document(const Predictions& p, const EvalOptions& options) {
   if (options.bins < 1) throw ConfigError("--bins: expected an integer >= 1, got 0");
+  if (p.task != Task::regression && p.num_classes > kDocumentMaxClasses) {  // See Note [Document limits].
+    throw InputError(
+        fmt::format("{}: {} classes; the evaluation covers at most {} (its confusion matrix alone "
+                    "would have {} cells): is the label or class column the right one?",
+                    p.source, p.num_classes, kDocumentMaxClasses, p.num_classes * p.num_classes));
+  }
   json doc = {{"task", std::string(task_name(p.task))}, {"source", p.source}, {"n", p.n}};
   doc["warnings"] = json::array();
   if (p.task != Task::regression) doc["num_classes"] = p.num_classes;

@@ -173,6 +173,21 @@ std::string Manifest::content_hash() const {
 
 namespace {
 
+// Note [Manifest paths stay inside]
+// A manifest is data a user may have been sent. verify reads and hashes every
+// path it lists, so a path that leaves the manifest's directory would make it
+// read any file on the machine (it hashed /etc/passwd through "../../etc/passwd").
+// So a listed path is relative, has no ".." component (parse_manifest), and
+// must resolve, symlinks followed, to a file inside the manifest's directory
+// (verify_manifest). create refuses files outside the directory the same way,
+// so everything create writes, verify accepts.
+bool escapes_lexically(const std::string& path) {
+  for (const fs::path& part : fs::path(path)) {
+    if (part == "..") return true;
+  }
+  return false;
+}
+
 class ManifestParser {
  public:
   explicit ManifestParser(std::string_view source) : source_(source) {}
@@ -227,6 +242,12 @@ class ManifestParser {
       file.path = string_field(f, where, "path");
       if (file.path.empty() || fs::path(file.path).is_absolute() || file.path.find('\0') != std::string::npos) {
         fail(where + ".path", "'" + file.path + "' is not a relative path, expected one relative to the manifest");
+      }
+      if (escapes_lexically(file.path)) {
+        fail(where + ".path",
+             "'" + file.path +
+                 "' has a '..' component, which leaves the manifest's directory; expected a path "
+                 "inside it");
       }
       if (!seen.insert(file.path).second) fail(where + ".path", "'" + file.path + "' is listed twice");
       file.size = count_field(f, where, "size");
@@ -295,9 +316,18 @@ Manifest create_manifest(const std::vector<fs::path>& files, const fs::path& man
   Manifest m;
   std::set<std::string> seen;
   for (const fs::path& file : files) {
-    if (fs::is_directory(file)) throw InputError(file.string() + ": is a directory, expected a data file");
+    std::error_code type_ec;  // a symlink loop (ELOOP) is reported by sha256_file as bad input
+    if (fs::is_directory(file, type_ec)) {
+      throw InputError(file.string() + ": is a directory, expected a data file");
+    }
     ManifestFile entry;
     entry.path = relative_path(file, base);
+    if (escapes_lexically(entry.path)) {  // See Note [Manifest paths stay inside].
+      throw InputError(
+          fmt::format("{}: is outside the manifest's directory {}; a manifest lists files in or under "
+                      "its own directory (write it to a directory above every data file)",
+                      file.string(), base.string()));
+    }
     try {
       (void)json(entry.path).dump();
     } catch (const json::type_error&) {
@@ -367,14 +397,41 @@ std::string ManifestVerification::summary() const {
   return out;
 }
 
+namespace {
+
+// Throws InputError when `path` (listed as `entry`) resolves, symlinks
+// followed, outside `real_base`. See Note [Manifest paths stay inside].
+void check_inside(const std::string& entry, const fs::path& path, const fs::path& real_base,
+                  const fs::path& manifest_path) {
+  if (escapes_lexically(entry) || fs::path(entry).is_absolute()) {
+    throw InputError(fmt::format("{}: entry '{}' leaves the manifest's directory; refusing to read it",
+                                 manifest_path.string(), entry));
+  }
+  std::error_code ec;
+  const fs::path real = fs::weakly_canonical(path, ec);
+  if (ec) return;  // reported as missing by the caller
+  const fs::path rel = real.lexically_relative(real_base);
+  if (rel.empty() || escapes_lexically(rel.string())) {
+    throw InputError(
+        fmt::format("{}: entry '{}' resolves to {}, outside the manifest's directory {} (through a "
+                    "symbolic link); refusing to read it",
+                    manifest_path.string(), entry, real.string(), real_base.string()));
+  }
+}
+
+}  // namespace
+
 ManifestVerification verify_manifest(const Manifest& manifest, const fs::path& manifest_path) {
   const fs::path base = manifest_dir(manifest_path);
   ManifestVerification v;
   v.manifest_hash = manifest.content_hash();
   std::set<fs::path> listed;
   std::map<fs::path, std::set<std::string>> extensions_by_dir;
+  std::error_code base_ec;
+  const fs::path real_base = fs::weakly_canonical(base, base_ec);
   for (const ManifestFile& f : manifest.files) {
     const fs::path path = (base / fs::path(f.path)).lexically_normal();
+    check_inside(f.path, path, base_ec ? base : real_base, manifest_path);
     listed.insert(path);
     extensions_by_dir[path.parent_path()].insert(path.extension().string());
     ++v.files_checked;

@@ -1,10 +1,16 @@
 #include "dpeval/parallel/train_checkpoint.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <limits>
 
 #include "dpeval/core/checkpoint_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
+#include "dpeval/data/class_check.h"
+#include "dpeval/parallel/run_data.h"
 
 namespace dpeval::parallel {
 
@@ -38,8 +44,58 @@ void save_train_state(const std::filesystem::path& path, const TrainState& state
                        {"test_accuracy", e.test_accuracy}});
   }
   progress["history"] = history;
+  // See Note [Checkpoint data identity]; only when known, so older readers see what they knew.
+  if (!state.data_path.empty()) progress["data_path"] = state.data_path;
+  if (!state.labels_path.empty()) progress["labels_path"] = state.labels_path;
+  if (!state.feature_names.empty()) progress["feature_names"] = state.feature_names;
   file.put_string("progress", progress.dump());
   file.save(path);
+}
+
+namespace {
+
+// progress[key] as an integer in [lo, hi]; InputError naming the field otherwise
+// (a huge value must not wrap into a negative int).
+int64_t bounded_integer(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
+  const nlohmann::json& v = j.at(key);
+  bool ok = false;
+  int64_t out = 0;
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<uint64_t>();
+    ok = u <= static_cast<uint64_t>(hi);
+    out = ok ? static_cast<int64_t>(u) : 0;
+  } else if (v.is_number_integer()) {
+    out = v.get<int64_t>();
+    ok = true;
+  }
+  if (!ok || out < lo || out > hi) {
+    throw InputError(fmt::format("{}: section 'progress': {} is {}; expected an integer in [{}, {}]", where, key,
+                                 v.dump(), lo, hi));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string absolute_data_path(const std::string& spec) {
+  if (spec.empty() || spec == "fashion-mnist") return "";
+  return std::filesystem::absolute(spec).lexically_normal().string();
+}
+
+RunData load_checkpoint_data(const TrainState& state, const std::string& checkpoint) {
+  TrainConfig config = state.config;
+  if (!state.data_path.empty()) config.data = state.data_path;
+  if (!state.labels_path.empty()) config.labels = state.labels_path;
+  RunData sets = load_run_data(config);
+  const uint64_t now = sets.train.content_hash();
+  if (now != state.dataset_hash) {
+    throw InputError(fmt::format(
+        "{}: the data changed since {} was trained on it (dataset hash of the rows trained on {}, now {}): "
+        "its splits would be other rows, so the numbers would not describe this model; use the data the run "
+        "trained on, or give the new file with --data to read all of its rows",
+        config.data, checkpoint, hex64(state.dataset_hash), hex64(now)));
+  }
+  return sets;
 }
 
 TrainState load_train_state(const std::filesystem::path& path) {
@@ -59,23 +115,26 @@ TrainState load_train_state(const std::filesystem::path& path) {
     throw InputError(where + ": section 'config': " + e.what());
   }
   try {
-    state.epochs_done = progress.at("epochs_done").get<int>();
+    state.epochs_done = static_cast<int>(bounded_integer(progress, "epochs_done", 1, kMaxCheckpointEpochs, where));
     state.global_step = progress.at("global_step").get<uint64_t>();
     state.optimizer_steps = progress.at("optimizer_steps").get<uint64_t>();
     const auto n_params = progress.at("params").get<size_t>();
     const auto n_state = progress.at("optimizer_state").get<size_t>();
     state.dataset_hash = std::stoull(progress.at("dataset_hash").get<std::string>(), nullptr, 16);
     state.sample_shape = Shape(progress.at("sample_shape").get<std::vector<int64_t>>());
-    state.num_classes = progress.at("num_classes").get<int>();
+    state.num_classes = static_cast<int>(bounded_integer(progress, "num_classes", 1, data::kMaxClasses, where));
     state.class_names = progress.at("class_names").get<std::vector<std::string>>();
     for (const auto& e : progress.at("history")) {
       EpochRecord r;
-      r.epoch = e.at("epoch").get<int>();
+      r.epoch = static_cast<int>(bounded_integer(e, "epoch", 1, kMaxCheckpointEpochs, where));
       r.train_loss = e.at("train_loss").get<double>();
       r.test_loss = e.at("test_loss").get<double>();
       r.test_accuracy = e.at("test_accuracy").get<double>();
       state.history.push_back(r);
     }
+    state.data_path = progress.value("data_path", std::string());
+    state.labels_path = progress.value("labels_path", std::string());
+    state.feature_names = progress.value("feature_names", std::vector<std::string>());
     state.params = file.get_floats("params", n_params);
     state.optimizer_state = file.get_floats("optimizer.state", n_state);
   } catch (const nlohmann::json::exception& e) {
@@ -83,8 +142,30 @@ TrainState load_train_state(const std::filesystem::path& path) {
   } catch (const std::logic_error& e) {
     throw InputError(where + ": section 'progress': bad dataset_hash");
   }
-  if (state.num_classes < 1 || state.sample_shape.rank() < 1 || state.sample_shape.numel() < 1) {
-    throw InputError(where + ": section 'progress': invalid sample_shape or num_classes");
+  uint64_t numel = 1;
+  for (int64_t d : state.sample_shape.dims()) {
+    if (d < 1 || d > (int64_t{1} << 31) || (numel *= static_cast<uint64_t>(d)) > (uint64_t{1} << 31)) numel = 0;
+    if (numel == 0) break;
+  }
+  if (state.sample_shape.rank() < 1 || numel == 0) {
+    throw InputError(where + ": section 'progress': invalid sample_shape " +
+                     progress.at("sample_shape").dump() + "; expected dimensions >= 1 and at most 2^31 elements");
+  }
+  if (state.class_names.size() != static_cast<size_t>(state.num_classes)) {
+    throw InputError(fmt::format("{}: section 'progress': {} class names for {} classes", where,
+                                 state.class_names.size(), state.num_classes));
+  }
+  if (!state.feature_names.empty() && state.feature_names.size() != numel) {
+    throw InputError(fmt::format("{}: section 'progress': {} feature names for samples of {} features", where,
+                                 state.feature_names.size(), numel));
+  }
+  for (size_t i = 0; i < state.params.size(); ++i) {
+    if (!std::isfinite(state.params[i])) {
+      throw InputError(fmt::format(
+          "{}: parameter {} of {} is {}: the training that wrote this checkpoint diverged; its model "
+          "cannot be used (retrain, e.g. with a smaller --lr)",
+          where, i, state.params.size(), state.params[i]));
+    }
   }
   if (state.epochs_done < 1 || state.epochs_done != static_cast<int>(state.history.size())) {
     throw InputError(where + ": section 'progress': epochs_done " + std::to_string(state.epochs_done) +

@@ -158,6 +158,13 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   if (options.resume_from) {
     resume = load_train_state(*options.resume_from);
     config.check_resumable_from(resume->config);
+    if (resume->sample_shape != sets.train.sample_shape() || resume->num_classes != sets.train.num_classes()) {
+      throw InputError(options.resume_from->string() + ": checkpoint's model takes samples of shape " +
+                       resume->sample_shape.to_string() + " in " + std::to_string(resume->num_classes) +
+                       " classes, but " + config.data + " has samples of shape " +
+                       sets.train.sample_shape().to_string() + " in " + std::to_string(sets.train.num_classes()) +
+                       " classes; resume on the data it was trained on");
+    }
     if (resume->dataset_hash != inputs.dataset_hash) {
       throw InputError(options.resume_from->string() +
                        ": checkpoint was trained on different data (dataset hash " +

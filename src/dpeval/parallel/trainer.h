@@ -137,8 +137,14 @@ struct TrainResult {
   std::optional<std::filesystem::path> trace_path;
   size_t params = 0;
   std::vector<EpochRecord> epochs;       // all epochs, restored ones included
-  double samples_per_s = 0;              // steady state, see the file comment
+  // Steady state, see the file comment; 0 when the run took kWarmupStepsExcluded
+  // steps or fewer (no steady-state window: steady_steps 0).
+  double samples_per_s = 0;
   uint64_t steady_steps = 0;             // steps counted in samples_per_s
+  uint64_t steps_run = 0;                // optimizer steps this run took (after a resume: since it)
+  // Over every step this run took, warm-up included (0 when none ran): the
+  // figure a run too short for the steady state can still report.
+  double samples_per_s_all_steps = 0;
   double step_ms_p50 = 0, step_ms_p90 = 0;
   double train_seconds = 0, eval_seconds = 0;
   int resumed_from_epoch = 0;            // 0 when not resumed

@@ -261,8 +261,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   Tensor x, dlogits;
   std::vector<int32_t> y(static_cast<size_t>(batch));
   std::vector<double> step_s, data_s, compute_s, wait_s, opt_s, gbps;
-  double steady_time = 0, run_train_seconds = 0;
-  uint64_t steady_samples = 0, steps_this_run = 0;
+  double steady_time = 0, run_train_seconds = 0, all_steps_time = 0;
+  uint64_t steady_samples = 0, steps_this_run = 0, all_steps_samples = 0;
   double epoch_seconds_sum = 0;
   int epochs_timed = 0;
   const std::vector<size_t> param_counts = line_shard_counts(n, world);
@@ -347,6 +347,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
       ++global_step;
       ++steps_this_run;
       const uint64_t global_rows = step_rows * static_cast<uint64_t>(world);
+      all_steps_time += dt;
+      all_steps_samples += global_rows;
       if (steps_this_run > static_cast<uint64_t>(kWarmupStepsExcluded)) {
         steady_time += dt;
         steady_samples += global_rows;
@@ -380,6 +382,15 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
         recent_samples = 0;
       }
       if (stopped_early) break;
+    }
+    // A step can leave non-finite weights without a non-finite loss (the last
+    // update of the epoch): say so here rather than checkpoint a model that
+    // predicts NaN. Every rank holds the same weights, so every rank stops.
+    for (const float w : model.params()) {
+      if (!std::isfinite(w)) {
+        throw Error("training diverged: the parameters are not finite after epoch " + std::to_string(epoch + 1) +
+                    " (step " + std::to_string(global_step) + "); no checkpoint was written for it (try a smaller --lr)");
+      }
     }
     const double train_s = epoch_clock.seconds();
     result.train_seconds += train_s;
@@ -425,6 +436,9 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
       state.sample_shape = train_set.sample_shape();
       state.num_classes = train_set.num_classes();
       state.class_names = train_set.class_names();
+      state.data_path = absolute_data_path(config.data);
+      state.labels_path = absolute_data_path(config.labels);
+      state.feature_names = train_set.feature_names();
       state.history = result.epochs;
       state.history.push_back(record);
       save_train_state(result.checkpoint_path, state);
@@ -439,7 +453,9 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   }
 
   result.steady_steps = step_s.size();
+  result.steps_run = steps_this_run;
   result.samples_per_s = steady_time > 0 ? static_cast<double>(steady_samples) / steady_time : 0;
+  result.samples_per_s_all_steps = all_steps_time > 0 ? static_cast<double>(all_steps_samples) / all_steps_time : 0;
   result.step_ms_p50 = percentile(step_s, 0.5) * 1e3;
   result.step_ms_p90 = percentile(step_s, 0.9) * 1e3;
   result.step_ms_p95 = percentile(step_s, 0.95) * 1e3;
