@@ -77,7 +77,7 @@ void add_whole_set(json& doc, const Predictions& p, const EvalOptions& options) 
       break;
     }
     case Task::multiclass: {
-      const MulticlassMetrics m = compute_multiclass(p.labels, p.probs, p.num_classes);
+      const MulticlassMetrics m = compute_multiclass(p.labels, p.probs, p.num_classes, options.threads);
       doc["metrics"] = metrics_json(metric_values(m));
       doc["confusion_matrix"] = confusion_json(m.confusion);
       doc["per_class"] = per_class_json(m.per_class);

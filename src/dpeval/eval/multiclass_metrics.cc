@@ -1,18 +1,22 @@
 // compute_multiclass: one pass over the n x K probabilities for the confusion
 // matrix, log loss, top-2 hits and the row-sum check; the count metrics from
-// the matrix; one sort per class for the one-vs-rest AUC.
+// the matrix; one sort per class for the one-vs-rest AUC (internal/class_auc.h),
+// the classes shared among the threads.
 // See Note [Multiclass conventions] in metrics.h.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <thread>
 
 #include "dpeval/core/error.h"
+#include "dpeval/core/thread_pool.h"
 #include "dpeval/eval/internal/argmax.h"
+#include "dpeval/eval/internal/class_auc.h"
 #include "dpeval/eval/internal/class_list.h"
 #include "dpeval/eval/internal/inputs.h"
 #include "dpeval/eval/internal/multiclass_row.h"
-#include "dpeval/eval/internal/ranking.h"
 #include "dpeval/eval/internal/sum.h"
 #include "dpeval/eval/metrics.h"
 
@@ -71,8 +75,12 @@ void set_count_metrics(MulticlassMetrics& m) {
 }
 
 // Mean over classes of class k vs the rest on column k; nullopt (warning) when
-// a class is absent from the labels (sklearn raises).
-void set_roc_auc_ovr(MulticlassMetrics& m, std::span<const int32_t> labels, std::span<const double> probs) {
+// a class is absent from the labels (sklearn raises). The classes' AUCs are
+// independent: with more threads each takes a share of the classes (one
+// scratch per thread), and the mean sums them in class order, so the result
+// is the same for every thread count.
+void set_roc_auc_ovr(MulticlassMetrics& m, std::span<const int32_t> labels, std::span<const double> probs,
+                     size_t threads) {
   const size_t k = m.num_classes;
   std::vector<size_t> absent;
   for (size_t c = 0; c < k; ++c) {
@@ -83,12 +91,15 @@ void set_roc_auc_ovr(MulticlassMetrics& m, std::span<const int32_t> labels, std:
                                      internal::format_class_list(absent)));
     return;
   }
+  std::vector<std::optional<double>> auc(k);
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  ThreadPool pool(std::min(threads, k));
+  pool.parallel_for(k, [&](size_t begin, size_t end) {
+    internal::ClassAucScratch scratch(labels.size());
+    for (size_t c = begin; c < end; ++c) auc[c] = internal::class_roc_auc(labels, probs, k, c, scratch);
+  });
   double sum = 0;
-  for (size_t c = 0; c < k; ++c) {
-    sum += *internal::with_ranking_input(
-        labels.size(), [&](size_t i) { return static_cast<size_t>(labels[i]) == c; },
-        [&](size_t i) { return probs[i * k + c]; }, [](const auto& rows) { return internal::roc_auc_of(rows); });
-  }
+  for (size_t c = 0; c < k; ++c) sum += *auc[c];
   m.roc_auc_ovr_macro = sum / static_cast<double>(k);
 }
 
@@ -100,7 +111,8 @@ void warn_rows_not_summing_to_one(MulticlassMetrics& m, const RowPass& rows) {
       rows.rows_not_summing_to_one, rows.first_row_not_summing_to_one));
 }
 
-MulticlassMetrics compute(std::span<const int32_t> labels, std::span<const double> probs, size_t k) {
+MulticlassMetrics compute(std::span<const int32_t> labels, std::span<const double> probs, size_t k,
+                          size_t threads) {
   if (probs.size() / k != labels.size() || probs.size() % k != 0) {
     throw InputError(fmt::format("{}: probs has {} values: expected labels' {} rows x {} classes", kWhere,
                                  probs.size(), labels.size(), k));
@@ -123,20 +135,20 @@ MulticlassMetrics compute(std::span<const int32_t> labels, std::span<const doubl
   if (k <= 2) m.warnings.emplace_back("top2_accuracy is 1.0: K <= 2 classes (sklearn warns likewise)");
   warn_rows_not_summing_to_one(m, rows);
   set_count_metrics(m);
-  set_roc_auc_ovr(m, labels, probs);
+  set_roc_auc_ovr(m, labels, probs, threads);
   return m;
 }
 
 }  // namespace
 
 MulticlassMetrics compute_multiclass(std::span<const double> labels, std::span<const double> probs,
-                                     size_t num_classes) {
-  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes);
+                                     size_t num_classes, size_t threads) {
+  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes, threads);
 }
 
 MulticlassMetrics compute_multiclass(std::span<const int64_t> labels, std::span<const double> probs,
-                                     size_t num_classes) {
-  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes);
+                                     size_t num_classes, size_t threads) {
+  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes, threads);
 }
 
 std::vector<MetricValue> metric_values(const MulticlassMetrics& m) {
