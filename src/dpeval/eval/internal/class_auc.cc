@@ -26,39 +26,51 @@ uint64_t packed_key(double p, bool positive) {
 // walk_totals' AUC sum, fed runs of equal d in ascending d (descending score).
 class AucWalk {
  public:
-  void add(uint64_t key) {
-    const uint64_t d = key >> 1;
-    if (d != run_) {
-      close_run();
-      run_ = d;
+  // Keys sorted by d, continuing the keys fed so far.
+  void add_sorted(const uint64_t* a, size_t n) {
+    uint64_t run = run_;
+    int64_t tp = tp_, fp = fp_, run_tp = run_tp_, run_fp = run_fp_;
+    double twice_area = twice_area_;
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t d = a[i] >> 1;
+      if (d != run) {
+        twice_area += static_cast<double>(run_fp) * static_cast<double>(tp + tp + run_tp);
+        tp += run_tp;
+        fp += run_fp;
+        run_tp = run_fp = 0;
+        run = d;
+      }
+      const auto positive = static_cast<int64_t>(a[i] & 1);
+      run_tp += positive;
+      run_fp += 1 - positive;
     }
-    const int64_t positive = static_cast<int64_t>(key & 1);
-    run_tp_ += positive;
-    run_fp_ += 1 - positive;
+    run_ = run;
+    tp_ = tp;
+    fp_ = fp;
+    run_tp_ = run_tp;
+    run_fp_ = run_fp;
+    twice_area_ = twice_area;
   }
   // A whole run of one d with these counts.
   void add_run(uint64_t d, int64_t positives, int64_t negatives) {
-    if (d != run_) {
-      close_run();
-      run_ = d;
-    }
+    if (d != run_) close_run(d);
     run_tp_ += positives;
     run_fp_ += negatives;
   }
   double twice_area() {
-    close_run();
+    close_run(kNoRun);
     return twice_area_;
   }
 
  private:
-  void close_run() {
-    if (run_ == kNoRun) return;
-    const int64_t tp = tp_ + run_tp_, fp = fp_ + run_fp_;
-    twice_area_ += static_cast<double>(fp - fp_) * static_cast<double>(tp + tp_);
-    tp_ = tp;
-    fp_ = fp;
+  // The trapezoid of the open run (none at the start: its counts are 0), as
+  // walk_totals: dFP * (TP_prev + TP).
+  void close_run(uint64_t next) {
+    twice_area_ += static_cast<double>(run_fp_) * static_cast<double>(tp_ + tp_ + run_tp_);
+    tp_ += run_tp_;
+    fp_ += run_fp_;
     run_tp_ = run_fp_ = 0;
-    run_ = kNoRun;
+    run_ = next;
   }
 
   uint64_t run_ = kNoRun;
@@ -75,29 +87,25 @@ void insertion_sort_by_d(uint64_t* a, size_t n) {
   }
 }
 
-// Sorts a[0, n) by d (b: n keys of scratch) and feeds it to the walk in order.
-void sort_and_walk(uint64_t* a, uint64_t* b, size_t n, AucWalk& walk) {
-  if (n <= kInsertionMax) {
-    insertion_sort_by_d(a, n);
-    for (size_t i = 0; i < n; ++i) walk.add(a[i]);
-    return;
-  }
-  uint64_t lo = kNoRun, hi = 0;
+struct KeyBounds {
+  uint64_t lo = kNoRun;  // least d
+  uint64_t hi = 0;       // greatest d
   int64_t positives = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t d = a[i] >> 1;
-    lo = std::min(lo, d);
-    hi = std::max(hi, d);
-    positives += static_cast<int64_t>(a[i] & 1);
-  }
-  if (lo == hi) {
-    walk.add_run(lo, positives, static_cast<int64_t>(n) - positives);
+};
+
+void sort_and_walk(uint64_t* a, uint64_t* b, size_t n, AucWalk& walk);
+
+// Sorts a[0, n) by d, whose bounds are `bounds` (b: n keys of scratch), and
+// feeds it to the walk in order. Precondition: n > kInsertionMax.
+void split_and_walk(uint64_t* a, uint64_t* b, size_t n, const KeyBounds& bounds, AucWalk& walk) {
+  if (bounds.lo == bounds.hi) {
+    walk.add_run(bounds.lo, bounds.positives, static_cast<int64_t>(n) - bounds.positives);
     return;
   }
   // Bits at and above `width` are the same in every d here; the digit is the
   // highest `bits` of the rest, so lo and hi land in different buckets and
   // every bucket has fewer varying bits than this one.
-  const int width = static_cast<int>(std::bit_width(lo ^ hi));
+  const int width = static_cast<int>(std::bit_width(bounds.lo ^ bounds.hi));
   const int bits = std::clamp(static_cast<int>(std::bit_width(n)) - 3, 4, kDigitBitsMax);
   const int shift = std::max(0, width - bits);
   const uint64_t mask = (uint64_t{1} << bits) - 1;
@@ -114,6 +122,22 @@ void sort_and_walk(uint64_t* a, uint64_t* b, size_t n, AucWalk& walk) {
   }
 }
 
+void sort_and_walk(uint64_t* a, uint64_t* b, size_t n, AucWalk& walk) {
+  if (n <= kInsertionMax) {
+    insertion_sort_by_d(a, n);
+    walk.add_sorted(a, n);
+    return;
+  }
+  KeyBounds bounds;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t d = a[i] >> 1;
+    bounds.lo = std::min(bounds.lo, d);
+    bounds.hi = std::max(bounds.hi, d);
+    bounds.positives += static_cast<int64_t>(a[i] & 1);
+  }
+  split_and_walk(a, b, n, bounds, walk);
+}
+
 }  // namespace
 
 ClassAucScratch::ClassAucScratch(size_t rows)
@@ -127,16 +151,23 @@ std::optional<double> class_roc_auc(std::span<const int32_t> labels, std::span<c
   if (n > std::numeric_limits<uint32_t>::max()) return class_roc_auc_reference(labels, probs, k, c);
   uint64_t* keys = scratch.keys().data();
   const auto label = static_cast<int32_t>(c);
-  int64_t positives = 0;
+  KeyBounds bounds;  // found while the keys are built: no extra read
   for (size_t i = 0; i < n; ++i) {
     const bool positive = labels[i] == label;
-    keys[i] = packed_key(probs[i * k + c], positive);
-    positives += positive ? 1 : 0;
+    const uint64_t key = packed_key(probs[i * k + c], positive);
+    keys[i] = key;
+    bounds.lo = std::min(bounds.lo, key >> 1);
+    bounds.hi = std::max(bounds.hi, key >> 1);
+    bounds.positives += positive ? 1 : 0;
   }
-  const int64_t negatives = static_cast<int64_t>(n) - positives;
+  const int64_t positives = bounds.positives, negatives = static_cast<int64_t>(n) - positives;
   if (positives == 0 || negatives == 0) return std::nullopt;
   AucWalk walk;
-  sort_and_walk(keys, scratch.spare().data(), n, walk);
+  if (n <= kInsertionMax) {
+    sort_and_walk(keys, scratch.spare().data(), n, walk);
+  } else {
+    split_and_walk(keys, scratch.spare().data(), n, bounds, walk);
+  }
   return walk.twice_area() / (2.0 * static_cast<double>(positives) * static_cast<double>(negatives));
 }
 
