@@ -122,6 +122,45 @@ void split_and_walk(uint64_t* a, uint64_t* b, size_t n, const KeyBounds& bounds,
   }
 }
 
+// The top level of one class: the bounds' digit as in split_and_walk, but
+// the keys are permuted in place (American flag sort: each key is swapped
+// straight into its bucket), so the scratch needs only the largest bucket's
+// size, not n; then each bucket is sorted and walked as split_and_walk's.
+void split_in_place_and_walk(uint64_t* a, size_t n, const KeyBounds& bounds, ClassAucScratch& scratch,
+                             AucWalk& walk) {
+  if (bounds.lo == bounds.hi) {
+    walk.add_run(bounds.lo, bounds.positives, static_cast<int64_t>(n) - bounds.positives);
+    return;
+  }
+  const int width = static_cast<int>(std::bit_width(bounds.lo ^ bounds.hi));
+  const int bits = std::clamp(static_cast<int>(std::bit_width(n)) - 3, 4, kDigitBitsMax);
+  const int shift = std::max(0, width - bits);
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  const size_t buckets = size_t{1} << bits;
+  auto digit = [&](uint64_t key) { return static_cast<size_t>(((key >> 1) >> shift) & mask); };
+  std::array<uint32_t, (size_t{1} << kDigitBitsMax) + 1> end;
+  std::array<uint32_t, size_t{1} << kDigitBitsMax> next;
+  std::fill_n(end.begin(), buckets + 1, 0);
+  for (size_t i = 0; i < n; ++i) ++end[digit(a[i]) + 1];
+  size_t largest = 0;
+  for (size_t d = 0; d < buckets; ++d) {
+    largest = std::max<size_t>(largest, end[d + 1]);
+    next[d] = end[d];  // the start of bucket d
+    end[d + 1] += end[d];
+  }
+  for (size_t d = 0; d < buckets; ++d) {
+    while (next[d] < end[d + 1]) {
+      uint64_t key = a[next[d]];
+      for (size_t kd = digit(key); kd != d; kd = digit(key)) std::swap(key, a[next[kd]++]);
+      a[next[d]++] = key;
+    }
+  }
+  uint64_t* b = scratch.spare(largest).data();
+  for (size_t d = 0; d < buckets; ++d) {
+    if (end[d + 1] > end[d]) sort_and_walk(a + end[d], b, end[d + 1] - end[d], walk);
+  }
+}
+
 void sort_and_walk(uint64_t* a, uint64_t* b, size_t n, AucWalk& walk) {
   if (n <= kInsertionMax) {
     insertion_sort_by_d(a, n);
@@ -141,9 +180,15 @@ void sort_and_walk(uint64_t* a, uint64_t* b, size_t n, AucWalk& walk) {
 }  // namespace
 
 ClassAucScratch::ClassAucScratch(size_t rows)
-    : rows_(rows),
-      keys_(std::make_unique_for_overwrite<uint64_t[]>(rows)),
-      spare_(std::make_unique_for_overwrite<uint64_t[]>(rows)) {}
+    : rows_(rows), keys_(std::make_unique_for_overwrite<uint64_t[]>(rows)) {}
+
+std::span<uint64_t> ClassAucScratch::spare(size_t size) {
+  if (size > spare_size_) {
+    spare_ = std::make_unique_for_overwrite<uint64_t[]>(size);
+    spare_size_ = size;
+  }
+  return {spare_.get(), size};
+}
 
 std::optional<double> class_roc_auc(std::span<const int32_t> labels, std::span<const double> probs, size_t k,
                                     size_t c, ClassAucScratch& scratch) {
@@ -164,9 +209,9 @@ std::optional<double> class_roc_auc(std::span<const int32_t> labels, std::span<c
   if (positives == 0 || negatives == 0) return std::nullopt;
   AucWalk walk;
   if (n <= kInsertionMax) {
-    sort_and_walk(keys, scratch.spare().data(), n, walk);
+    sort_and_walk(keys, nullptr, n, walk);
   } else {
-    split_and_walk(keys, scratch.spare().data(), n, bounds, walk);
+    split_in_place_and_walk(keys, n, bounds, scratch, walk);
   }
   return walk.twice_area() / (2.0 * static_cast<double>(positives) * static_cast<double>(negatives));
 }

@@ -20,8 +20,11 @@
 //  - The walk sums sklearn's trapezoids dFP * (TP + TP_prev) in double in the
 //    same order as ranking.h's walk_totals (one term per distinct score, from
 //    the highest down), so the AUC is bitwise the reference's.
-// Buffers (2 n keys) live in a ClassAucScratch that one thread reuses for
-// every class it takes.
+// The top level permutes the keys in place (American flag sort), so the
+// buffers are the n keys and a spare the size of the largest top-level bucket
+// (a few % of n on real scores, where an out-of-place top level needs n
+// more: 8 MB a thread on 1M rows). They live in a ClassAucScratch that one
+// thread reuses for every class it takes.
 #pragma once
 
 #include <cstddef>
@@ -32,17 +35,20 @@
 
 namespace dpeval::eval::internal {
 
-// 2 x rows keys, reused across classes by one thread. Not thread-safe.
+// The keys of `rows` rows and a spare buffer for the sort below its top
+// level, reused across classes by one thread. Not thread-safe.
 class ClassAucScratch {
  public:
   explicit ClassAucScratch(size_t rows);
   std::span<uint64_t> keys() { return {keys_.get(), rows_}; }
-  std::span<uint64_t> spare() { return {spare_.get(), rows_}; }
+  // At least `size` keys (grows, never shrinks; contents not kept).
+  std::span<uint64_t> spare(size_t size);
 
  private:
   size_t rows_;
   std::unique_ptr<uint64_t[]> keys_;
   std::unique_ptr<uint64_t[]> spare_;
+  size_t spare_size_ = 0;
 };
 
 // Class c vs the rest, c < k; labels in [0, k), probs.size() == labels.size()
