@@ -75,6 +75,49 @@ TEST(Calibration, MulticlassUsesTheArgmaxProbability) {
   EXPECT_NEAR(*c.mce, 0.4, 1e-15);
 }
 
+// The one-argmax-a-row loop against a plain one: argmax (lowest index on
+// ties), searchsorted bins, long double sums; counts exact, the rest 1e-13.
+TEST(Calibration, MulticlassMatchesAPlainLoop) {
+  const size_t n = 20000, k = 4, bins = 15;
+  std::vector<int64_t> labels(n);
+  std::vector<double> probs(n * k);
+  uint64_t state = 7;
+  auto uniform = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<double>(state >> 11) * 0x1.0p-53;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    labels[i] = static_cast<int64_t>(uniform() * k);
+    double sum = 0;
+    for (size_t j = 0; j < k; ++j)
+      sum += probs[i * k + j] = std::round(uniform() * 8) + 1;  // ties on purpose
+    for (size_t j = 0; j < k; ++j) probs[i * k + j] /= sum;
+  }
+  std::vector<int64_t> count(bins, 0);
+  std::vector<long double> correct(bins, 0), confidence(bins, 0);
+  for (size_t i = 0; i < n; ++i) {
+    size_t best = 0;
+    for (size_t j = 1; j < k; ++j) best = probs[i * k + j] > probs[i * k + best] ? j : best;
+    const double v = probs[i * k + best];
+    const size_t b = searchsorted_bin(v, bins);
+    ++count[b];
+    correct[b] += static_cast<int64_t>(best) == labels[i] ? 1 : 0;
+    confidence[b] += v;
+  }
+  const Calibration c = compute_calibration_multiclass(labels, probs, k, {bins});
+  long double ece = 0;
+  for (size_t b = 0; b < bins; ++b) {
+    EXPECT_EQ(c.bins[b].count, count[b]) << "bin " << b;
+    if (count[b] == 0) continue;
+    const double accuracy = static_cast<double>(correct[b] / count[b]);
+    const double mean_confidence = static_cast<double>(confidence[b] / count[b]);
+    EXPECT_NEAR(*c.bins[b].accuracy, accuracy, 1e-13) << "bin " << b;
+    EXPECT_NEAR(*c.bins[b].confidence, mean_confidence, 1e-13) << "bin " << b;
+    ece += static_cast<long double>(count[b]) / n * std::abs(accuracy - mean_confidence);
+  }
+  EXPECT_NEAR(*c.ece, static_cast<double>(ece), 1e-13);
+}
+
 TEST(Calibration, PerfectlyCalibratedBinsGiveZero) {
   const std::vector<uint8_t> correct = {1, 1, 1, 0, 1, 0};
   const std::vector<double> confidence = {1.0, 1.0, 0.5, 0.5, 0.5, 0.5};

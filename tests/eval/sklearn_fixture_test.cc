@@ -136,6 +136,7 @@ TEST(SklearnFixture, Multiclass) {
     const auto k = c["num_classes"].get<size_t>();
     const MulticlassMetrics m = compute_multiclass(labels, probs, k);
     expect_metrics(metric_values(m), c["expected"]);
+    expect_metrics(metric_values(compute_multiclass(labels, probs, k, 4)), c["expected"]);  // classes in parallel
     expect_confusion(m.confusion, c["confusion"]);
     const json& per_class = c["per_class"];
     ASSERT_EQ(m.per_class.size(), k);

@@ -79,12 +79,21 @@ Calibration calibrate_binary(std::span<const uint8_t> labels, std::span<const do
       [&](size_t i) { return std::max(scores[i], 1.0 - scores[i]); }, options);
 }
 
+// sum_bins' loop with one argmax a row (correct and confidence share it):
+// the same sums in the same order as calibrate() with the two lambdas.
 Calibration calibrate_multiclass(std::span<const int32_t> labels, std::span<const double> probs, size_t k,
                                  const CalibrationOptions& options) {
-  return calibrate(
-      labels.size(),
-      [&](size_t i) { return internal::argmax(probs.subspan(i * k, k)) == static_cast<size_t>(labels[i]); },
-      [&](size_t i) { return probs[i * k + internal::argmax(probs.subspan(i * k, k))]; }, options);
+  const internal::UniformBins bins(options.bins);
+  BinSums s(bins.count());
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const size_t predicted = internal::argmax(probs.subspan(i * k, k));
+    const double confidence = probs[i * k + predicted];
+    const size_t b = bins.index_of(confidence);
+    ++s.count[b];
+    s.outcome[b].add(predicted == static_cast<size_t>(labels[i]) ? 1.0 : 0.0);
+    s.value[b].add(confidence);
+  }
+  return calibration_from_sums(s, bins, labels.size());
 }
 
 void check_multiclass_probs(std::string_view where, size_t rows, std::span<const double> probs, size_t k) {

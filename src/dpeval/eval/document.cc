@@ -83,7 +83,7 @@ void add_whole_set(json& doc, const Predictions& p, const EvalOptions& options) 
       break;
     }
     case Task::multiclass: {
-      const MulticlassMetrics m = compute_multiclass(p.labels, p.probs, p.num_classes);
+      const MulticlassMetrics m = compute_multiclass(p.labels, p.probs, p.num_classes, options.threads);
       doc["metrics"] = metrics_json(metric_values(m));
       if (p.num_classes <= kDocumentMaxConfusionClasses) {
         doc["confusion_matrix"] = confusion_json(m.confusion);

@@ -109,11 +109,12 @@ struct MulticlassMetrics {
 };
 
 // probs.size() must be labels.size() * num_classes (InputError otherwise);
-// num_classes >= 2.
+// num_classes >= 2. threads: how many threads the row pass and the per-class
+// AUCs may use (0: all cores); the result is the same for every count.
 MulticlassMetrics compute_multiclass(std::span<const double> labels, std::span<const double> probs,
-                                     size_t num_classes);
+                                     size_t num_classes, size_t threads = 1);
 MulticlassMetrics compute_multiclass(std::span<const int64_t> labels, std::span<const double> probs,
-                                     size_t num_classes);
+                                     size_t num_classes, size_t threads = 1);
 
 // accuracy, balanced_accuracy, f1_macro, f1_weighted, precision_macro,
 // recall_macro, mcc, cohen_kappa, log_loss, roc_auc_ovr_macro, top2_accuracy.

@@ -1,18 +1,24 @@
 // compute_multiclass: one pass over the n x K probabilities for the confusion
 // matrix, log loss, top-2 hits and the row-sum check; the count metrics from
-// the matrix; one sort per class for the one-vs-rest AUC.
+// the matrix; one sort per class for the one-vs-rest AUC (internal/class_auc.h).
+// The row pass and the classes' AUCs are tasks shared among the threads.
 // See Note [Multiclass conventions] in metrics.h.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <memory>
+#include <optional>
+#include <thread>
 
 #include "dpeval/core/error.h"
+#include "dpeval/core/thread_pool.h"
 #include "dpeval/eval/internal/argmax.h"
+#include "dpeval/eval/internal/class_auc.h"
 #include "dpeval/eval/internal/class_list.h"
 #include "dpeval/eval/internal/inputs.h"
 #include "dpeval/eval/internal/multiclass_row.h"
-#include "dpeval/eval/internal/ranking.h"
 #include "dpeval/eval/internal/sum.h"
 #include "dpeval/eval/metrics.h"
 
@@ -70,26 +76,68 @@ void set_count_metrics(MulticlassMetrics& m) {
   m.cohen_kappa = confusion_cohen_kappa(m.confusion, m.warnings);
 }
 
-// Mean over classes of class k vs the rest on column k; nullopt (warning) when
-// a class is absent from the labels (sklearn raises).
-void set_roc_auc_ovr(MulticlassMetrics& m, std::span<const int32_t> labels, std::span<const double> probs) {
-  const size_t k = m.num_classes;
+// Classes that no label names: roc_auc_ovr_macro is undefined with any.
+std::vector<size_t> absent_classes(std::span<const int32_t> labels, size_t k) {
+  std::vector<int64_t> count(k, 0);
+  for (int32_t label : labels) ++count[static_cast<size_t>(label)];
   std::vector<size_t> absent;
   for (size_t c = 0; c < k; ++c) {
-    if (m.confusion.row_sum(c) == 0) absent.push_back(c);
+    if (count[c] == 0) absent.push_back(c);
   }
+  return absent;
+}
+
+// The row pass and, when every class occurs, each class's one-vs-rest AUC,
+// as independent tasks the threads take in turn (one AUC scratch per thread
+// that takes a class). Each task writes only its own result, and the mean
+// sums the AUCs in class order, so the results are the same for every
+// thread count.
+struct RowsAndAucs {
+  RowPass rows;
+  std::vector<std::optional<double>> auc;  // K entries when computed, else empty
+};
+
+RowsAndAucs rows_and_aucs(std::span<const int32_t> labels, std::span<const double> probs, size_t k,
+                          bool want_auc, size_t threads) {
+  RowsAndAucs out;
+  if (want_auc) out.auc.resize(k);
+  const size_t tasks = 1 + (want_auc ? k : 0);
+  auto run = [&](size_t task, std::unique_ptr<internal::ClassAucScratch>& scratch) {
+    if (task == 0) {
+      out.rows = pass_rows(labels, probs, k);
+      return;
+    }
+    if (!scratch) scratch = std::make_unique<internal::ClassAucScratch>(labels.size());
+    out.auc[task - 1] = internal::class_roc_auc(labels, probs, k, task - 1, *scratch);
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, tasks);
+  if (threads == 1) {
+    std::unique_ptr<internal::ClassAucScratch> scratch;
+    for (size_t task = 0; task < tasks; ++task) run(task, scratch);
+    return out;
+  }
+  ThreadPool pool(threads);
+  std::atomic<size_t> next{0};
+  pool.parallel_for(threads, [&](size_t, size_t) {
+    std::unique_ptr<internal::ClassAucScratch> scratch;
+    for (size_t task = next++; task < tasks; task = next++) run(task, scratch);
+  });
+  return out;
+}
+
+// Mean over classes of class k vs the rest on column k; nullopt (warning) when
+// a class is absent from the labels (sklearn raises).
+void set_roc_auc_ovr(MulticlassMetrics& m, const std::vector<size_t>& absent,
+                     const std::vector<std::optional<double>>& auc) {
   if (!absent.empty()) {
     m.warnings.push_back(fmt::format("roc_auc_ovr_macro is undefined: classes {} are absent from the labels",
                                      internal::format_class_list(absent)));
     return;
   }
   double sum = 0;
-  for (size_t c = 0; c < k; ++c) {
-    sum += *internal::with_ranking_input(
-        labels.size(), [&](size_t i) { return static_cast<size_t>(labels[i]) == c; },
-        [&](size_t i) { return probs[i * k + c]; }, [](const auto& rows) { return internal::roc_auc_of(rows); });
-  }
-  m.roc_auc_ovr_macro = sum / static_cast<double>(k);
+  for (const std::optional<double>& a : auc) sum += *a;
+  m.roc_auc_ovr_macro = sum / static_cast<double>(auc.size());
 }
 
 void warn_rows_not_summing_to_one(MulticlassMetrics& m, const RowPass& rows) {
@@ -100,7 +148,8 @@ void warn_rows_not_summing_to_one(MulticlassMetrics& m, const RowPass& rows) {
       rows.rows_not_summing_to_one, rows.first_row_not_summing_to_one));
 }
 
-MulticlassMetrics compute(std::span<const int32_t> labels, std::span<const double> probs, size_t k) {
+MulticlassMetrics compute(std::span<const int32_t> labels, std::span<const double> probs, size_t k,
+                          size_t threads) {
   if (probs.size() / k != labels.size() || probs.size() % k != 0) {
     throw InputError(fmt::format("{}: probs has {} values: expected labels' {} rows x {} classes", kWhere,
                                  probs.size(), labels.size(), k));
@@ -115,7 +164,9 @@ MulticlassMetrics compute(std::span<const int32_t> labels, std::span<const doubl
     m.warnings.emplace_back("no rows: every metric is undefined");
     return m;
   }
-  const RowPass rows = pass_rows(labels, probs, k);
+  const std::vector<size_t> absent = absent_classes(labels, k);
+  const RowsAndAucs computed = rows_and_aucs(labels, probs, k, absent.empty(), threads);
+  const RowPass& rows = computed.rows;
   m.confusion = rows.confusion;
   const auto n = static_cast<double>(m.n);
   m.log_loss = rows.log_loss.value() / n;
@@ -123,20 +174,20 @@ MulticlassMetrics compute(std::span<const int32_t> labels, std::span<const doubl
   if (k <= 2) m.warnings.emplace_back("top2_accuracy is 1.0: K <= 2 classes (sklearn warns likewise)");
   warn_rows_not_summing_to_one(m, rows);
   set_count_metrics(m);
-  set_roc_auc_ovr(m, labels, probs);
+  set_roc_auc_ovr(m, absent, computed.auc);
   return m;
 }
 
 }  // namespace
 
 MulticlassMetrics compute_multiclass(std::span<const double> labels, std::span<const double> probs,
-                                     size_t num_classes) {
-  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes);
+                                     size_t num_classes, size_t threads) {
+  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes, threads);
 }
 
 MulticlassMetrics compute_multiclass(std::span<const int64_t> labels, std::span<const double> probs,
-                                     size_t num_classes) {
-  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes);
+                                     size_t num_classes, size_t threads) {
+  return compute(internal::class_labels(kWhere, labels, num_classes), probs, num_classes, threads);
 }
 
 std::vector<MetricValue> metric_values(const MulticlassMetrics& m) {
