@@ -101,6 +101,9 @@ Command add_predict_command(CLI::App& root) {
 
 Without --data, the checkpoint's own dataset is used (its test split unless --split train or validation).
 Output header: label,prob_0,...,prob_{K-1}, then the data's categorical (slice) columns.
+The run's own data must be unchanged since training (its hash is in the checkpoint; exit 3
+if not). Another table's feature columns are matched to the model's by name (exit 3 naming a
+missing one). --out may not be the checkpoint or the data (exit 2).
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)");
   app->add_option("--checkpoint", a.checkpoint, "Checkpoint file written by dpeval train")->required();
   app->add_option("--data", a.data, "Dataset: 'fashion-mnist' or a .csv table (default: the training data)");

@@ -48,6 +48,9 @@ nlohmann::json train_summary_json(const parallel::TrainResult& r) {
   j["final_test_accuracy"] = r.epochs.empty() ? nlohmann::json(nullptr) : number_or_null(r.epochs.back().test_accuracy);
   j["final_test_loss"] = r.epochs.empty() ? nlohmann::json(nullptr) : number_or_null(r.epochs.back().test_loss);
   j["samples_per_s"] = r.samples_per_s;
+  // Over every step including warm-up: the figure a run too short for the steady state has.
+  j["samples_per_s_all_steps"] = r.samples_per_s_all_steps;
+  j["steps_run"] = r.steps_run;
   j["step_ms"] = {{"p50", r.step_ms_p50}, {"p90", r.step_ms_p90}, {"p95", r.step_ms_p95}};
   j["step_breakdown_ms_p50"] = {{"data", r.breakdown.data_ms},
                                 {"compute", r.breakdown.compute_ms},
