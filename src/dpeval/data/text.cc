@@ -1,8 +1,8 @@
-#include "dpeval/data/internal/text.h"
+#include "dpeval/data/text.h"
 
 #include <fmt/format.h>
 
-namespace dpeval::data::internal {
+namespace dpeval::data {
 
 std::string quote_excerpt(std::string_view text, size_t max_chars) {
   std::string out = "'";
@@ -42,4 +42,4 @@ std::string join_dims(const int64_t* dims, size_t count) {
   return out;
 }
 
-}  // namespace dpeval::data::internal
+}  // namespace dpeval::data

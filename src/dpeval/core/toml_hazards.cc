@@ -1,5 +1,5 @@
 // The toml++ 3.3 hazard guard: a small line-oriented lexer. See toml_hazards.h.
-#include "dpeval/nn/internal/toml_hazards.h"
+#include "dpeval/core/toml_hazards.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 
 #include "dpeval/core/error.h"
 
-namespace dpeval::nn::internal {
+namespace dpeval {
 
 void reject_toml_hazards(std::string_view text, std::string_view source) {
   enum class State {
@@ -112,4 +112,4 @@ void reject_toml_hazards(std::string_view text, std::string_view source) {
   }
 }
 
-}  // namespace dpeval::nn::internal
+}  // namespace dpeval

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-namespace dpeval::nn::internal {
+namespace dpeval {
 
 // Note [toml++ 3.3 unreachable]
 // Debian's toml++ 3.3.0 reaches __builtin_unreachable() (undefined behaviour)
@@ -27,4 +27,4 @@ namespace dpeval::nn::internal {
 // ASCII (...)" for the first byte outside the safe places; returns otherwise.
 void reject_toml_hazards(std::string_view text, std::string_view source);
 
-}  // namespace dpeval::nn::internal
+}  // namespace dpeval

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace dpeval::data::internal {
+namespace dpeval::data {
 
 // `text` quoted for an error message: at most max_chars characters (then "..."),
 // control characters and non-ASCII bytes escaped as \xNN, so a message built from
@@ -22,4 +22,4 @@ inline bool checked_mul(uint64_t a, uint64_t b, uint64_t* out) { return !__built
 // "4000000000 x 28 x 28"
 std::string join_dims(const int64_t* dims, size_t count);
 
-}  // namespace dpeval::data::internal
+}  // namespace dpeval::data
