@@ -262,6 +262,10 @@ class ChunkParser {
 // table reader) or a cell over the bound sets *needs_serial and stops: the
 // caller then reads the file with the table reader.
 // Returns the number of the line after the last one.
+// kCheckCr: the chunk holds a '\r' somewhere (the first pass says), so each
+// line is checked for one that is not its CRLF's; files without any CR (the
+// usual) skip the check.
+template <bool kCheckCr>
 uint64_t parse_lines(std::string_view text, size_t begin, size_t end, uint64_t first_line, ChunkParser& parser,
                      size_t width, char delimiter, bool* needs_serial) {
   const char* t = text.data();
@@ -278,21 +282,19 @@ uint64_t parse_lines(std::string_view text, size_t begin, size_t end, uint64_t f
       const char* s = t + pos;
       const char* e = t + stop;
       if (e > s && e[-1] == '\r') --e;
+      // A line that may hold a cell over the bound, or a bare CR: the reader decides.
+      if (static_cast<size_t>(e - s) > data::kMaxTableCellBytes ||
+          (kCheckCr && std::memchr(s, '\r', static_cast<size_t>(e - s)) != nullptr)) {
+        *needs_serial = true;
+        return line;
+      }
       fields.clear();
-      bool odd = false;
       for (const char* p = s;; ++p) {
         if (p == e || *p == delimiter) {
-          odd = odd || static_cast<size_t>(p - s) > data::kMaxTableCellBytes;
           fields.emplace_back(s, static_cast<size_t>(p - s));
           if (p == e) break;
           s = p + 1;
-        } else {
-          odd = odd || *p == '\r';
         }
-      }
-      if (odd) {
-        *needs_serial = true;
-        return line;
       }
       parser.add_row(fields, line, nullptr);
     }
@@ -374,11 +376,13 @@ class CsvReader {
     }
     ThreadPool pool(chunks);
     std::vector<size_t> newlines(chunks);
+    const auto has_cr = std::make_unique<bool[]>(chunks);  // all false; a chunk with a '\r' checks its lines
     std::atomic<bool> quoted{false};
     for_each_chunk(pool, chunks, [&](size_t c) {
       for (size_t b = cut[c]; b < cut[c + 1] && !quoted.load(std::memory_order_relaxed);) {
         const size_t e = std::min(cut[c + 1], b + tuning_.release_block_bytes);
         if (std::memchr(t + b, '"', e - b) != nullptr) quoted.store(true, std::memory_order_relaxed);
+        if (!has_cr[c] && std::memchr(t + b, '\r', e - b) != nullptr) has_cr[c] = true;
         newlines[c] += static_cast<size_t>(std::count(t + b, t + e, '\n'));
         release(b, e);
         b = e;
@@ -406,7 +410,10 @@ class CsvReader {
           const auto* q = static_cast<const char*>(std::memchr(t + e, '\n', cut[c + 1] - e));
           e = q != nullptr ? static_cast<size_t>(q - t) + 1 : cut[c + 1];
         }
-        block_line = parse_lines(text_, b, e, block_line, parsers[c], plan.width(), delimiter_, &needs_serial[c]);
+        block_line = has_cr[c] ? parse_lines<true>(text_, b, e, block_line, parsers[c], plan.width(), delimiter_,
+                                                   &needs_serial[c])
+                               : parse_lines<false>(text_, b, e, block_line, parsers[c], plan.width(), delimiter_,
+                                                    &needs_serial[c]);
         if (needs_serial[c]) break;
         release(b, e);
         b = e;
