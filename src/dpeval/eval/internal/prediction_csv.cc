@@ -277,8 +277,9 @@ uint64_t parse_lines(std::string_view text, size_t begin, size_t end, uint64_t f
     const auto* newline = static_cast<const char*>(std::memchr(t + pos, '\n', end - pos));
     const size_t stop = newline != nullptr ? static_cast<size_t>(newline - t) : end;
     const size_t next = newline != nullptr ? stop + 1 : end;
-    // Blank: empty, or a lone '\r' before '\n' (CRLF). The table reader skips both.
-    if (!(stop == pos || (stop == pos + 1 && t[pos] == '\r' && newline != nullptr))) {
+    // Blank: empty, or a lone '\r' (before '\n', or a bare CR at the end of the text). The table reader
+    // skips both.
+    if (!(stop == pos || (stop == pos + 1 && t[pos] == '\r'))) {
       const char* s = t + pos;
       const char* e = t + stop;
       if (e > s && e[-1] == '\r') --e;
