@@ -50,6 +50,7 @@ TEST(Gates, ParsesEveryOperatorAndScope) {
 
 TEST(Gates, MalformedExpressionsAreUsageErrors) {
   for (const char* bad : {"accuracy", "accuracy <", "accuracy < high", "< 0.5", "accuracy = 0.5", "accuracy < nan",
+                          "accuracy < 0x10", "accuracy < 0x1p3", "accuracy < 1,5", "accuracy < inf",
                           "slice:north:recall < 0.5", "slice:region=north < 0.5", "acc uracy < 0.5"}) {
     EXPECT_THROW(parse_gate(bad), UsageError) << bad;
   }

@@ -133,6 +133,21 @@ TEST(PredictionsCsv, Binary) {
   EXPECT_EQ(c.scores.data(), p.scores.data());
 }
 
+// The table reader's line ends (data/table_reader.h): a bare CR ends a line,
+// on the line path and the reader's path alike (the fuzzer found a trailing
+// bare CR that the line path read as a short record).
+TEST(PredictionsCsv, BareCrLineEndsAsTheTableReaderReadsThem) {
+  for (const char* text : {"label,score\r0,0.25\r1,0.75\r", "label,score\n0,0.25\n1,0.75\n\n\r",
+                           "label,score\r\n0,0.25\r1,0.75"}) {
+    const Predictions p = parse(text, Task::binary);
+    ASSERT_EQ(p.n, 2u) << text;
+    EXPECT_EQ(p.scores[0], 0.25);
+    EXPECT_EQ(p.scores[1], 0.75);
+  }
+  EXPECT_TRUE(bad_csv("label,score\r0,0.25\r1\r", Task::binary, {"p.csv:3: got 1 field, expected 2"}));
+  EXPECT_TRUE(bad_csv("label,score\n0,0.2\"5\n", Task::binary, {"p.csv:2: column 'score': '\"' inside an unquoted field"}));
+}
+
 TEST(PredictionsCsv, ColumnsInAnyOrderAndRenamed) {
   ReadOptions o = options_for(Task::binary);
   o.columns.label = "y";

@@ -1,5 +1,5 @@
 // libFuzzer target for the audit's streaming CSV scan (govern/audit_scan.h and
-// its record reader govern/audit_csv.h): label column "label", one thread, the
+// the table reader data/table_reader.h): label column "label", one thread, the
 // smallest block so that inputs span blocks only when large. A scan's
 // invariants are checked (one hash and label per row, counts add up). Typed
 // dpeval errors are the expected outcome for bad input; InternalError or a

@@ -23,10 +23,9 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
-#include "dpeval/data/internal/parse_number.h"
+#include "dpeval/data/number.h"
 #include "dpeval/data/npy.h"
 #include "dpeval/govern/audit.h"
-#include "dpeval/govern/audit_csv.h"
 #include "dpeval/govern/audit_schema.h"
 #include "dpeval/govern/image_hash.h"
 #include "govern/audit_json.h"
@@ -513,7 +512,7 @@ TEST(Audit, PlainDecimalsParseLikeFastFloat) {
   }
   for (const std::string& cell : cells) {
     double expected = 0, v = 0;
-    const bool number = data::internal::parse_number(cell, &expected);
+    const bool number = data::parse_number(cell, &expected);
     const CellKind kind = classify_cell(cell, &v);
     ASSERT_EQ(kind == CellKind::kNumber, number) << cell;
     if (number) {
@@ -540,10 +539,18 @@ TEST(Audit, BadCsvNamesFileLineAndColumn) {
   };
   EXPECT_EQ(message("x,label\n1,0\n2,1,5\n"), "bad.csv:3: record has 3 fields, expected 2 (the header's)");
   EXPECT_EQ(message("x,label\n1,0\n\"2\"x,1\n"),
-            "bad.csv:3: column 'x': text after a closing quote, expected the delimiter or a line end");
-  EXPECT_EQ(message("x,label\n1,0\n2,\"1\n"), "bad.csv:3: column 'label': unterminated quoted field, expected a closing '\"'");
+            "bad.csv:3: column 'x': unexpected 'x' after the closing quote of a quoted field; expected the delimiter "
+            "or the end of the line (byte 15)");
+  EXPECT_EQ(message("x,label\n1,0\n2,\"1\n"),
+            "bad.csv:3: column 'label': unterminated quoted field; expected a closing '\"' before the end of the file "
+            "(byte 14)");
+  EXPECT_EQ(message("x,label\n1,0\n2\"x,1\n"),
+            "bad.csv:3: column 'x': '\"' inside an unquoted field; expected the whole field in quotes, with \"\" for "
+            "each quote in it (byte 13)");
+  // A bare CR ends a line as LF and CRLF do.
+  EXPECT_EQ(message("x,label\r1,0\r2,1,5\r"), "bad.csv:3: record has 3 fields, expected 2 (the header's)");
   EXPECT_EQ(message(""), "bad.csv: empty file, expected a header row");
-  EXPECT_EQ(message("x,label\n"), "bad.csv: a header without data rows, expected at least one row");
+  EXPECT_EQ(message("x,label\n"), "bad.csv: the file has a header but no data rows; expected at least one row");
   EXPECT_NE(message("x,y\n1,2\n").find("no column 'label'"), std::string::npos);
   // Line numbers count the lines inside quoted fields and blank lines.
   EXPECT_EQ(message("x,label\n\"a\nb\",0\n\n1,0,0\n"), "bad.csv:5: record has 3 fields, expected 2 (the header's)");
@@ -567,76 +574,6 @@ TEST(Audit, SchemaErrorsNameLineAndColumn) {
   EXPECT_NE(message("[columns.a\n").find("s.toml:1:"), std::string::npos);
 }
 
-TEST(Audit, CsvRecordCutsAreRecordBoundaries) {
-  const std::string text = "a,\"x\ny\",1\nb,2,3\n\"q\"\"\n\",4,5\nc,6,7\nlast";
-  std::vector<size_t> cuts;
-  const size_t end = csv_record_cuts(text, 4, cuts);
-  EXPECT_EQ(end, text.size() - 4);
-  for (size_t c : cuts) {
-    EXPECT_EQ(text[c - 1], '\n');
-    AuditCsvReader reader(std::string_view(text).substr(c, end - c), ',');
-    while (reader.next() == CsvStatus::kRecord) EXPECT_EQ(reader.fields().size(), 3u);
-  }
-}
-
-// The quote-free fast path (Note [Quote-free cuts]) against the general one:
-// the same text but for one quoted field of the same length in its first line,
-// so both have the same record boundaries; and against a naive list of them.
-TEST(Audit, CsvRecordCutsWithoutQuotesEqualTheGeneralPath) {
-  Rng rng(5);
-  for (int trial = 0; trial < 50; ++trial) {
-    std::string plain = "yxy,1\n", quoted = "\"x\",1\n";
-    const int lines = 1 + rng.below(40);
-    for (int l = 0; l < lines; ++l) {
-      const std::string line = std::string(static_cast<size_t>(rng.below(30)), 'a') + ",b\n";
-      plain += line;
-      quoted += line;
-    }
-    const std::string tail(static_cast<size_t>(rng.below(5)), 'z');  // an unfinished last record
-    plain += tail;
-    quoted += tail;
-    std::vector<size_t> line_ends;
-    for (size_t i = 0; i < plain.size(); ++i) {
-      if (plain[i] == '\n') line_ends.push_back(i + 1);
-    }
-    for (size_t parts = 1; parts <= 9; ++parts) {
-      std::vector<size_t> expected;
-      for (size_t p = 1; p < parts; ++p) {
-        const auto it = std::lower_bound(line_ends.begin(), line_ends.end(), plain.size() / parts * p);
-        if (it != line_ends.end() && *it < line_ends.back() && (expected.empty() || expected.back() != *it)) {
-          expected.push_back(*it);
-        }
-      }
-      std::vector<size_t> fast, general;
-      EXPECT_EQ(csv_record_cuts(plain, parts, fast), line_ends.back());
-      EXPECT_EQ(csv_record_cuts(quoted, parts, general), line_ends.back());
-      EXPECT_EQ(fast, expected) << "trial " << trial << ", parts " << parts;
-      EXPECT_EQ(general, expected) << "trial " << trial << ", parts " << parts;
-    }
-  }
-}
-
-TEST(Audit, RecordReaderSplitsFieldsOfEveryLengthAcrossWordBoundaries) {
-  // Field lengths 0..19 put delimiters and line ends at every offset of an 8-byte word.
-  for (size_t length = 0; length < 20; ++length) {
-    const std::string field(length, 'x');
-    const std::string text = field + "," + field + "\n" + field + ";" + field + "\r\n" + field;
-    AuditCsvReader reader(text, ',');
-    ASSERT_EQ(reader.next(), CsvStatus::kRecord);
-    ASSERT_EQ(reader.fields().size(), 2u);
-    EXPECT_EQ(reader.fields()[0], field);
-    EXPECT_EQ(reader.fields()[1], field);
-    ASSERT_EQ(reader.next(), CsvStatus::kRecord);
-    ASSERT_EQ(reader.fields().size(), 1u);
-    EXPECT_EQ(reader.fields()[0], field + ";" + field);
-    if (length > 0) {
-      ASSERT_EQ(reader.next(), CsvStatus::kRecord);
-      EXPECT_EQ(reader.fields()[0], field);
-      EXPECT_EQ(reader.line(), 3u);
-    }
-    EXPECT_EQ(reader.next(), CsvStatus::kEnd);
-  }
-}
 
 TEST(Audit, ImageHashBitsAndHamming) {
   std::vector<uint8_t> img(28 * 28, 0);

@@ -13,6 +13,7 @@
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
+#include "dpeval/data/table_reader.h"
 #include "dpeval/govern/csv_profile.h"
 
 namespace dpeval::govern {
@@ -166,7 +167,7 @@ TEST_F(ManifestTest, CreateRefusesMissingAndDuplicateFiles) {
 
 TEST_F(ManifestTest, DatasheetTomlProvenance) {
   // Non-ASCII text: in single-line values before any multi-line string (See Note
-  // [toml++ 3.3 unreachable] in nn/internal/toml_hazards.h).
+  // [toml++ 3.3 unreachable] in core/toml_hazards.h).
   write("data/datasheet.toml",
         "name = \"Caf\xC3\xA9 survey\"\norigin = \"a survey\"\nlicense = \"CC-BY-4.0\"\n"
         "known_biases = \"\"\"only adults\nonly one city\"\"\"\n");
@@ -253,7 +254,9 @@ TEST(ManifestHashTest, StreamingHashEqualsOneShotAcrossBufferBoundaries) {
 
 TEST(CsvProfileTest, PiecesOfAnySizeGiveTheSameProfile) {
   const std::string text = "\xEF\xBB\xBFid,name,v\r\n1,\"a,\"\"b\"\"\",1e3\r\n\r\n2,c,-2\n3,,x\n4,d\n";
-  CsvProfiler whole;
+  data::TableDialect lenient;
+  lenient.mode = data::TableMode::kLenient;  // the short record is counted, not refused
+  CsvProfiler whole(lenient);
   whole.add(text);
   const CsvProfile w = whole.finish();
   EXPECT_EQ(w.rows, 4u);
@@ -264,13 +267,41 @@ TEST(CsvProfileTest, PiecesOfAnySizeGiveTheSameProfile) {
   EXPECT_EQ(w.columns[2].type(), "string");
   EXPECT_EQ(w.columns[2].missing, 1u);  // the short record
   for (size_t piece = 1; piece < 8; ++piece) {
-    CsvProfiler q;  // the BOM is fed whole: callers read in large pieces
+    CsvProfiler q(lenient);  // the BOM is fed whole: callers read in large pieces
     q.add(std::string_view(text).substr(0, 3));
     for (size_t i = 3; i < text.size(); i += piece) q.add(std::string_view(text).substr(i, piece));
     const CsvProfile r = q.finish();
     EXPECT_EQ(r.rows, w.rows) << piece;
     EXPECT_EQ(r.columns_json(), w.columns_json()) << piece;
   }
+}
+
+// Strict (what manifest create uses): the table reader's decisions, with the
+// line, whatever the piece size.
+TEST(CsvProfileTest, StrictRefusesWhatEveryTableReaderRefuses) {
+  auto error = [](std::string_view text, size_t piece) {
+    try {
+      CsvProfiler p({}, "t.csv");
+      for (size_t i = 0; i < text.size(); i += piece) p.add(text.substr(i, piece));
+      p.finish();
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  for (size_t piece : {size_t{1}, size_t{2}, size_t{5}, size_t{100}}) {
+    EXPECT_EQ(error("a,b\n1,2\n3\n", piece).rfind("t.csv:3: got 1 field, expected 2", 0), 0u) << piece;
+    EXPECT_EQ(error("a,b\r1,2\r3\r", piece).rfind("t.csv:3: got 1 field, expected 2", 0), 0u) << piece;
+    EXPECT_NE(error("a,b\n1,\"2\n", piece).find("t.csv:2: column 'b': unterminated quoted field"),
+              std::string::npos)
+        << piece;
+    EXPECT_NE(error("a,b\n1,2\"x\n", piece).find("'\"' inside an unquoted field"), std::string::npos) << piece;
+    EXPECT_NE(error("", piece).find("t.csv: file is empty"), std::string::npos) << piece;
+    EXPECT_NE(error("a,b\n", piece).find("header but no data rows"), std::string::npos) << piece;
+    EXPECT_EQ(error("a,b\r1,2\r", piece), "no error") << piece;
+  }
+  CsvProfiler empty({}, "e.csv");
+  EXPECT_THROW(empty.finish(), InputError);
 }
 
 }  // namespace

@@ -89,6 +89,52 @@ TEST(RedactTest, ColumnsAndEntitiesNarrowTheScan) {
   EXPECT_THROW(redact_csv(in, std::nullopt, {}), InputError);
 }
 
+// Issue 15: a file with CR-only line ends was one long record of 0 rows, and
+// redact wrote an unmasked copy with exit 0. A bare CR is a line end, and a
+// table without rows is an error, never a clean report.
+TEST(RedactTest, BareCrLineEndsAreLineEndsAndNoRowsIsAnError) {
+  const fs::path in = temp("cr.csv"), out = temp("cr_out.csv");
+  write_file_atomic(in, "id,note\r1,mail jane.doe@example.com\r2,\"call (555) 123-4567\"\r");
+  const PiiReport r = redact_csv(in, out, {});
+  EXPECT_EQ(r.rows, 2u);
+  EXPECT_EQ(r.counts.at(PiiEntity::kEmail), 1u);
+  EXPECT_EQ(r.counts.at(PiiEntity::kPhone), 1u);
+  const std::string copy = read_file(out);
+  EXPECT_EQ(copy.find("jane.doe@example.com"), std::string::npos) << copy;
+  EXPECT_EQ(copy.find("123-4567"), std::string::npos) << copy;
+  EXPECT_EQ(copy.rfind("id,note\r1,", 0), 0u) << copy;  // line ends kept as they were
+
+  for (const char* rowless : {"id,note\r", "id,note\r\r\n\n"}) {
+    write_file_atomic(in, rowless);
+    fs::remove(out);
+    EXPECT_THROW(redact_csv(in, out, {}), InputError) << rowless;
+    EXPECT_FALSE(fs::exists(out)) << rowless;
+  }
+  fs::remove(in);
+}
+
+TEST(RedactTest, StrictRefusesRaggedAndMalformedRecordsLenientReadsThem) {
+  const fs::path in = temp("ragged.csv"), out = temp("ragged_out.csv");
+  write_file_atomic(in, "id,note\n1,a@example.com\n2,b@example.com,c@example.com\n3,x\"y\n");
+  fs::remove(out);
+  try {
+    redact_csv(in, out, {});
+    ADD_FAILURE() << "a ragged record was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(":3: got 3 fields, expected 2"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(out));
+  RedactOptions lenient;
+  lenient.mode = data::TableMode::kLenient;
+  const PiiReport r = redact_csv(in, out, lenient);
+  EXPECT_EQ(r.rows, 3u);
+  EXPECT_EQ(r.counts.at(PiiEntity::kEmail), 3u);
+  EXPECT_EQ(r.by_column.at("#3").at(PiiEntity::kEmail), 1u);  // the extra field, scanned
+  EXPECT_EQ(read_file(out).find("@example.com"), std::string::npos);
+  fs::remove(in);
+  fs::remove(out);
+}
+
 TEST(RedactTest, ManyBatchesAndThreadsGiveTheSameCopy) {
   // ~40 MiB: several 16 MiB batches; quoted cells with line breaks everywhere.
   const fs::path in = temp("big.csv"), out1 = temp("big1.csv"), out4 = temp("big4.csv");

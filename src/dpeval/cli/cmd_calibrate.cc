@@ -15,6 +15,7 @@
 #include "dpeval/cli/options.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
+#include "dpeval/data/table.h"
 #include "dpeval/eval/document.h"
 #include "dpeval/eval/metrics.h"
 #include "dpeval/eval/recalibrate.h"
@@ -33,31 +34,10 @@ struct CalibrateArgs {
   JsonOutput json;
 };
 
-// The header's column names (first line; quotes removed), to keep the
-// columns that carry no prediction and to see whether logits are there.
-std::vector<std::string> header_names(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string line;
-  if (!in || !std::getline(in, line)) return {};
-  if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  std::vector<std::string> names(1);
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      names.emplace_back();
-    } else {
-      names.back().push_back(c);
-    }
-  }
-  for (std::string& n : names) {
-    while (!n.empty() && (n.front() == ' ' || n.front() == '\t')) n.erase(0, 1);
-    while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.pop_back();
-  }
-  return names;
-}
+// The header's column names, read by the one table reader (data/table.h:
+// quotes, "" escapes, BOM, CR/LF/CRLF, .tsv, .gz), to keep the columns that
+// carry no prediction and to see whether logits are there.
+std::vector<std::string> header_names(const std::string& path) { return data::read_table_header(path); }
 
 bool has_prefix_column(const std::vector<std::string>& names, const std::string& prefix) {
   for (const std::string& n : names) {

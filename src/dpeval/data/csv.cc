@@ -25,15 +25,14 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
-#include "dpeval/data/internal/csv_tokenizer.h"
-#include "dpeval/data/internal/parse_number.h"
-#include "dpeval/data/internal/text.h"
+#include "dpeval/data/number.h"
+#include "dpeval/data/table.h"
+#include "dpeval/data/table_reader.h"
+#include "dpeval/data/text.h"
 
 namespace dpeval::data {
 namespace {
 
-using internal::parse_number;
-using internal::quote_excerpt;
 
 constexpr uint64_t kMaxRows = std::numeric_limits<uint32_t>::max() - 1;
 constexpr int64_t kMaxIntegerLabel = (1 << 20) - 1;
@@ -75,10 +74,16 @@ class Problems {
   uint64_t total_ = 0;
 };
 
+TableDialect dialect_of(const CsvOptions& options) {
+  TableDialect dialect;
+  dialect.delimiter = options.delimiter;
+  return dialect;
+}
+
 class CsvBuilder {
  public:
   CsvBuilder(std::string_view text, std::string_view source, const CsvOptions& options)
-      : text_(text), source_(source), options_(options), tokenizer_(text, options.delimiter, source) {}
+      : text_(text), source_(source), options_(options), tokenizer_(text, source, dialect_of(options)) {}
 
   Dataset build() {
     read_header();
@@ -98,7 +103,7 @@ class CsvBuilder {
       throw InputError(std::string(source_) + ": file is empty; expected a header row and data rows");
     }
     header_line_ = tokenizer_.line();
-    for (std::string_view field : tokenizer_.fields()) names_.emplace_back(internal::trim_blanks(field));
+    for (std::string_view field : tokenizer_.fields()) names_.emplace_back(field);
     tokenizer_.set_column_names(&names_);
     std::vector<std::pair<std::string_view, size_t>> sorted;
     for (size_t j = 0; j < names_.size(); ++j) {
@@ -153,7 +158,7 @@ class CsvBuilder {
     labels_.reserve(lines);
     uint32_t row = 0;
     while (tokenizer_.next()) {
-      const auto fields = tokenizer_.fields();
+      const auto& fields = tokenizer_.fields();
       if (fields.size() != width) {
         throw InputError(at(tokenizer_.line()) + fmt::format("expected {} fields as in the header (line {}), "
                                                              "got {}",
@@ -164,7 +169,7 @@ class CsvBuilder {
                          fmt::format("more than {} data rows; split the file", kMaxRows));
       }
       for (size_t j = 0; j < width; ++j) {
-        const std::string_view cell = internal::trim_blanks(fields[j]);
+        const std::string_view cell = fields[j];
         if (j == label_) {
           labels_.push_back({row, tokenizer_.field_line(j), keep(cell)});
           continue;
@@ -333,12 +338,12 @@ class CsvBuilder {
       }
     }
     if (second_pass) {
-      internal::CsvTokenizer again(text_, options_.delimiter, source_);
+      TableRecords again(text_, source_, dialect_of(options_));
       again.next();  // header
       while (again.next()) {
         for (size_t j : columns) {
           if (scans_[j].numbers > 0) {
-            texts[j].push_back(keep_from(again, internal::trim_blanks(again.fields()[j])));
+            texts[j].push_back(keep_from(again, again.fields()[j]));
           }
         }
       }
@@ -359,7 +364,7 @@ class CsvBuilder {
     return out;
   }
 
-  std::string_view keep_from(const internal::CsvTokenizer& tokenizer, std::string_view field) {
+  std::string_view keep_from(const TableRecords& tokenizer, std::string_view field) {
     if (tokenizer.in_text(field)) return field;
     return arena_.emplace_back(field);
   }
@@ -367,7 +372,7 @@ class CsvBuilder {
   std::string_view text_;
   std::string_view source_;
   const CsvOptions& options_;
-  internal::CsvTokenizer tokenizer_;
+  TableRecords tokenizer_;
   std::deque<std::string> arena_;  // unescaped copies of fields that had "" in them
   std::vector<std::string> names_;
   uint64_t header_line_ = 0;
@@ -390,7 +395,7 @@ Dataset parse_csv_dataset(std::string_view text, std::string_view source_name, c
 }
 
 Dataset read_csv_dataset(const std::filesystem::path& path, const CsvOptions& options) {
-  const std::string text = read_file(path);
+  const std::string text = read_table_file(path);
   return parse_csv_dataset(text, path.string(), options);
 }
 

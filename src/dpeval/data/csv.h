@@ -1,11 +1,14 @@
 // CSV tables as classification datasets.
 //
 // The rules, in the order they apply:
-// - Text: RFC 4180. The first record is the header. Fields are separated by
+// - Text: the one table reader's, strict (data/table_reader.h, docs/TABLES.md):
+//   RFC 4180. The first record is the header. Fields are separated by
 //   `delimiter`; a double-quoted field may contain the delimiter, line breaks and
-//   quotes written "". LF or CRLF line endings; a UTF-8 BOM and blank lines are
-//   skipped. Spaces and tabs around a cell are ignored. Line numbers in messages
-//   are 1-based lines of the file (the line where the offending cell starts).
+//   quotes written "". LF, CRLF or bare CR line endings; a UTF-8 BOM and blank
+//   lines are skipped. Spaces and tabs around a cell are ignored. A '"' inside an
+//   unquoted field, text after a closing quote, an unterminated quote and a cell
+//   over 1 MiB are errors naming the line, column and byte. Line numbers in
+//   messages are 1-based lines of the file (the line where the offending cell starts).
 // - Header: names must be non-empty and distinct; one of them is the label column.
 // - Every record must have as many fields as the header.
 // - Column types (Note [CSV column types] in csv.cc): a column is numeric when more
@@ -47,7 +50,8 @@ struct CsvOptions {
 // delimiter. An empty text, a header without data rows, more than 2^32 - 2 rows
 // or no numeric feature column are errors too.
 Dataset parse_csv_dataset(std::string_view text, std::string_view source_name, const CsvOptions& options);
-// read_file(path) then parse_csv_dataset with the path as the source name.
+// read_table_file(path) (a .gz file is decompressed, data/table.h) then
+// parse_csv_dataset with the path as the source name.
 Dataset read_csv_dataset(const std::filesystem::path& path, const CsvOptions& options);
 
 }  // namespace dpeval::data

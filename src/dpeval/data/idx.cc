@@ -20,12 +20,11 @@
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/data/internal/gzip_reader.h"
-#include "dpeval/data/internal/text.h"
+#include "dpeval/data/text.h"
 
 namespace dpeval::data {
 namespace {
 
-using internal::human_bytes;
 
 constexpr uint8_t kTypeU8 = 0x08;
 
@@ -89,14 +88,14 @@ bool item_count(const std::vector<int64_t>& dims, uint64_t* count) {
   }
   uint64_t n = 1;
   for (int64_t d : dims) {
-    if (!internal::checked_mul(n, static_cast<uint64_t>(d), &n)) return false;
+    if (!checked_mul(n, static_cast<uint64_t>(d), &n)) return false;
   }
   *count = n;
   return true;
 }
 
 std::string claim(const std::vector<int64_t>& dims, bool overflow, uint64_t count) {
-  return fmt::format("header claims {} items ({})", internal::join_dims(dims.data(), dims.size()),
+  return fmt::format("header claims {} items ({})", join_dims(dims.data(), dims.size()),
                      overflow ? "more than 18 EB" : "needs " + human_bytes(static_cast<double>(count)));
 }
 
@@ -129,7 +128,7 @@ IdxArray parse_plain(std::span<const std::byte> bytes, const Where& where) {
     throw InputError(where.at(header + count) +
                      fmt::format("{} unexpected bytes after the {} items the header "
                                  "claims",
-                                 available - count, internal::join_dims(out.dims.data(), ndims)));
+                                 available - count, join_dims(out.dims.data(), ndims)));
   }
   out.data.assign(p + header, p + header + count);
   return out;
@@ -182,7 +181,7 @@ IdxArray parse_gzip(std::span<const std::byte> bytes, const Where& where) {
   if (gz.read(extra) != 0) {
     throw InputError(where.at(header + count) +
                      fmt::format("unexpected bytes after the {} items the header claims",
-                                 internal::join_dims(out.dims.data(), ndims)));
+                                 join_dims(out.dims.data(), ndims)));
   }
   return out;
 }

@@ -14,7 +14,7 @@
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
-#include "dpeval/data/internal/text.h"
+#include "dpeval/data/text.h"
 
 namespace dpeval::data {
 namespace {
@@ -60,7 +60,7 @@ class HeaderParser {
         set_once(seen_shape, key, key_pos);
         h.shape = parse_shape();
       } else {
-        fail(key_pos, "unexpected key " + internal::quote_excerpt(key) +
+        fail(key_pos, "unexpected key " + quote_excerpt(key) +
                           "; expected only 'descr', 'fortran_order' and 'shape'");
       }
       skip_space();
@@ -84,7 +84,7 @@ class HeaderParser {
     throw InputError(fmt::format("{}: byte {}: NPY header: {}", source_, base_ + pos, what));
   }
   std::string got() const {
-    return pos_ < text_.size() ? internal::quote_excerpt(text_.substr(pos_), 12) : "the end of the header";
+    return pos_ < text_.size() ? quote_excerpt(text_.substr(pos_), 12) : "the end of the header";
   }
   char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
   void skip_space() {
@@ -139,11 +139,11 @@ class HeaderParser {
     if (d == "<i8") return DType::kI64;
     if (d == "<i4") return DType::kI32;
     if (d.size() == 3 && d[0] == '>') {
-      fail(pos, "big-endian dtype " + internal::quote_excerpt(d) +
+      fail(pos, "big-endian dtype " + quote_excerpt(d) +
                     " is not supported; expected little-endian (save with "
                     "arr.astype(arr.dtype.newbyteorder('<')))");
     }
-    fail(pos, "dtype " + internal::quote_excerpt(d) +
+    fail(pos, "dtype " + quote_excerpt(d) +
                   " is not supported; expected '<f4', '<f8', '|u1', '<i8' or '<i4'");
   }
 
@@ -212,7 +212,7 @@ int64_t NpyArray::numel() const {
   if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   uint64_t n = 1;
   for (int64_t d : shape) {
-    DPEVAL_CHECK(d > 0 && internal::checked_mul(n, static_cast<uint64_t>(d), &n) &&
+    DPEVAL_CHECK(d > 0 && checked_mul(n, static_cast<uint64_t>(d), &n) &&
                  n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         << "NPY shape " << shape_text(shape) << " overflows int64";
   }
@@ -258,7 +258,7 @@ NpyArray parse_npy(std::span<const std::byte> bytes, std::string_view source_nam
   if (bytes.empty()) throw InputError(std::string(source_name) + ": file is empty; expected an NPY file");
   if (bytes.size() < kMagicSize || std::memcmp(bytes.data(), kMagic, kMagicSize) != 0) {
     throw fail(0, "not an NPY file: expected the magic \\x93NUMPY, got " +
-                      internal::quote_excerpt(std::string_view(reinterpret_cast<const char*>(bytes.data()),
+                      quote_excerpt(std::string_view(reinterpret_cast<const char*>(bytes.data()),
                                                                std::min<size_t>(bytes.size(), kMagicSize))));
   }
   if (bytes.size() < kMagicSize + 2) throw fail(bytes.size(), "truncated NPY file: no version bytes");
@@ -287,13 +287,13 @@ NpyArray parse_npy(std::span<const std::byte> bytes, std::string_view source_nam
     need = 0;  // empty, however large the other dimensions
   } else {
     for (int64_t d : header.shape) {
-      overflow = overflow || !internal::checked_mul(need, static_cast<uint64_t>(d), &need);
+      overflow = overflow || !checked_mul(need, static_cast<uint64_t>(d), &need);
     }
   }
   if (overflow || need != available) {
     const std::string claim = fmt::format(
         "shape {} of '{}' needs {}", shape_text(header.shape), npy_descr(header.dtype),
-        overflow ? std::string("more than 18 EB") : internal::human_bytes(static_cast<double>(need)));
+        overflow ? std::string("more than 18 EB") : human_bytes(static_cast<double>(need)));
     if (!overflow && need < available) {
       throw fail(data_start + need, fmt::format("{} but {} bytes of data follow the header ({} extra)", claim,
                                                 available, available - need));
@@ -301,7 +301,7 @@ NpyArray parse_npy(std::span<const std::byte> bytes, std::string_view source_nam
     throw fail(data_start,
                fmt::format("{} but only {} of data follow the header; the file is truncated or its "
                            "header is wrong",
-                           claim, internal::human_bytes(static_cast<double>(available))));
+                           claim, human_bytes(static_cast<double>(available))));
   }
   NpyArray out;
   out.shape = header.shape;

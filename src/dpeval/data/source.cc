@@ -17,8 +17,9 @@
 #include "dpeval/core/error.h"
 #include "dpeval/data/class_check.h"
 #include "dpeval/data/csv.h"
-#include "dpeval/data/internal/text.h"
+#include "dpeval/data/text.h"
 #include "dpeval/data/npy.h"
+#include "dpeval/data/table_reader.h"
 
 namespace dpeval::data {
 namespace {
@@ -72,7 +73,7 @@ Shape sample_shape_of(const std::vector<int64_t>& dims, std::string_view name) {
   // Overflow-safe: a 0-row array can claim any row shape (Shape::numel() would overflow).
   uint64_t numel = 1;
   for (int64_t d : rest) {
-    if (!internal::checked_mul(numel, static_cast<uint64_t>(d), &numel) || numel > kMaxSampleNumel) {
+    if (!checked_mul(numel, static_cast<uint64_t>(d), &numel) || numel > kMaxSampleNumel) {
       throw InputError(fmt::format("{}: shape {} has more than {} features per row", name,
                                    Shape(dims).to_string(), kMaxSampleNumel));
     }
@@ -281,10 +282,11 @@ TrainTest load_fashion_mnist(const fs::path& dir) {
 TrainTest load_data_source(std::string_view spec, const DataSourceOptions& options) {
   if (spec == kFashionMnistSpec) return load_fashion_mnist(fashion_mnist_dir());
   check_holdout_fraction(options.test_fraction);  // before reading a large file
-  if (has_suffix(spec, ".csv") || has_suffix(spec, ".tsv")) {
+  if (has_suffix(spec, ".csv") || has_suffix(spec, ".tsv") || has_suffix(spec, ".csv.gz") ||
+      has_suffix(spec, ".tsv.gz")) {
     CsvOptions csv;
     csv.label_col = options.label_col;
-    csv.delimiter = has_suffix(spec, ".tsv") ? '\t' : ',';
+    csv.delimiter = table_delimiter_for(spec);
     check_data_file(fs::path(spec), "data file");
     return split_holdout(checked_classes(read_csv_dataset(fs::path(spec), csv), spec,
                                          fmt::format("column '{}'", options.label_col)),

@@ -5,7 +5,7 @@
 //                      (IDX files in $DPEVAL_FMNIST_DIR, default
 //                      /usr/share/datasets/fashion-mnist); features uint8 [1, 28, 28]
 //                      scaled by 1/255; the ten Fashion-MNIST class names.
-//   "<path>.csv|.tsv"  read_csv_dataset (label column options.label_col; .tsv is
+//   "<path>.csv|.tsv[.gz]"  read_csv_dataset (label column options.label_col; .tsv is
 //                      tab-delimited), then split_holdout(test_fraction, seed).
 //   "<path>.npy"       features from the array (first dimension = rows, the rest =
 //                      sample shape, [1] for a 1-D array; uint8 is scaled by 1/255,

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "dpeval/core/error.h"
+#include "dpeval/data/number.h"
 #include "dpeval/eval/slices.h"
 
 namespace dpeval::eval {
@@ -45,11 +46,12 @@ OpAt find_op(std::string_view text) {
 }
 
 double parse_threshold(std::string_view whole, std::string_view text) {
+  // The one number parser (data/number.h): plain decimal only, so "0x10",
+  // "1,5" and "nan" are refused rather than read as something else.
   const std::string s(trim(text));
-  char* end = nullptr;
-  const double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v)) {
-    bad_gate(whole, "expected a finite number after the operator, got '" + s + "'");
+  double v = 0;
+  if (!data::parse_finite_number(std::string_view(s), &v)) {
+    bad_gate(whole, "expected a finite decimal number after the operator, got '" + s + "'");
   }
   return v;
 }

@@ -10,6 +10,9 @@
 //                                          for a --slice-cross slice
 //            | "fairness:" name            e.g. equalized_odds_difference
 //   op      := "<" | "<=" | ">" | ">=" | "==" | "!="
+//   number  := a finite decimal ("0.85", "-1", "+.5", "1e-3"), read by the one
+//              number parser (data/number.h); "0x10", "1,5", "nan" and "inf"
+//              are usage errors
 // A gate FAILS when its expression is true ("fail if accuracy < 0.85").
 // A gate whose metric is undefined (null) for this data fails too: a gate
 // that cannot be judged must not pass silently. A malformed expression, or

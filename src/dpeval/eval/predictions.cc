@@ -13,7 +13,8 @@
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/mapped_file.h"
-#include "dpeval/data/internal/text.h"
+#include "dpeval/data/table.h"
+#include "dpeval/data/text.h"
 #include "dpeval/data/npy.h"
 #include "dpeval/eval/internal/prediction_cells.h"
 #include "dpeval/eval/internal/prediction_csv.h"
@@ -46,7 +47,7 @@ void ProblemLog::throw_if_any() const {
 
 namespace {
 
-using data::internal::quote_excerpt;
+using data::quote_excerpt;
 
 void check_read_options(const ReadOptions& options) {
   const PredictionColumns& c = options.columns;
@@ -58,6 +59,9 @@ void check_read_options(const ReadOptions& options) {
   for (const auto& [what, name] : names) {
     if (name->empty()) throw ConfigError(fmt::format("the {} name is empty; expected a column name", what));
   }
+  data::TableDialect dialect;
+  dialect.delimiter = options.delimiter;
+  data::check_table_dialect(dialect);
   if (options.want_logits && options.task != Task::multiclass) {
     throw ConfigError(fmt::format("logits are read for multiclass predictions only, not for --task {}",
                                   task_name(options.task)));
@@ -164,7 +168,7 @@ Predictions parse_predictions_npy(std::span<const std::byte> bytes, std::string_
   const bool multiclass = task == Task::multiclass;
   if (array.shape.size() != 2 || (multiclass ? array.shape[1] < 3 : array.shape[1] != 2)) {
     throw InputError(fmt::format("{}: shape ({}); expected a 2-D array {} for --task {}", source,
-                                 data::internal::join_dims(array.shape.data(), array.shape.size()),
+                                 data::join_dims(array.shape.data(), array.shape.size()),
                                  npy_layout(task), task_name(task)));
   }
   const auto rows = static_cast<size_t>(array.shape[0]);
@@ -245,14 +249,23 @@ Predictions parse_predictions_npy(std::span<const std::byte> bytes, std::string_
 }
 
 Predictions read_predictions(const std::filesystem::path& path, const ReadOptions& options) {
-  std::string extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
+  std::string name = path.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (extension != ".csv" && extension != ".npy") {
-    throw ConfigError(fmt::format("predictions file {}: expected a name ending in .csv or .npy",
+  const std::string extension = path.extension().string().empty() ? "" : name.substr(name.rfind('.'));
+  const bool gzip = name.ends_with(".csv.gz") || name.ends_with(".tsv.gz");
+  if (extension != ".csv" && extension != ".tsv" && extension != ".npy" && !gzip) {
+    throw ConfigError(fmt::format("predictions file {}: expected a name ending in .csv, .tsv, .csv.gz, .tsv.gz or "
+                                  ".npy",
                                   quote_excerpt(path.string(), 200)));
   }
   check_read_options(options);
+  ReadOptions csv_options = options;
+  csv_options.delimiter = data::table_delimiter_for(name);
+  if (gzip) {
+    const std::string text = data::read_table_file(path);
+    return internal::parse_csv_predictions(text, path.string(), csv_options);
+  }
   const FileBytes file(path);
   if (extension == ".npy") {
     return parse_predictions_npy(std::as_bytes(std::span(file.text().data(), file.text().size())),
@@ -260,7 +273,7 @@ Predictions read_predictions(const std::filesystem::path& path, const ReadOption
   }
   internal::CsvParseTuning tuning;
   tuning.release = [&file](size_t begin, size_t end) { file.release(begin, end); };
-  return internal::parse_csv_predictions(file.text(), path.string(), options, tuning);
+  return internal::parse_csv_predictions(file.text(), path.string(), csv_options, tuning);
 }
 
 }  // namespace dpeval::eval

@@ -10,8 +10,10 @@
 //               `logit_{K-1}` (read only with want_logits)
 //   regression  `label` (target), `prediction`
 // Any other column is skipped without being stored unless keep_columns names it.
-// Text rules are those of data/csv.h: RFC 4180 quoting, LF or CRLF, a UTF-8 BOM
-// and blank lines skipped, spaces and tabs around a cell ignored, ',' only.
+// Text rules are the table reader's (data/table_reader.h, strict; docs/TABLES.md):
+// RFC 4180 quoting, LF, CRLF or bare CR line ends, a UTF-8 BOM and blank lines
+// skipped, spaces and tabs around a cell ignored; ',' (or '\t' for .tsv);
+// .csv.gz and .tsv.gz are decompressed first.
 // Numbers are parsed as double ("1", "1.0", "-2.5e3", "+.5"): a label written
 // "1.0" is class 1.
 //
@@ -87,6 +89,9 @@ struct ReadOptions {
   // K must agree.
   bool want_logits = false;
   size_t threads = 0;  // CSV parse threads; 0 = std::thread::hardware_concurrency()
+  // CSV field delimiter (',' or '\t'; read_predictions sets it from the
+  // extension: .tsv and .tsv.gz are tab-separated).
+  char delimiter = ',';
 };
 
 // Kept columns are KeyColumns (key_column.h): row i has the text
@@ -113,8 +118,8 @@ struct Predictions {
   TaskColumns task_columns() const;
 };
 
-// Reads FILE.csv or FILE.npy (by extension, case-insensitive; ConfigError for
-// another). Throws InputError as described above, and "<path>: cannot open:
+// Reads FILE.csv, FILE.tsv (either optionally .gz) or FILE.npy (by extension,
+// case-insensitive; ConfigError for another). Throws InputError as described above, and "<path>: cannot open:
 // <reason>" or "<path>: is a directory"; ConfigError for bad options
 // (want_logits with binary or regression, an empty column name or prefix, the
 // same prefix for probabilities and logits, one column given two roles).

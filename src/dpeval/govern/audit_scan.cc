@@ -26,15 +26,16 @@
 #include "dpeval/core/error.h"
 #include "dpeval/core/mapped_file.h"
 #include "dpeval/core/thread_pool.h"
-#include "dpeval/data/internal/parse_number.h"
-#include "dpeval/data/internal/text.h"
-#include "dpeval/govern/audit_csv.h"
+#include "dpeval/data/number.h"
+#include "dpeval/data/table.h"
+#include "dpeval/data/table_reader.h"
+#include "dpeval/data/text.h"
 #include "dpeval/govern/image_hash.h"
 
 namespace dpeval::govern {
 namespace {
 
-using data::internal::quote_excerpt;
+using data::quote_excerpt;
 
 uint64_t mix64(uint64_t x) {  // splitmix64 finalizer
   x += 0x9e3779b97f4a7c15ull;
@@ -218,7 +219,7 @@ bool parse_plain_decimal(std::string_view s, double* out) {
   }
   if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 'i' ||
       first == 'I' || first == 'n' || first == 'N') {
-    if (data::internal::parse_number(cell, number)) {
+    if (data::parse_number(cell, number)) {
       return std::isnan(*number) ? CellKind::kMissing : CellKind::kNumber;
     }
   }
@@ -279,7 +280,9 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
   TableScan& scan = piece.scan;
   scan.columns.resize(columns);
   scan.id_hashes.resize(ctx.id_columns.size());
-  AuditCsvReader reader(text, opt.delimiter);
+  data::TableDialect dialect;
+  dialect.delimiter = opt.delimiter;
+  data::TableRecordReader reader(text, dialect);
   std::string buf;
   std::vector<std::pair<std::string, std::string>> pii_out;
   std::vector<std::vector<uint64_t>> pii_clean(columns);  // per column, kPiiMemoSlots once used
@@ -288,15 +291,14 @@ void scan_piece(const CsvContext& ctx, std::string_view text, uint64_t byte_base
   const bool labelled = scan.label_column >= 0;
   uint64_t row = 0;
   while (true) {
-    const CsvStatus status = reader.next();
-    if (status == CsvStatus::kEnd) break;
-    if (status != CsvStatus::kRecord) {
+    const data::TableStatus status = reader.next();
+    if (status == data::TableStatus::kEnd) break;
+    if (status != data::TableStatus::kRecord) {
       piece.error_line = reader.line();
       const size_t f = reader.error_field();
       const std::string where = f < columns ? fmt::format("column '{}': ", ctx.header[f]) : std::string();
-      piece.error = status == CsvStatus::kUnterminatedQuote
-                        ? where + "unterminated quoted field, expected a closing '\"'"
-                        : where + "text after a closing quote, expected the delimiter or a line end";
+      piece.error = where + reader.error_text(status) +
+                    fmt::format(" (byte {})", byte_base + reader.error_offset());
       return;
     }
     const auto& fields = reader.fields();
@@ -440,7 +442,7 @@ void sort_dict(Dict& dict, std::vector<uint32_t>& codes, std::vector<uint32_t>* 
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   bool numeric = true;
   std::vector<double> nums(dict.values.size());
-  for (size_t i = 0; i < nums.size(); ++i) numeric = numeric && data::internal::parse_number(dict.values[i], &nums[i]);
+  for (size_t i = 0; i < nums.size(); ++i) numeric = numeric && data::parse_number(dict.values[i], &nums[i]);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     if (numeric && nums[a] != nums[b]) return nums[a] < nums[b];
     return dict.values[a] < dict.values[b];
@@ -659,13 +661,18 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
   uint64_t line_base = 0;
   {
     std::vector<size_t> cuts;
-    while (!blocks.eof() && csv_record_cuts(blocks.data().substr(start), 1, cuts) == 0) blocks.grow();
-    AuditCsvReader reader(blocks.data().substr(start), options.delimiter);
-    const CsvStatus status = reader.next();
-    if (status == CsvStatus::kEnd) throw InputError(fmt::format("{}: empty file, expected a header row", source));
-    if (status != CsvStatus::kRecord) {
-      throw InputError(fmt::format("{}:{}: malformed header (unterminated quote or text after a quote)", source,
-                                   reader.line()));
+    while (!blocks.eof() && data::table_record_cuts(blocks.data().substr(start), 1, cuts) == 0) blocks.grow();
+    data::TableDialect dialect;
+    dialect.delimiter = options.delimiter;
+    data::check_table_dialect(dialect);
+    data::TableRecordReader reader(blocks.data().substr(start), dialect);
+    const data::TableStatus status = reader.next();
+    if (status == data::TableStatus::kEnd) {
+      throw InputError(fmt::format("{}: empty file, expected a header row", source));
+    }
+    if (status != data::TableStatus::kRecord) {
+      throw InputError(data::table_error_message(source, reader.line(), start + reader.error_offset(), nullptr,
+                                                 reader.error_field(), reader.error_text(status)));
     }
     for (std::string_view f : reader.fields()) ctx.header.emplace_back(f);
     line_base = reader.lines_consumed();
@@ -760,13 +767,13 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
       cuts.swap(ahead_cuts);
       end = ahead_end;
     } else {
-      end = csv_record_cuts(text, parts, cuts);
+      end = data::table_record_cuts(text, parts, cuts);
     }
     ahead_text = {};
     while (!blocks.eof() && end == 0) {  // a record longer than the block: read more
       blocks.grow();
       text = blocks.data().substr(start);
-      end = csv_record_cuts(text, parts, cuts);
+      end = data::table_record_cuts(text, parts, cuts);
     }
     const bool eof = blocks.eof();
     if (eof) end = text.size();
@@ -807,7 +814,7 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
     pool.parallel_for(pool.size(), [&](size_t, size_t) {
       for (size_t t; (t = next_task.fetch_add(1)) < tasks;) {
         if (t < first_piece) {
-          ahead_end = csv_record_cuts(ahead_text, parts, ahead_cuts);
+          ahead_end = data::table_record_cuts(ahead_text, parts, ahead_cuts);
           continue;
         }
         const size_t i = t - first_piece;
@@ -825,7 +832,7 @@ TableScan scan_csv_blocks(CsvBlocks& blocks, std::string_view source, const Scan
     if (eof || !blocks.next(start + end)) break;
     start = 0;
   }
-  if (scan.rows == 0) throw InputError(fmt::format("{}: a header without data rows, expected at least one row", source));
+  if (scan.rows == 0) throw InputError(fmt::format("{}: the file has a header but no data rows; expected at least one row", source));
   if (scan.label_column >= 0) sort_dict(labels, scan.labels, &scan.sample.labels, scan.label_values);
   if (scan.group_column >= 0) sort_dict(groups, scan.groups, nullptr, scan.group_values);
   for (size_t c = 0; c < columns; ++c) {
@@ -904,7 +911,11 @@ TableScan scan_csv_file(const std::filesystem::path& path, const ScanOptions& op
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory", path.string()));
   ScanOptions opt = options;
-  if (path.extension() == ".tsv") opt.delimiter = '\t';
+  opt.delimiter = data::table_delimiter_for(path.string());
+  if (path.extension() == ".gz") {  // .csv.gz, .tsv.gz: decompressed into memory (data/table.h)
+    const std::string text = data::read_table_file(path);
+    return scan_csv_text(text, path.string(), opt);
+  }
   const size_t block = std::max<size_t>(options.block_bytes, 1 << 16);
   // See Note [Mapped blocks]; other files (a pipe, say) are streamed.
   const MappedFile mapped(path);

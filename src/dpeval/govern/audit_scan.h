@@ -196,7 +196,8 @@ struct ScanOptions {
   size_t block_bytes = 64 << 20;  // CSV block size
 };
 
-// Streams a CSV (or .tsv) file. Throws InputError "<path>:<line>: ..." for
+// Streams a CSV file (.tsv: tab-separated; .csv.gz and .tsv.gz are decompressed
+// into memory first) through the table reader (data/table_reader.h). Throws InputError "<path>:<line>: ..." for
 // malformed text or a record with the wrong number of fields, "<path>: ..." for
 // an empty file or one without data rows, or a missing label/group column.
 TableScan scan_csv_file(const std::filesystem::path& path, const ScanOptions& options);

@@ -1,5 +1,5 @@
 // The audit schema file; see audit_schema.h. TOML through toml++, behind the
-// guard of nn/internal/toml_hazards.h (See Note [toml++ 3.3 unreachable]).
+// guard of core/toml_hazards.h (See Note [toml++ 3.3 unreachable]).
 #include "dpeval/govern/audit_schema.h"
 
 #include <algorithm>
@@ -9,7 +9,7 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
-#include "dpeval/nn/internal/toml_hazards.h"
+#include "dpeval/core/toml_hazards.h"
 
 namespace dpeval::govern {
 namespace {
@@ -80,7 +80,7 @@ class SchemaParser {
   }
 
   AuditSchema parse(std::string_view text) {
-    nn::internal::reject_toml_hazards(text, source_);
+    reject_toml_hazards(text, source_);
     toml::table root;
     try {
       root = toml::parse(text, source_);

@@ -1,12 +1,16 @@
-// The streaming CSV profiler: a byte state machine (quotes may span add()
-// calls) that hands each finished cell to its column's running statistics.
+// The streaming CSV profiler: whole records, read by the table reader
+// (data/table_reader.h), hand each cell to its column's running statistics.
 #include "dpeval/govern/csv_profile.h"
 
 #include <cmath>
 
-#include <fast_float/fast_float.h>
+#include <fmt/format.h>
 
+#include <cstring>
+
+#include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
+#include "dpeval/data/number.h"
 
 namespace dpeval::govern {
 
@@ -36,12 +40,6 @@ nlohmann::json CsvProfile::columns_json() const {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 void add_cell(ColumnProfile& c, std::string_view cell) {
   if (cell.empty()) {
     ++c.missing;
@@ -56,12 +54,8 @@ void add_cell(ColumnProfile& c, std::string_view cell) {
       c.seen_.clear();
     }
   }
-  const char* first = cell.data();
-  const char* last = first + cell.size();
-  if (*first == '+') ++first;  // fast_float refuses a leading '+'
   double value = 0;
-  const auto [ptr, ec] = fast_float::from_chars(first, last, value);
-  if (ec != std::errc() || ptr != last || !std::isfinite(value)) return;
+  if (!data::parse_finite_number(cell, &value)) return;
   if (c.numeric == 0) {
     c.min = c.max = value;
   } else {
@@ -75,107 +69,109 @@ void add_cell(ColumnProfile& c, std::string_view cell) {
 
 }  // namespace
 
-void CsvProfiler::end_field() {
-  const std::string_view cell = field_quoted_ ? std::string_view(field_) : trim(field_);
-  if (!header_done_) {
-    profile_.columns.emplace_back();
-    profile_.columns.back().name = std::string(cell);
-  } else if (column_ < profile_.columns.size()) {
-    add_cell(profile_.columns[column_], cell);
-  }
-  ++column_;
-  field_.clear();
-  field_quoted_ = false;
+CsvProfiler::CsvProfiler(const data::TableDialect& dialect, std::string source)
+    : dialect_(dialect), source_(std::move(source)) {
+  data::check_table_dialect(dialect_);
 }
 
-void CsvProfiler::end_record() {
-  if (record_empty_) {  // a blank line
-    field_.clear();
-    column_ = 0;
-    return;
-  }
-  end_field();
-  if (!header_done_) {
-    header_done_ = true;
-  } else {
-    ++profile_.rows;
-    if (column_ != profile_.columns.size()) {
+void CsvProfiler::read_records(std::string_view text) {
+  data::TableRecordReader reader(text, dialect_);
+  const bool strict = dialect_.mode == data::TableMode::kStrict;
+  while (true) {
+    const data::TableStatus status = reader.next();
+    if (status == data::TableStatus::kEnd) break;
+    if (status != data::TableStatus::kRecord) {
+      throw InputError(data::table_error_message(source_, line_base_ + reader.line(),
+                                                 byte_base_ + reader.error_offset(),
+                                                 names_.empty() ? nullptr : &names_, reader.error_field(),
+                                                 reader.error_text(status)));
+    }
+    const auto& fields = reader.fields();
+    if (!header_done_) {
+      header_done_ = true;
+      header_line_ = line_base_ + reader.line();
+      for (std::string_view name : fields) {
+        names_.emplace_back(name);
+        profile_.columns.emplace_back().name = std::string(name);
+      }
+      continue;
+    }
+    const size_t width = profile_.columns.size();
+    if (fields.size() != width) {
+      if (strict) {
+        throw InputError(
+            data::table_ragged_message(source_, line_base_ + reader.line(), fields.size(), names_, header_line_));
+      }
       ++profile_.ragged_rows;
-      for (size_t c = column_; c < profile_.columns.size(); ++c) ++profile_.columns[c].missing;
+    }
+    ++profile_.rows;
+    for (size_t c = 0; c < width; ++c) {
+      if (c < fields.size()) {
+        add_cell(profile_.columns[c], fields[c]);
+      } else {
+        ++profile_.columns[c].missing;
+      }
     }
   }
-  column_ = 0;
-  record_empty_ = true;
+  line_base_ += reader.lines_consumed();
+  byte_base_ += text.size();
 }
 
 void CsvProfiler::add(std::string_view bytes) {
   if (at_file_start_ && !bytes.empty()) {
     // A BOM split over two add() calls is not worth handling: callers read in large pieces.
-    if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
+    const size_t bom = data::table_bom_bytes(bytes);
+    bytes.remove_prefix(bom);
+    byte_base_ += bom;
     at_file_start_ = false;
   }
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    const char c = bytes[i];
-    switch (state_) {
-      case State::kFieldStart:
-      case State::kUnquoted:
-        if (c == delimiter_) {
-          record_empty_ = false;
-          end_field();
-          state_ = State::kFieldStart;
-        } else if (c == '\n') {
-          end_record();
-          state_ = State::kFieldStart;
-        } else if (c == '\r') {
-          // Dropped: CRLF ends a line at the LF; a lone CR inside a cell is kept out.
-        } else if (c == '"' && trim(field_).empty()) {
-          field_.clear();
-          field_quoted_ = true;
-          record_empty_ = false;
-          state_ = State::kQuoted;
-        } else {
-          // The common case: copy the run up to the next special byte at once.
-          size_t j = i;
-          while (j < bytes.size() && bytes[j] != delimiter_ && bytes[j] != '\n' && bytes[j] != '\r') ++j;
-          field_.append(bytes.data() + i, j - i);
-          record_empty_ = false;
-          state_ = State::kUnquoted;
-          i = j - 1;
-        }
-        break;
-      case State::kQuoted:
-        if (c == '"') {
-          state_ = State::kQuoteInQuoted;
-        } else {
-          const size_t q = bytes.find('"', i);
-          const size_t j = q == std::string_view::npos ? bytes.size() : q;
-          field_.append(bytes.data() + i, j - i);
-          i = j - 1;
-        }
-        break;
-      case State::kQuoteInQuoted:
-        if (c == '"') {
-          field_.push_back('"');
-          state_ = State::kQuoted;
-        } else if (c == delimiter_) {
-          end_field();
-          state_ = State::kFieldStart;
-        } else if (c == '\n') {
-          end_record();
-          state_ = State::kFieldStart;
-        } else if (c != '\r') {
-          field_.push_back(c);  // text after a closing quote: kept, as a lenient reader would
-          state_ = State::kUnquoted;
-        }
-        break;
-    }
+  // Lenient text may flip the quote parity the split relies on (a '"' inside an
+  // unquoted field): it is read whole, at finish().
+  if (dialect_.mode == data::TableMode::kLenient) {
+    tail_.append(bytes);
+    return;
   }
+  // The end of the last complete record in tail_ + bytes: the last '\n' with an
+  // even number of '"' before it (counting from tail_'s start, a record start).
+  size_t end = 0;  // in bytes: records end before bytes[end]
+  bool quoted = tail_quoted_;
+  for (size_t pos = 0; pos < bytes.size();) {
+    const void* q = std::memchr(bytes.data() + pos, '"', bytes.size() - pos);
+    const size_t stop = q != nullptr ? static_cast<size_t>(static_cast<const char*>(q) - bytes.data()) : bytes.size();
+    if (!quoted) {
+      const void* nl = stop > pos ? memrchr(bytes.data() + pos, '\n', stop - pos) : nullptr;
+      if (nl != nullptr) end = static_cast<size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
+    }
+    if (q == nullptr) break;
+    quoted = !quoted;
+    pos = stop + 1;
+  }
+  const bool quoted_after_end = quoted;
+  if (end == 0) {
+    tail_.append(bytes);
+    tail_quoted_ = quoted_after_end;
+    return;
+  }
+  if (tail_.empty()) {
+    read_records(bytes.substr(0, end));
+  } else {
+    tail_.append(bytes.substr(0, end));
+    read_records(tail_);
+  }
+  tail_.assign(bytes.substr(end));
+  // The parity of the new tail: '"' after `end` in bytes.
+  bool tail_quoted = false;
+  for (char c : tail_) tail_quoted ^= c == '"';
+  tail_quoted_ = tail_quoted;
 }
 
 CsvProfile CsvProfiler::finish() {
-  if (!record_empty_ || !field_.empty()) {
-    record_empty_ = false;
-    end_record();
+  if (!tail_.empty()) read_records(tail_);
+  tail_.clear();
+  if (!header_done_) throw InputError(fmt::format("{}: file is empty; expected a header row", source_));
+  if (profile_.rows == 0 && dialect_.mode == data::TableMode::kStrict) {
+    throw InputError(fmt::format("{}:{}: the file has a header but no data rows; expected at least one row", source_,
+                                 header_line_));
   }
   for (ColumnProfile& c : profile_.columns) c.seen_.clear();
   return std::move(profile_);

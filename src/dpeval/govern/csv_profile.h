@@ -1,10 +1,13 @@
 // Streaming CSV profile for dataset manifests: row count, column names and
 // inferred types, and summary statistics, computed from pieces of the file as
 // they are read (the file is never held in memory; a quoted cell may span
-// pieces). The CSV dialect is data/csv.h's: RFC 4180, header first, LF or CRLF,
-// a UTF-8 BOM and blank lines skipped, spaces and tabs around unquoted cells
-// ignored. Unlike the dataset reader it never throws on content: ragged
-// records are counted, not refused, since a manifest describes whatever is there.
+// pieces). The text goes through the table reader (data/table_reader.h,
+// docs/TABLES.md), strict by default: a malformed record or one whose field
+// count differs from the header's is an InputError naming the file, line and
+// column, as every other command that reads the file would say; an empty file
+// or a header without rows too. In lenient mode (Note [Lenient mode]) ragged
+// records are counted in ragged_rows (short ones' missing cells count as
+// missing, long ones' extra fields are ignored) and a header alone is 0 rows.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +17,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "dpeval/data/table_reader.h"
 
 namespace dpeval::govern {
 
@@ -42,26 +47,32 @@ struct CsvProfile {
   nlohmann::json columns_json() const;
 };
 
-// Feed the file's bytes in order with add(), then finish() once.
+// Feed the file's bytes in order with add(), then finish() once. Strict: each
+// piece is split after its last complete record (the quote parity of the bytes
+// held back is kept, so the split needs no rescan); complete records are read
+// in place, only the unfinished tail is copied (a file without LF line ends is
+// held whole). Lenient: the text is held whole and read at finish().
 class CsvProfiler {
  public:
-  explicit CsvProfiler(char delimiter = ',') : delimiter_(delimiter) {}
+  explicit CsvProfiler(const data::TableDialect& dialect = {}, std::string source = "<csv>");
+  // Throws InputError (strict mode) for a malformed or ragged record.
   void add(std::string_view bytes);
+  // Throws InputError for an empty text or (strict) a header without rows.
   CsvProfile finish();
 
  private:
-  void end_field();
-  void end_record();
+  void read_records(std::string_view text);
 
-  enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted };
-  char delimiter_;
-  State state_ = State::kFieldStart;
+  data::TableDialect dialect_;
+  std::string source_;
   bool at_file_start_ = true;
   bool header_done_ = false;
-  bool record_empty_ = true;  // nothing but a line break so far: a blank line
-  bool field_quoted_ = false;
-  std::string field_;
-  size_t column_ = 0;
+  std::string tail_;        // an unfinished record, carried to the next add()
+  bool tail_quoted_ = false;  // an odd number of '"' in tail_
+  uint64_t line_base_ = 0;  // line ends before the text being read
+  uint64_t byte_base_ = 0;  // file offset of the text being read
+  std::vector<std::string> names_;
+  uint64_t header_line_ = 1;
   CsvProfile profile_;
 };
 

@@ -7,7 +7,7 @@
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/govern/manifest.h"
-#include "dpeval/nn/internal/toml_hazards.h"
+#include "dpeval/core/toml_hazards.h"
 
 namespace dpeval::govern {
 
@@ -28,9 +28,9 @@ Provenance read_datasheet_toml(const std::filesystem::path& path) {
     throw ConfigError(std::string(e.what()) + " (the datasheet)");
   }
   const std::string source = path.string();
-  // See Note [toml++ 3.3 unreachable] in nn/internal/toml_hazards.h: non-ASCII
+  // See Note [toml++ 3.3 unreachable] in core/toml_hazards.h: non-ASCII
   // text is accepted only inside single-line "..." values.
-  nn::internal::reject_toml_hazards(text, source);
+  reject_toml_hazards(text, source);
   toml::table root;
   try {
     root = toml::parse(text, source);

@@ -1,5 +1,6 @@
 // Dataset manifests: what a set of data files was when it was recorded (size,
-// SHA-256, and for CSV files row count, columns, types and statistics), plus
+// SHA-256, and for table files (.csv, .tsv, .csv.gz, .tsv.gz: read by the one
+// table reader, data/table_reader.h, strict) row count, columns, types and statistics), plus
 // free-text provenance from a datasheet.toml, in one JSON file that travels
 // with the data. Paths inside are relative to the manifest's directory, written
 // with '/'. The format and the verify rules are in docs/GOVERN.md.

@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "dpeval/core/error.h"
-#include "dpeval/nn/internal/toml_hazards.h"
+#include "dpeval/core/toml_hazards.h"
 
 namespace dpeval::nn {
 
@@ -206,7 +206,7 @@ class SpecParser {
   }
 
   ModelSpec parse(std::string_view text) {
-    internal::reject_toml_hazards(text, source_);  // See Note [toml++ 3.3 unreachable].
+    reject_toml_hazards(text, source_);  // See Note [toml++ 3.3 unreachable].
     toml::table root;
     try {
       root = toml::parse(text, source_);

@@ -80,7 +80,7 @@ ModelSpec model_spec_preset(std::string_view name);
 // every error. Throws ConfigError "<source>:<line>:<col>: <what>, expected <what>"
 // for invalid TOML, an unknown type or key, a missing, mistyped or out-of-range field,
 // and for non-ASCII text outside `key = "string"` values and comments (a guard for
-// a toml++ 3.3 bug; see Note [toml++ 3.3 unreachable] in internal/toml_hazards.h).
+// a toml++ 3.3 bug; see Note [toml++ 3.3 unreachable] in core/toml_hazards.h).
 ModelSpec parse_model_toml(std::string_view text, std::string_view source_name);
 
 // A preset name, or a path to a TOML file (anything containing '/' or ending in

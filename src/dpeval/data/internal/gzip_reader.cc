@@ -8,7 +8,7 @@
 
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
-#include "dpeval/data/internal/text.h"
+#include "dpeval/data/text.h"
 
 namespace dpeval::data::internal {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "dpeval/data/internal/parse_number.h"
+#include "dpeval/data/number.h"
 
 namespace dpeval::eval::internal {
 
@@ -45,7 +45,7 @@ inline bool parse_cell_number(std::string_view cell, double* out) {
     *out = cell[0] - '0';
     return true;
   }
-  return data::internal::parse_number(cell, out);
+  return data::parse_number(cell, out);
 }
 
 // The first problem (by position: callers add in file order) and how many

@@ -24,8 +24,12 @@
 // resident memory is the output columns plus a block or two per thread, not
 // the file. The first pass also looks for '"'.
 // A file with a '"' anywhere may have line breaks inside quoted fields, which a
-// chunk cut cannot see: it goes through data/'s RFC 4180 CsvTokenizer in one
-// chunk, with the same row code (tests compare the two paths bitwise).
+// chunk cut cannot see: it goes through data/'s table reader (TableRecords,
+// data/table_reader.h) in one chunk, with the same row code (tests compare the
+// two paths bitwise). So does a file with a bare CR (a line end to the table
+// reader, which the line path does not split at) or a cell over the table
+// reader's bound: the line path stops and hands the file to the reader, which
+// makes the same decision as every other command.
 #include "dpeval/eval/internal/prediction_csv.h"
 
 #include <fmt/format.h>
@@ -36,6 +40,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <thread>
@@ -44,17 +49,16 @@
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/thread_pool.h"
-#include "dpeval/data/internal/csv_tokenizer.h"
-#include "dpeval/data/internal/text.h"
+#include "dpeval/data/table_reader.h"
+#include "dpeval/data/text.h"
 #include "dpeval/eval/internal/prediction_cells.h"
 #include "dpeval/eval/internal/prediction_plan.h"
 
 namespace dpeval::eval::internal {
 namespace {
 
-using data::internal::CsvTokenizer;
-using data::internal::quote_excerpt;
-using data::internal::trim_blanks;
+using data::quote_excerpt;
+using data::TableRecords;
 
 constexpr char kBom[] = "\xEF\xBB\xBF";
 
@@ -157,7 +161,7 @@ class ChunkParser {
 
   // One record. `tokenizer` is the serial path's (for field lines and to know
   // which texts are stable), nullptr on the line path.
-  void add_row(std::span<const std::string_view> fields, uint64_t line, const CsvTokenizer* tokenizer) {
+  void add_row(std::span<const std::string_view> fields, uint64_t line, const TableRecords* tokenizer) {
     const size_t width = plan_.width();
     if (fields.size() != width) {
       report_ragged(fields.size(), line);
@@ -253,10 +257,17 @@ class ChunkParser {
 };
 
 // The line path: rows of text[begin, end) (no '"' anywhere), whose first line is
-// `first_line`. Splits exactly as CsvTokenizer does on unquoted text.
+// `first_line`. Splits exactly as the table reader (data/table_reader.h) does
+// on unquoted text whose lines end in LF or CRLF. A bare CR (a line end to the
+// table reader) or a cell over the bound sets *needs_serial and stops: the
+// caller then reads the file with the table reader.
 // Returns the number of the line after the last one.
+// kCheckCr: the chunk holds a '\r' somewhere (the first pass says), so each
+// line is checked for one that is not its CRLF's; files without any CR (the
+// usual) skip the check.
+template <bool kCheckCr>
 uint64_t parse_lines(std::string_view text, size_t begin, size_t end, uint64_t first_line, ChunkParser& parser,
-                     size_t width) {
+                     size_t width, char delimiter, bool* needs_serial) {
   const char* t = text.data();
   std::vector<std::string_view> fields;
   fields.reserve(width + 1);
@@ -266,14 +277,21 @@ uint64_t parse_lines(std::string_view text, size_t begin, size_t end, uint64_t f
     const auto* newline = static_cast<const char*>(std::memchr(t + pos, '\n', end - pos));
     const size_t stop = newline != nullptr ? static_cast<size_t>(newline - t) : end;
     const size_t next = newline != nullptr ? stop + 1 : end;
-    // Blank: empty, or a lone '\r' before '\n' (CRLF). CsvTokenizer skips both.
-    if (!(stop == pos || (stop == pos + 1 && t[pos] == '\r' && newline != nullptr))) {
+    // Blank: empty, or a lone '\r' (before '\n', or a bare CR at the end of the text). The table reader
+    // skips both.
+    if (!(stop == pos || (stop == pos + 1 && t[pos] == '\r'))) {
       const char* s = t + pos;
       const char* e = t + stop;
       if (e > s && e[-1] == '\r') --e;
+      // A line that may hold a cell over the bound, or a bare CR: the reader decides.
+      if (static_cast<size_t>(e - s) > data::kMaxTableCellBytes ||
+          (kCheckCr && std::memchr(s, '\r', static_cast<size_t>(e - s)) != nullptr)) {
+        *needs_serial = true;
+        return line;
+      }
       fields.clear();
       for (const char* p = s;; ++p) {
-        if (p == e || *p == ',') {
+        if (p == e || *p == delimiter) {
           fields.emplace_back(s, static_cast<size_t>(p - s));
           if (p == e) break;
           s = p + 1;
@@ -321,7 +339,8 @@ class CsvReader {
     const size_t n = text_.size();
     size_t pos = text_.starts_with(kBom) ? 3 : 0;
     uint64_t line = 1;
-    while (pos < n && (t[pos] == '\n' || (t[pos] == '\r' && pos + 1 < n && t[pos + 1] == '\n'))) {
+    while (pos < n && (t[pos] == '\n' || t[pos] == '\r')) {
+      if (t[pos] == '\r' && !(pos + 1 < n && t[pos + 1] == '\n')) return read_serial();  // a bare CR
       pos += t[pos] == '\n' ? 1 : 2;
       ++line;
     }
@@ -331,10 +350,13 @@ class CsvReader {
     std::string_view header = text_.substr(pos, header_end - pos);
     if (header.find('"') != std::string_view::npos) return read_serial();
     if (header.ends_with('\r')) header.remove_suffix(1);
+    if (header.find('\r') != std::string_view::npos || header.size() > data::kMaxTableCellBytes) {
+      return read_serial();  // a bare CR ends a record; a long header may hold a cell over the bound
+    }
     std::vector<std::string> names;
     for (size_t b = 0;;) {
-      const size_t comma = header.find(',', b);
-      names.emplace_back(trim_blanks(header.substr(b, comma == std::string_view::npos ? comma : comma - b)));
+      const size_t comma = header.find(delimiter_, b);
+      names.emplace_back(data::table_trim(header.substr(b, comma == std::string_view::npos ? comma : comma - b)));
       if (comma == std::string_view::npos) break;
       b = comma + 1;
     }
@@ -355,11 +377,13 @@ class CsvReader {
     }
     ThreadPool pool(chunks);
     std::vector<size_t> newlines(chunks);
+    const auto has_cr = std::make_unique<bool[]>(chunks);  // all false; a chunk with a '\r' checks its lines
     std::atomic<bool> quoted{false};
     for_each_chunk(pool, chunks, [&](size_t c) {
       for (size_t b = cut[c]; b < cut[c + 1] && !quoted.load(std::memory_order_relaxed);) {
         const size_t e = std::min(cut[c + 1], b + tuning_.release_block_bytes);
         if (std::memchr(t + b, '"', e - b) != nullptr) quoted.store(true, std::memory_order_relaxed);
+        if (!has_cr[c] && std::memchr(t + b, '\r', e - b) != nullptr) has_cr[c] = true;
         newlines[c] += static_cast<size_t>(std::count(t + b, t + e, '\n'));
         release(b, e);
         b = e;
@@ -376,6 +400,7 @@ class CsvReader {
     const OutputColumns columns = columns_of(out);
     std::vector<ChunkParser> parsers;
     parsers.reserve(chunks);
+    const auto needs_serial = std::make_unique<bool[]>(chunks);  // all false
     for (size_t c = 0; c < chunks; ++c) parsers.emplace_back(plan, columns, source_, first_row[c]);
     for_each_chunk(pool, chunks, [&](size_t c) {
       // Blocks of whole lines, each released once parsed.
@@ -386,23 +411,34 @@ class CsvReader {
           const auto* q = static_cast<const char*>(std::memchr(t + e, '\n', cut[c + 1] - e));
           e = q != nullptr ? static_cast<size_t>(q - t) + 1 : cut[c + 1];
         }
-        block_line = parse_lines(text_, b, e, block_line, parsers[c], plan.width());
+        block_line = has_cr[c] ? parse_lines<true>(text_, b, e, block_line, parsers[c], plan.width(), delimiter_,
+                                                   &needs_serial[c])
+                               : parse_lines<false>(text_, b, e, block_line, parsers[c], plan.width(), delimiter_,
+                                                    &needs_serial[c]);
+        if (needs_serial[c]) break;
         release(b, e);
         b = e;
       }
     });
+    for (size_t c = 0; c < chunks; ++c) {
+      if (needs_serial[c]) return read_serial();
+    }
     finish(plan, out, parsers, pool);
     return out;
   }
 
   Predictions read_serial() {
-    CsvTokenizer tokenizer(text_, ',', source_);
+    data::TableDialect dialect;
+    dialect.delimiter = delimiter_;
+    TableRecords tokenizer(text_, source_, dialect);
     if (!tokenizer.next()) throw_empty();
     std::vector<std::string> names;
-    for (std::string_view field : tokenizer.fields()) names.emplace_back(trim_blanks(field));
+    for (std::string_view field : tokenizer.fields()) names.emplace_back(data::table_trim(field));
     const PredictionPlan plan = make_plan(std::move(names), tokenizer.line());
     tokenizer.set_column_names(&plan.names);
-    const size_t newlines = static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n'));
+    // Line ends of every kind bound the records ('\r' counted too: bare-CR files).
+    const size_t newlines = static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n')) +
+                            static_cast<size_t>(std::count(text_.begin(), text_.end(), '\r'));
     Predictions out = allocate(plan, row_bound(text_.size(), newlines, plan.width()));
     const OutputColumns columns = columns_of(out);
     std::vector<ChunkParser> parsers;
@@ -564,6 +600,7 @@ class CsvReader {
   std::string_view source_;
   const ReadOptions& options_;
   const CsvParseTuning& tuning_;
+  char delimiter_ = options_.delimiter;
 };
 
 }  // namespace

@@ -7,12 +7,12 @@
 #include <limits>
 
 #include "dpeval/core/error.h"
-#include "dpeval/data/internal/text.h"
+#include "dpeval/data/text.h"
 
 namespace dpeval::eval::internal {
 namespace {
 
-using data::internal::quote_excerpt;
+using data::quote_excerpt;
 
 constexpr size_t kNone = std::numeric_limits<size_t>::max();
 
