@@ -77,18 +77,22 @@ Reached train_until(const std::string& model, double bar, int first_try, int bud
   return r;
 }
 
+// first_try: where seed 0 first reached the bar on 2026-12-07 (test accuracy
+// 0.8848 after epoch 8, 0.8917 after epoch 9).
 TEST(Accuracy, MlpReaches885PercentWithinTenEpochs) {
-  const Reached r = train_until("mlp", 0.885, /*first_try=*/7, /*budget=*/10);
+  const Reached r = train_until("mlp", 0.885, /*first_try=*/9, /*budget=*/10);
   EXPECT_GE(r.epoch, 1) << "best " << r.best << " in 10 epochs";
 }
 
 // Two data-parallel workers (global batch 128, the same default lr) keep the
-// single worker's bar.
+// single worker's bar. first_try: 0.8777 after epoch 8, 0.8883 after epoch 9
+// (2026-12-07).
 TEST(Accuracy, MlpTwoWorkersReach885PercentWithinTenEpochs) {
-  const Reached r = train_until("mlp", 0.885, /*first_try=*/8, /*budget=*/10, "--workers 2");
+  const Reached r = train_until("mlp", 0.885, /*first_try=*/9, /*budget=*/10, "--workers 2");
   EXPECT_GE(r.epoch, 1) << "best " << r.best << " in 10 epochs";
 }
 
+// first_try: 0.8955 after epoch 3, 0.9070 after epoch 4 (2026-12-07).
 TEST(Accuracy, CnnReaches905PercentWithinFiveEpochs) {
   const Reached r = train_until("cnn", 0.905, /*first_try=*/4, /*budget=*/5);
   EXPECT_GE(r.epoch, 1) << "best " << r.best << " in 5 epochs";
