@@ -1,6 +1,9 @@
 # The two set-up commands (README): `make demo` and `make test`. Each installs
 # the Debian packages it needs (scripts/install-deps.sh), configures and builds.
 # Other targets: build, test-slow, test-sanitize, fuzz, fuzz-replay, bench, format, clean.
+# Every build compiles through ccache when it is installed (install-deps.sh installs it), with the
+# project's own cache directory, $(DPEVAL_CCACHE_DIR) by default ~/.cache/dpeval/ccache
+# (cmake/dpeval_ccache.cmake); `DPEVAL_CCACHE_DIR=/some/dir make ...` picks another, DPEVAL_CCACHE=OFF none.
 
 JOBS ?= $(shell nproc)
 RELEASE := build/release
@@ -8,7 +11,18 @@ CMAKE_FLAGS ?=
 ifdef CI
 CMAKE_FLAGS += -DDPEVAL_WERROR=ON
 endif
+ifdef DPEVAL_CCACHE
+CMAKE_FLAGS += -DDPEVAL_CCACHE=$(DPEVAL_CCACHE)
+endif
+# Sanitizer and fuzz builds: warnings are errors in the release build only (gcc's sanitizer
+# instrumentation raises false ones).
+INSTRUMENTED_FLAGS := $(filter-out -DDPEVAL_WERROR=ON,$(CMAKE_FLAGS))
 FUZZ_SECONDS ?= 60
+# One fuzz target per corpus directory: tests/fuzz/corpus/<t> seeds build/fuzz/tests/fuzz/fuzz_<t>.
+FUZZ_TARGETS := $(notdir $(wildcard tests/fuzz/corpus/*))
+# Labels the sanitizer run leaves out: the real-accuracy runs (slow), and `heavy`: tests whose time
+# goes into work the sanitizers add nothing to (tests/CMakeLists.txt says which and why).
+SANITIZE_SKIP := slow|heavy
 
 .PHONY: deps build demo test test-slow test-sanitize fuzz fuzz-replay bench clean
 
@@ -31,20 +45,21 @@ test: build
 
 # Real-accuracy runs on Fashion-MNIST (minutes).
 test-slow: build
-	@cd $(RELEASE) && ctest --output-on-failure -L slow
+	@cd $(RELEASE) && ctest --output-on-failure -j $(JOBS) -L slow
 
-# Bad-input and parser tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The tests (all but the labels in SANITIZE_SKIP) in one build under AddressSanitizer and
+# UndefinedBehaviorSanitizer together (preset `sanitize`; the `asan` and `ubsan` presets build each alone).
 test-sanitize: deps
-	@for p in asan ubsan; do \
-	  cmake --preset $$p $(CMAKE_FLAGS) >/dev/null && cmake --build build/$$p -j $(JOBS) && \
-	  (cd build/$$p && ctest --output-on-failure -j $(JOBS) -LE slow) || exit 1; \
-	done
+	@cmake --preset sanitize $(INSTRUMENTED_FLAGS) >/dev/null
+	@cmake --build build/sanitize -j $(JOBS)
+	@cd build/sanitize && ctest --output-on-failure -j $(JOBS) -LE '$(SANITIZE_SKIP)'
 
 # libFuzzer targets for the IDX, NPY, CSV, model-config, checkpoint, prediction and manifest readers, the PII scanner and the audit CSV scan.
+# Only the fuzz targets (dpeval_fuzz_all) and the libraries they link are built.
 fuzz: deps
 	@scripts/install-deps.sh --fuzz
-	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
-	@for t in idx npy csv config checkpoint predictions manifest pii audit_csv; do \
+	@cmake --preset fuzz $(INSTRUMENTED_FLAGS) >/dev/null && cmake --build build/fuzz -j $(JOBS) --target dpeval_fuzz_all
+	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus-$$t && \
 	  build/fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
@@ -52,8 +67,8 @@ fuzz: deps
 # Replays the committed seed corpora through every fuzz target (CI).
 fuzz-replay: deps
 	@scripts/install-deps.sh --fuzz
-	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
-	@for t in idx npy csv config checkpoint predictions manifest pii audit_csv; do \
+	@cmake --preset fuzz $(INSTRUMENTED_FLAGS) >/dev/null && cmake --build build/fuzz -j $(JOBS) --target dpeval_fuzz_all
+	@for t in $(FUZZ_TARGETS); do \
 	  build/fuzz/tests/fuzz/fuzz_$$t -runs=0 tests/fuzz/corpus/$$t || exit 1; \
 	done
 

@@ -46,13 +46,18 @@ function(dpeval_cc_bench)
 endfunction()
 
 # dpeval_fuzz_target(NAME idx SRCS fuzz_idx.cc DEPS dpeval::data)
-#   libFuzzer target (clang + DPEVAL_FUZZ=ON only).
+#   libFuzzer target (clang + DPEVAL_FUZZ=ON only), also a dependency of
+#   dpeval_fuzz_all (every fuzz target and only what they link: `make fuzz`).
 function(dpeval_fuzz_target)
   cmake_parse_arguments(A "" "NAME" "SRCS;DEPS" ${ARGN})
   if(NOT DPEVAL_FUZZ)
     return()
   endif()
+  if(NOT TARGET dpeval_fuzz_all)
+    add_custom_target(dpeval_fuzz_all)
+  endif()
   add_executable(fuzz_${A_NAME} ${A_SRCS})
+  add_dependencies(dpeval_fuzz_all fuzz_${A_NAME})
   target_link_libraries(fuzz_${A_NAME} PRIVATE ${A_DEPS})
   target_compile_options(fuzz_${A_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(fuzz_${A_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages dpeval needs to build, test and run its demo
-# (python3 runs the script tests; chromium opens the HTML report in tests/report/browser_test.py).
+# (python3 runs the script tests; chromium opens the HTML report in tests/report/browser_test.py;
+# ccache caches compiles in the project's cache directory, cmake/dpeval_ccache.cmake).
 # Idempotent and quick when everything is already there: apt-get runs only for missing packages.
 # Usage: scripts/install-deps.sh [--fuzz] [--peers]
 #   --fuzz   adds clang and its libFuzzer runtime (make fuzz, make fuzz-replay)
@@ -9,7 +10,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libopenblas-dev libopenblas0-pthread
   libopenmpi-dev openmpi-bin
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libfast-float-dev

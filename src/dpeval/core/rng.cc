@@ -15,7 +15,10 @@ constexpr uint32_t kPhiloxM1 = 0xCD9E8D57u;
 constexpr uint32_t kPhiloxW0 = 0x9E3779B9u;
 constexpr uint32_t kPhiloxW1 = 0xBB67AE85u;
 
-std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> c, uint32_t k0, uint32_t k1) {
+}  // namespace
+
+std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> c, std::array<uint32_t, 2> key) {
+  uint32_t k0 = key[0], k1 = key[1];
   for (int round = 0; round < 10; ++round) {
     const uint64_t p0 = static_cast<uint64_t>(kPhiloxM0) * c[0];
     const uint64_t p1 = static_cast<uint64_t>(kPhiloxM1) * c[2];
@@ -27,8 +30,6 @@ std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> c, uint32_t k0, ui
   }
   return c;
 }
-
-}  // namespace
 
 uint64_t mix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -52,7 +53,7 @@ void Rng::refill() {
   const uint64_t block = position_ / 4;
   block_ = philox4x32_10({static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32),
                           static_cast<uint32_t>(stream_), static_cast<uint32_t>(stream_ >> 32)},
-                         key0_, key1_);
+                         {key0_, key1_});
 }
 
 uint32_t Rng::next_u32() {

@@ -44,6 +44,13 @@ class Rng {
   std::array<uint32_t, 4> block_{};
 };
 
+// One Philox4x32-10 block: the 128-bit counter (c[0] lowest word) under the
+// 64-bit key (k[0] lowest word), exactly as Random123's philox4x32(ctr, key)
+// with 10 rounds. Rng's block for (key, stream, position p) is
+// philox4x32_10({p/4 low, p/4 high, stream low, stream high}, {key low, key high}).
+// Exposed so tests can check it against the Random123 known-answer vectors.
+std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key);
+
 // SplitMix64 finalizer: a cheap, well-mixed 64-bit hash for combining ids into keys.
 uint64_t mix64(uint64_t x);
 
