@@ -3,6 +3,7 @@
 // naming file and line (exit 3), and the self-contained HTML report.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,18 @@ TEST(AuditCli, JsonOnStdoutAndPassingGates) {
   EXPECT_EQ(doc["gates"][0]["expression"], "quality.duplicates.count > 3");
   EXPECT_EQ(doc["gates"][0]["value"], 3.0);
   EXPECT_EQ(doc["gates"][0]["passed"], true);
+}
+
+// A gzip-compressed table is audited as the table it holds (not as an IDX array).
+TEST(AuditCli, GzippedCsvIsAuditedAsATable) {
+  const fs::path train = write("audit_gz.csv", train_csv());
+  ASSERT_EQ(std::system(("gzip -kf " + train.string()).c_str()), 0);
+  const CliRun r = run_dpeval("audit --train " + train.string() + ".gz --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["rows"]["train"], 64);
+  EXPECT_EQ(check(doc, "quality.duplicates")["count"], 3);
+  EXPECT_EQ(check(doc, "pii.email")["count"], 1);
 }
 
 TEST(AuditCli, FailingGatesExitFourAndAreAllListed) {

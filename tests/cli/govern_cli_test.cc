@@ -14,6 +14,18 @@ namespace {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// A .tsv file is read with tabs without --delimiter, as train and eval read it.
+TEST(GovernCliTest, RedactReadsATsvByItsExtension) {
+  const fs::path in = write("pii.tsv", "id\tnote\n1\tmail jane@example.com, please\n2\tnothing here\n");
+  const fs::path out = test_dir() / "pii.redacted.tsv";
+  const CliRun r = run_dpeval("redact --in " + in.string() + " --out " + out.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["counts"]["email"], 1);
+  const std::string copy = dpeval::read_file(out);
+  EXPECT_FALSE(has(copy, "jane@example.com")) << copy;
+  EXPECT_TRUE(has(copy, "\t")) << copy;
+}
+
 TEST(GovernCliTest, RedactMasksEveryValueAndCounts) {
   const fs::path in = write("pii.csv",
                             "id,note,dob\n"

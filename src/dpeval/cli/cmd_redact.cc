@@ -14,6 +14,7 @@
 #include "dpeval/cli/options.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/timer.h"
+#include "dpeval/data/table_reader.h"
 #include "dpeval/govern/redact.h"
 
 namespace dpeval::cli {
@@ -24,7 +25,7 @@ struct RedactArgs {
   bool scan_only = false;
   std::vector<std::string> entities;
   std::vector<std::string> columns;
-  std::string delimiter = ",";
+  std::string delimiter;  // empty: by the file's extension (tab for .tsv)
   size_t threads = 0;
   size_t max_findings = 100;
   size_t show = 10;
@@ -33,7 +34,9 @@ struct RedactArgs {
 
 int run_redact(const RedactArgs& a) {
   if (a.out.empty() == !a.scan_only) throw UsageError("give exactly one of --out FILE and --scan-only");
-  if (a.delimiter.size() != 1) throw UsageError("--delimiter '" + a.delimiter + "': expected one character");
+  if (!a.delimiter.empty() && a.delimiter.size() != 1) {
+    throw UsageError("--delimiter '" + a.delimiter + "': expected one character");
+  }
   CommandFiles files;
   files.input("--in", a.in);
   files.output("--out", a.out);
@@ -45,7 +48,7 @@ int run_redact(const RedactArgs& a) {
     for (const std::string& name : a.entities) options.entities.push_back(govern::parse_pii_entity(name));
   }
   options.columns = a.columns;
-  options.delimiter = a.delimiter[0];
+  options.delimiter = a.delimiter.empty() ? data::table_delimiter_for(a.in) : a.delimiter[0];
   options.threads = a.threads;
   options.max_findings = std::max(a.max_findings, a.show);
   const Stopwatch watch;
@@ -90,7 +93,7 @@ Exit codes: 0 ok (PII found or not), 1 runtime failure, 2 usage error, 3 bad inp
   app->add_flag("--scan-only", a.scan_only, "Only scan and report; write nothing");
   app->add_option("--entities", a.entities, "Entities to look for (comma-separated; default all)")->delimiter(',');
   app->add_option("--columns", a.columns, "Columns to scan (comma-separated; default all)")->delimiter(',');
-  app->add_option("--delimiter", a.delimiter, "Field delimiter")->capture_default_str();
+  app->add_option("--delimiter", a.delimiter, "Field delimiter (default: tab for .tsv, else comma)");
   add_threads_option(*app, a.threads);
   app->add_option("--max-findings", a.max_findings, "Findings listed in the JSON report (0 to 100000)")
       ->check(integer_in(0, 100000))

@@ -2,6 +2,7 @@
 #include "dpeval/govern/audit.h"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -44,7 +45,12 @@ std::string lower_extension(const std::string& path) {
   return ext;
 }
 
+// A table (.csv, .tsv, .txt, and .csv.gz / .tsv.gz, which the table reader
+// inflates) rather than an NPY or IDX array.
 bool is_csv(const std::string& path) {
+  std::string lower = path;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.ends_with(".csv.gz") || lower.ends_with(".tsv.gz")) return true;
   const std::string ext = lower_extension(path);
   return ext == ".csv" || ext == ".tsv" || ext == ".txt";
 }
