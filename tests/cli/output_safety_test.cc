@@ -199,6 +199,20 @@ TEST_F(OutputSafety, DeviceAndFifoOutputsAreWrittenInPlace) {
   fs::remove(fifo);
 }
 
+// A disk that fills up while the outputs are written (a file size limit here):
+// the command fails and every earlier output is still the old one.
+TEST_F(OutputSafety, AFailedWriteReplacesNoOutput) {
+  write("safety/old.html.out", "old report");
+  write("safety/old.json.out", "old json");
+  const CliRun r = run_dpeval("eval --predictions " + at("preds.csv") + " --task binary --html " +
+                                  at("old.html.out") + " --json-out " + at("old.json.out"),
+                              "trap '' XFSZ; ulimit -f 8;");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(read_file(dir() / "old.html.out"), "old report");
+  EXPECT_EQ(read_file(dir() / "old.json.out"), "old json");
+  EXPECT_EQ(temporaries(), std::vector<std::string>{});
+}
+
 TEST_F(OutputSafety, OutOfRangeOptionsAreUsageErrors) {
   const std::string p = " --predictions " + at("preds.csv") + " --task binary";
   for (const std::string& args :

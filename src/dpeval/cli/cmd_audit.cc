@@ -59,13 +59,10 @@ int run_audit(AuditArgs& a) {
   nlohmann::json doc = govern::run_audit(a.options);
   const std::vector<eval::GateResult> gates = govern::evaluate_audit_gates(doc, a.fail_if);
   doc["gates"] = eval::gates_to_json(gates);
-  // Both outputs are replaced, or neither is.
-  const std::string html = a.html.empty() ? "" : report::render_audit_html(doc);
-  const std::string json = a.json.file().empty() ? "" : json_text(doc);
-  std::vector<FileText> outputs;
-  if (!a.html.empty()) outputs.push_back({a.html, html});
-  if (!a.json.file().empty()) outputs.push_back({a.json.file(), json});
-  write_files_atomic(outputs);
+  OutputBatch outputs;  // both outputs are replaced, or neither is
+  outputs.add(a.html, [&] { return report::render_audit_html(doc); });
+  outputs.add(a.json.file(), [&] { return json_text(doc); });
+  outputs.commit();
   a.json.print(doc);
   if (!a.json.prints_to_stdout()) print_summary(doc);
   size_t failed = 0;

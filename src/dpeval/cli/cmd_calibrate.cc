@@ -168,13 +168,10 @@ int run_calibrate(const CalibrateArgs& a) {
                        {"out", a.out.empty() ? json(nullptr) : json(a.out)},
                        {"before", b},
                        {"after", c}};
-  // Both outputs are replaced, or neither is.
-  const std::string csv = a.out.empty() ? "" : calibrated_csv(held_out, after, a.columns);
-  const std::string json_file = a.json.file().empty() ? "" : json_text(result);
-  std::vector<FileText> outputs;
-  if (!a.out.empty()) outputs.push_back({a.out, csv});
-  if (!a.json.file().empty()) outputs.push_back({a.json.file(), json_file});
-  write_files_atomic(outputs);
+  OutputBatch outputs;  // both outputs are replaced, or neither is
+  outputs.add(a.out, [&] { return calibrated_csv(held_out, after, a.columns); });
+  outputs.add(a.json.file(), [&] { return json_text(result); });
+  outputs.commit();
 
   const auto show = [](const json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : "null"; };
   fmt::print(stderr, "dpeval calibrate: {} fitted on {} rows of {}; on {} ({} rows): ECE {} -> {}, log loss {} -> {}\n",

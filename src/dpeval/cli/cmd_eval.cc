@@ -102,15 +102,11 @@ int run_eval(EvalArgs& a) {
   const std::vector<eval::GateResult> gates = eval::evaluate_gates(doc, a.fail_if);
   doc["gates"] = eval::gates_to_json(gates);
 
-  // Every output is replaced, or none is.
-  const std::string html = a.html.empty() ? "" : report::render_html(doc);
-  const std::string md = a.md.empty() ? "" : report::render_markdown(doc);
-  const std::string json = a.json.file().empty() ? "" : json_text(doc);
-  std::vector<FileText> outputs;
-  if (!a.html.empty()) outputs.push_back({a.html, html});
-  if (!a.md.empty()) outputs.push_back({a.md, md});
-  if (!a.json.file().empty()) outputs.push_back({a.json.file(), json});
-  write_files_atomic(outputs);
+  OutputBatch outputs;  // every output is replaced, or none is
+  outputs.add(a.html, [&] { return report::render_html(doc); });
+  outputs.add(a.md, [&] { return report::render_markdown(doc); });
+  outputs.add(a.json.file(), [&] { return json_text(doc); });
+  outputs.commit();
   for (const auto& w : doc["warnings"]) fmt::print(stderr, "dpeval eval: warning: {}\n", w.get<std::string>());
   a.json.print(doc);
   if (!a.json.prints_to_stdout()) print_summary(doc);

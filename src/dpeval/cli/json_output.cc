@@ -1,6 +1,7 @@
 #include "dpeval/cli/json_output.h"
 
 #include <cstdio>
+#include <vector>
 
 #include "dpeval/core/atomic_file.h"
 
@@ -21,6 +22,13 @@ void JsonOutput::print(const nlohmann::json& result) const {
 void JsonOutput::emit(const nlohmann::json& result) const {
   if (!file_.empty()) write_file_atomic(file_, json_text(result));
   print(result);
+}
+
+void OutputBatch::commit() const {
+  std::vector<FileText> files;
+  files.reserve(items_.size());
+  for (const Item& item : items_) files.push_back({item.path, item.text});
+  write_files_atomic(files);
 }
 
 std::string json_text(const nlohmann::json& j) { return j.dump(2) + "\n"; }

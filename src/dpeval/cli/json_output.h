@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -33,6 +34,27 @@ class JsonOutput {
  private:
   bool stdout_ = false;
   std::string file_;
+};
+
+// A command's output files, replaced together or not at all
+// (write_files_atomic): add() the ones that were asked for, then commit().
+class OutputBatch {
+ public:
+  // Adds render()'s text as the content of `path`; an empty path (an output
+  // not asked for) is skipped without rendering.
+  template <typename Render>
+  void add(const std::string& path, Render render) {
+    if (!path.empty()) items_.push_back({path, render()});
+  }
+  // Throws IoError naming the file that could not be written; then no target
+  // has been replaced.
+  void commit() const;
+
+ private:
+  struct Item {
+    std::string path, text;
+  };
+  std::vector<Item> items_;
 };
 
 // Pretty JSON text with a trailing newline (what summary files hold).
