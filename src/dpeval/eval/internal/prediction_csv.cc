@@ -400,7 +400,9 @@ class CsvReader {
     const OutputColumns columns = columns_of(out);
     std::vector<ChunkParser> parsers;
     parsers.reserve(chunks);
-    const auto needs_serial = std::make_unique<bool[]>(chunks);  // all false
+    // All false. At least one element: GCC 12 warns (-Warray-bounds) on the
+    // memset of a zero-length array it cannot rule out.
+    const auto needs_serial = std::make_unique<bool[]>(std::max<size_t>(chunks, 1));
     for (size_t c = 0; c < chunks; ++c) parsers.emplace_back(plan, columns, source_, first_row[c]);
     for_each_chunk(pool, chunks, [&](size_t c) {
       // Blocks of whole lines, each released once parsed.
