@@ -79,7 +79,10 @@ TEST(DocumentLimits, BoundedTextCutsAtACharacterBoundary) {
 TEST(DocumentLimits, ManySlicesListTheLargestAndSaySo) {
   Predictions p = multiclass(3 * kDocumentMaxSlices, 2);
   KeyColumn key{"id", {}, {}};
-  for (size_t v = 0; v < 2 * kDocumentMaxSlices; ++v) key.values.push_back("v" + std::to_string(v));
+  for (size_t v = 0; v < 2 * kDocumentMaxSlices; ++v) {
+    std::string value = std::to_string(v);  // not "v" + ...: GCC 12's false -Wrestrict
+    key.values.push_back(value.insert(0, 1, 'v'));
+  }
   for (size_t i = 0; i < p.n; ++i) {
     // Values 0..999 hold two rows each, values 1000..1999 one row each.
     key.codes.push_back(static_cast<uint32_t>(i < 2 * kDocumentMaxSlices ? i / 2 : i - kDocumentMaxSlices));
