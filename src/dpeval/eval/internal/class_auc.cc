@@ -95,6 +95,23 @@ struct KeyBounds {
 
 void sort_and_walk(uint64_t* a, uint64_t* b, size_t n, AucWalk& walk);
 
+// The digit one radix level sorts n keys by. Bits at and above the width of
+// lo ^ hi are the same in every d; the digit is the highest `bits` of the
+// rest, so lo and hi land in different buckets and every bucket has fewer
+// varying bits than this level. Precondition: bounds.lo != bounds.hi.
+struct Digit {
+  int shift = 0;
+  uint64_t mask = 0;
+  size_t buckets = 0;
+  size_t of(uint64_t key) const { return static_cast<size_t>(((key >> 1) >> shift) & mask); }
+};
+
+Digit digit_for(const KeyBounds& bounds, size_t n) {
+  const int width = static_cast<int>(std::bit_width(bounds.lo ^ bounds.hi));
+  const int bits = std::clamp(static_cast<int>(std::bit_width(n)) - 3, 4, kDigitBitsMax);
+  return {std::max(0, width - bits), (uint64_t{1} << bits) - 1, size_t{1} << bits};
+}
+
 // Sorts a[0, n) by d, whose bounds are `bounds` (b: n keys of scratch), and
 // feeds it to the walk in order. Precondition: n > kInsertionMax.
 void split_and_walk(uint64_t* a, uint64_t* b, size_t n, const KeyBounds& bounds, AucWalk& walk) {
@@ -102,19 +119,13 @@ void split_and_walk(uint64_t* a, uint64_t* b, size_t n, const KeyBounds& bounds,
     walk.add_run(bounds.lo, bounds.positives, static_cast<int64_t>(n) - bounds.positives);
     return;
   }
-  // Bits at and above `width` are the same in every d here; the digit is the
-  // highest `bits` of the rest, so lo and hi land in different buckets and
-  // every bucket has fewer varying bits than this one.
-  const int width = static_cast<int>(std::bit_width(bounds.lo ^ bounds.hi));
-  const int bits = std::clamp(static_cast<int>(std::bit_width(n)) - 3, 4, kDigitBitsMax);
-  const int shift = std::max(0, width - bits);
-  const uint64_t mask = (uint64_t{1} << bits) - 1;
-  const size_t buckets = size_t{1} << bits;
+  const Digit digit = digit_for(bounds, n);
+  const size_t buckets = digit.buckets;
   std::array<uint32_t, (size_t{1} << kDigitBitsMax) + 1> end;
   std::fill_n(end.begin(), buckets + 1, 0);
-  for (size_t i = 0; i < n; ++i) ++end[(((a[i] >> 1) >> shift) & mask) + 1];
+  for (size_t i = 0; i < n; ++i) ++end[digit.of(a[i]) + 1];
   for (size_t d = 1; d <= buckets; ++d) end[d] += end[d - 1];  // end[d]: start of bucket d
-  for (size_t i = 0; i < n; ++i) b[end[((a[i] >> 1) >> shift) & mask]++] = a[i];
+  for (size_t i = 0; i < n; ++i) b[end[digit.of(a[i])]++] = a[i];
   size_t start = 0;  // end[d] is now bucket d's end
   for (size_t d = 0; d < buckets; ++d) {
     if (end[d] > start) sort_and_walk(b + start, a + start, end[d] - start, walk);
@@ -122,7 +133,7 @@ void split_and_walk(uint64_t* a, uint64_t* b, size_t n, const KeyBounds& bounds,
   }
 }
 
-// The top level of one class: the bounds' digit as in split_and_walk, but
+// The top level of one class: the digit as in split_and_walk, but
 // the keys are permuted in place (American flag sort: each key is swapped
 // straight into its bucket), so the scratch needs only the largest bucket's
 // size, not n; then each bucket is sorted and walked as split_and_walk's.
@@ -132,12 +143,9 @@ void split_in_place_and_walk(uint64_t* a, size_t n, const KeyBounds& bounds, Cla
     walk.add_run(bounds.lo, bounds.positives, static_cast<int64_t>(n) - bounds.positives);
     return;
   }
-  const int width = static_cast<int>(std::bit_width(bounds.lo ^ bounds.hi));
-  const int bits = std::clamp(static_cast<int>(std::bit_width(n)) - 3, 4, kDigitBitsMax);
-  const int shift = std::max(0, width - bits);
-  const uint64_t mask = (uint64_t{1} << bits) - 1;
-  const size_t buckets = size_t{1} << bits;
-  auto digit = [&](uint64_t key) { return static_cast<size_t>(((key >> 1) >> shift) & mask); };
+  const Digit digit_plan = digit_for(bounds, n);
+  const size_t buckets = digit_plan.buckets;
+  auto digit = [&](uint64_t key) { return digit_plan.of(key); };
   std::array<uint32_t, (size_t{1} << kDigitBitsMax) + 1> end;
   std::array<uint32_t, size_t{1} << kDigitBitsMax> next;
   std::fill_n(end.begin(), buckets + 1, 0);
