@@ -13,9 +13,11 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dpeval/core/atomic_file.h"
@@ -55,9 +57,9 @@ Predictions parse(std::string_view text, Task task, std::vector<std::string> kee
   return throws_input_error([&] { parse(text, task, keep); }, pieces);
 }
 
-template <typename T>
-bool bitwise_equal(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
+template <typename Vector>
+bool bitwise_equal(const Vector& a, const Vector& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(a[0])) == 0);
 }
 
 ::testing::AssertionResult same(const Predictions& a, const Predictions& b) {
@@ -118,8 +120,8 @@ TEST(PredictionsCsv, Binary) {
   EXPECT_EQ(p.source, "p.csv");
   EXPECT_EQ(p.n, 3u);
   EXPECT_EQ(p.num_classes, 2u);
-  EXPECT_EQ(p.labels, (std::vector<double>{0, 1, 1}));
-  EXPECT_EQ(p.scores, (std::vector<double>{0.1, 0.9, 0.5}));
+  EXPECT_EQ(p.labels, (Column{0, 1, 1}));
+  EXPECT_EQ(p.scores, (Column{0.1, 0.9, 0.5}));
   EXPECT_TRUE(p.probs.empty());
   EXPECT_TRUE(p.predictions.empty());
   ASSERT_EQ(p.keys.size(), 1u);
@@ -153,8 +155,8 @@ TEST(PredictionsCsv, ColumnsInAnyOrderAndRenamed) {
   o.columns.label = "y";
   o.columns.score = "p_hat";
   const Predictions p = parse("id, p_hat ,y\n7,0.25,1\n8, +.75 ,0\n", o);
-  EXPECT_EQ(p.labels, (std::vector<double>{1, 0}));
-  EXPECT_EQ(p.scores, (std::vector<double>{0.25, 0.75}));
+  EXPECT_EQ(p.labels, (Column{1, 0}));
+  EXPECT_EQ(p.scores, (Column{0.25, 0.75}));
 }
 
 TEST(PredictionsCsv, Multiclass) {
@@ -165,8 +167,8 @@ TEST(PredictionsCsv, Multiclass) {
       Task::multiclass);
   EXPECT_EQ(p.num_classes, 3u);
   EXPECT_EQ(p.n, 2u);
-  EXPECT_EQ(p.labels, (std::vector<double>{0, 2}));
-  EXPECT_EQ(p.probs, (std::vector<double>{0.5, 0.3, 0.2, 0.1, 0.2, 0.7}));
+  EXPECT_EQ(p.labels, (Column{0, 2}));
+  EXPECT_EQ(p.probs, (Column{0.5, 0.3, 0.2, 0.1, 0.2, 0.7}));
   EXPECT_TRUE(p.logits.empty());
   EXPECT_EQ(p.task_columns().num_classes, 3u);
 }
@@ -176,7 +178,7 @@ TEST(PredictionsCsv, MulticlassProbPrefix) {
   o.columns.prob_prefix = "p";
   const Predictions p = parse("label,p0,p1\n1,0.4,0.6\n", o);
   EXPECT_EQ(p.num_classes, 2u);
-  EXPECT_EQ(p.probs, (std::vector<double>{0.4, 0.6}));
+  EXPECT_EQ(p.probs, (Column{0.4, 0.6}));
 }
 
 TEST(PredictionsCsv, MulticlassLogits) {
@@ -184,8 +186,8 @@ TEST(PredictionsCsv, MulticlassLogits) {
   o.want_logits = true;
   const std::string both = "label,prob_0,prob_1,logit_0,logit_1\n0,0.75,0.25,1.5,-1.5\n";
   Predictions p = parse(both, o);
-  EXPECT_EQ(p.probs, (std::vector<double>{0.75, 0.25}));
-  EXPECT_EQ(p.logits, (std::vector<double>{1.5, -1.5}));
+  EXPECT_EQ(p.probs, (Column{0.75, 0.25}));
+  EXPECT_EQ(p.logits, (Column{1.5, -1.5}));
   // Without want_logits the logit columns are skipped.
   p = parse(both, Task::multiclass);
   EXPECT_TRUE(p.logits.empty());
@@ -196,14 +198,14 @@ TEST(PredictionsCsv, MulticlassLogits) {
   EXPECT_DOUBLE_EQ(p.probs[0], 1.0 / 3);
   EXPECT_DOUBLE_EQ(p.probs[3], 1.0);
   EXPECT_EQ(p.probs[5], 0.0);
-  EXPECT_EQ(p.logits, (std::vector<double>{0, 0, 0, 1000, 0, -1000}));
+  EXPECT_EQ(p.logits, (Column{0, 0, 0, 1000, 0, -1000}));
 }
 
 TEST(PredictionsCsv, Regression) {
   const Predictions p = parse("label,prediction,g\n-1.5,2e3,a\n0,0,b\n", Task::regression, {"g"});
   EXPECT_EQ(p.num_classes, 0u);
-  EXPECT_EQ(p.labels, (std::vector<double>{-1.5, 0}));
-  EXPECT_EQ(p.predictions, (std::vector<double>{2000, 0}));
+  EXPECT_EQ(p.labels, (Column{-1.5, 0}));
+  EXPECT_EQ(p.predictions, (Column{2000, 0}));
   EXPECT_TRUE(p.scores.empty());
   EXPECT_EQ(p.keys[0].values, (std::vector<std::string>{"a", "b"}));
 }
@@ -216,8 +218,8 @@ TEST(PredictionsCsv, DegenerateButValid) {
 
 TEST(PredictionsCsv, CrlfBomBlankLinesAndNoFinalNewline) {
   const Predictions p = parse("\xEF\xBB\xBFlabel,score\r\n\r\n0,0.25\r\n\n1,0.75", Task::binary);
-  EXPECT_EQ(p.labels, (std::vector<double>{0, 1}));
-  EXPECT_EQ(p.scores, (std::vector<double>{0.25, 0.75}));
+  EXPECT_EQ(p.labels, (Column{0, 1}));
+  EXPECT_EQ(p.scores, (Column{0.25, 0.75}));
   // Lines still count the blank ones: the bad cell is on line 5.
   EXPECT_TRUE(bad_csv("\xEF\xBB\xBFlabel,score\r\n\r\n0,0.25\r\n\n1,7.5\r\n", Task::binary,
                       {"p.csv:5: column 'score': got '7.5'"}));
@@ -229,8 +231,8 @@ TEST(PredictionsCsv, QuotedFields) {
       "0,\"0.5\",\"two\nlines\",\"New York, NY\"\n"
       "1,0.75,\"say \"\"hi\"\"\",\"a \"\"b\"\"\"\n",
       Task::binary, {"city"});
-  EXPECT_EQ(p.labels, (std::vector<double>{0, 1}));
-  EXPECT_EQ(p.scores, (std::vector<double>{0.5, 0.75}));
+  EXPECT_EQ(p.labels, (Column{0, 1}));
+  EXPECT_EQ(p.scores, (Column{0.5, 0.75}));
   EXPECT_EQ(p.keys[0].values, (std::vector<std::string>{"New York, NY", "a \"b\""}));
   EXPECT_EQ(p.keys[0].codes, (std::vector<uint32_t>{0, 1}));
   // A bad cell after a field with a line break is named by its true line (4).
@@ -254,23 +256,23 @@ TEST(PredictionsCsv, KeyEncoding) {
   EXPECT_EQ(p.keys[1].codes, (std::vector<uint32_t>{2, 1, 2, 0}));
   EXPECT_EQ(p.keys[2].name, "label");  // a role column may be kept too, as its text
   EXPECT_EQ(p.keys[2].values, (std::vector<std::string>{"0", "1"}));
-  EXPECT_EQ(p.labels, (std::vector<double>{0, 1, 1, 0}));
+  EXPECT_EQ(p.labels, (Column{0, 1, 1, 0}));
 }
 
 TEST(PredictionsNpy, EachTask) {
   ReadOptions o = options_for(Task::binary);
   Predictions p = parse_predictions_npy(npy_f64({2, 2}, {0, 0.25, 1, 0.5}), "p.npy", o);
   EXPECT_EQ(p.n, 2u);
-  EXPECT_EQ(p.labels, (std::vector<double>{0, 1}));
-  EXPECT_EQ(p.scores, (std::vector<double>{0.25, 0.5}));
+  EXPECT_EQ(p.labels, (Column{0, 1}));
+  EXPECT_EQ(p.scores, (Column{0.25, 0.5}));
   o.task = Task::multiclass;
   p = parse_predictions_npy(npy_f64({1, 4}, {2, 0.25, 0.25, 0.5}), "p.npy", o);
   EXPECT_EQ(p.num_classes, 3u);
-  EXPECT_EQ(p.probs, (std::vector<double>{0.25, 0.25, 0.5}));
+  EXPECT_EQ(p.probs, (Column{0.25, 0.25, 0.5}));
   o.task = Task::regression;
   p = parse_predictions_npy(npy_f64({2, 2}, {1.5, 2.5, -3, 4}), "p.npy", o);
-  EXPECT_EQ(p.labels, (std::vector<double>{1.5, -3}));
-  EXPECT_EQ(p.predictions, (std::vector<double>{2.5, 4}));
+  EXPECT_EQ(p.labels, (Column{1.5, -3}));
+  EXPECT_EQ(p.predictions, (Column{2.5, 4}));
   // float32 too.
   data::NpyArray a;
   a.shape = {1, 2};
@@ -279,7 +281,7 @@ TEST(PredictionsNpy, EachTask) {
   std::memcpy(a.data.data(), values, sizeof values);
   o.task = Task::binary;
   p = parse_predictions_npy(data::encode_npy(a), "p.npy", o);
-  EXPECT_EQ(p.scores, (std::vector<double>{0.75}));
+  EXPECT_EQ(p.scores, (Column{0.75}));
 }
 
 TEST(PredictionsFile, CsvAndNpyByExtension) {
@@ -545,6 +547,61 @@ TEST(PredictionsParallel, AQuoteAfterTheFirstBlockStillTakesTheTokenizerPath) {
                                                         CsvParseTuning{.min_chunk_bytes = 64, .release_block_bytes = 16});
   ASSERT_EQ(p.n, 3001u);
   EXPECT_EQ(p.scores.back(), 0.75);
+}
+
+// The line path's fast walk over plain rows (Note [Plain rows] in
+// prediction_csv.cc) hands every other line to the general split: each odd
+// line below, amid plain ones, must give what the table reader's path gives,
+// the same columns bitwise or the same error.
+TEST(PredictionsParallel, LinesThatAreNotPlainReadAsTheTableReaderReadsThem) {
+  const std::vector<std::string> odd = {
+      "1, 0.5,0.25,0.25,north",   // a blank before a number
+      "1,0.5 ,0.25,0.25,north",   // after
+      "1,+0.5,0.25,0.25,north",   // a '+'
+      "1,.5,0.25,0.25,north",     // no leading digit
+      "1,5e-1,0.25,0.25,north",   // an exponent
+      "1,0.5,0.25,0.25, south ",  // a key with blanks
+      "1,0.5,0.25,0.25,",         // an empty key
+      "1,0.5,0.25,0.25",          // a field short
+      "1,0.5,0.25,0.25,north,x",  // one too many
+      "1,0.5,0.25,,north",        // an empty number
+      "1,0.5,0.25,0.25x,north",   // text after a number
+      "1,1e,0.25,0.25,north",     // an exponent with no digits
+      "1,nan,0.25,0.25,north",    // not a probability
+      "1,inf,0.25,0.25,north",
+      "1,0x1,0.25,0.25,north",    // hexadecimal
+      "3,0.5,0.25,0.25,north",    // a label out of range
+      "1.0,0.5,0.25,0.25,north",  // a label written as a decimal
+      "1,0.6,0.25,0.25,north",    // probabilities that do not sum to 1
+      "1,0.5,0.25,0.25\t,north",  // a tab
+      "1,0.5,0.25,-0,north",      // would sum to 0.75
+      "1,1,0,0,north",
+      "2,0.000000000000000000000000001,0,0.999999999999999999999999999,north",  // long mantissas
+  };
+  for (const std::string& line : odd) {
+    std::string text = "label,prob_0,prob_1,prob_2,region\n";
+    for (int i = 0; i < 400; ++i) text += std::to_string(i % 3) + ",0.5,0.25,0.25,east\n";
+    text += line + "\n";
+    for (int i = 0; i < 400; ++i) text += std::to_string(i % 3) + ",0.125,0.375,0.5,west\n";
+    ReadOptions o = options_for(Task::multiclass, {"region"});
+    o.threads = 2;
+    const auto outcome = [&](const CsvParseTuning& tuning) -> std::pair<std::optional<Predictions>, std::string> {
+      try {
+        return {internal::parse_csv_predictions(text, "g.csv", o, tuning), ""};
+      } catch (const InputError& e) {
+        return {std::nullopt, e.what()};
+      }
+    };
+    const auto serial = outcome(CsvParseTuning{.force_serial = true});
+    const auto lines = outcome(CsvParseTuning{.min_chunk_bytes = 1000});
+    ASSERT_EQ(serial.first.has_value(), lines.first.has_value()) << line << ": " << serial.second << lines.second;
+    if (serial.first) {
+      EXPECT_TRUE(same(*lines.first, *serial.first)) << line;
+    } else {
+      EXPECT_EQ(lines.second, serial.second) << line;
+      EXPECT_NE(lines.second.find("g.csv:402: "), std::string::npos) << line << ": " << lines.second;
+    }
+  }
 }
 
 TEST(PredictionsParallel, ErrorsNameTheTrueLineForAnyThreadCount) {

@@ -97,8 +97,8 @@ std::vector<EntryPoint> entry_points() {
                    const eval::Predictions pr = eval::read_predictions(p, options);
                    Seen s;
                    s.rows = pr.n;
-                   s.labels = pr.labels;
-                   s.scores = pr.scores;
+                   s.labels.assign(pr.labels.begin(), pr.labels.end());
+                   s.scores.assign(pr.scores.begin(), pr.scores.end());
                    return s;
                  }});
   out.push_back({"calibrate_header", false, [](const fs::path& p) {

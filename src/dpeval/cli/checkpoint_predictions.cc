@@ -90,7 +90,7 @@ eval::Predictions model_predictions(nn::Model& model, const data::Dataset& datas
   p.num_classes = k;
   const auto labels = dataset.labels();
   p.labels.assign(labels.begin(), labels.end());
-  std::vector<double>& values = k == 2 ? p.scores : p.probs;
+  eval::Column& values = k == 2 ? p.scores : p.probs;
   values.reserve(k == 2 ? n : n * k);
   parallel::predict_probabilities(model, dataset, batch, [&](size_t, const Tensor& probs) {
     DPEVAL_CHECK(probs.size() % k == 0)

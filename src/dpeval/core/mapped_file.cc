@@ -46,6 +46,12 @@ void MappedFile::prefetch(size_t begin, size_t end) const {
   ::madvise(static_cast<char*>(map_) + first, std::min(end, size_) - first, MADV_WILLNEED);
 }
 
+void MappedFile::populate(size_t begin, size_t end) const {
+  if (map_ == nullptr || end <= begin || begin >= size_) return;
+  const size_t first = begin / page_size() * page_size();
+  ::madvise(static_cast<char*>(map_) + first, std::min(end, size_) - first, MADV_POPULATE_READ);  // a hint
+}
+
 void MappedFile::release(size_t begin, size_t end) const {
   if (map_ == nullptr) return;
   const size_t page = page_size();

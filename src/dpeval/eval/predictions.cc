@@ -88,6 +88,7 @@ class FileBytes {
   // Drops the mapped pages wholly inside text()[begin, end) from memory (they
   // come back from the page cache if read again); nothing for a copy.
   void release(size_t begin, size_t end) const { map_.release(begin, end); }
+  void populate(size_t begin, size_t end) const { map_.populate(begin, end); }
 
   std::string_view text() const { return map_.mapped() ? map_.text() : std::string_view(copy_); }
 
@@ -183,7 +184,7 @@ Predictions parse_predictions_npy(std::span<const std::byte> bytes, std::string_
   out.num_classes = task == Task::binary ? 2 : multiclass ? cols - 1 : 0;
   const size_t k = out.num_classes;
   out.labels.resize(rows);
-  std::vector<double>& values = task == Task::binary ? out.scores : out.predictions;
+  Column& values = task == Task::binary ? out.scores : out.predictions;
   if (multiclass) {
     out.probs.resize(rows * k);
   } else {
@@ -273,6 +274,7 @@ Predictions read_predictions(const std::filesystem::path& path, const ReadOption
   }
   internal::CsvParseTuning tuning;
   tuning.release = [&file](size_t begin, size_t end) { file.release(begin, end); };
+  tuning.populate = [&file](size_t begin, size_t end) { file.populate(begin, end); };
   return internal::parse_csv_predictions(file.text(), path.string(), csv_options, tuning);
 }
 

@@ -54,6 +54,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpeval/core/huge_pages.h"
 #include "dpeval/eval/key_column.h"
 #include "dpeval/eval/task_columns.h"
 
@@ -100,16 +101,19 @@ struct ReadOptions {
 
 // One vector per column, n rows (probs and logits: n x K, row-major). Only
 // the columns of the task are filled.
+// A column of values; see UninitializedAllocator (core/huge_pages.h).
+using Column = std::vector<double, UninitializedAllocator<double>>;
+
 struct Predictions {
   Task task = Task::binary;
   std::string source;               // the path or source name, as in messages
   size_t n = 0;                     // rows, >= 1
   size_t num_classes = 0;           // binary 2, multiclass K, regression 0
-  std::vector<double> labels;       // n: 0/1, class index or regression target
-  std::vector<double> scores;       // binary: n probabilities of class 1
-  std::vector<double> probs;        // multiclass: n x K row-major, rows sum to 1 within 1e-3
-  std::vector<double> predictions;  // regression: n
-  std::vector<double> logits;       // multiclass with want_logits: n x K row-major
+  Column labels;       // n: 0/1, class index or regression target
+  Column scores;       // binary: n probabilities of class 1
+  Column probs;        // multiclass: n x K row-major, rows sum to 1 within 1e-3
+  Column predictions;  // regression: n
+  Column logits;       // multiclass with want_logits: n x K row-major
   std::vector<KeyColumn> keys;      // keep_columns, in their order (duplicates dropped)
 
   // The kept column of that name, or nullptr.

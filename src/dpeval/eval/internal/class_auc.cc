@@ -1,5 +1,6 @@
 // One-vs-rest ROC AUC by an MSD radix sort of packed keys; see
 // Note [One-vs-rest keys] in class_auc.h.
+#include "dpeval/core/huge_pages.h"
 #include "dpeval/eval/internal/class_auc.h"
 
 #include <algorithm>
@@ -188,11 +189,14 @@ void sort_and_walk(uint64_t* a, uint64_t* b, size_t n, AucWalk& walk) {
 }  // namespace
 
 ClassAucScratch::ClassAucScratch(size_t rows)
-    : rows_(rows), keys_(std::make_unique_for_overwrite<uint64_t[]>(rows)) {}
+    : rows_(rows), keys_(std::make_unique_for_overwrite<uint64_t[]>(rows)) {
+  advise_huge_pages(keys_.get(), rows * sizeof(uint64_t));  // Note [Huge pages for big columns]
+}
 
 std::span<uint64_t> ClassAucScratch::spare(size_t size) {
   if (size > spare_size_) {
     spare_ = std::make_unique_for_overwrite<uint64_t[]>(size);
+    advise_huge_pages(spare_.get(), size * sizeof(uint64_t));
     spare_size_ = size;
   }
   return {spare_.get(), size};

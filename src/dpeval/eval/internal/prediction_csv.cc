@@ -30,11 +30,27 @@
 // reader, which the line path does not split at) or a cell over the table
 // reader's bound: the line path stops and hands the file to the reader, which
 // makes the same decision as every other command.
+//
+// Note [Plain rows]
+// Nearly every line of a real prediction file is plain: numbers with no blanks
+// around them, one per column. The line path first tries such a line in one
+// walk (ChunkParser::add_plain_row): each number column is parsed where it
+// starts by fast_float, which must stop exactly at the delimiter or the line's
+// end; text columns (kept keys, skipped columns) run to the next delimiter.
+// The first thing that is not plain (a blank, a '+', an empty or bad cell, a
+// value the column does not take, a field too many or too few) gives the line
+// to the general split and add_row, which trims, reports and counts as
+// always. The fast path takes no row, logs nothing and codes no key before it
+// has accepted the whole line, and what it accepts it reads as add_row would:
+// a number that fast_float reads up to the delimiter is the same number that
+// data::parse_number reads from the cell. Tests and the fuzz target compare
+// the line path with the table reader's path bitwise.
 #include "dpeval/eval/internal/prediction_csv.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -46,8 +62,13 @@
 #include <thread>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
+#include "dpeval/core/huge_pages.h"
 #include "dpeval/core/thread_pool.h"
 #include "dpeval/data/table_reader.h"
 #include "dpeval/data/text.h"
@@ -205,6 +226,45 @@ class ChunkParser {
     if (plan_.has_probs && row_ok) check_sum(r, line);
   }
 
+  // The fast path for one line of the line path, s..e without its line end
+  // (Note [Plain rows]). Returns false, having taken no row, logged nothing and
+  // coded no key, when the line needs add_row.
+  bool add_plain_row(const char* s, const char* e, uint64_t line, char delimiter) {
+    const size_t width = plan_.width();
+    const size_t r = first_row_ + rows_;
+    const char* p = s;
+    for (size_t j = 0; j < width; ++j) {
+      const ColumnRole role = plan_.roles[j];
+      const int32_t key = plan_.key_of[j];
+      const char* stop;
+      if (key < 0 && role.dest != ColumnDest::kSkip) {
+        double v;
+        const auto parsed = fast_float::from_chars(p, e, v);
+        stop = parsed.ptr;
+        if (parsed.ec != std::errc() || (stop != e && *stop != delimiter) || !store(role, v, r)) return false;
+      } else {
+        stop = static_cast<const char*>(std::memchr(p, delimiter, static_cast<size_t>(e - p)));
+        if (stop == nullptr) stop = e;
+        if (key >= 0 || role.dest != ColumnDest::kSkip) {
+          const std::string_view cell = trim_cell(std::string_view(p, static_cast<size_t>(stop - p)));
+          if (key >= 0) key_cells_[static_cast<size_t>(key)] = cell;
+          double v;
+          if (role.dest != ColumnDest::kSkip && !(parse_cell_number(cell, &v) && store(role, v, r))) return false;
+        }
+      }
+      if (j + 1 == width) {
+        if (stop != e) return false;  // more fields than columns
+      } else {
+        if (stop == e) return false;  // fewer
+        p = stop + 1;
+      }
+    }
+    for (size_t m = 0; m < key_cells_.size(); ++m) out_.codes[m][r] = keys_[m].code(key_cells_[m], true);
+    ++rows_;
+    if (plan_.has_probs) check_sum(r, line);
+    return true;
+  }
+
   // A problem found outside the rows (the tokenizer's), after those so far.
   void add_problem(const std::string& message) {
     problems_.add([&] { return message; });
@@ -216,6 +276,29 @@ class ChunkParser {
   const KeyDictionary& key(size_t m) const { return keys_[m]; }
 
  private:
+  // v into row r of its column, when it is what the column takes.
+  bool store(ColumnRole role, double v, size_t r) const {
+    const size_t num_classes = plan_.num_classes;
+    if (!cell_ok(role.kind, v, num_classes)) return false;
+    switch (role.dest) {
+      case ColumnDest::kLabel:
+        out_.labels[r] = v;
+        break;
+      case ColumnDest::kValue:
+        out_.values[r] = v;
+        break;
+      case ColumnDest::kProb:
+        out_.probs[r * num_classes + role.k] = v;
+        break;
+      case ColumnDest::kLogit:
+        out_.logits[r * num_classes + role.k] = v;
+        break;
+      case ColumnDest::kSkip:
+        break;
+    }
+    return true;
+  }
+
   void report_cell(size_t j, std::string_view cell, uint64_t line) {
     problems_.add([&] {
       return fmt::format("{}:{}: column {}: {}, expected {}", source_, line, quote_excerpt(plan_.names[j]),
@@ -254,6 +337,7 @@ class ChunkParser {
   size_t rows_ = 0;
   ProblemLog problems_;
   std::vector<KeyDictionary> keys_;
+  std::vector<std::string_view> key_cells_ = std::vector<std::string_view>(keys_.size());  // add_plain_row's
 };
 
 // The line path: rows of text[begin, end) (no '"' anywhere), whose first line is
@@ -289,6 +373,11 @@ uint64_t parse_lines(std::string_view text, size_t begin, size_t end, uint64_t f
         *needs_serial = true;
         return line;
       }
+      if (parser.add_plain_row(s, e, line, delimiter)) {
+        ++line;
+        pos = next;
+        continue;
+      }
       fields.clear();
       for (const char* p = s;; ++p) {
         if (p == e || *p == delimiter) {
@@ -303,6 +392,44 @@ uint64_t parse_lines(std::string_view text, size_t begin, size_t end, uint64_t f
     pos = next;
   }
   return line;
+}
+
+// What the first pass learns of a block of bytes.
+struct BlockScan {
+  size_t newlines = 0;
+  bool quote = false;  // a '"' somewhere
+  bool cr = false;     // a '\r' somewhere
+};
+
+// One read of [p, e), 16 bytes at a time with SSE2 (every x86-64 has it),
+// where three library scans (two memchr, a count) read it three times. The
+// '\n' matches are summed in byte lanes for up to 255 steps, then widened.
+BlockScan scan_block(const char* p, const char* e) {
+  BlockScan scan;
+#if defined(__SSE2__)
+  const __m128i newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r');
+  __m128i quotes = _mm_setzero_si128(), crs = _mm_setzero_si128();
+  while (e - p >= 16) {
+    __m128i lanes = _mm_setzero_si128();  // per byte lane: '\n's so far, <= 255
+    for (int step = 0; step < 255 && e - p >= 16; ++step, p += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(v, newline));  // a match is -1
+      quotes = _mm_or_si128(quotes, _mm_cmpeq_epi8(v, quote));
+      crs = _mm_or_si128(crs, _mm_cmpeq_epi8(v, cr));
+    }
+    const __m128i sums = _mm_sad_epu8(lanes, _mm_setzero_si128());  // two 64-bit sums
+    scan.newlines += static_cast<size_t>(_mm_cvtsi128_si64(sums)) +
+                     static_cast<size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
+  }
+  scan.quote = _mm_movemask_epi8(quotes) != 0;
+  scan.cr = _mm_movemask_epi8(crs) != 0;
+#endif
+  for (; p < e; ++p) {
+    scan.newlines += *p == '\n' ? 1 : 0;
+    scan.quote = scan.quote || *p == '"';
+    scan.cr = scan.cr || *p == '\r';
+  }
+  return scan;
 }
 
 // ---------------------------------------------------------------------------
@@ -382,9 +509,11 @@ class CsvReader {
     for_each_chunk(pool, chunks, [&](size_t c) {
       for (size_t b = cut[c]; b < cut[c + 1] && !quoted.load(std::memory_order_relaxed);) {
         const size_t e = std::min(cut[c + 1], b + tuning_.release_block_bytes);
-        if (std::memchr(t + b, '"', e - b) != nullptr) quoted.store(true, std::memory_order_relaxed);
-        if (!has_cr[c] && std::memchr(t + b, '\r', e - b) != nullptr) has_cr[c] = true;
-        newlines[c] += static_cast<size_t>(std::count(t + b, t + e, '\n'));
+        populate(b, e);
+        const BlockScan scan = scan_block(t + b, t + e);
+        if (scan.quote) quoted.store(true, std::memory_order_relaxed);
+        has_cr[c] = has_cr[c] || scan.cr;
+        newlines[c] += scan.newlines;
         release(b, e);
         b = e;
       }
@@ -413,6 +542,7 @@ class CsvReader {
           const auto* q = static_cast<const char*>(std::memchr(t + e, '\n', cut[c + 1] - e));
           e = q != nullptr ? static_cast<size_t>(q - t) + 1 : cut[c + 1];
         }
+        populate(b, e);
         block_line = has_cr[c] ? parse_lines<true>(text_, b, e, block_line, parsers[c], plan.width(), delimiter_,
                                                    &needs_serial[c])
                                : parse_lines<false>(text_, b, e, block_line, parsers[c], plan.width(), delimiter_,
@@ -459,6 +589,9 @@ class CsvReader {
   void release(size_t begin, size_t end) const {
     if (tuning_.release) tuning_.release(begin, end);
   }
+  void populate(size_t begin, size_t end) const {
+    if (tuning_.populate) tuning_.populate(begin, end);
+  }
 
   template <typename Fn>
   static void for_each_chunk(ThreadPool& pool, size_t chunks, Fn&& fn) {
@@ -467,27 +600,31 @@ class CsvReader {
     });
   }
 
+  // The output columns at the bound on rows, on huge pages (Note [Huge pages for big columns]).
   Predictions allocate(const PredictionPlan& plan, size_t rows) const {
     Predictions out;
     out.task = plan.task;
     out.source = std::string(source_);
-    out.labels.resize(rows);
+    resize_on_huge_pages(out.labels, rows);
     const size_t k = plan.num_classes;
     switch (plan.task) {
       case Task::binary:
         out.num_classes = 2;
-        out.scores.resize(rows);
+        resize_on_huge_pages(out.scores, rows);
         break;
       case Task::regression:
-        out.predictions.resize(rows);
+        resize_on_huge_pages(out.predictions, rows);
         break;
       case Task::multiclass:
         out.num_classes = k;
-        if (plan.has_probs) out.probs.resize(rows * k);
-        if (plan.has_logits) out.logits.resize(rows * k);
+        if (plan.has_probs) resize_on_huge_pages(out.probs, rows * k);
+        if (plan.has_logits) resize_on_huge_pages(out.logits, rows * k);
         break;
     }
-    for (const std::string& name : plan.keys) out.keys.push_back({name, {}, std::vector<uint32_t>(rows)});
+    for (const std::string& name : plan.keys) {
+      out.keys.push_back({name, {}, {}});
+      resize_on_huge_pages(out.keys.back().codes, rows);
+    }
     return out;
   }
 
@@ -574,8 +711,8 @@ class CsvReader {
     }
   }
 
-  template <typename T>
-  static void move_rows(std::vector<T>& v, size_t from, size_t to, size_t rows, size_t stride) {
+  template <typename Vector>
+  static void move_rows(Vector& v, size_t from, size_t to, size_t rows, size_t stride) {
     if (v.empty() || rows == 0) return;
     std::copy(v.begin() + static_cast<ptrdiff_t>(from * stride),
               v.begin() + static_cast<ptrdiff_t>((from + rows) * stride),
@@ -583,8 +720,8 @@ class CsvReader {
   }
 
   // Drops the rows past `size`, giving the memory back when they were many.
-  template <typename T>
-  static void shrink(std::vector<T>& v, size_t size) {
+  template <typename Vector>
+  static void shrink(Vector& v, size_t size) {
     if (v.empty()) return;
     const bool slack = v.size() - size > v.size() / 8;
     v.resize(size);

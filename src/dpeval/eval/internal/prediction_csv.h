@@ -27,6 +27,9 @@ struct CsvParseTuning {
   // the text that a pass has finished with, so that a mapped file can drop
   // those pages (Note [Parallel CSV parse]); the text must stay readable.
   std::function<void(size_t begin, size_t end)> release = nullptr;
+  // Called before a pass reads [begin, end), so that a mapped file can map
+  // those pages in one call (MappedFile::populate).
+  std::function<void(size_t begin, size_t end)> populate = nullptr;
 };
 
 // parse_predictions_csv once the options were checked.
