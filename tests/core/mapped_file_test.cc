@@ -28,8 +28,11 @@ TEST(MappedFile, MapsARegularFileAndKeepsItsBytesThroughHints) {
   ASSERT_TRUE(f.mapped());
   EXPECT_EQ(f.text(), bytes);
   f.prefetch(0, bytes.size() + 100);  // past the end: clamped
+  f.populate(4096 + 3, bytes.size() + 100);
   f.release(0, 2 * 4096 + 5);         // dropped pages come back from the page cache
   f.release(10, 5);                   // an empty range
+  f.populate(10, 5);
+  f.populate(bytes.size() + 1, bytes.size() + 4096);  // wholly past the end
   EXPECT_EQ(f.text(), bytes);
 }
 
@@ -41,6 +44,7 @@ TEST(MappedFile, LeavesOtherPathsToTheCaller) {
     EXPECT_FALSE(f.mapped()) << path;
     EXPECT_TRUE(f.text().empty());
     f.prefetch(0, 10);
+    f.populate(0, 10);
     f.release(0, 10);
   }
 }

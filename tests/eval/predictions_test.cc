@@ -511,25 +511,34 @@ TEST(PredictionsParallel, TinyChunksOnSmallFiles) {
   }
 }
 
-TEST(PredictionsParallel, EachPassReleasesEveryDataByteOnceAndNothingElse) {
+// Every pass asks for each data byte to be mapped once before it reads it;
+// both passes release each once, or only the second when the file is small
+// enough to stay mapped between them.
+TEST(PredictionsParallel, EachPassMapsAndReleasesEveryDataByteOnceAndNothingElse) {
   const std::string text = generate(Task::binary, 5000, 5);
   const size_t data_begin = text.find('\n') + 1;
-  for (size_t threads : {1, 2, 3}) {
-    std::mutex mutex;
-    std::vector<int> released(text.size(), 0);
-    CsvParseTuning tuning{.min_chunk_bytes = 1000, .release_block_bytes = 4096};
-    tuning.release = [&](size_t begin, size_t end) {
-      std::lock_guard lock(mutex);
-      ASSERT_LE(begin, end);
-      ASSERT_LE(end, text.size());
-      for (size_t i = begin; i < end; ++i) ++released[i];
-    };
-    ReadOptions o = options_for(Task::binary, {"region"});
-    o.threads = threads;
-    const Predictions p = internal::parse_csv_predictions(text, "g.csv", o, tuning);
-    EXPECT_EQ(p.n, 5000u);
-    for (size_t i = 0; i < text.size(); ++i) {
-      ASSERT_EQ(released[i], i < data_begin ? 0 : 2) << "byte " << i << ", " << threads << " threads";
+  for (const size_t keep : {size_t{0}, text.size() - 1, text.size()}) {
+    const int releases = text.size() > keep ? 2 : 1;
+    for (size_t threads : {1, 2, 3}) {
+      std::mutex mutex;
+      std::vector<int> released(text.size(), 0), populated(text.size(), 0);
+      const auto count = [&](std::vector<int>& into, size_t begin, size_t end) {
+        std::lock_guard lock(mutex);
+        ASSERT_LE(begin, end);
+        ASSERT_LE(end, text.size());
+        for (size_t i = begin; i < end; ++i) ++into[i];
+      };
+      CsvParseTuning tuning{.min_chunk_bytes = 1000, .release_block_bytes = 4096, .keep_mapped_bytes = keep};
+      tuning.release = [&](size_t begin, size_t end) { count(released, begin, end); };
+      tuning.populate = [&](size_t begin, size_t end) { count(populated, begin, end); };
+      ReadOptions o = options_for(Task::binary, {"region"});
+      o.threads = threads;
+      const Predictions p = internal::parse_csv_predictions(text, "g.csv", o, tuning);
+      EXPECT_EQ(p.n, 5000u);
+      for (size_t i = 0; i < text.size(); ++i) {
+        ASSERT_EQ(released[i], i < data_begin ? 0 : releases) << "byte " << i << ", " << threads << " threads";
+        ASSERT_EQ(populated[i], i < data_begin ? 0 : 2) << "byte " << i << ", " << threads << " threads";
+      }
     }
   }
 }

@@ -19,10 +19,14 @@
 // (none in the usual file). Every value is parsed from its own cell and every
 // row is checked on its own, so the result does not depend on the chunking.
 // Both passes walk their chunk in blocks (release_block_bytes, 2 MiB; the
-// second pass's blocks end at line ends) and hand each finished block to the
-// tuning's release hook: a mapped file drops those pages, so the reader's
-// resident memory is the output columns plus a block or two per thread, not
-// the file. The first pass also looks for '"'.
+// second pass's blocks end at line ends), asking the tuning's populate hook to
+// map each block in one call before reading it and handing it to the release
+// hook when done: a mapped file drops those pages, so the reader's resident
+// memory is the output columns plus a block or two per thread, not the file.
+// Mapping a page costs more than parsing it, so a file of up to
+// keep_mapped_bytes (256 MiB) is released by the second pass only: the
+// second pass then reads pages the first one mapped, and the file's pages are
+// resident for the length of the parse. The first pass also looks for '"'.
 // A file with a '"' anywhere may have line breaks inside quoted fields, which a
 // chunk cut cannot see: it goes through data/'s table reader (TableRecords,
 // data/table_reader.h) in one chunk, with the same row code (tests compare the
@@ -514,7 +518,7 @@ class CsvReader {
         if (scan.quote) quoted.store(true, std::memory_order_relaxed);
         has_cr[c] = has_cr[c] || scan.cr;
         newlines[c] += scan.newlines;
-        release(b, e);
+        if (n > tuning_.keep_mapped_bytes) release(b, e);
         b = e;
       }
     });

@@ -18,11 +18,16 @@ inline constexpr size_t kMinChunkBytes = size_t{1} << 16;
 // Bytes a thread scans or parses between two calls of CsvParseTuning::release.
 inline constexpr size_t kReleaseBlockBytes = size_t{2} << 20;
 
+// Files up to this size keep the first pass's pages mapped for the second
+// (Note [Parallel CSV parse]).
+inline constexpr size_t kKeepMappedBytes = size_t{256} << 20;
+
 // Knobs for tests and the fuzz target; the defaults are what users get.
 struct CsvParseTuning {
   size_t min_chunk_bytes = kMinChunkBytes;  // >= 1
   bool force_serial = false;                // the quoted-file path even without quotes
   size_t release_block_bytes = kReleaseBlockBytes;  // >= 1
+  size_t keep_mapped_bytes = kKeepMappedBytes;     // texts this size or smaller: only the second pass releases
   // Called (from the parsing threads) with each byte range [begin, end) of
   // the text that a pass has finished with, so that a mapped file can drop
   // those pages (Note [Parallel CSV parse]); the text must stay readable.
