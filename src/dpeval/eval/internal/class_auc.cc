@@ -188,8 +188,8 @@ void sort_and_walk(uint64_t* a, uint64_t* b, size_t n, AucWalk& walk) {
 
 }  // namespace
 
-ClassAucScratch::ClassAucScratch(size_t rows)
-    : rows_(rows), keys_(std::make_unique_for_overwrite<uint64_t[]>(rows)) {
+ClassAucScratch::ClassAucScratch(size_t rows, size_t out_of_place_rows_max)
+    : rows_(rows), out_of_place_rows_max_(out_of_place_rows_max), keys_(std::make_unique_for_overwrite<uint64_t[]>(rows)) {
   advise_huge_pages(keys_.get(), rows * sizeof(uint64_t));  // Note [Huge pages for big columns]
 }
 
@@ -222,6 +222,8 @@ std::optional<double> class_roc_auc(std::span<const int32_t> labels, std::span<c
   AucWalk walk;
   if (n <= kInsertionMax) {
     sort_and_walk(keys, nullptr, n, walk);
+  } else if (n <= scratch.out_of_place_rows_max()) {
+    split_and_walk(keys, scratch.spare(n).data(), n, bounds, walk);
   } else {
     split_in_place_and_walk(keys, n, bounds, scratch, walk);
   }
