@@ -15,7 +15,7 @@ TEST(HugePages, AdviceIsAHintOnAnyRange) {
   advise_huge_pages(nullptr, 0);
   advise_huge_pages(nullptr, size_t{1} << 30);  // nothing to advise
   std::vector<double> small(10, 1.0);
-  advise_huge_pages(small.data(), small.size() * sizeof(double));  // under 4 MiB: left alone
+  advise_huge_pages(small.data(), small.size() * sizeof(double));  // under 2 MiB: left alone
   std::vector<double> big(size_t{3} << 20, 2.0);                   // 24 MiB, already touched
   advise_huge_pages(big.data(), big.size() * sizeof(double));
   EXPECT_EQ(small, std::vector<double>(10, 1.0));

@@ -39,10 +39,10 @@ TEST(ScoreKeys, ReverseTheOrderAndRoundTrip) {
   EXPECT_FALSE(std::signbit(score_from_key_descending(key_descending(-0.0))));
 }
 
-std::vector<uint64_t> random_keys(size_t n, uint64_t seed, bool ties) {
+BigVector<uint64_t> random_keys(size_t n, uint64_t seed, bool ties) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
-  std::vector<uint64_t> keys(n);
+  BigVector<uint64_t> keys(n);
   for (size_t i = 0; i < n; ++i) {
     double s = u(rng);
     if (ties) s = std::round(s * 100) / 100;
@@ -65,9 +65,9 @@ TEST(ScoreSort, RadixEqualsStdSort) {
 }
 
 TEST(ScoreSort, AllEqualKeysSkipEveryPass) {
-  std::vector<uint64_t> keys(10000, key_descending(0.25));
+  BigVector<uint64_t> keys(10000, key_descending(0.25));
   sort_keys(keys);
-  EXPECT_EQ(keys, std::vector<uint64_t>(10000, key_descending(0.25)));
+  EXPECT_EQ(keys, BigVector<uint64_t>(10000, key_descending(0.25)));
 }
 
 }  // namespace

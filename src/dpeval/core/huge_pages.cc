@@ -8,8 +8,8 @@
 namespace dpeval {
 
 void advise_huge_pages(void* data, size_t bytes) {
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  if (data == nullptr || bytes < 2 * kHuge) return;
+  constexpr auto kHuge = static_cast<uintptr_t>(kHugePageBytes);
+  if (data == nullptr || bytes < kHuge) return;
   const auto begin = reinterpret_cast<uintptr_t>(data);
   const uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
   const uintptr_t last = (begin + bytes) & ~(kHuge - 1);

@@ -24,7 +24,7 @@
 // hook when done: a mapped file drops those pages, so the reader's resident
 // memory is the output columns plus a block or two per thread, not the file.
 // Mapping a page costs more than parsing it, so a file of up to
-// keep_mapped_bytes (256 MiB) is released by the second pass only: the
+// keep_mapped_bytes (128 MiB) is released by the second pass only: the
 // second pass then reads pages the first one mapped, and the file's pages are
 // resident for the length of the parse. The first pass also looks for '"'.
 // A file with a '"' anywhere may have line breaks inside quoted fields, which a

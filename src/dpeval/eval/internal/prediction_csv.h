@@ -20,7 +20,7 @@ inline constexpr size_t kReleaseBlockBytes = size_t{2} << 20;
 
 // Files up to this size keep the first pass's pages mapped for the second
 // (Note [Parallel CSV parse]).
-inline constexpr size_t kKeepMappedBytes = size_t{256} << 20;
+inline constexpr size_t kKeepMappedBytes = size_t{128} << 20;
 
 // Knobs for tests and the fuzz target; the defaults are what users get.
 struct CsvParseTuning {

@@ -27,6 +27,7 @@
 #include <optional>
 #include <vector>
 
+#include "dpeval/core/huge_pages.h"
 #include "dpeval/eval/curves.h"
 #include "dpeval/eval/internal/curve_sampler.h"
 #include "dpeval/eval/internal/score_sort.h"
@@ -38,8 +39,8 @@ namespace dpeval::eval::internal {
 // The positives' and the negatives' score keys, each sorted.
 class SortedClassKeys {
  public:
-  std::vector<uint64_t> positive;
-  std::vector<uint64_t> negative;
+  BigVector<uint64_t> positive;
+  BigVector<uint64_t> negative;
 
   size_t positives() const { return positive.size(); }
   size_t negatives() const { return negative.size(); }
@@ -58,7 +59,7 @@ class DistinctScores {
     uint32_t positives = 0;
     uint32_t negatives = 0;
   };
-  std::vector<Entry> entries;
+  BigVector<Entry> entries;
   size_t total_positives = 0;
   size_t total_negatives = 0;
 
@@ -100,7 +101,7 @@ std::optional<DistinctScores> distinct_scores(size_t n, IsPositive&& is_positive
   const size_t capacity = std::bit_ceil(std::max<size_t>(16, max_distinct + max_distinct / 2 + 1));
   const int shift = 64 - std::countr_zero(capacity);
   const size_t mask = capacity - 1;
-  std::vector<Entry> table(capacity);
+  BigVector<Entry> table(capacity);
   size_t used = 0;
   DistinctScores out;
   for (size_t i = 0; i < n; ++i) {

@@ -10,21 +10,21 @@ namespace dpeval::eval::internal {
 namespace {
 
 // Stable scatter of `from` into `to` by the digit of `pass`.
-void scatter(const std::vector<uint64_t>& from, std::vector<uint64_t>& to, int pass, const RadixCounts& counts) {
+void scatter(const BigVector<uint64_t>& from, BigVector<uint64_t>& to, int pass, const RadixCounts& counts) {
   RadixCounts offsets = radix_offsets(counts);
   for (uint64_t key : from) to[offsets[radix_digit(key, pass)]++] = key;
 }
 
 }  // namespace
 
-void sort_keys(std::vector<uint64_t>& keys) {
+void sort_keys(BigVector<uint64_t>& keys) {
   if (keys.size() < kRadixMinSize) {
     sort_keys_reference(keys);
     return;
   }
   auto counts = std::make_unique<RadixHistograms>();
   count_radix_digits(keys, *counts);
-  std::vector<uint64_t> scratch(keys.size());
+  BigVector<uint64_t> scratch(keys.size());
   for (int pass = 0; pass < kRadixPasses; ++pass) {
     const auto& h = (*counts)[pass];
     if (h[radix_digit(keys[0], pass)] == keys.size()) continue;  // every key has this digit
@@ -33,6 +33,6 @@ void sort_keys(std::vector<uint64_t>& keys) {
   }
 }
 
-void sort_keys_reference(std::vector<uint64_t>& keys) { std::sort(keys.begin(), keys.end()); }
+void sort_keys_reference(BigVector<uint64_t>& keys) { std::sort(keys.begin(), keys.end()); }
 
 }  // namespace dpeval::eval::internal

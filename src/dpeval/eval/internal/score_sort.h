@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "dpeval/core/huge_pages.h"
+
 namespace dpeval::eval::internal {
 
 inline uint64_t key_descending(double score) {
@@ -35,9 +37,9 @@ inline double score_from_key_descending(uint64_t key) {
 }
 
 // Sorts ascending. Allocates one scratch buffer of keys.size().
-void sort_keys(std::vector<uint64_t>& keys);
+void sort_keys(BigVector<uint64_t>& keys);
 
 // std::sort, ascending: the reference sort_keys() is tested against.
-void sort_keys_reference(std::vector<uint64_t>& keys);
+void sort_keys_reference(BigVector<uint64_t>& keys);
 
 }  // namespace dpeval::eval::internal
