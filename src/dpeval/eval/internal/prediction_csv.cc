@@ -39,15 +39,15 @@
 // Nearly every line of a real prediction file is plain: numbers with no blanks
 // around them, one per column. The line path first tries such a line in one
 // walk (ChunkParser::add_plain_row): each number column is parsed where it
-// starts by fast_float, which must stop exactly at the delimiter or the line's
-// end; text columns (kept keys, skipped columns) run to the next delimiter.
+// starts (data::parse_number_prefix), which must stop exactly at the delimiter
+// or the line's end; text columns (kept keys, skipped columns) run to the next delimiter.
 // The first thing that is not plain (a blank, a '+', an empty or bad cell, a
 // value the column does not take, a field too many or too few) gives the line
 // to the general split and add_row, which trims, reports and counts as
 // always. The fast path takes no row, logs nothing and codes no key before it
 // has accepted the whole line, and what it accepts it reads as add_row would:
-// a number that fast_float reads up to the delimiter is the same number that
-// data::parse_number reads from the cell. Tests and the fuzz target compare
+// a number that parse_number_prefix reads up to the delimiter is the same
+// number that data::parse_number reads from the cell. Tests and the fuzz target compare
 // the line path with the table reader's path bitwise.
 #include "dpeval/eval/internal/prediction_csv.h"
 
@@ -243,9 +243,8 @@ class ChunkParser {
       const char* stop;
       if (key < 0 && role.dest != ColumnDest::kSkip) {
         double v;
-        const auto parsed = fast_float::from_chars(p, e, v);
-        stop = parsed.ptr;
-        if (parsed.ec != std::errc() || (stop != e && *stop != delimiter) || !store(role, v, r)) return false;
+        stop = data::parse_number_prefix(p, e, &v);
+        if (stop == nullptr || (stop != e && *stop != delimiter) || !store(role, v, r)) return false;
       } else {
         stop = static_cast<const char*>(std::memchr(p, delimiter, static_cast<size_t>(e - p)));
         if (stop == nullptr) stop = e;
