@@ -34,7 +34,7 @@ int run_predict(const PredictArgs& a) {
   files.output("--out", a.out);
   a.json.declare(files);
   files.check();
-  LoadedCheckpoint loaded = load_checkpoint(a.checkpoint, a.data, a.split, a.label_col);
+  run::LoadedCheckpoint loaded = run::load_checkpoint(a.checkpoint, a.data, a.split, a.label_col);
   check_checkpoint_data(files, loaded, a.data);
   const data::Dataset& dataset = loaded.dataset;
   nn::Model& model = loaded.model;

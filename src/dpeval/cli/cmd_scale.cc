@@ -23,7 +23,7 @@
 #include "dpeval/cli/json_output.h"
 #include "dpeval/cli/options.h"
 #include "dpeval/cli/progress.h"
-#include "dpeval/cli/summary.h"
+#include "dpeval/run/summary.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/nn/model_spec.h"
@@ -212,7 +212,7 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
       run.bucket_mb = a.bucket_mb;
       run.comm_timeout_s = a.comm_timeout_s;
       run.progress = &progress;
-      summary = train_summary_json(parallel::train(config, run));
+      summary = run::train_summary_json(parallel::train(config, run));
       source = dir / "summary.json";
       write_file_atomic(source, json_text(summary));
     }

@@ -1,8 +1,6 @@
-// dpeval train: trains a model on a dataset, evaluates it after every epoch,
-// writes DIR/checkpoint.dpck; at the end evaluates the final model on the test
-// split (the eval result document of docs/EVAL.md, with the calibration after
-// temperature scaling) into DIR/eval.json, DIR/report.html and DIR/report.md,
-// and writes DIR/summary.json.
+// dpeval train: parses the options into a run::RunRequest and runs it
+// (run/pipeline.h: train, evaluate the final model, audit the data, write
+// DIR/summary.json and the run report).
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -11,13 +9,12 @@
 
 #include <fmt/format.h>
 
-#include "dpeval/cli/checkpoint_predictions.h"
 #include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
 #include "dpeval/cli/options.h"
 #include "dpeval/cli/progress.h"
-#include "dpeval/cli/summary.h"
+#include "dpeval/run/pipeline.h"
 #include "dpeval/cli/train_manifest.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
@@ -31,8 +28,6 @@
 #include "dpeval/parallel/run_data.h"
 #include "dpeval/parallel/train_checkpoint.h"
 #include "dpeval/parallel/trainer.h"
-#include "dpeval/report/html.h"
-#include "dpeval/report/markdown.h"
 
 namespace dpeval::cli {
 namespace {
@@ -51,6 +46,9 @@ struct TrainArgs {
   std::string trace;
   std::string inject_fault;
   std::string manifest;
+  std::string audit = "on";
+  std::vector<std::string> class_names;
+  double baseline_samples_per_s = 0;
   JsonOutput json;
 };
 
@@ -135,147 +133,67 @@ CommandFiles declare_files(const TrainArgs& a, const parallel::TrainConfig& conf
   files.output("the run's evaluation", out / "eval.json");
   files.output("the run's report", out / "report.html");
   files.output("the run's report", out / "report.md");
+  if (a.audit == "on") {
+    files.output("the run's audit", out / "audit.json");
+    files.output("the run's audit", out / "audit.html");
+  }
   files.output("--trace", a.trace);
   a.json.declare(files);
   return files;
 }
 
-// Note [Temperature fit rows]
-// Temperature scaling must be fitted on labelled rows other than the ones it
-// is judged on and other than the ones the model was trained on: rows the
-// model was fitted to are more often right than unseen ones, so a T fitted
-// there is biased low. `dpeval train` fits T on its validation split (Note
-// [Validation split] in parallel/run_data.cc: --val-fraction of the train
-// split, never trained on) and judges it on the test split. With
-// --val-fraction 0 there are no such rows and T is not fitted; eval.json and
-// the summary say so.
-constexpr size_t kEvalBins = 15;
-
-nlohmann::json number_or_null(std::optional<double> v) {
-  return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr);
+// `text` as one shell word.
+std::string shell_word(const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                             "0123456789_./:=,+-") == std::string::npos;
+  if (plain) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
 }
 
-// Why the run's final model cannot be evaluated from its checkpoint, or
-// nullopt when it can (the checkpoint holds the last epoch of `result`).
-std::optional<std::string> why_not_evaluated(const parallel::TrainResult& result,
-                                             const std::optional<parallel::TrainState>& state) {
-  if (result.epochs.empty()) return "no epoch was trained";
-  if (!state || state->epochs_done != result.epochs.back().epoch) {
-    return "--max-steps cut the last epoch short; an incomplete epoch is not checkpointed, so the final "
-           "model is not on disk to evaluate";
-  }
-  return std::nullopt;
-}
-
-// Evaluates the run's final model (the checkpoint just written, bitwise the
-// trained parameters) on the test split: writes DIR/eval.json, DIR/report.html
-// and DIR/report.md and returns summary.json's "evaluation" object, or
-// {"skipped": reason} when there is nothing to evaluate. See Note
-// [Temperature fit rows].
-nlohmann::json evaluate_run(const parallel::TrainResult& result, const std::filesystem::path& out_dir,
-                            parallel::ProgressSink& progress) {
-  const Stopwatch clock;
-  std::optional<parallel::TrainState> state;
-  if (std::filesystem::exists(result.checkpoint_path)) {
-    state = parallel::load_train_state(result.checkpoint_path);
-  }
-  if (auto why = why_not_evaluated(result, state)) {
-    progress.on_message("evaluation skipped: " + *why);
-    return {{"skipped", *why}};
-  }
-  const parallel::TrainConfig& config = state->config;
-  const parallel::RunData sets = parallel::load_run_data(config);
-  if (sets.train.content_hash() != state->dataset_hash) {
-    throw InputError(config.data + ": the data changed while training ran (dataset hash " +
-                     hex64(state->dataset_hash) + ", now " + hex64(sets.train.content_hash()) + ")");
-  }
-  if (sets.test.size() == 0) {
-    progress.on_message("evaluation skipped: the test split is empty");
-    return {{"skipped", "the test split is empty"}};
-  }
-  const std::string checkpoint = result.checkpoint_path.string();
-  nn::Model model = build_checkpoint_model(*state, checkpoint);
-  const auto k = static_cast<size_t>(state->num_classes);
-
-  // The document: every categorical column of the data (CSV tables) is a slice.
-  eval::EvalOptions options;
-  options.bins = kEvalBins;
-  for (const data::CategoricalColumn& column : sets.test.categorical_columns()) {
-    options.slice_by.push_back(column.name);
-  }
-  const eval::Predictions test = model_predictions(
-      model, sets.test, k,
-      fmt::format("{} ({}) on the test split of {}", checkpoint, config.model_name, config.data),
-      options.slice_by, config.eval_batch);
-  nlohmann::json doc = eval::evaluate_document(test, options);
-
-  // Temperature scaling, fitted on the validation split.
-  const data::Dataset& fit_set = sets.validation;
-  std::optional<double> temperature, ece_after;
-  if (fit_set.size() == 0) {
-    const std::string why = "temperature scaling not fitted: the run has no validation split (--val-fraction 0)";
-    doc["warnings"].push_back(why);
-    progress.on_message(why);
-  } else {
-    try {
-      const eval::Predictions fit =
-          model_predictions(model, fit_set, k, "validation split", {}, config.eval_batch);
-      using eval::RecalibrationMethod, eval::ScoreScale;
-      const eval::Recalibrator recalibrator =
-          k == 2 ? eval::fit_binary(RecalibrationMethod::kTemperature, fit.labels, fit.scores)
-                 : eval::fit_multiclass(RecalibrationMethod::kTemperature, fit.labels, fit.probs, k,
-                                        ScoreScale::kProbability);
-      const std::vector<double> after =
-          k == 2 ? recalibrator.apply_binary(test.scores)
-                 : recalibrator.apply_multiclass(test.probs, k, ScoreScale::kProbability);
-      nlohmann::json after_json = eval::calibration_json(test.task, test.labels, after, k, kEvalBins);
-      after_json["method"] = "temperature";
-      after_json["temperature"] = recalibrator.temperature;
-      after_json["fit_rows"] = recalibrator.fit_rows;
-      after_json["fit_rows_from"] = fmt::format(
-          "the validation split: {} rows of the train split held out of training (--val-fraction {}, seed {})",
-          fit_set.size(), config.val_fraction, config.seed);
-      after_json["fit_nll_before"] = number_or_null(recalibrator.fit_nll_before);
-      after_json["fit_nll_after"] = number_or_null(recalibrator.fit_nll_after);
-      doc["calibration"]["after_recalibration"] = after_json;
-      for (const std::string& w : recalibrator.warnings) doc["warnings"].push_back("temperature scaling: " + w);
-      temperature = recalibrator.temperature;
-      if (after_json["ece"].is_number()) ece_after = after_json["ece"].get<double>();
-    } catch (const InputError& e) {  // e.g. one class only among the validation rows
-      doc["warnings"].push_back(std::string("temperature scaling not fitted: ") + e.what());
-      progress.on_message(std::string("temperature scaling not fitted: ") + e.what());
-    }
-  }
-
-  const std::filesystem::path eval_json = out_dir / "eval.json", html = out_dir / "report.html",
-                              md = out_dir / "report.md";
-  {  // The three are replaced together, or none is.
-    const std::string json = json_text(doc), page = report::render_html(doc), summary = report::render_markdown(doc);
-    const FileText outputs[] = {{eval_json, json}, {html, page}, {md, summary}};
-    write_files_atomic(outputs);
-  }
-
-  const std::optional<double> ece = doc["calibration"]["ece"].is_number()
-                                        ? std::optional(doc["calibration"]["ece"].get<double>())
-                                        : std::nullopt;
-  progress.on_message(
-      fmt::format("evaluation of the final model on {} test rows: ECE {:.4f}, after temperature "
-                  "scaling (T = {:.4f}, fitted on {} validation rows) {:.4f} ({:.1f} s)",
-                  test.n, ece.value_or(NAN), temperature.value_or(NAN), fit_set.size(),
-                  ece_after.value_or(NAN), clock.seconds()));
-  return {{"eval_json", eval_json.string()},
-          {"report_html", html.string()},
-          {"report_md", md.string()},
-          {"test_rows", test.n},
-          {"ece", number_or_null(ece)},
-          {"ece_after_temperature", number_or_null(ece_after)},
-          {"temperature", number_or_null(temperature)},
-          {"temperature_fit",
-           {{"split", "validation"},
-            {"fraction", config.val_fraction},
-            {"seed", config.seed},
-            {"rows", fit_set.size()},
-            {"held_out_from_training", true}}}};
+// The command that reproduces the run, every training setting spelled out
+// (defaults included, so it means the same under a later dpeval's defaults).
+std::string reproduce_command(const TrainArgs& a, const parallel::TrainConfig& c) {
+  std::string cmd = a.backend == "mpi" ? fmt::format("mpirun -np {} dpeval train", c.workers) : "dpeval train";
+  const auto add = [&](std::string_view flag, const std::string& value) {
+    cmd += " ";
+    cmd += flag;
+    cmd += " ";
+    cmd += shell_word(value);
+  };
+  add("--model", c.model_name);
+  add("--data", c.data);
+  if (!c.labels.empty()) add("--labels", c.labels);
+  if (c.data.ends_with(".csv") || c.data.ends_with(".tsv") || c.data.ends_with(".gz")) add("--label-col", c.label_col);
+  if (!a.manifest.empty()) add("--manifest", a.manifest);
+  add("--test-fraction", fmt::format("{}", c.test_fraction));
+  add("--val-fraction", fmt::format("{}", c.val_fraction));
+  add("--epochs", std::to_string(c.epochs));
+  add("--batch", std::to_string(c.batch));
+  add("--lr", fmt::format("{}", c.lr));
+  add("--optimizer", c.optimizer.name);
+  add("--momentum", fmt::format("{}", c.optimizer.momentum));
+  if (c.optimizer.nesterov) cmd += " --nesterov";
+  if (c.optimizer.weight_decay) add("--weight-decay", fmt::format("{}", *c.optimizer.weight_decay));
+  add("--schedule", c.schedule.kind);
+  add("--warmup-steps", std::to_string(c.schedule.warmup_steps));
+  add("--step-size", std::to_string(c.schedule.step_size));
+  add("--gamma", fmt::format("{}", c.schedule.gamma));
+  add("--min-lr", fmt::format("{}", c.schedule.min_lr));
+  add("--label-smoothing", fmt::format("{}", c.label_smoothing));
+  add("--seed", std::to_string(c.seed));
+  if (a.backend != "mpi") add("--workers", std::to_string(c.workers));
+  add("--backend", a.backend);
+  add("--accumulate", std::to_string(c.accumulate));
+  add("--zero", std::to_string(c.zero));
+  add("--grad-dtype", c.grad_dtype);
+  add("--lr-scaling", c.lr_scaling);
+  add("--warmup-epochs", fmt::format("{}", c.warmup_epochs));
+  add("--remainder", c.remainder);
+  add("--bucket-mb", fmt::format("{}", a.bucket_mb));
+  add("--out", a.out);
+  return cmd;
 }
 
 // "N samples/s (steady state)", or what the figure is when the run was too
@@ -330,26 +248,31 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
         config.data, config.epochs, config.batch, run.workers_from_backend ? std::string("mpirun's") : std::to_string(config.workers),
         a.backend, config.optimizer.name, config.lr, config.seed, a.out));
   }
-  const parallel::TrainResult result = parallel::train(config, run);
+  run::RunRequest request;
+  request.config = config;
+  request.train = run;
+  request.manifest = a.manifest;
+  request.audit = a.audit == "on";
+  request.class_names = a.class_names;
+  if (a.baseline_samples_per_s > 0) request.baseline_samples_per_s = a.baseline_samples_per_s;
+  request.command = reproduce_command(a, config);
+  const run::RunOutcome outcome = run::run_training(request);
+  const parallel::TrainResult& result = outcome.train;
   if (result.rank != 0) return kExitOk;  // rank 0 evaluates and writes the summary
   const std::filesystem::path out_dir(a.out);
   progress.on_message(fmt::format("final test accuracy {:.4f}, {}, peak RSS {:.0f} MB",
                                   result.epochs.empty() ? NAN : result.epochs.back().test_accuracy,
                                   throughput_text(result), parallel::peak_rss_mb()));
-  nlohmann::json summary = train_summary_json(result);
-  if (!a.manifest.empty()) summary["manifest"] = {{"path", a.manifest}, {"sha256", config.manifest_hash}};
-  summary["evaluation"] = evaluate_run(result, out_dir, progress);
-  const std::filesystem::path summary_path = out_dir / "summary.json";
-  write_file_atomic(summary_path, json_text(summary));
+  const nlohmann::json& summary = outcome.summary;
   a.json.emit(summary);
   progress.on_message("checkpoint: " + result.checkpoint_path.string());
   if (result.trace_path) progress.on_message("trace:      " + result.trace_path->string());
   if (summary["evaluation"].contains("eval_json")) {
     progress.on_message("eval:       " + summary["evaluation"]["eval_json"].get<std::string>());
-    progress.on_message("report:     " + summary["evaluation"]["report_html"].get<std::string>() + " (and " +
-                        summary["evaluation"]["report_md"].get<std::string>() + ")");
   }
-  progress.on_message("summary:    " + summary_path.string());
+  if (summary["audit"].contains("json")) progress.on_message("audit:      " + (out_dir / "audit.html").string());
+  progress.on_message("summary:    " + (out_dir / "summary.json").string());
+  progress.on_message("report:     " + (out_dir / "report.html").string() + " (and " + (out_dir / "report.md").string() + ")");
   return kExitOk;
 }
 
@@ -370,8 +293,10 @@ Command add_train_command(CLI::App& root) {
 
 Writes DIR/checkpoint.dpck after every epoch. At the end it evaluates the final model on the
 test split (metrics, calibration before and after temperature scaling, slices by the table's
-categorical columns) into DIR/eval.json, DIR/report.html and DIR/report.md, then writes
-DIR/summary.json. See docs/EVAL.md.
+categorical columns) into DIR/eval.json, audits the data into DIR/audit.json and audit.html
+(--audit off to skip), writes DIR/summary.json and the run report DIR/report.html and
+DIR/report.md (run, training, parallelism, data, model; `dpeval report --run DIR` rebuilds
+it). See docs/EVAL.md and docs/REPORT.md.
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)");
   app->add_option("--model", a.model, "Model: preset 'mlp' or 'cnn', or a model .toml file")->capture_default_str();
   app->add_option("--data", a.config.data, "Dataset: 'fashion-mnist', a .csv/.tsv table, or .npy / IDX features with --labels")->capture_default_str();
@@ -471,6 +396,16 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
       ->check(number_in(0.001, kMaxCommTimeoutS))
       ->capture_default_str();
   app->add_option("--trace", a.trace, "Write a Chrome-trace timeline (chrome://tracing, Perfetto) to FILE.json");
+  app->add_option("--audit", a.audit, "Audit the data as part of the run (DIR/audit.json, audit.html): on or off")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  app->add_option("--class-names", a.class_names,
+                  "The classes' names in class order, comma-separated (default: the data's: Fashion-MNIST's "
+                  "ten, a table's label texts)")
+      ->delimiter(',');
+  app->add_option("--baseline-samples-per-s", a.baseline_samples_per_s,
+                  "A 1-worker run's samples/s (from dpeval scale): the report's scaling efficiency")
+      ->check(number_in(0, 1e12, true));
   app->add_option("--inject-fault", a.inject_fault, "")->group("");  // RANK:STEP:throw|hang, for drills
   a.json.add_options(*app);
   return {app, [app, args] { return run_train(*app, *args); }};

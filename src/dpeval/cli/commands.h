@@ -32,5 +32,6 @@ Command add_redact_command(CLI::App& root);
 Command add_manifest_command(CLI::App& root);
 Command add_datasheet_command(CLI::App& root);
 Command add_audit_command(CLI::App& root);
+Command add_report_command(CLI::App& root);
 
 }  // namespace dpeval::cli

@@ -243,7 +243,12 @@ nlohmann::json evaluate_document(const Predictions& p, const EvalOptions& option
                     "would have {} cells): is the label or class column the right one?",
                     p.source, p.num_classes, kDocumentMaxClasses, p.num_classes * p.num_classes));
   }
-  json doc = {{"task", std::string(task_name(p.task))}, {"source", p.source}, {"n", p.n}};
+  if (!options.class_names.empty() && (p.task == Task::regression || options.class_names.size() != p.num_classes)) {
+    throw ConfigError(fmt::format("{} class names for {} classes: expected one name per class", options.class_names.size(),
+                                  p.task == Task::regression ? size_t{0} : p.num_classes));
+  }
+  json doc = {{"schema", kEvalSchema}, {"task", std::string(task_name(p.task))}, {"source", p.source}, {"n", p.n}};
+  if (!options.class_names.empty()) doc["class_names"] = options.class_names;
   doc["warnings"] = json::array();
   if (p.task != Task::regression) doc["num_classes"] = p.num_classes;
   // The whole-set metrics and the calibration read the same columns and
@@ -261,6 +266,14 @@ nlohmann::json evaluate_document(const Predictions& p, const EvalOptions& option
   if (calibration.valid()) doc["calibration"] = calibration.get();
   add_slices_and_intervals(doc, p, options);
   add_fairness(doc, p, options);
+  if (!options.class_names.empty() && doc.contains("per_class")) {
+    for (json& row : doc["per_class"]) {
+      const json& c = row["class"];
+      if (c.is_number_unsigned() && c.get<size_t>() < options.class_names.size()) {
+        row["name"] = options.class_names[c.get<size_t>()];
+      }
+    }
+  }
   return doc;
 }
 

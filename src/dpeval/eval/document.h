@@ -27,7 +27,15 @@ struct EvalOptions {
   std::string sensitive;  // binary only: the fairness column; empty: none
   size_t threads = 0;     // 0: hardware
   size_t curve_points = 256;
+  // The classes' names, in class order (empty: none): the document's
+  // "class_names" and each per_class entry's "name". ConfigError unless there
+  // are num_classes of them (binary and multiclass only).
+  std::vector<std::string> class_names;
 };
+
+// The version of the document evaluate_document writes ("schema"); readers
+// refuse another.
+inline constexpr const char* kEvalSchema = "dpeval.eval/1";
 
 // Every key column named in `options` must be in p.keys (the reader was asked
 // to keep them). Throws ConfigError for bad options, InputError for bad data.

@@ -364,6 +364,7 @@ json run_audit(const AuditOptions& o) {
   }
 
   json doc;
+  doc["schema"] = kAuditSchema;
   doc["tool"] = "dpeval audit";
   doc["rows"] = {{"train", train->rows}, {"test", test ? json(test->rows) : json(nullptr)}};
   doc["train"] = table_json(*train);

@@ -108,6 +108,9 @@ struct AuditOptions {
   AuditThresholds thresholds;
 };
 
+// The version of the audit document ("schema"); readers refuse another.
+inline constexpr const char* kAuditSchema = "dpeval.audit/1";
+
 // Loads, scans and runs every check; returns the audit document (without
 // "gates"). Throws InputError/ConfigError for unreadable or malformed input,
 // UsageError for inconsistent options.

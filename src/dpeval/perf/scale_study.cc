@@ -329,6 +329,7 @@ json scale_study_json(const ScaleStudy& study) {
          {"out_dir", run.out_dir}});
   }
   json j;
+  j["schema"] = kScaleSchema;
   j["dpeval_version"] = kVersion;
   j["model"] = o.model;
   j["data"] = o.data;

@@ -99,6 +99,9 @@ ScaleStudy analyze_scale_study(std::vector<ScaleRun> runs, const ScaleStudyOptio
 // oversubscribed, out_dir}. Unknown figures are null; every key is always there.
 nlohmann::json scale_study_json(const ScaleStudy& study);
 
+// The version of scale.json ("schema"); readers refuse another.
+inline constexpr const char* kScaleSchema = "dpeval.scale/1";
+
 // A fixed-width table for a terminal: workers (* when oversubscribed), global
 // batch, samples/s, efficiency, step p50, comm wait, time to target, accuracy,
 // cost per epoch; one line per row after a header, each ending in '\n'.

@@ -6,6 +6,8 @@
 // 10,000 x 60,000 Fashion-MNIST pairs take a few seconds on two cores.
 #include <algorithm>
 #include <atomic>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -17,6 +19,46 @@
 namespace dpeval::govern::internal {
 namespace {
 
+using TrainHashes = std::vector<std::pair<ImageHash, uint32_t>>;
+
+// Note [Hardware popcount]
+// The scan below is 6 popcounts per (test, train) pair: 3.6e9 on Fashion-MNIST.
+// The build targets baseline x86-64, where std::popcount is a call into libgcc
+// (a table walk): 60 % of the audit's time. The same loop compiled for the
+// POPCNT instruction (every x86-64 CPU since 2008) is chosen at run time;
+// both give the same distances.
+template <typename = void>
+[[gnu::always_inline]] inline std::pair<int, uint32_t> nearest_in(const ImageHash& h, const TrainHashes& train,
+                                                                  int bits) {
+  int best = bits + 1;
+  uint32_t best_row = 0;
+  for (const auto& [t, row] : train) {
+    const int d = hamming(h, t);
+    if (d < best || (d == best && row < best_row)) {
+      best = d;
+      best_row = row;
+    }
+  }
+  return {best, best_row};
+}
+
+#if defined(__x86_64__)
+[[gnu::target("popcnt")]] std::pair<int, uint32_t> nearest_popcnt(const ImageHash& h, const TrainHashes& train,
+                                                                 int bits) {
+  return nearest_in(h, train, bits);
+}
+#endif
+
+// The train hash closest to h (ties: the lowest row), as (distance, row); the
+// distance is bits + 1 when none is within `bits`.
+std::pair<int, uint32_t> nearest(const ImageHash& h, const TrainHashes& train, int bits) {
+#if defined(__x86_64__)
+  static const bool popcnt = __builtin_cpu_supports("popcnt");
+  if (popcnt) return nearest_popcnt(h, train, bits);
+#endif
+  return nearest_in(h, train, bits);
+}
+
 class NearDuplicatesCheck final : public Check {
  public:
   std::string_view id() const override { return "leakage.near_duplicates"; }
@@ -25,7 +67,7 @@ class NearDuplicatesCheck final : public Check {
     if (!ctx.train.is_image || !ctx.test->is_image) return skipped_result(id(), "not image data", {"test_share", "threshold_bits"});
     const int bits = ctx.thresholds.near_duplicate_bits;
     // Distinct train hashes, each with its first row.
-    std::vector<std::pair<ImageHash, uint32_t>> train;
+    TrainHashes train;
     train.reserve(ctx.train.image_hashes.size());
     for (size_t i = 0; i < ctx.train.image_hashes.size(); ++i) train.emplace_back(ctx.train.image_hashes[i], i);
     std::sort(train.begin(), train.end());
@@ -39,16 +81,7 @@ class NearDuplicatesCheck final : public Check {
     pool.parallel_for(n, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) {
         if (std::binary_search(exact.begin(), exact.end(), ctx.test->feature_hashes[i])) continue;
-        const ImageHash& h = ctx.test->image_hashes[i];
-        int best = bits + 1;
-        uint32_t best_row = 0;
-        for (const auto& [t, row] : train) {
-          const int d = hamming(h, t);
-          if (d < best || (d == best && row < best_row)) {
-            best = d;
-            best_row = row;
-          }
-        }
+        const auto [best, best_row] = nearest(ctx.test->image_hashes[i], train, bits);
         if (best <= bits) {
           match[i] = static_cast<int32_t>(best_row);
           distance[i] = best;

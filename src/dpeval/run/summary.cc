@@ -1,11 +1,11 @@
-#include "dpeval/cli/summary.h"
+#include "dpeval/run/summary.h"
 
 #include <cmath>
 
 #include "dpeval/core/hash.h"
 #include "dpeval/core/version.h"
 
-namespace dpeval::cli {
+namespace dpeval::run {
 namespace {
 
 // JSON has no NaN: undefined numbers are null.
@@ -26,6 +26,7 @@ nlohmann::json train_summary_json(const parallel::TrainResult& r) {
                                                        : nlohmann::json(nullptr)}});
   }
   nlohmann::json j;
+  j["schema"] = kSummarySchema;
   j["dpeval_version"] = dpeval::kVersion;
   j["model"] = r.config.model_name;
   j["params"] = r.params;
@@ -69,4 +70,4 @@ nlohmann::json train_summary_json(const parallel::TrainResult& r) {
   return j;
 }
 
-}  // namespace dpeval::cli
+}  // namespace dpeval::run

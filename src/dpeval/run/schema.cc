@@ -1,0 +1,25 @@
+// See schema.h and Note [Document versions].
+#include "dpeval/run/schema.h"
+
+#include <fmt/format.h>
+
+#include "dpeval/core/error.h"
+
+namespace dpeval::run {
+
+void check_schema(const nlohmann::json& doc, std::string_view expected, std::string_view source) {
+  if (!doc.is_object()) throw InputError(fmt::format("{}: expected a JSON object ({})", source, expected));
+  const auto it = doc.find("schema");
+  if (it == doc.end()) {
+    throw InputError(fmt::format(
+        "{}: no \"schema\" field: written by a dpeval older than the versioned documents, or not a dpeval "
+        "document; expected {} (run the command that wrote it again)",
+        source, expected));
+  }
+  if (!it->is_string() || it->get<std::string>() != expected) {
+    throw InputError(fmt::format("{}: schema {} is not one this dpeval reads; expected {}", source, it->dump(),
+                                 expected));
+  }
+}
+
+}  // namespace dpeval::run
