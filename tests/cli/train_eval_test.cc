@@ -91,11 +91,11 @@ TEST(TrainEval, WritesTheDocumentReportsAndSummaryEvaluation) {
   EXPECT_NE(html.find("temperature"), std::string::npos);
   EXPECT_NE(dpeval::read_file(run / "report.md").find("accuracy"), std::string::npos);
 
-  // The last lines on stderr say where the report and the summary are.
-  EXPECT_NE(r.err.find("report:     " + (run / "report.html").string()), std::string::npos) << r.err;
+  // The last lines on stderr say where the summary and the report are; the report's path ends the output.
   EXPECT_NE(r.err.find("summary:    " + (run / "summary.json").string() + "\n"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.rfind("summary:    "),
-            r.err.size() - ("summary:    " + (run / "summary.json").string() + "\n").size());
+  const std::string last = "report:     " + (run / "report.html").string() + " (and " + (run / "report.md").string() + ")\n";
+  ASSERT_GE(r.err.size(), last.size()) << r.err;
+  EXPECT_EQ(r.err.substr(r.err.size() - last.size()), last) << r.err;
 
   // Same seed, same evaluation, bitwise; and a run resumed from epoch 2 ends
   // with the same model and so the same evaluation.

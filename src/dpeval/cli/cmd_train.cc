@@ -192,6 +192,16 @@ std::string reproduce_command(const TrainArgs& a, const parallel::TrainConfig& c
   add("--warmup-epochs", fmt::format("{}", c.warmup_epochs));
   add("--remainder", c.remainder);
   add("--bucket-mb", fmt::format("{}", a.bucket_mb));
+  add("--audit", a.audit);
+  if (!a.class_names.empty()) {
+    std::string names;
+    for (const std::string& n : a.class_names) {
+      if (!names.empty()) names += ',';
+      names += n;
+    }
+    add("--class-names", names);
+  }
+  if (a.baseline_samples_per_s > 0) add("--baseline-samples-per-s", fmt::format("{}", a.baseline_samples_per_s));
   add("--out", a.out);
   return cmd;
 }
