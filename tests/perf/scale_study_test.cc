@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dpeval/core/error.h"
+#include "dpeval/run/summary.h"
 
 namespace dpeval::perf {
 namespace {
@@ -287,6 +288,44 @@ TEST(ScaleStudy, ReadsARunSummary) {
   nlohmann::json wrong = summary;
   wrong["workers"] = "two";
   EXPECT_THROW(scale_run_from_summary(wrong, "", "x"), InputError);
+}
+
+// A run in this process is read from the trainer's result itself; a run from
+// another process (mpirun) from its summary. Both give the same ScaleRun.
+TEST(ScaleStudy, ReadsATrainResultAsItsSummaryReads) {
+  parallel::TrainResult r;
+  r.config.batch = 32;
+  r.config.workers = 2;
+  r.config.accumulate = 2;
+  r.world = 2;
+  r.samples_per_s = 1234.5678901234567;
+  r.step_ms_p50 = 3.25;
+  r.step_ms_p90 = 3.5;
+  r.step_ms_p95 = 4.125;
+  r.breakdown = {0.1, 2.5, 0.2, 0.3, 3.0};
+  r.train_seconds = 12.5;
+  r.epochs.push_back({1, 0.9, 0.7, 0.75, 7.0, 6.0});
+  r.epochs.push_back({2, 0.6, 0.5, 0.8125, std::nullopt, std::nullopt});
+  const ScaleRun direct = scale_run_from_result(r, "out/w2");
+  const ScaleRun read = scale_run_from_summary(run::train_summary_json(r), "out/w2", "summary.json");
+  EXPECT_EQ(direct.workers, read.workers);
+  EXPECT_EQ(direct.global_batch, 128);
+  EXPECT_EQ(direct.global_batch, read.global_batch);
+  EXPECT_EQ(direct.samples_per_s, read.samples_per_s);
+  EXPECT_EQ(direct.step_ms_p50, read.step_ms_p50);
+  EXPECT_EQ(direct.step_ms_p95, read.step_ms_p95);
+  EXPECT_EQ(direct.breakdown.compute_ms, read.breakdown.compute_ms);
+  EXPECT_EQ(direct.breakdown.allreduce_gbps, read.breakdown.allreduce_gbps);
+  EXPECT_EQ(direct.train_seconds, read.train_seconds);
+  EXPECT_EQ(direct.final_test_accuracy, read.final_test_accuracy);
+  EXPECT_EQ(direct.final_test_loss, read.final_test_loss);
+  ASSERT_EQ(direct.epochs.size(), read.epochs.size());
+  for (size_t i = 0; i < direct.epochs.size(); ++i) {
+    EXPECT_EQ(direct.epochs[i].test_accuracy, read.epochs[i].test_accuracy);
+    EXPECT_EQ(direct.epochs[i].train_seconds_cumulative, read.epochs[i].train_seconds_cumulative);
+  }
+  EXPECT_EQ(scale_study_json(analyze_scale_study({direct}, options_with(0.8, std::nullopt))),
+            scale_study_json(analyze_scale_study({read}, options_with(0.8, std::nullopt))));
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "dpeval/cli/json_output.h"
 #include "dpeval/cli/options.h"
 #include "dpeval/cli/progress.h"
+#include "dpeval/run/schema.h"
 #include "dpeval/run/summary.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
@@ -199,11 +200,12 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
                     "batch {} x {} -> {}",
                     i + 1, counts->size(), n, n == 1 ? "" : "s", a.backend, config.model_name, config.data,
                     config.epochs, config.batch, n, dir.string()));
-    nlohmann::json summary;
-    fs::path source;
     if (a.backend == "mpi") {
-      summary = run_mpi(app, a, n, options.cores, dir);
-      source = dir / "run.json";
+      // The run's summary comes from another process: read back, its version checked.
+      const nlohmann::json summary = run_mpi(app, a, n, options.cores, dir);
+      const fs::path source = dir / "run.json";
+      run::check_schema(summary, run::kSummarySchema, source.string());
+      runs.push_back(perf::scale_run_from_summary(summary, dir.string(), source.string()));
     } else {
       parallel::TrainRunOptions run;
       run.backend = "threads";
@@ -212,11 +214,10 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
       run.bucket_mb = a.bucket_mb;
       run.comm_timeout_s = a.comm_timeout_s;
       run.progress = &progress;
-      summary = run::train_summary_json(parallel::train(config, run));
-      source = dir / "summary.json";
-      write_file_atomic(source, json_text(summary));
+      const parallel::TrainResult result = parallel::train(config, run);
+      write_file_atomic(dir / "summary.json", json_text(run::train_summary_json(result)));
+      runs.push_back(perf::scale_run_from_result(result, dir.string()));
     }
-    runs.push_back(perf::scale_run_from_summary(summary, dir.string(), source.string()));
   }
 
   const perf::ScaleStudy study = perf::analyze_scale_study(std::move(runs), options);

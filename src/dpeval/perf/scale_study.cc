@@ -233,6 +233,25 @@ ScaleRun scale_run_from_summary(const json& summary, std::string out_dir, std::s
   return run;
 }
 
+ScaleRun scale_run_from_result(const parallel::TrainResult& result, std::string out_dir) {
+  ScaleRun run;
+  run.out_dir = std::move(out_dir);
+  run.workers = result.world;
+  run.global_batch = result.config.global_batch();
+  run.samples_per_s = result.samples_per_s;
+  run.step_ms_p50 = result.step_ms_p50;
+  run.step_ms_p95 = result.step_ms_p95;
+  run.breakdown = result.breakdown;
+  run.train_seconds = result.train_seconds;
+  if (!result.epochs.empty()) {
+    const parallel::EpochRecord& last = result.epochs.back();
+    if (std::isfinite(last.test_accuracy)) run.final_test_accuracy = last.test_accuracy;
+    if (std::isfinite(last.test_loss)) run.final_test_loss = last.test_loss;
+  }
+  run.epochs = result.epochs;
+  return run;
+}
+
 std::optional<std::vector<int>> parse_worker_counts(std::string_view text) {
   std::vector<int> counts;
   size_t begin = 0;

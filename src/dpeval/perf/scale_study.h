@@ -44,6 +44,11 @@ struct ScaleRun {
 // missing or has the wrong type.
 ScaleRun scale_run_from_summary(const nlohmann::json& summary, std::string out_dir, std::string_view source);
 
+// The same from the trainer's result, for runs in this process (no JSON in
+// between): the figures scale_run_from_summary reads from the summary
+// written of `result`.
+ScaleRun scale_run_from_result(const parallel::TrainResult& result, std::string out_dir);
+
 // "1,2,4" -> {1, 2, 4}: comma-separated positive integers (spaces around them
 // allowed), duplicates removed, sorted ascending. nullopt when the text is not
 // such a list (empty, a non-number, zero, negative, overflow).
