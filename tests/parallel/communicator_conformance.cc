@@ -51,20 +51,6 @@ std::vector<ConformanceCase> conformance_cases(
   return cases;
 }
 
-std::string conformance_case_name(const ::testing::TestParamInfo<ConformanceCase>& info) {
-  const std::string world = info.param.ranks->name();
-  std::string name = world.empty() ? std::string() : world + "_";
-  name += "n";
-  name += std::to_string(info.param.n);
-  return name;
-}
-
-std::string conformance_world_name(
-    const ::testing::TestParamInfo<std::shared_ptr<const ConformanceWorld>>& info) {
-  const std::string world = info.param->name();
-  return world.empty() ? std::string("all") : world;
-}
-
 // ---- The oracle ----
 
 namespace {

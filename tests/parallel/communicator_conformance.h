@@ -16,6 +16,8 @@
 //   mpi/mpi_communicator_test.cc  the mpirun job's ranks, one per process
 //                                 (ctest runs it at -np 2, 3, 4).
 // Cases that only make sense for one backend stay in that backend's driver.
+// The failure cases (CommunicatorFailureConformance) are instantiated by the
+// threads driver and by mpi/mpi_failure_test.cc (-np 2, 3).
 //
 // To instantiate (inside namespace dpeval::testing):
 //   INSTANTIATE_TEST_SUITE_P(threads_communicator, CommunicatorConformance,
@@ -74,15 +76,29 @@ std::vector<ConformanceCase> conformance_cases(
     const std::vector<std::shared_ptr<const ConformanceWorld>>& worlds);
 
 // gtest parameter names: "w3_n1000" (or "n1000"), "w3" (or "all").
-std::string conformance_case_name(const ::testing::TestParamInfo<ConformanceCase>& info);
-std::string conformance_world_name(
-    const ::testing::TestParamInfo<std::shared_ptr<const ConformanceWorld>>& info);
+inline std::string conformance_case_name(const ::testing::TestParamInfo<ConformanceCase>& info) {
+  const std::string world = info.param.ranks->name();
+  return (world.empty() ? std::string() : world + "_") + "n" + std::to_string(info.param.n);
+}
+inline std::string conformance_world_name(
+    const ::testing::TestParamInfo<std::shared_ptr<const ConformanceWorld>>& info) {
+  const std::string world = info.param->name();
+  return world.empty() ? std::string("all") : world;
+}
 
 // Every collective at one element count.
 class CommunicatorConformance : public ::testing::TestWithParam<ConformanceCase> {};
 // Several collectives per test: operations in flight, many in a row, polling,
 // barrier order, uneven layouts.
 class CommunicatorWorldConformance
+    : public ::testing::TestWithParam<std::shared_ptr<const ConformanceWorld>> {};
+
+// Failure paths (Note [Failures name the rank] in communicator.h), bodies in
+// communicator_failure_conformance.cc, a separate object so that a driver
+// instantiates them on their own (mpi: a binary that finalizes MPI itself after
+// communicators failed on purpose). Each test's rank 1 skips a collective that
+// every other rank issues; worlds of 2 ranks or more only.
+class CommunicatorFailureConformance
     : public ::testing::TestWithParam<std::shared_ptr<const ConformanceWorld>> {};
 
 // ---- The oracle, shared with the drivers' own tests ----

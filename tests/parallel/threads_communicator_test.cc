@@ -32,12 +32,21 @@ std::vector<std::shared_ptr<const ConformanceWorld>> threads_worlds() {
   return worlds;
 }
 
+// The failure cases need a rank 1.
+std::vector<std::shared_ptr<const ConformanceWorld>> threads_failure_worlds() {
+  std::vector<std::shared_ptr<const ConformanceWorld>> worlds = threads_worlds();
+  worlds.erase(worlds.begin());
+  return worlds;
+}
+
 }  // namespace
 
 INSTANTIATE_TEST_SUITE_P(threads_communicator, CommunicatorConformance,
                          ::testing::ValuesIn(conformance_cases(threads_worlds())), conformance_case_name);
 INSTANTIATE_TEST_SUITE_P(threads_communicator, CommunicatorWorldConformance,
                          ::testing::ValuesIn(threads_worlds()), conformance_world_name);
+INSTANTIATE_TEST_SUITE_P(threads_communicator, CommunicatorFailureConformance,
+                         ::testing::ValuesIn(threads_failure_worlds()), conformance_world_name);
 
 }  // namespace dpeval::testing
 
