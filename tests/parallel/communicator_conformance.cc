@@ -30,7 +30,11 @@ class ThreadsWorld final : public ConformanceWorld {
   void run(const RankBody& body, std::chrono::milliseconds timeout) const override {
     run_ranks(world_, body, timeout);
   }
-  std::string name() const override { return "w" + std::to_string(world_); }
+  std::string name() const override {
+    std::string name = "w";  // not "w" + ...: GCC 12's false -Wrestrict
+    name += std::to_string(world_);
+    return name;
+  }
 
  private:
   int world_;

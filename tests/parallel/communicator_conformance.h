@@ -78,7 +78,10 @@ std::vector<ConformanceCase> conformance_cases(
 // gtest parameter names: "w3_n1000" (or "n1000"), "w3" (or "all").
 inline std::string conformance_case_name(const ::testing::TestParamInfo<ConformanceCase>& info) {
   const std::string world = info.param.ranks->name();
-  return (world.empty() ? std::string() : world + "_") + "n" + std::to_string(info.param.n);
+  std::string name = world.empty() ? std::string() : world + "_";
+  name += "n";
+  name += std::to_string(info.param.n);
+  return name;
 }
 inline std::string conformance_world_name(
     const ::testing::TestParamInfo<std::shared_ptr<const ConformanceWorld>>& info) {
