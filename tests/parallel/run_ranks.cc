@@ -1,0 +1,33 @@
+// See run_ranks.h.
+#include "parallel/run_ranks.h"
+
+#include <gtest/gtest.h>
+
+#include <exception>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace dpeval::testing {
+
+void run_ranks(int world, const RankBody& body, std::chrono::milliseconds timeout) {
+  parallel::CommunicatorOptions options;
+  options.world = world;
+  options.timeout = timeout;
+  std::vector<std::unique_ptr<parallel::Communicator>> comms =
+      parallel::make_communicators("threads", options);
+  std::vector<std::thread> threads;
+  threads.reserve(comms.size());
+  for (size_t r = 0; r < comms.size(); ++r) {
+    threads.emplace_back([&, r] {
+      try {
+        body(*comms[r]);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "rank " << r << ": " << e.what();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+}  // namespace dpeval::testing
