@@ -152,6 +152,10 @@ TEST(RunReportHtml, EverySectionWithRealValues) {
   EXPECT_EQ(fact(html, "global_batch"), "128 = 64 per worker × 1 accumulated × 2 workers");
   EXPECT_EQ(fact(html, "optimizer"), "sgd, momentum 0.9, weight decay 0.0005");
   EXPECT_EQ(fact(html, "lr_schedule"), "base 0.05, cosine to 0, 100 warm-up steps");
+  json stepped = new_summary();
+  stepped["config"]["schedule"] = {{"kind", "step"}, {"warmup_steps", 0}, {"step_size", 0}, {"gamma", 0.8}};
+  EXPECT_EQ(fact(render_run_html({stepped, nullptr, nullptr, ""}), "lr_schedule"),
+            "base 0.05, step every epoch × 0.8");
   EXPECT_EQ(fact(html, "seed"), "7");
   EXPECT_EQ(fact(html, "config_hash"), "<code>9f3a5c1d2b7e4f60</code>");
   EXPECT_EQ(
@@ -232,7 +236,9 @@ TEST(RunReportHtml, OldSummaryStillRendersAndSaysNotRecorded) {
   EXPECT_NE(html.find("<code>--baseline-samples-per-s</code>"), std::string::npos);
   EXPECT_NE(html.find("No data audit recorded"), std::string::npos);
   EXPECT_NE(html.find("No evaluation document recorded"), std::string::npos);
-  EXPECT_EQ(count_of(html, "<svg"), 2u);  // loss and accuracy per epoch
+  // Loss and accuracy per epoch, the whole run's step breakdown (p50) as one bar.
+  EXPECT_EQ(count_of(html, "<svg"), 3u);
+  EXPECT_NE(html.find("<title>all steps: exposed communication wait 0.6250 ms</title>"), std::string::npos);
 
   // Even a bare object renders.
   json bare = json::object();

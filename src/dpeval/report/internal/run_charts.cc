@@ -85,6 +85,15 @@ std::string lr_chart(const std::vector<CurvePoint>& lr) {
   return figure(svg_line_chart(chart), "Learning rate over steps");
 }
 
+bool any_breakdown(const std::vector<EpochRow>& epochs) {
+  return std::any_of(epochs.begin(), epochs.end(), [](const EpochRow& e) { return e.breakdown.has_value(); });
+}
+
+bool any_throughput(const std::vector<EpochRow>& epochs) {
+  return std::any_of(epochs.begin(), epochs.end(),
+                     [](const EpochRow& e) { return e.samples_per_s.has_value(); });
+}
+
 std::string cell(std::optional<double> value) { return R"(<td class="num">)" + html_number(value) + "</td>"; }
 
 std::string epoch_table(const std::vector<EpochRow>& epochs) {
@@ -135,21 +144,38 @@ std::string throughput_chart(const std::vector<EpochRow>& epochs) {
   return figure(svg_stacked_bar_chart(chart), "Training samples/s per epoch");
 }
 
-std::string breakdown_chart(const std::vector<EpochRow>& epochs) {
-  StackedBarChart chart = epoch_bars(epochs, "Step time breakdown per epoch", "ms per step");
+// Per epoch when the epochs carry a breakdown, else one bar of the whole run's
+// p50 (summaries before per-epoch breakdowns have only that).
+std::string breakdown_chart(const std::vector<EpochRow>& epochs,
+                            const std::optional<StepBreakdown>& whole_run) {
+  bool per_epoch = any_breakdown(epochs);
+  StackedBarChart chart;
+  if (per_epoch) {
+    chart = epoch_bars(epochs, "Step time breakdown per epoch", "ms per step");
+  } else {
+    chart.label = "Step time breakdown, whole run (p50)";
+    chart.categories = {"all steps"};
+  }
   chart.plot.width = 500;
+  chart.plot.margin_left = 64;
   chart.plot.margin_right = 190;
   chart.unit = "ms";
   chart.segments.assign(std::begin(kBreakdownLabels), std::end(kBreakdownLabels));
-  for (const EpochRow& e : epochs) {
-    StepBreakdown b = e.breakdown.value_or(StepBreakdown{});
-    chart.values.push_back({b.data, b.compute, b.comm_wait, b.optimizer});
+  auto parts = [](const StepBreakdown& b) {
+    return std::vector<double>{b.data, b.compute, b.comm_wait, b.optimizer};
+  };
+  if (per_epoch) {
+    for (const EpochRow& e : epochs) chart.values.push_back(parts(e.breakdown.value_or(StepBreakdown{})));
+  } else {
+    chart.values.push_back(parts(whole_run.value_or(StepBreakdown{})));
   }
   chart.plot.y = nice_axis("ms per step", 0, largest_stack(chart), 5);
-  return figure(
-      svg_stacked_bar_chart(chart),
-      "Where a step's time went, per epoch; exposed communication wait is the allreduce time not hidden "
-      "behind backward");
+  std::string what =
+      per_epoch ? "per epoch" : "the whole run's median step (per-epoch breakdown not recorded)";
+  return figure(svg_stacked_bar_chart(chart),
+                "Where a step's time went, " + what +
+                    "; exposed communication wait is the allreduce time not hidden "
+                    "behind backward");
 }
 
 std::string bucket_chart(const std::vector<double>& sizes) {
@@ -169,15 +195,6 @@ std::string bucket_chart(const std::vector<double>& sizes) {
   }
   chart.plot.y = nice_axis(unit_name, 0, largest_stack(chart), 5);
   return figure(svg_stacked_bar_chart(chart), "Allreduce bucket sizes; bucket 0 is launched first");
-}
-
-bool any_breakdown(const std::vector<EpochRow>& epochs) {
-  return std::any_of(epochs.begin(), epochs.end(), [](const EpochRow& e) { return e.breakdown.has_value(); });
-}
-
-bool any_throughput(const std::vector<EpochRow>& epochs) {
-  return std::any_of(epochs.begin(), epochs.end(),
-                     [](const EpochRow& e) { return e.samples_per_s.has_value(); });
 }
 
 }  // namespace
@@ -209,7 +226,8 @@ std::string html_parallelism_section(const Json& summary) {
   if (!note.empty()) body += R"(<p data-fact="scaling_note">)" + html_inline_code(note) + "</p>";
   std::string charts;
   if (any_throughput(epochs)) charts += throughput_chart(epochs);
-  if (any_breakdown(epochs)) charts += breakdown_chart(epochs);
+  std::optional<StepBreakdown> whole_run = read_breakdown(summary, "step_breakdown_ms_p50", "");
+  if (any_breakdown(epochs) || whole_run) charts += breakdown_chart(epochs, whole_run);
   if (!buckets.empty()) charts += bucket_chart(buckets);
   if (!charts.empty()) body += R"(<div class="charts">)" + charts + "</div>";
   if (!any_throughput(epochs)) body += html_note("Samples/s per epoch: not recorded.");

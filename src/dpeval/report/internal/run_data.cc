@@ -126,8 +126,11 @@ std::optional<std::string> schedule_text(const Json& summary) {
     if (kind == "step") {
       auto size = S.number_member(*schedule, "step_size", path),
            gamma = S.number_member(*schedule, "gamma", path);
-      parts.push_back("step" + (size ? " every " + format_count_value(*size) + " steps" : std::string()) +
-                      (gamma ? " × " + setting(*gamma) : std::string()));
+      // step_size 0: one epoch's worth of steps (parallel/train_config.h).
+      std::string every = !size        ? ""
+                          : *size == 0 ? " every epoch"
+                                       : " every " + format_count_value(*size) + " steps";
+      parts.push_back("step" + every + (gamma ? " × " + setting(*gamma) : std::string()));
     } else if (kind == "cosine") {
       auto min_lr = S.number_member(*schedule, "min_lr", path);
       parts.push_back("cosine" + (min_lr ? " to " + setting(*min_lr) : std::string()));
@@ -185,6 +188,8 @@ std::string shell_quoted(const std::string& word) {
   return out + "'";
 }
 
+}  // namespace
+
 std::optional<StepBreakdown> read_breakdown(const Json& object, std::string_view key,
                                             const std::string& path) {
   const Json* parts = S.object_member(object, key, path);
@@ -195,6 +200,8 @@ std::optional<StepBreakdown> read_breakdown(const Json& object, std::string_view
                        S.number_member(*parts, "comm_wait", at).value_or(0),
                        S.number_member(*parts, "optimizer", at).value_or(0)};
 }
+
+namespace {
 
 std::string breakdown_text(const StepBreakdown& b) {
   return "data " + format_number(b.data) + " ms, compute " + format_number(b.compute) +

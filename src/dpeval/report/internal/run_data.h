@@ -62,6 +62,11 @@ struct EpochRow {
 };
 std::vector<EpochRow> read_epochs(const Json& summary);
 
+// object[key] as a StepBreakdown (absent parts 0); nullopt when absent.
+// summary.step_breakdown_ms_p50 is the whole run's; epochs[i].step_breakdown_ms an epoch's.
+std::optional<StepBreakdown> read_breakdown(const Json& object, std::string_view key,
+                                            const std::string& path);
+
 // summary.lr: [{"step", "lr"}, ...] as (step, lr); empty when absent.
 std::vector<CurvePoint> read_lr(const Json& summary);
 
