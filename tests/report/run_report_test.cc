@@ -7,7 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <tuple>
+
 #include "dpeval/core/error.h"
+#include "dpeval/report/internal/svg.h"
 #include "report/report_test_util.h"
 
 namespace dpeval::report {
@@ -315,6 +319,21 @@ TEST(RunReportHtml, WrongTypeThrowsNamingTheField) {
   s = new_summary();
   s["wall_seconds"] = "9 s";
   EXPECT_THROW(render_run_markdown({s, nullptr, nullptr, ""}), InputError);
+}
+
+// Hand-checked axes: round bounds on steps of 1, 2, 2.5 or 5 x 10^k.
+TEST(RunReportCharts, NiceAxis) {
+  auto bounds = [](const internal::Axis& a) { return std::make_tuple(a.lo, a.hi, a.ticks); };
+  internal::Axis accuracy = internal::nice_axis("accuracy", 0.8254, 0.8462);  // step 0.005
+  EXPECT_NEAR(accuracy.lo, 0.825, 1e-12);
+  EXPECT_NEAR(accuracy.hi, 0.85, 1e-12);
+  EXPECT_EQ(accuracy.ticks, 5);
+  EXPECT_EQ(bounds(internal::nice_axis("loss", 0, 0.6123)), std::make_tuple(0.0, 0.8, 4));
+  EXPECT_EQ(bounds(internal::nice_axis("epoch", 1, 2, 6, true)), std::make_tuple(1.0, 2.0, 1));
+  EXPECT_EQ(bounds(internal::nice_axis("epoch", 1, 1, 6, true)), std::make_tuple(0.0, 2.0, 2));
+  EXPECT_EQ(bounds(internal::nice_axis("step", 0, 844, 5, true)), std::make_tuple(0.0, 1000.0, 5));
+  EXPECT_EQ(bounds(internal::nice_axis("y", 0, 0)), std::make_tuple(-1.0, 1.0, 4));
+  EXPECT_EQ(bounds(internal::nice_axis("y", NAN, 1)), std::make_tuple(0.0, 1.0, 5));
 }
 
 TEST(RunReportMarkdown, SameSectionsAsTables) {
