@@ -203,6 +203,28 @@ TEST(RenderHtml, ConfusionCellsAndClassLabels) {
   EXPECT_NE(html.find(">7</text>"), std::string::npos);
 }
 
+// Note [Class names]: per_class[i].name, then class_names[i], then per_class[i].class.
+TEST(RenderHtml, ClassNamesLabelTheMatrixAndTable) {
+  json doc = {{"confusion_matrix", {{5, 1}, {2, 7}}},
+              {"class_names", {"Sandal", "Ankle <boot>"}},
+              {"per_class", {{{"class", 0}, {"precision", 0.7}}, {{"class", 1}, {"precision", 0.9}}}}};
+  std::string html = render_html(doc);
+  EXPECT_NE(html.find("<tr><td>Sandal</td>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><td>Ankle &lt;boot&gt;</td>"), std::string::npos);
+  EXPECT_NE(html.find("true Sandal, predicted Ankle &lt;boot&gt;: 1"), std::string::npos);
+  doc["per_class"][0]["name"] = "Flip-flop";
+  html = render_html(doc);
+  EXPECT_NE(html.find("<tr><td>Flip-flop</td>"), std::string::npos);
+  EXPECT_NE(html.find("true Flip-flop, predicted"), std::string::npos);
+  // Names without per_class still label the matrix; a count of names that is not K is ignored.
+  doc.erase("per_class");
+  EXPECT_NE(render_html(doc).find("true Sandal, predicted"), std::string::npos);
+  doc["class_names"] = {"only one"};
+  EXPECT_NE(render_html(doc).find("true 0, predicted 1"), std::string::npos);
+  doc["class_names"] = {"a", 3};
+  EXPECT_THROW(render_html(doc), InputError);
+}
+
 TEST(RenderHtml, CalibrationBeforeAndAfter) {
   json doc = sample_doc();
   std::string html = render_html(doc);

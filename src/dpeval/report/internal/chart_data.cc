@@ -6,10 +6,6 @@
 namespace dpeval::report::internal {
 namespace {
 
-std::string index_path(std::string_view path, size_t i) {
-  return std::string(path) + "[" + std::to_string(i) + "]";
-}
-
 std::vector<double> read_count_row(const Json& row, const std::string& path, size_t k) {
   if (!row.is_array() || row.size() != k)
     throw_bad_part(path, "an array of " + std::to_string(k) + " counts", row);
@@ -50,23 +46,44 @@ std::optional<Confusion> read_confusion(const Json& doc) {
   for (size_t i = 0; i < k; ++i)
     out.counts.push_back(read_count_row((*matrix)[i], index_path("confusion_matrix", i), k));
   std::vector<PerClass> per_class = read_per_class(doc);
-  for (size_t i = 0; i < k; ++i)
-    out.labels.push_back(per_class.size() == k ? per_class[i].label : std::to_string(i));
+  std::vector<std::string> names = read_class_names(doc);
+  for (size_t i = 0; i < k; ++i) {
+    if (per_class.size() == k)
+      out.labels.push_back(per_class[i].label);
+    else
+      out.labels.push_back(names.size() == k ? names[i] : std::to_string(i));
+  }
   return out;
+}
+
+std::vector<std::string> read_class_names(const Json& doc) {
+  std::vector<std::string> names;
+  const Json* list = array_member(doc, "class_names", "");
+  if (!list) return names;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const Json& name = (*list)[i];
+    if (!name.is_string()) throw_bad_part(index_path("class_names", i), "a string", name);
+    names.push_back(name.get<std::string>());
+  }
+  return names;
 }
 
 std::vector<PerClass> read_per_class(const Json& doc) {
   std::vector<PerClass> rows;
   const Json* list = array_member(doc, "per_class", "");
   if (!list) return rows;
+  std::vector<std::string> names = read_class_names(doc);
   for (size_t i = 0; i < list->size(); ++i) {
     const Json& row = (*list)[i];
     std::string path = index_path("per_class", i);
     if (!row.is_object()) throw_bad_part(path, "an object", row);
+    // See Note [Class names] in document.h.
+    std::string name = string_member(row, "name", path);
     const Json* label = member(row, "class", path);
-    rows.push_back({label ? scalar_text(*label) : std::to_string(i), number_member(row, "precision", path),
-                    number_member(row, "recall", path), number_member(row, "f1", path),
-                    number_member(row, "support", path)});
+    if (name.empty() && names.size() == list->size()) name = names[i];
+    rows.push_back({name.empty() ? (label ? scalar_text(*label) : std::to_string(i)) : name,
+                    number_member(row, "precision", path), number_member(row, "recall", path),
+                    number_member(row, "f1", path), number_member(row, "support", path)});
   }
   return rows;
 }

@@ -45,12 +45,18 @@ std::optional<Interval> read_interval(const Json* intervals, const std::string& 
 
 }  // namespace
 
-void throw_bad_part(std::string_view path, std::string_view expected, const Json& got) {
-  throw InputError("eval document: " + std::string(path.empty() ? "(top level)" : path) + ": expected " +
-                   std::string(expected) + ", got " + got.type_name());
+std::string join_path(std::string_view path, std::string_view key) { return join(path, key); }
+
+std::string index_path(std::string_view path, size_t i) {
+  return std::string(path) + "[" + std::to_string(i) + "]";
 }
 
-const Json* member(const Json& object, std::string_view key, std::string_view path) {
+void DocumentReader::throw_bad_part(std::string_view path, std::string_view expected, const Json& got) const {
+  throw InputError(std::string(document) + ": " + std::string(path.empty() ? "(top level)" : path) +
+                   ": expected " + std::string(expected) + ", got " + got.type_name());
+}
+
+const Json* DocumentReader::member(const Json& object, std::string_view key, std::string_view path) const {
   if (object.is_null()) return nullptr;
   if (!object.is_object()) throw_bad_part(path, "an object", object);
   auto it = object.find(key);
@@ -58,19 +64,22 @@ const Json* member(const Json& object, std::string_view key, std::string_view pa
   return &*it;
 }
 
-const Json* object_member(const Json& object, std::string_view key, std::string_view path) {
+const Json* DocumentReader::object_member(const Json& object, std::string_view key,
+                                          std::string_view path) const {
   const Json* found = member(object, key, path);
   if (found && !found->is_object()) throw_bad_part(join(path, key), "an object", *found);
   return found;
 }
 
-const Json* array_member(const Json& object, std::string_view key, std::string_view path) {
+const Json* DocumentReader::array_member(const Json& object, std::string_view key,
+                                         std::string_view path) const {
   const Json* found = member(object, key, path);
   if (found && !found->is_array()) throw_bad_part(join(path, key), "an array", *found);
   return found;
 }
 
-std::optional<double> number_member(const Json& object, std::string_view key, std::string_view path) {
+std::optional<double> DocumentReader::number_member(const Json& object, std::string_view key,
+                                                    std::string_view path) const {
   const Json* found = member(object, key, path);
   if (!found) return std::nullopt;
   if (!found->is_number()) throw_bad_part(join(path, key), "a number or null", *found);
@@ -79,11 +88,48 @@ std::optional<double> number_member(const Json& object, std::string_view key, st
   return value;
 }
 
-std::string string_member(const Json& object, std::string_view key, std::string_view path) {
+std::string DocumentReader::string_member(const Json& object, std::string_view key,
+                                          std::string_view path) const {
   const Json* found = member(object, key, path);
   if (!found) return "";
   if (!found->is_string()) throw_bad_part(join(path, key), "a string", *found);
   return found->get<std::string>();
+}
+
+std::optional<bool> DocumentReader::bool_member(const Json& object, std::string_view key,
+                                                std::string_view path) const {
+  const Json* found = member(object, key, path);
+  if (!found) return std::nullopt;
+  if (!found->is_boolean()) throw_bad_part(join(path, key), "true or false", *found);
+  return found->get<bool>();
+}
+
+namespace {
+constexpr DocumentReader kEvalDocument{"eval document"};
+}  // namespace
+
+void throw_bad_part(std::string_view path, std::string_view expected, const Json& got) {
+  kEvalDocument.throw_bad_part(path, expected, got);
+}
+
+const Json* member(const Json& object, std::string_view key, std::string_view path) {
+  return kEvalDocument.member(object, key, path);
+}
+
+const Json* object_member(const Json& object, std::string_view key, std::string_view path) {
+  return kEvalDocument.object_member(object, key, path);
+}
+
+const Json* array_member(const Json& object, std::string_view key, std::string_view path) {
+  return kEvalDocument.array_member(object, key, path);
+}
+
+std::optional<double> number_member(const Json& object, std::string_view key, std::string_view path) {
+  return kEvalDocument.number_member(object, key, path);
+}
+
+std::string string_member(const Json& object, std::string_view key, std::string_view path) {
+  return kEvalDocument.string_member(object, key, path);
 }
 
 std::string scalar_text(const Json& value) {

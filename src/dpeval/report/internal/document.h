@@ -35,6 +35,29 @@ std::string string_member(const Json& object, std::string_view key, std::string_
 std::string scalar_text(const Json& value);
 [[noreturn]] void throw_bad_part(std::string_view path, std::string_view expected, const Json& got);
 
+// The same checked reads for another document (the run summary, the audit
+// document), whose name opens every message instead of "eval document":
+// DocumentReader{"run summary"}.number_member(config, "lr", "config") throws
+// "run summary: config.lr: expected a number or null, got string". The free
+// functions above are DocumentReader{"eval document"}.
+struct DocumentReader {
+  std::string_view document;
+
+  const Json* member(const Json& object, std::string_view key, std::string_view path) const;
+  const Json* object_member(const Json& object, std::string_view key, std::string_view path) const;
+  const Json* array_member(const Json& object, std::string_view key, std::string_view path) const;
+  std::optional<double> number_member(const Json& object, std::string_view key, std::string_view path) const;
+  std::string string_member(const Json& object, std::string_view key, std::string_view path) const;
+  // A boolean member; nullopt when absent or null. InputError for other types.
+  std::optional<bool> bool_member(const Json& object, std::string_view key, std::string_view path) const;
+  [[noreturn]] void throw_bad_part(std::string_view path, std::string_view expected, const Json& got) const;
+};
+
+// "path.key", or "key" at the top level (path "").
+std::string join_path(std::string_view path, std::string_view key);
+// "path[i]".
+std::string index_path(std::string_view path, size_t i);
+
 // ---- Headline.
 
 struct Interval {
@@ -120,15 +143,25 @@ std::vector<std::string> read_warnings(const Json& doc);
 
 // ---- Charts' data.
 
+// Note [Class names]
+// A class is labelled by its name when the document has one: per_class[i].name
+// first, then the top-level class_names[i] (an array of K strings, e.g.
+// Fashion-MNIST's "T-shirt/top" ... "Ankle boot"); else by per_class[i].class
+// (the label as the predictions wrote it), else by its index "0".."K-1". The
+// confusion matrix's axes take the per-class labels when there are K of them.
+
+// doc["class_names"]: K strings; empty when absent. InputError when an entry is not a string.
+std::vector<std::string> read_class_names(const Json& doc);
+
 // doc["confusion_matrix"]: K rows of K counts, row = true class, column =
-// predicted; labels from doc["per_class"][i]["class"] when given, else "0".."K-1".
+// predicted; labels per Note [Class names].
 struct Confusion {
   std::vector<std::string> labels;
   std::vector<std::vector<double>> counts;
 };
 std::optional<Confusion> read_confusion(const Json& doc);
 
-// doc["per_class"]: one row per class; empty when absent.
+// doc["per_class"]: one row per class, labelled per Note [Class names]; empty when absent.
 struct PerClass {
   std::string label;
   std::optional<double> precision, recall, f1, support;

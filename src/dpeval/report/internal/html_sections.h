@@ -20,6 +20,9 @@ std::string html_slices_section(const Json& doc, size_t rows_max);
 std::string html_fairness_section(const Json& doc);
 std::string html_gates_section(const Json& doc);
 std::string html_warnings_section(const Json& doc);
+// Every section above in the eval page's reading order (report/html.h); the
+// run report's #model section holds them too.
+std::string html_eval_sections(const Json& doc, size_t slice_rows_max);
 
 // Shared pieces.
 // A number per Note [Number format], or the undefined mark: "—" with the tooltip "undefined".

@@ -108,4 +108,125 @@ std::string svg_legend(double x, double y, const std::vector<std::pair<std::stri
   return out + "</g>";
 }
 
+std::string svg_circle(double cx, double cy, double r, std::string_view css_class, std::string_view tooltip) {
+  std::string open = R"(<circle class=")" + escape_html(css_class) + R"(" cx=")" + format_coord(cx) +
+                     R"(" cy=")" + format_coord(cy) + R"(" r=")" + format_coord(r) + "\"";
+  if (tooltip.empty()) return open + "/>";
+  return open + "><title>" + escape_html(tooltip) + "</title></circle>";
+}
+
+Axis nice_axis(std::string title, double lo, double hi, int ticks_max, bool whole_steps) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return {std::move(title), 0, 1, 5};
+  if (hi < lo) std::swap(lo, hi);
+  if (hi == lo) {
+    double pad = (lo == 0 || whole_steps) ? 1 : std::fabs(lo) * 0.1;
+    lo -= pad;
+    hi += pad;
+  }
+  ticks_max = std::max(ticks_max, 1);
+  double raw = (hi - lo) / ticks_max;
+  double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = 10 * magnitude;
+  for (double m : {1.0, 2.0, 2.5, 5.0}) {
+    if (m * magnitude >= raw * (1 - 1e-9)) {
+      step = m * magnitude;
+      break;
+    }
+  }
+  if (whole_steps) step = std::max(1.0, std::ceil(step));
+  double a = std::floor(lo / step + 1e-9) * step, b = std::ceil(hi / step - 1e-9) * step;
+  int ticks = std::max(1, static_cast<int>(std::lround((b - a) / step)));
+  return {std::move(title), a, b, ticks};
+}
+
+std::string series_class(size_t i) { return "series-" + std::to_string(i % kSeriesClasses); }
+
+namespace {
+
+constexpr size_t kMarkersMax = 60;
+
+std::string point_tooltip(const LineChart& chart, const Series& series, const Point& p) {
+  return series.label + ": " + chart.plot.x.title + " " + format_count_value(p.x) + ", " +
+         chart.plot.y.title + " " + format_number(p.y);
+}
+
+std::string stacked_part_tooltip(const StackedBarChart& chart, size_t c, size_t j, double value) {
+  std::string category =
+      chart.plot.x.title.empty() ? chart.categories[c] : chart.plot.x.title + " " + chart.categories[c];
+  std::string text = category + ": " + chart.segments[j] + " " + format_number(value);
+  return chart.unit.empty() ? text : text + " " + chart.unit;
+}
+
+}  // namespace
+
+std::string svg_line_chart(const LineChart& chart) {
+  const Plot& plot = chart.plot;
+  std::string out = svg_open(plot.width, plot.height, chart.label) + svg_axes(plot);
+  for (size_t i = 0; i < chart.series.size(); ++i) {
+    const Series& series = chart.series[i];
+    std::string css = series_class(i);
+    out += svg_polyline(plot, series.points, "line " + css);
+    if (series.points.size() > kMarkersMax) continue;
+    for (const Point& p : series.points) {
+      if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
+      out += svg_circle(plot.px(p.x), plot.py(p.y), 3, "marker " + css, point_tooltip(chart, series, p));
+    }
+  }
+  if (chart.series.size() >= 2) {
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (size_t i = 0; i < chart.series.size(); ++i)
+      entries.emplace_back(chart.series[i].label, series_class(i));
+    out += svg_legend(plot.right() - 110, plot.top() + 14, entries);
+  }
+  return out + svg_close();
+}
+
+std::string svg_stacked_bar_chart(const StackedBarChart& chart) {
+  const Plot& plot = chart.plot;
+  std::string out = svg_open(plot.width, plot.height, chart.label);
+  // Value axis and frame; the category axis has no numeric ticks.
+  out += R"(<g class="axes">)";
+  double step = (plot.y.hi - plot.y.lo) / plot.y.ticks;
+  for (int i = 0; i <= plot.y.ticks; ++i) {
+    double value = plot.y.lo + i * step, y = plot.py(value);
+    out += svg_line(plot.left(), y, plot.right(), y, "grid");
+    out += svg_line(plot.left() - 4, y, plot.left(), y, "tick");
+    out += svg_text(plot.left() - 7, y + 4, format_tick(value, step), R"(text-anchor="end")");
+  }
+  out += svg_rect(plot.left(), plot.top(), plot.right() - plot.left(), plot.bottom() - plot.top(),
+                  R"(class="frame")");
+  double x_middle = (plot.left() + plot.right()) / 2, y_middle = (plot.top() + plot.bottom()) / 2;
+  out += svg_text(x_middle, plot.height - 6, plot.x.title, R"(text-anchor="middle" class="axis-title")");
+  std::string rotate = "transform=\"rotate(-90 12 " + format_coord(y_middle) + ")\"";
+  out += svg_text(12, y_middle, plot.y.title, R"(text-anchor="middle" class="axis-title" )" + rotate);
+  out += "</g>";
+
+  size_t n = chart.categories.size();
+  if (n > 0) {
+    double slot = (plot.right() - plot.left()) / static_cast<double>(n);
+    double bar = std::max(1.0, slot * 0.7);
+    // Every label_every-th category is labelled: about 36 px per label.
+    size_t label_every = std::max<size_t>(1, static_cast<size_t>(std::ceil(36.0 / slot)));
+    for (size_t c = 0; c < n; ++c) {
+      double x = plot.left() + slot * (static_cast<double>(c) + 0.5) - bar / 2, base = plot.y.lo;
+      for (size_t j = 0; j < chart.segments.size(); ++j) {
+        double value = c < chart.values.size() && j < chart.values[c].size() ? chart.values[c][j] : 0;
+        if (!std::isfinite(value) || value <= 0) continue;
+        double y_top = plot.py(base + value), y_bottom = plot.py(base);
+        out += svg_rect(x, y_top, bar, y_bottom - y_top, "class=\"bar-part " + series_class(j) + "\"",
+                        stacked_part_tooltip(chart, c, j, value));
+        base += value;
+      }
+      if (c % label_every == 0)
+        out += svg_text(x + bar / 2, plot.bottom() + 15, chart.categories[c], R"(text-anchor="middle")");
+    }
+  }
+  if (chart.segments.size() >= 2) {
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (size_t j = chart.segments.size(); j-- > 0;) entries.emplace_back(chart.segments[j], series_class(j));
+    out += svg_legend(plot.right() + 12, plot.top() + 10, entries);
+  }
+  return out + svg_close();
+}
+
 }  // namespace dpeval::report::internal
