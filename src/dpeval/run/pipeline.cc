@@ -19,6 +19,7 @@
 #include "dpeval/report/audit_html.h"
 #include "dpeval/report/html.h"
 #include "dpeval/report/markdown.h"
+#include "dpeval/report/run_report.h"
 #include "dpeval/run/checkpoint_model.h"
 #include "dpeval/run/schema.h"
 #include "dpeval/run/summary.h"
@@ -226,13 +227,13 @@ const json* check_member(const json& check, const char* key) {
   return it != check.end() && !it->is_null() ? &*it : nullptr;
 }
 
-// Renders the run report from its documents: report.html and report.md.
-std::pair<std::string, std::string> render_run_report(const json& summary, const json* eval_doc, const json*) {
-  if (eval_doc == nullptr) {
-    const std::string text = "Run " + summary.value("model", std::string()) + ": the final model was not evaluated.\n";
-    return {"<!doctype html><html><body><pre>" + text + "</pre></body></html>\n", text};
-  }
-  return {report::render_html(*eval_doc), report::render_markdown(*eval_doc)};
+// Renders the run report (report/run_report.h) from its documents: report.html and report.md.
+std::pair<std::string, std::string> render_run_report(const json& summary, const json* eval_doc,
+                                                      const json* audit_doc) {
+  const std::string link =
+      audit_doc != nullptr && summary.contains("audit") && summary["audit"].contains("html") ? "audit.html" : "";
+  const report::RunReportInput input{summary, eval_doc, audit_doc, link};
+  return {report::render_run_html(input), report::render_run_markdown(input)};
 }
 
 json read_json_file(const std::filesystem::path& path) {
