@@ -10,6 +10,45 @@ function(dpeval_cc_library)
   target_include_directories(dpeval_${A_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(dpeval_${A_NAME} PUBLIC ${A_DEPS} ${A_PUBLIC_LIBS} PRIVATE ${A_PRIVATE_LIBS})
   target_compile_options(dpeval_${A_NAME} PRIVATE ${DPEVAL_WARNINGS})
+  _dpeval_layering_record(${A_NAME} "${A_DEPS}")
+endfunction()
+
+# Note [Layering from DEPS]
+# The DEPS of dpeval_cc_library are the one statement of which module may use which.
+# Each call records "library NAME module M deps L..." (M: the library's directory under
+# src/dpeval/; L: its dpeval:: DEPS, other DEPS left out), and at the end of the top-level
+# CMakeLists.txt the records are written to ${PROJECT_BINARY_DIR}/dpeval_layering.txt.
+# tests/layering/layering_test.cc reads that file and checks every #include under src/dpeval/
+# against it. The rule it enforces: a module may include its own headers and the headers of
+# every module reachable through DEPS (the transitive closure: DEPS link PUBLIC, so that is
+# what compiles), never another module's internal/ headers, and the module graph has no cycles.
+function(_dpeval_layering_record name deps)
+  file(RELATIVE_PATH dir ${PROJECT_SOURCE_DIR}/src/dpeval ${CMAKE_CURRENT_SOURCE_DIR})
+  if(dir STREQUAL "" OR dir MATCHES "^\\.\\.")
+    message(FATAL_ERROR "dpeval_cc_library(NAME ${name}) outside src/dpeval/<module>/: "
+                        "the layering (Note [Layering from DEPS]) needs the module's directory")
+  endif()
+  string(REGEX REPLACE "/.*" "" module "${dir}")
+  set(dep_libs "")
+  foreach(dep IN LISTS deps)
+    if(dep MATCHES "^dpeval::(.+)$")
+      string(APPEND dep_libs " ${CMAKE_MATCH_1}")
+    endif()
+  endforeach()
+  set_property(GLOBAL APPEND_STRING PROPERTY DPEVAL_LAYERING_RECORDS
+               "library ${name} module ${module} deps${dep_libs}\n")
+  get_property(scheduled GLOBAL PROPERTY DPEVAL_LAYERING_SCHEDULED)
+  if(NOT scheduled)
+    set_property(GLOBAL PROPERTY DPEVAL_LAYERING_SCHEDULED TRUE)
+    cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL _dpeval_layering_write)
+  endif()
+endfunction()
+
+# Runs once, after every module's CMakeLists.txt; rewrites the file only when it changes.
+function(_dpeval_layering_write)
+  get_property(records GLOBAL PROPERTY DPEVAL_LAYERING_RECORDS)
+  file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/dpeval_layering.txt
+       CONTENT "# Written by cmake/dpeval_helpers.cmake: see Note [Layering from DEPS].\n${records}" @ONLY)
 endfunction()
 
 # dpeval_cc_test(NAME core_error SRCS error_test.cc DEPS dpeval::core LABELS unit)
