@@ -96,8 +96,8 @@ std::vector<float> full_optimizer_state(Communicator& comm, const optim::Optimiz
 
 [[noreturn]] void inject_fault(const FaultInjection& fault, int rank, uint64_t step,
                                const std::atomic<bool>* job_failed) {
-  const std::string what =
-      "injected fault: rank " + std::to_string(rank) + " stopped before optimizer step " + std::to_string(step);
+  const std::string what = "injected fault: rank " + std::to_string(rank) +
+                           " stopped before optimizer step " + std::to_string(step);
   if (fault.kind == FaultInjection::Kind::kHang) {
     // Stop talking, as a hung process would, until the job has given up on us.
     while (!(job_failed && job_failed->load(std::memory_order_acquire))) {
@@ -121,7 +121,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
     if (sink) sink->on_message(line);
   };
   CollectiveOptions comm_options;
-  comm_options.timeout = std::chrono::milliseconds(static_cast<int64_t>(std::llround(options.comm_timeout_s * 1e3)));
+  comm_options.timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(std::llround(options.comm_timeout_s * 1e3)));
   auto tagged = [&](std::string tag) {
     CollectiveOptions o = comm_options;
     o.tag = std::move(tag);
@@ -168,8 +169,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
     const size_t slots = optimizer->state_slots();
     std::span<float> local = optimizer->state();
     for (size_t s = 0; s < slots; ++s) {
-      std::copy_n(state.optimizer_state.begin() + static_cast<std::ptrdiff_t>(s * n + shard.offset), shard.size,
-                  local.begin() + static_cast<std::ptrdiff_t>(s * shard.size));
+      std::copy_n(state.optimizer_state.begin() + static_cast<std::ptrdiff_t>(s * n + shard.offset),
+                  shard.size, local.begin() + static_cast<std::ptrdiff_t>(s * shard.size));
     }
     optimizer->set_step_count(state.optimizer_steps);
     start_epoch = state.epochs_done;
@@ -200,7 +201,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   sampler_options.seed = config.seed;
   sampler_options.rank = rank;
   sampler_options.world = world;
-  sampler_options.remainder = config.remainder == "drop" ? data::RemainderPolicy::kDrop : data::RemainderPolicy::kPad;
+  sampler_options.remainder =
+      config.remainder == "drop" ? data::RemainderPolicy::kDrop : data::RemainderPolicy::kPad;
   const data::DistributedSampler sampler(train_set.size(), sampler_options);
   const uint64_t batch = static_cast<uint64_t>(config.batch);
   const bool drop = config.remainder == "drop";
@@ -212,9 +214,9 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   const uint64_t per_rank = sampler.per_rank_size();
   const uint64_t micro_steps = drop ? per_rank / batch : (per_rank + batch - 1) / batch;
   if (micro_steps == 0) {
-    throw ConfigError("remainder drop: " + std::to_string(train_set.size()) + " training rows cannot fill one batch of " +
-                      std::to_string(batch) + " on each of " + std::to_string(world) +
-                      " workers (use --remainder pad or a smaller --batch)");
+    throw ConfigError("remainder drop: " + std::to_string(train_set.size()) +
+                      " training rows cannot fill one batch of " + std::to_string(batch) + " on each of " +
+                      std::to_string(world) + " workers (use --remainder pad or a smaller --batch)");
   }
   const uint64_t rows_used = drop ? micro_steps * batch : per_rank;
   const uint64_t accumulate = static_cast<uint64_t>(config.accumulate);
@@ -239,6 +241,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
     reducer.emplace(comm, model.grads(), plan_buckets(model.param_infos(), plan), reducer_options);
     model.set_on_grad_ready([&](size_t i) { reducer->on_grad_ready(i); });
     result.buckets = reducer->buckets().size();
+    result.bucket_bytes = reducer->bucket_bytes();
+    for (const size_t b : result.bucket_bytes) result.bytes_reduced_per_step += b;
   }
   double trace_mark = 0;
   if (trace) {
@@ -254,7 +258,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   std::error_code mkdir_error;
   if (lead) std::filesystem::create_directories(options.out_dir, mkdir_error);
   if (mkdir_error) {
-    throw IoError(options.out_dir.string() + ": cannot create the output directory: " + mkdir_error.message());
+    throw IoError(options.out_dir.string() +
+                  ": cannot create the output directory: " + mkdir_error.message());
   }
 
   const int64_t numel = train_set.sample_numel();
@@ -274,6 +279,9 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
     EpochTotals totals;
     Stopwatch recent_clock;
     uint64_t recent_samples = 0;
+    // This epoch's steps, warm-up included (EpochRecord::step_breakdown).
+    std::vector<double> epoch_data_s, epoch_compute_s, epoch_wait_s, epoch_opt_s, epoch_gbps;
+    uint64_t epoch_samples = 0;
     for (uint64_t s = 0; s < steps_per_epoch; ++s) {
       if (options.fault && options.fault->rank == rank && options.fault->at_step == global_step) {
         inject_fault(*options.fault, rank, global_step, in.job_failed);
@@ -299,14 +307,16 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
         // The single-worker key is unchanged from one-rank runs; ranks and
         // micro-batches draw distinct dropout masks.
         uint64_t key = mix64(mix64(config.seed ^ kDropoutPurpose) + global_step);
-        if (world > 1 || accumulate > 1) key = mix64(key ^ (static_cast<uint64_t>(rank) * accumulate + (m - m_begin) + 1));
+        if (world > 1 || accumulate > 1)
+          key = mix64(key ^ (static_cast<uint64_t>(rank) * accumulate + (m - m_begin) + 1));
         forward.rng_key = key;
         const Tensor& logits = model.forward(x, forward);
-        const float loss = nn::softmax_cross_entropy(logits, std::span<const int32_t>(y.data(), count), &dlogits,
-                                                     config.label_smoothing);
+        const float loss = nn::softmax_cross_entropy(logits, std::span<const int32_t>(y.data(), count),
+                                                     &dlogits, config.label_smoothing);
         if (!std::isfinite(loss)) {
-          throw Error("training diverged: loss is " + std::to_string(loss) + " at epoch " + std::to_string(epoch + 1) +
-                      " step " + std::to_string(s + 1) + " on rank " + std::to_string(rank) + " (try a smaller --lr)");
+          throw Error("training diverged: loss is " + std::to_string(loss) + " at epoch " +
+                      std::to_string(epoch + 1) + " step " + std::to_string(s + 1) + " on rank " +
+                      std::to_string(rank) + " (try a smaller --lr)");
         }
         if (m_end - m_begin > 1) {
           const float weight = static_cast<float>(count) / static_cast<float>(step_rows);
@@ -326,8 +336,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
         t_wait = comm_stats.wait_seconds;
         if (trace) {
           for (size_t b = 0; b < reducer->buckets().size(); ++b) {
-            trace->add("bucket " + std::to_string(b) + (sharded ? " reduce-scatter" : " allreduce"), "comm", 1,
-                       reducer->launch_times()[b], reducer->done_times()[b]);
+            trace->add("bucket " + std::to_string(b) + (sharded ? " reduce-scatter" : " allreduce"), "comm",
+                       1, reducer->launch_times()[b], reducer->done_times()[b]);
           }
         }
       }
@@ -358,10 +368,20 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
         wait_s.push_back(t_wait);
         opt_s.push_back(t1 - to);
         if (comm_stats.done > comm_stats.first_launch) {
-          gbps.push_back(static_cast<double>(comm_stats.bytes) / (comm_stats.done - comm_stats.first_launch) / 1e9);
+          gbps.push_back(static_cast<double>(comm_stats.bytes) / (comm_stats.done - comm_stats.first_launch) /
+                         1e9);
         }
       }
       recent_samples += global_rows;
+      epoch_samples += global_rows;
+      epoch_data_s.push_back(t_data);
+      epoch_compute_s.push_back(t_compute);
+      epoch_wait_s.push_back(t_wait);
+      epoch_opt_s.push_back(t1 - to);
+      if (comm_stats.done > comm_stats.first_launch) {
+        epoch_gbps.push_back(static_cast<double>(comm_stats.bytes) /
+                             (comm_stats.done - comm_stats.first_launch) / 1e9);
+      }
       if (options.max_steps && steps_this_run >= options.max_steps) stopped_early = true;
       if (sink && (s % 25 == 24 || s + 1 == steps_per_epoch)) {
         StepProgress p;
@@ -372,8 +392,9 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
         p.samples_per_s = static_cast<double>(recent_samples) / std::max(1e-9, recent_clock.seconds());
         p.loss = totals.train_loss_sum / static_cast<double>(std::max<uint64_t>(1, totals.train_rows));
         const double epoch_estimate =
-            epochs_timed ? epoch_seconds_sum / epochs_timed
-                         : epoch_clock.seconds() * static_cast<double>(steps_per_epoch) / static_cast<double>(s + 1);
+            epochs_timed
+                ? epoch_seconds_sum / epochs_timed
+                : epoch_clock.seconds() * static_cast<double>(steps_per_epoch) / static_cast<double>(s + 1);
         const double left_this_epoch =
             epoch_clock.seconds() / static_cast<double>(s + 1) * static_cast<double>(steps_per_epoch - s - 1);
         p.eta_s = left_this_epoch + epoch_estimate * (config.epochs - epoch - 1);
@@ -388,8 +409,9 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
     // predicts NaN. Every rank holds the same weights, so every rank stops.
     for (const float w : model.params()) {
       if (!std::isfinite(w)) {
-        throw Error("training diverged: the parameters are not finite after epoch " + std::to_string(epoch + 1) +
-                    " (step " + std::to_string(global_step) + "); no checkpoint was written for it (try a smaller --lr)");
+        throw Error("training diverged: the parameters are not finite after epoch " +
+                    std::to_string(epoch + 1) + " (step " + std::to_string(global_step) +
+                    "); no checkpoint was written for it (try a smaller --lr)");
       }
     }
     const double train_s = epoch_clock.seconds();
@@ -411,6 +433,17 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
     record.train_loss = sum.train_loss_sum / static_cast<double>(std::max<uint64_t>(1, sum.train_rows));
     record.test_loss = eval.loss;
     record.test_accuracy = eval.accuracy;
+    record.steps = epoch_data_s.size();
+    if (!epoch_data_s.empty()) {
+      if (train_s > 0) record.samples_per_s = static_cast<double>(epoch_samples) / train_s;
+      StepBreakdown breakdown;
+      breakdown.data_ms = percentile(epoch_data_s, 0.5) * 1e3;
+      breakdown.compute_ms = percentile(epoch_compute_s, 0.5) * 1e3;
+      breakdown.comm_wait_ms = percentile(epoch_wait_s, 0.5) * 1e3;
+      breakdown.optimizer_ms = percentile(epoch_opt_s, 0.5) * 1e3;
+      breakdown.allreduce_gbps = percentile(epoch_gbps, 0.5);
+      record.step_breakdown = breakdown;
+    }
 
     if (stopped_early) {
       say("stopped after " + std::to_string(steps_this_run) + " steps (--max-steps): epoch " +
@@ -455,7 +488,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   result.steady_steps = step_s.size();
   result.steps_run = steps_this_run;
   result.samples_per_s = steady_time > 0 ? static_cast<double>(steady_samples) / steady_time : 0;
-  result.samples_per_s_all_steps = all_steps_time > 0 ? static_cast<double>(all_steps_samples) / all_steps_time : 0;
+  result.samples_per_s_all_steps =
+      all_steps_time > 0 ? static_cast<double>(all_steps_samples) / all_steps_time : 0;
   result.step_ms_p50 = percentile(step_s, 0.5) * 1e3;
   result.step_ms_p90 = percentile(step_s, 0.9) * 1e3;
   result.step_ms_p95 = percentile(step_s, 0.95) * 1e3;
