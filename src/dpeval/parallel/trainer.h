@@ -131,9 +131,12 @@ struct TrainRunOptions {
   bool split_update = true;
 };
 
-// Whether a run of `config` with `world` ranks splits its update over one
-// shared parameter buffer (Note [Split update]).
-bool splits_update(const TrainConfig& config, const TrainRunOptions& options, int world);
+class Communicator;
+
+// Whether a run of `config` over `comm`'s group splits its update over one
+// shared parameter buffer (Note [Split update]): the ranks must share memory
+// (Note [Backend capabilities] in communicator.h).
+bool splits_update(const TrainConfig& config, const TrainRunOptions& options, const Communicator& comm);
 
 struct TrainResult {
   TrainConfig config;
