@@ -147,7 +147,7 @@ class RankStep {
         y_(static_cast<size_t>(plan.batch)) {}
 
   // Trains optimizer step `info.step` of the epoch whose row order is `order`;
-  // adds its loss and rows to `totals`; returns what it measured.
+  // adds its loss and rows to `loss_sum` and `rows` (the epoch's totals); returns what it measured.
   StepTimes train(const std::vector<uint32_t>& order, const StepInfo& info, double& loss_sum,
                   uint64_t& rows) {
     StepTimes times;
