@@ -12,6 +12,7 @@
 #include "dpeval/core/error.h"
 #include "dpeval/core/rng.h"
 #include "dpeval/nn/model_spec.h"
+#include "dpeval/parallel/communicator.h"
 #include "dpeval/parallel/train_checkpoint.h"
 #include "parallel/train_test_util.h"
 
@@ -130,6 +131,29 @@ TEST(Trainer, MaxStepsStopsEarlyWithoutCheckpoint) {
   EXPECT_EQ(r.epochs.size(), 1u);
   EXPECT_EQ(r.steady_steps, 10u);  // 30 steps minus the 20 excluded warm-up steps
   EXPECT_FALSE(fs::exists(r.checkpoint_path));
+}
+
+// Note [Backend capabilities]: the split update is decided from what the
+// communicator offers, not from the backend's name.
+TEST(Trainer, SplitUpdateAsksTheCommunicatorForSharedMemory) {
+  CommunicatorOptions two;
+  two.world = 2;
+  const auto comms = make_communicators("threads", two);
+  ASSERT_EQ(comms.size(), 2u);
+  EXPECT_TRUE(comms[0]->capabilities().shared_memory);
+  TrainConfig c;
+  c.workers = 2;
+  TrainRunOptions run;
+  EXPECT_TRUE(splits_update(c, run, *comms[0]));
+  run.split_update = false;
+  EXPECT_FALSE(splits_update(c, run, *comms[0]));
+  run.split_update = true;
+  c.optimizer.name = "lars";
+  EXPECT_FALSE(splits_update(c, run, *comms[0]));
+  CommunicatorOptions one;
+  const auto single = make_communicators("threads", one);
+  const TrainConfig one_worker;
+  EXPECT_FALSE(splits_update(one_worker, run, *single[0]));  // nothing to split
 }
 
 }  // namespace

@@ -127,6 +127,17 @@ class WorkState {
 };
 }  // namespace internal
 
+// Note [Backend capabilities]
+// What the trainer may rely on is asked of the Communicator, never read from
+// its backend() name, so a new backend (NCCL) says what it offers in one place.
+// shared_memory: every rank of the group lives in this process and address
+// space (threads: yes; mpi: no, even with one rank per machine). Then ranks may
+// share one buffer (Note [Split update] in trainer.h) and each rank's results
+// (its trace events) are at hand without a collective.
+struct CommunicatorCapabilities {
+  bool shared_memory = false;
+};
+
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -137,6 +148,8 @@ class Communicator {
   virtual int world() const = 0;
   // "threads" or "mpi".
   virtual std::string_view backend() const = 0;
+  // See Note [Backend capabilities]. The same on every rank of a group.
+  virtual CommunicatorCapabilities capabilities() const = 0;
 
   // In place: data becomes the element-wise sum over ranks (Note [Rank-order
   // sums]), times options.scale. Every rank passes the same length (0 allowed).

@@ -17,6 +17,7 @@
 // timeout names exactly the ranks whose messages are missing.
 #include "dpeval/parallel/mpi_communicator.h"
 
+#include <fmt/format.h>
 #include <mpi.h>
 
 #include <algorithm>
@@ -27,8 +28,6 @@
 #include <deque>
 #include <mutex>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
@@ -712,6 +711,7 @@ class MpiCommunicator final : public Communicator {
   int rank() const override { return group_->rank(); }
   int world() const override { return group_->world(); }
   std::string_view backend() const override { return "mpi"; }
+  CommunicatorCapabilities capabilities() const override { return {.shared_memory = false}; }
 
   Work allreduce_sum(std::span<float> data, const CollectiveOptions& options) override {
     std::shared_ptr<Op> op = group_->new_op("allreduce", options);
@@ -737,7 +737,8 @@ class MpiCommunicator final : public Communicator {
     check_counts(counts, data.size(), world(), "reduce_scatter");
     std::shared_ptr<Op> op = group_->new_op("reduce_scatter", options);
     if (world() == 1) return scale_alone(data, options.scale);
-    plan_reduce_scatter(*group_, *op, data.data(), counts, SumKind{false, HalfFormat::kFloat16, options.scale});
+    plan_reduce_scatter(*group_, *op, data.data(), counts,
+                        SumKind{false, HalfFormat::kFloat16, options.scale});
     return group_->start(std::move(op));
   }
 

@@ -16,7 +16,8 @@ std::vector<Bucket> plan_buckets(const std::vector<nn::ParamInfo>& params, const
   for (size_t k = params.size(); k-- > 0;) {
     const nn::ParamInfo& p = params[k];
     if (k + 1 < params.size()) {
-      DPEVAL_CHECK(p.offset + p.length == params[k + 1].offset) << "parameter tensors must be contiguous: " << p.name;
+      DPEVAL_CHECK(p.offset + p.length == params[k + 1].offset)
+          << "parameter tensors must be contiguous: " << p.name;
     }
     const size_t tensor_bytes = p.length * sizeof(float);
     const size_t current_cap = buckets.size() == 1 ? options.bytes_first : options.bytes_cap;
@@ -48,11 +49,18 @@ GradDType parse_grad_dtype(const std::string& name) {
 
 const char* grad_dtype_name(GradDType dtype) {
   switch (dtype) {
-    case GradDType::kFloat32: return "fp32";
-    case GradDType::kFloat16: return "fp16";
-    case GradDType::kBFloat16: return "bf16";
+    case GradDType::kFloat32:
+      return "fp32";
+    case GradDType::kFloat16:
+      return "fp16";
+    case GradDType::kBFloat16:
+      return "bf16";
   }
   return "?";
+}
+
+size_t grad_dtype_bytes(GradDType dtype) {
+  return dtype == GradDType::kFloat32 ? sizeof(float) : sizeof(uint16_t);
 }
 
 Reducer::Reducer(Communicator& comm, std::span<float> grads, std::vector<Bucket> buckets,
@@ -66,7 +74,8 @@ Reducer::Reducer(Communicator& comm, std::span<float> grads, std::vector<Bucket>
   for (const Bucket& b : buckets_) params = std::max(params, b.param_last + 1);
   bucket_of_param_.assign(params, 0);
   for (size_t i = 0; i < buckets_.size(); ++i) {
-    DPEVAL_CHECK(buckets_[i].offset + buckets_[i].length <= grads_.size()) << "bucket " << i << " out of range";
+    DPEVAL_CHECK(buckets_[i].offset + buckets_[i].length <= grads_.size())
+        << "bucket " << i << " out of range";
     for (size_t p = buckets_[i].param_first; p <= buckets_[i].param_last; ++p) bucket_of_param_[p] = i;
   }
   work_.resize(buckets_.size());
@@ -77,6 +86,13 @@ Reducer::Reducer(Communicator& comm, std::span<float> grads, std::vector<Bucket>
     half_.resize(buckets_.size());
     for (size_t i = 0; i < buckets_.size(); ++i) half_[i].resize(buckets_[i].length);
   }
+}
+
+std::vector<size_t> Reducer::bucket_bytes() const {
+  std::vector<size_t> bytes;
+  bytes.reserve(buckets_.size());
+  for (const Bucket& b : buckets_) bytes.push_back(b.length * grad_dtype_bytes(options_.dtype));
+  return bytes;
 }
 
 void Reducer::begin_step(bool communicate) {
@@ -162,7 +178,7 @@ ReducerStepStats Reducer::finalize() {
     } else if (options_.dtype == GradDType::kBFloat16) {
       kernels::bf16_to_float(half_[b], slice);
     }
-    stats.bytes += bucket.length * (options_.dtype == GradDType::kFloat32 ? sizeof(float) : sizeof(uint16_t));
+    stats.bytes += bucket.length * grad_dtype_bytes(options_.dtype);
     if (options_.dtype != GradDType::kFloat32 && comm_.world() > 1) {
       for (float& g : slice) g *= scale;
     }

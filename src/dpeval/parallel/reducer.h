@@ -66,6 +66,8 @@ enum class GradDType { kFloat32, kFloat16, kBFloat16 };
 // "fp32" | "fp16" | "bf16" (ConfigError otherwise naming --grad-dtype).
 GradDType parse_grad_dtype(const std::string& name);
 const char* grad_dtype_name(GradDType dtype);
+// Bytes of one gradient element on the wire: 4 for fp32, 2 for fp16 and bf16.
+size_t grad_dtype_bytes(GradDType dtype);
 
 struct ReducerOptions {
   GradDType dtype = GradDType::kFloat32;
@@ -78,10 +80,10 @@ struct ReducerOptions {
 
 // What finalize() measured for the step just finished.
 struct ReducerStepStats {
-  double wait_seconds = 0;      // blocked in finalize(): communication not hidden by backward
-  double first_launch = 0;      // now_seconds() when bucket 0 started (0 if none)
-  double done = 0;              // now_seconds() when the last bucket had completed
-  size_t bytes = 0;             // bytes this rank handed to collectives
+  double wait_seconds = 0;  // blocked in finalize(): communication not hidden by backward
+  double first_launch = 0;  // now_seconds() when bucket 0 started (0 if none)
+  double done = 0;          // now_seconds() when the last bucket had completed
+  size_t bytes = 0;         // bytes this rank handed to collectives
 };
 
 class Reducer {
@@ -89,7 +91,8 @@ class Reducer {
   // grads: the Model's gradient buffer (must outlive the Reducer); buckets from
   // plan_buckets over the same layout. Throws ConfigError for 16-bit dtypes
   // with shard_only.
-  Reducer(Communicator& comm, std::span<float> grads, std::vector<Bucket> buckets, const ReducerOptions& options);
+  Reducer(Communicator& comm, std::span<float> grads, std::vector<Bucket> buckets,
+          const ReducerOptions& options);
 
   // Starts a step. With communicate == false (gradient accumulation micro-steps)
   // the hook does nothing and finalize() must not be called.
@@ -108,6 +111,8 @@ class Reducer {
   ReducerStepStats finalize();
 
   const std::vector<Bucket>& buckets() const { return buckets_; }
+  // Each bucket's size on the wire (length times grad_dtype_bytes), in bucket order.
+  std::vector<size_t> bucket_bytes() const;
   // Trace hooks: when each bucket was launched and found complete in the last step.
   const std::vector<double>& launch_times() const { return launched_at_; }
   const std::vector<double>& done_times() const { return done_at_; }

@@ -27,8 +27,8 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <bit>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -169,7 +169,8 @@ struct Slot {
 
 bool slot_matches(const Slot& a, const Slot& b) {
   return a.n == b.n && a.kind == b.kind && a.root == b.root && a.format == b.format &&
-         a.counts_hash == b.counts_hash && std::bit_cast<uint32_t>(a.scale) == std::bit_cast<uint32_t>(b.scale);
+         a.counts_hash == b.counts_hash &&
+         std::bit_cast<uint32_t>(a.scale) == std::bit_cast<uint32_t>(b.scale);
 }
 
 std::string slot_describe(const Slot& slot) {
@@ -286,6 +287,7 @@ class ThreadsCommunicator final : public Communicator {
   int rank() const override { return rank_; }
   int world() const override { return group_->world(); }
   std::string_view backend() const override { return "threads"; }
+  CommunicatorCapabilities capabilities() const override { return {.shared_memory = true}; }
 
   Work allreduce_sum(std::span<float> data, const CollectiveOptions& options) override {
     return launch(OpKind::kAllreduce, data.data(), sizeof(float), data.size(),

@@ -98,9 +98,9 @@ std::vector<TraceEvent> gather_trace(Communicator& comm, const std::vector<Trace
 
 }  // namespace
 
-bool splits_update(const TrainConfig& config, const TrainRunOptions& options, int world) {
-  return options.split_update && options.backend == "threads" && world > 1 && config.optimizer.name != "lars" &&
-         config.grad_dtype == "fp32";
+bool splits_update(const TrainConfig& config, const TrainRunOptions& options, const Communicator& comm) {
+  return options.split_update && comm.capabilities().shared_memory && comm.world() > 1 &&
+         config.optimizer.name != "lars" && config.grad_dtype == "fp32";
 }
 
 double peak_rss_mb() {
@@ -125,8 +125,8 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   CommunicatorOptions comm_options;
   comm_options.world = options.backend == "mpi" ? 0 : config.workers;
   // Rounded up: a positive timeout never becomes 0 ms (no wait at all).
-  comm_options.timeout =
-      std::chrono::milliseconds(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(options.comm_timeout_s * 1e3))));
+  comm_options.timeout = std::chrono::milliseconds(
+      std::max<int64_t>(1, static_cast<int64_t>(std::ceil(options.comm_timeout_s * 1e3))));
   std::vector<std::unique_ptr<Communicator>> comms = make_communicators(options.backend, comm_options);
   const int world = comms.front()->world();
   if (options.workers_from_backend) config.workers = world;
@@ -158,12 +158,13 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   if (options.resume_from) {
     resume = load_train_state(*options.resume_from);
     config.check_resumable_from(resume->config);
-    if (resume->sample_shape != sets.train.sample_shape() || resume->num_classes != sets.train.num_classes()) {
-      throw InputError(options.resume_from->string() + ": checkpoint's model takes samples of shape " +
-                       resume->sample_shape.to_string() + " in " + std::to_string(resume->num_classes) +
-                       " classes, but " + config.data + " has samples of shape " +
-                       sets.train.sample_shape().to_string() + " in " + std::to_string(sets.train.num_classes()) +
-                       " classes; resume on the data it was trained on");
+    if (resume->sample_shape != sets.train.sample_shape() ||
+        resume->num_classes != sets.train.num_classes()) {
+      throw InputError(
+          options.resume_from->string() + ": checkpoint's model takes samples of shape " +
+          resume->sample_shape.to_string() + " in " + std::to_string(resume->num_classes) + " classes, but " +
+          config.data + " has samples of shape " + sets.train.sample_shape().to_string() + " in " +
+          std::to_string(sets.train.num_classes()) + " classes; resume on the data it was trained on");
     }
     if (resume->dataset_hash != inputs.dataset_hash) {
       throw InputError(options.resume_from->string() +
@@ -185,10 +186,14 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
 
   // Note [Split update]: one parameter buffer for every rank of this process.
   std::vector<float> shared_params;
-  if (splits_update(config, options, world)) {
+  if (splits_update(config, options, *comms.front())) {
     shared_params.resize(param_count);
     inputs.shared_params = shared_params;
   }
+
+  // Ranks in other processes send their trace events to rank 0 (Note
+  // [Backend capabilities]); ranks of this process hand theirs over directly.
+  const bool gathers_trace = !comms.front()->capabilities().shared_memory && world > 1;
 
   std::atomic<bool> job_failed{false};
   inputs.job_failed = &job_failed;
@@ -203,7 +208,7 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
     Communicator& comm = *comms[i];
     try {
       outputs[i] = internal::run_worker(inputs, comm);
-      if (options.trace_path && options.backend == "mpi" && world > 1) {
+      if (options.trace_path && gathers_trace) {
         CollectiveOptions o;
         o.tag = "trace";
         mpi_trace = gather_trace(comm, outputs[i].trace, o);
@@ -248,7 +253,7 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   TrainResult result = std::move(outputs[0].result);
   if (options.trace_path && result.rank == 0) {
     std::vector<TraceEvent> events;
-    if (options.backend == "mpi" && world > 1) {
+    if (gathers_trace) {
       events = std::move(mpi_trace);
     } else {
       for (internal::WorkerOutput& o : outputs) events.insert(events.end(), o.trace.begin(), o.trace.end());

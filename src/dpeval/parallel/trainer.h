@@ -44,24 +44,46 @@ namespace dpeval::parallel {
 
 inline constexpr int kWarmupStepsExcluded = 20;
 
+// Medians of where a step's time goes on rank 0 (milliseconds).
+struct StepBreakdown {
+  double data_ms = 0;       // gathering and converting the batch
+  double compute_ms = 0;    // forward + backward (bucket launches included)
+  double comm_wait_ms = 0;  // blocked in Reducer::finalize(): communication not hidden by backward
+  double optimizer_ms = 0;  // optimizer update (+ ZeRO-1 parameter all-gather)
+  // Gradient bytes per step / (last bucket done - first bucket launched), GB/s;
+  // 0 without communication.
+  double allreduce_gbps = 0;
+};
+
 struct EpochRecord {
-  int epoch = 0;                  // 1-based
-  double train_loss = 0;          // mean training loss over the epoch's samples
+  int epoch = 0;          // 1-based
+  double train_loss = 0;  // mean training loss over the epoch's samples
   double test_loss = 0;
   double test_accuracy = 0;
-  std::optional<double> seconds;  // training + evaluation wall time; unknown for epochs restored from a checkpoint
+  // Training + evaluation wall time; unknown for epochs restored from a checkpoint.
+  std::optional<double> seconds;
   // Training time (evaluation excluded) from the start of this process's run
   // to the end of this epoch: time-to-accuracy. Unknown for restored epochs.
   std::optional<double> train_seconds_cumulative;
+  // This run's figures for the epoch (rank 0's clocks); unknown (nullopt) for
+  // epochs restored from a checkpoint, which stores no timings.
+  // Global samples (all ranks) trained in the epoch / its training seconds
+  // (evaluation and checkpoint excluded); warm-up steps included.
+  std::optional<double> samples_per_s;
+  // Optimizer steps taken in the epoch (fewer than planned when --max-steps cut it).
+  std::optional<uint64_t> steps;
+  // Medians over every step of the epoch (warm-up included), each part
+  // measured as for TrainResult::breakdown.
+  std::optional<StepBreakdown> step_breakdown;
 };
 
 // A snapshot for progress displays, sent every few steps.
 struct StepProgress {
-  int epoch = 0, epochs = 0;      // 1-based current epoch, total
-  uint64_t step = 0, steps = 0;   // step within the epoch, steps per epoch
-  double samples_per_s = 0;       // recent throughput
-  double loss = 0;                // running mean loss this epoch
-  double eta_s = 0;               // estimate for the rest of the run
+  int epoch = 0, epochs = 0;     // 1-based current epoch, total
+  uint64_t step = 0, steps = 0;  // step within the epoch, steps per epoch
+  double samples_per_s = 0;      // recent throughput
+  double loss = 0;               // running mean loss this epoch
+  double eta_s = 0;              // estimate for the rest of the run
 };
 
 // Receives progress; the CLI draws it (live bar on a terminal, plain lines otherwise).
@@ -76,13 +98,12 @@ class ProgressSink {
 // Tests and drills: make one rank fail on purpose at an optimizer step.
 struct FaultInjection {
   enum class Kind { kThrow, kHang };
-  int rank = -1;          // -1: none
-  uint64_t at_step = 0;   // optimizer step (global, 0-based) before which the rank fails
+  int rank = -1;             // -1: none
+  uint64_t at_step = 0;      // optimizer step (global, 0-based) before which the rank fails
   Kind kind = Kind::kThrow;  // kThrow: the rank fails at once; kHang: it stops talking (until the job ends)
 };
 
 struct Fingerprint;
-
 
 struct TrainRunOptions {
   // How ranks talk: "threads" (config.workers threads of this process) or
@@ -91,16 +112,17 @@ struct TrainRunOptions {
   std::string backend = "threads";
   // mpi: take config.workers from mpirun's world size instead of checking it.
   bool workers_from_backend = false;
-  double bucket_mb = 25;       // cap of every bucket after the first (1 MiB, or less if this is less); 0: one bucket after backward
-  double comm_timeout_s = 300;  // deadline of every collective wait
+  double bucket_mb = 25;  // cap of every bucket after the first (1 MiB, or less if this is less); 0: one
+                          // bucket after backward
+  double comm_timeout_s = 300;                      // deadline of every collective wait
   std::optional<std::filesystem::path> trace_path;  // Chrome trace of the whole run (rank 0 writes it)
   std::optional<FaultInjection> fault;
   // Tests: lets a rank alter its fingerprint before the exchange.
   std::function<void(int rank, Fingerprint& fingerprint)> fingerprint_hook;
 
-  std::filesystem::path out_dir;                      // checkpoint.dpck is written here after every epoch
-  std::optional<std::filesystem::path> resume_from;   // a checkpoint to continue exactly
-  ProgressSink* progress = nullptr;                   // may be null
+  std::filesystem::path out_dir;                     // checkpoint.dpck is written here after every epoch
+  std::optional<std::filesystem::path> resume_from;  // a checkpoint to continue exactly
+  ProgressSink* progress = nullptr;                  // may be null
   // Throughput runs only: stop after this many steps of this process (0: no
   // limit). The cut epoch is evaluated but not checkpointed (it is incomplete).
   uint64_t max_steps = 0;
@@ -109,45 +131,45 @@ struct TrainRunOptions {
   bool split_update = true;
 };
 
-// Whether a run of `config` with `world` ranks splits its update over one
-// shared parameter buffer (Note [Split update]).
-bool splits_update(const TrainConfig& config, const TrainRunOptions& options, int world);
+class Communicator;
 
-// Medians of where a step's time goes on rank 0 (milliseconds).
-struct StepBreakdown {
-  double data_ms = 0;       // gathering and converting the batch
-  double compute_ms = 0;    // forward + backward (bucket launches included)
-  double comm_wait_ms = 0;  // blocked in Reducer::finalize(): communication not hidden by backward
-  double optimizer_ms = 0;  // optimizer update (+ ZeRO-1 parameter all-gather)
-  // Gradient bytes per step / (last bucket done - first bucket launched), GB/s;
-  // 0 without communication.
-  double allreduce_gbps = 0;
-};
+// Whether a run of `config` over `comm`'s group splits its update over one
+// shared parameter buffer (Note [Split update]): the ranks must share memory
+// (Note [Backend capabilities] in communicator.h).
+bool splits_update(const TrainConfig& config, const TrainRunOptions& options, const Communicator& comm);
 
 struct TrainResult {
   TrainConfig config;
   std::string backend;
-  int rank = 0;                          // the rank whose view this is (rank 0 reports)
+  int rank = 0;  // the rank whose view this is (rank 0 reports)
   int world = 1;
-  size_t optimizer_state_bytes = 0;      // this rank's optimizer state (falls by world with ZeRO-1 or a split update)
-  bool split_update = false;             // each rank updated its shard (ZeRO-1 or Note [Split update])
+  size_t optimizer_state_bytes =
+      0;                      // this rank's optimizer state (falls by world with ZeRO-1 or a split update)
+  bool split_update = false;  // each rank updated its shard (ZeRO-1 or Note [Split update])
   size_t buckets = 0;
+  // Each Reducer bucket's size on the wire (its elements times the bytes of
+  // the --grad-dtype), in bucket order (Note [Bucket order] in reducer.h);
+  // empty without a Reducer (one worker, fp32 gradients).
+  std::vector<size_t> bucket_bytes;
+  // Bytes one rank hands to gradient collectives per optimizer step: the whole
+  // gradient buffer in its wire dtype (the sum of bucket_bytes); 0 without a Reducer.
+  size_t bytes_reduced_per_step = 0;
   StepBreakdown breakdown;
   double step_ms_p95 = 0;
   std::optional<std::filesystem::path> trace_path;
   size_t params = 0;
-  std::vector<EpochRecord> epochs;       // all epochs, restored ones included
+  std::vector<EpochRecord> epochs;  // all epochs, restored ones included
   // Steady state, see the file comment; 0 when the run took kWarmupStepsExcluded
   // steps or fewer (no steady-state window: steady_steps 0).
   double samples_per_s = 0;
-  uint64_t steady_steps = 0;             // steps counted in samples_per_s
-  uint64_t steps_run = 0;                // optimizer steps this run took (after a resume: since it)
+  uint64_t steady_steps = 0;  // steps counted in samples_per_s
+  uint64_t steps_run = 0;     // optimizer steps this run took (after a resume: since it)
   // Over every step this run took, warm-up included (0 when none ran): the
   // figure a run too short for the steady state can still report.
   double samples_per_s_all_steps = 0;
   double step_ms_p50 = 0, step_ms_p90 = 0;
   double train_seconds = 0, eval_seconds = 0;
-  int resumed_from_epoch = 0;            // 0 when not resumed
+  int resumed_from_epoch = 0;  // 0 when not resumed
   std::filesystem::path checkpoint_path;
   uint64_t dataset_hash = 0;
   std::string blas;

@@ -11,8 +11,12 @@ namespace dpeval::run {
 inline constexpr const char* kSummarySchema = "dpeval.summary/1";
 
 // Keys: schema, dpeval_version, model, params, seed, config_hash, config, data,
-// workers, backend, batch, global_batch, epochs [{epoch, train_loss, test_loss,
-// test_accuracy, seconds}], final_test_accuracy, final_test_loss,
+// workers, backend, batch, global_batch, buckets, bucket_bytes (each bucket's
+// wire bytes, in bucket order), bytes_reduced_per_step, epochs [{epoch,
+// train_loss, test_loss, test_accuracy, seconds, train_seconds_cumulative,
+// samples_per_s, steps, step_breakdown_ms {data, compute, comm_wait,
+// optimizer}}] (the last four null for epochs restored from a checkpoint),
+// final_test_accuracy, final_test_loss,
 // samples_per_s, step_ms {p50, p90}, steady_steps, warmup_steps_excluded,
 // train_seconds, eval_seconds, peak_rss_mb, resumed_from_epoch, checkpoint,
 // dataset_hash, blas.

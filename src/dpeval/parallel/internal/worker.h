@@ -25,7 +25,7 @@ struct RunInputs {
   const TrainState* resume = nullptr;  // null: a fresh run
   uint64_t dataset_hash = 0;
   std::string blas;
-  double origin = 0;                   // now_seconds() at the start, for traces
+  double origin = 0;  // now_seconds() at the start, for traces
   // Set by the launcher once any rank of this process has failed; a rank
   // hanging on purpose (FaultInjection::kHang) gives up when it sees it.
   const std::atomic<bool>* job_failed = nullptr;
