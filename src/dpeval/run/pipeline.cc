@@ -1,6 +1,7 @@
 // A training run end to end; see pipeline.h.
 #include "dpeval/run/pipeline.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
+#include "dpeval/core/float_text.h"
 #include "dpeval/core/hash.h"
 #include "dpeval/core/timer.h"
 #include "dpeval/eval/document.h"
@@ -246,6 +248,27 @@ json read_json_file(const std::filesystem::path& path) {
   }
 }
 
+// The learning rate over the run's steps, at most kLrPoints of them evenly
+// spaced (the first and the last included): [{"step", "lr"}], from the
+// schedule the workers used (TrainConfig::lr_at) and the steps an epoch took;
+// null when no epoch of this run recorded its steps (a run restored and not
+// continued).
+constexpr uint64_t kLrPoints = 200;
+
+json lr_series(const parallel::TrainConfig& config, const parallel::TrainResult& result) {
+  uint64_t steps_per_epoch = 0;  // a full epoch's; an epoch cut by --max-steps has fewer
+  for (const parallel::EpochRecord& e : result.epochs) steps_per_epoch = std::max(steps_per_epoch, e.steps.value_or(0));
+  if (steps_per_epoch == 0) return nullptr;
+  const uint64_t total = steps_per_epoch * static_cast<uint64_t>(config.epochs);
+  const uint64_t points = std::min(total, kLrPoints);
+  json out = json::array();
+  for (uint64_t i = 0; i < points; ++i) {
+    const uint64_t step = points == 1 ? 0 : i * (total - 1) / (points - 1);
+    out.push_back({{"step", step}, {"lr", as_typed(config.lr_at(step, steps_per_epoch, total))}});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string json_file_text(const json& j) { return j.dump(2) + "\n"; }
@@ -302,6 +325,7 @@ RunOutcome run_training(const RunRequest& request) {
   summary["evaluation"] = evaluation.summary;
   summary["audit"] = audit.summary;
   summary["class_names"] = evaluation.class_names;
+  summary["lr"] = lr_series(request.config, result);
   summary["command"] = request.command;
   summary["cpu"] = cpu_name();
   summary["baseline_samples_per_s"] = number_or_null(request.baseline_samples_per_s);
