@@ -210,22 +210,7 @@ class ChunkParser {
         report_cell(j, cell, tokenizer != nullptr ? tokenizer->field_line(j) : line);
         v = 0.0;
       }
-      switch (role.dest) {
-        case ColumnDest::kLabel:
-          out_.labels[r] = v;
-          break;
-        case ColumnDest::kValue:
-          out_.values[r] = v;
-          break;
-        case ColumnDest::kProb:
-          out_.probs[r * num_classes + role.k] = v;
-          break;
-        case ColumnDest::kLogit:
-          out_.logits[r * num_classes + role.k] = v;
-          break;
-        case ColumnDest::kSkip:
-          break;
-      }
+      put(role, v, r);
     }
     if (plan_.has_probs && row_ok) check_sum(r, line);
   }
@@ -281,8 +266,14 @@ class ChunkParser {
  private:
   // v into row r of its column, when it is what the column takes.
   bool store(ColumnRole role, double v, size_t r) const {
+    if (!cell_ok(role.kind, v, plan_.num_classes)) return false;
+    put(role, v, r);
+    return true;
+  }
+
+  // v into row r of its column.
+  void put(ColumnRole role, double v, size_t r) const {
     const size_t num_classes = plan_.num_classes;
-    if (!cell_ok(role.kind, v, num_classes)) return false;
     switch (role.dest) {
       case ColumnDest::kLabel:
         out_.labels[r] = v;
@@ -299,7 +290,6 @@ class ChunkParser {
       case ColumnDest::kSkip:
         break;
     }
-    return true;
   }
 
   void report_cell(size_t j, std::string_view cell, uint64_t line) {
