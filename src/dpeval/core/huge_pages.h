@@ -55,7 +55,7 @@ struct HugePageAllocator {
     if (bytes < kHugePageBytes) {
       std::allocator<T>().deallocate(p, n);
     } else {
-      ::operator delete(p, whole_huge_pages(bytes), std::align_val_t{kHugePageBytes});
+      ::operator delete(p, std::align_val_t{kHugePageBytes});  // unsized: clang has sized delete off by default
     }
   }
 
