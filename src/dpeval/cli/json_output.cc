@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dpeval/core/atomic_file.h"
+#include "dpeval/run/pipeline.h"
 
 namespace dpeval::cli {
 
@@ -31,6 +32,6 @@ void OutputBatch::commit() const {
   write_files_atomic(files);
 }
 
-std::string json_text(const nlohmann::json& j) { return j.dump(2) + "\n"; }
+std::string json_text(const nlohmann::json& j) { return run::json_file_text(j); }
 
 }  // namespace dpeval::cli

@@ -57,7 +57,7 @@ class OutputBatch {
   std::vector<Item> items_;
 };
 
-// Pretty JSON text with a trailing newline (what summary files hold).
+// Pretty JSON text with a trailing newline (what summary files hold): run::json_file_text.
 std::string json_text(const nlohmann::json& j);
 
 }  // namespace dpeval::cli

@@ -186,6 +186,10 @@ Audit audit_data(const RunRequest& request) {
   if (!request.audit) return {{{"skipped", "--audit off"}}, std::nullopt, {}};
   const Stopwatch clock;
   const parallel::TrainConfig& config = request.config;
+  const auto skipped = [&](const std::exception& e) -> Audit {
+    say(request, std::string("data audit skipped: ") + e.what());
+    return {{{"skipped", e.what()}}, std::nullopt, {}};
+  };
   govern::AuditOptions options;
   options.train = config.data;
   options.train_labels = config.labels;
@@ -198,12 +202,10 @@ Audit audit_data(const RunRequest& request) {
                              config.data, headline["duplicates"].dump(), headline["leakage"].dump(),
                              headline["pii"].dump(), clock.seconds()));
     return {{{"json", "audit.json"}, {"html", "audit.html"}, {"headline", headline}}, std::move(doc), std::move(page)};
-  } catch (const InputError& e) {
-    say(request, std::string("data audit skipped: ") + e.what());
-    return {{{"skipped", e.what()}}, std::nullopt, {}};
+  } catch (const InputError& e) {  // data the model trained on but the audit cannot read: say why
+    return skipped(e);
   } catch (const ConfigError& e) {
-    say(request, std::string("data audit skipped: ") + e.what());
-    return {{{"skipped", e.what()}}, std::nullopt, {}};
+    return skipped(e);
   }
 }
 

@@ -593,25 +593,27 @@ class CsvReader {
     });
   }
 
-  // The output columns at the bound on rows, on huge pages (Note [Huge pages for big columns]).
+  // The output columns at the bound on rows: Columns are huge-page buffers left
+  // uninitialised (their allocator's doing; the parsing threads fault them in),
+  // the key codes are advised here (Note [Huge pages for big columns]).
   Predictions allocate(const PredictionPlan& plan, size_t rows) const {
     Predictions out;
     out.task = plan.task;
     out.source = std::string(source_);
-    resize_on_huge_pages(out.labels, rows);
+    out.labels.resize(rows);
     const size_t k = plan.num_classes;
     switch (plan.task) {
       case Task::binary:
         out.num_classes = 2;
-        resize_on_huge_pages(out.scores, rows);
+        out.scores.resize(rows);
         break;
       case Task::regression:
-        resize_on_huge_pages(out.predictions, rows);
+        out.predictions.resize(rows);
         break;
       case Task::multiclass:
         out.num_classes = k;
-        if (plan.has_probs) resize_on_huge_pages(out.probs, rows * k);
-        if (plan.has_logits) resize_on_huge_pages(out.logits, rows * k);
+        if (plan.has_probs) out.probs.resize(rows * k);
+        if (plan.has_logits) out.logits.resize(rows * k);
         break;
     }
     for (const std::string& name : plan.keys) {

@@ -57,9 +57,12 @@ std::string svg_open(double width, double height, std::string_view label, std::s
 
 std::string svg_close() { return "</svg>"; }
 
-std::string svg_axes(const Plot& plot) {
+namespace {
+
+// The axes group: `ticks`, then the frame and both axis titles.
+std::string axes_group(const Plot& plot, const std::string& ticks) {
   std::string out = R"(<g class="axes">)";
-  out += axis_ticks_x(plot) + axis_ticks_y(plot);
+  out += ticks;
   out += svg_rect(plot.left(), plot.top(), plot.right() - plot.left(), plot.bottom() - plot.top(),
                   R"(class="frame")");
   double x_middle = (plot.left() + plot.right()) / 2, y_middle = (plot.top() + plot.bottom()) / 2;
@@ -68,6 +71,10 @@ std::string svg_axes(const Plot& plot) {
   out += svg_text(12, y_middle, plot.y.title, R"(text-anchor="middle" class="axis-title" )" + rotate);
   return out + "</g>";
 }
+
+}  // namespace
+
+std::string svg_axes(const Plot& plot) { return axes_group(plot, axis_ticks_x(plot) + axis_ticks_y(plot)); }
 
 std::string svg_polyline(const Plot& plot, std::span<const Point> data, std::string_view css_class) {
   std::string points;
@@ -185,21 +192,7 @@ std::string svg_stacked_bar_chart(const StackedBarChart& chart) {
   const Plot& plot = chart.plot;
   std::string out = svg_open(plot.width, plot.height, chart.label);
   // Value axis and frame; the category axis has no numeric ticks.
-  out += R"(<g class="axes">)";
-  double step = (plot.y.hi - plot.y.lo) / plot.y.ticks;
-  for (int i = 0; i <= plot.y.ticks; ++i) {
-    double value = plot.y.lo + i * step, y = plot.py(value);
-    out += svg_line(plot.left(), y, plot.right(), y, "grid");
-    out += svg_line(plot.left() - 4, y, plot.left(), y, "tick");
-    out += svg_text(plot.left() - 7, y + 4, format_tick(value, step), R"(text-anchor="end")");
-  }
-  out += svg_rect(plot.left(), plot.top(), plot.right() - plot.left(), plot.bottom() - plot.top(),
-                  R"(class="frame")");
-  double x_middle = (plot.left() + plot.right()) / 2, y_middle = (plot.top() + plot.bottom()) / 2;
-  out += svg_text(x_middle, plot.height - 6, plot.x.title, R"(text-anchor="middle" class="axis-title")");
-  std::string rotate = "transform=\"rotate(-90 12 " + format_coord(y_middle) + ")\"";
-  out += svg_text(12, y_middle, plot.y.title, R"(text-anchor="middle" class="axis-title" )" + rotate);
-  out += "</g>";
+  out += axes_group(plot, axis_ticks_y(plot));
 
   size_t n = chart.categories.size();
   if (n > 0) {
