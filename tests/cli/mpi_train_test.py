@@ -56,6 +56,16 @@ def find_rank1(p):
     return None
 
 
+def wait_for_training(p, out):
+    """Until the job's first checkpoint exists: every rank is past start-up (MPI_Init, data, the fingerprint
+    exchange) and inside the training loop, where dpeval's own timeouts apply. A fixed sleep is not enough on a
+    loaded machine or under the sanitizers, where start-up takes longer."""
+    for _ in range(1200):
+        if os.path.exists(os.path.join(out, "checkpoint.dpck")) or p.poll() is not None:
+            return
+        time.sleep(0.1)
+
+
 def train_args(table, out, extra=(), epochs=2):
     return [BIN, "train", "--model", "mlp", "--data", table, "--epochs", str(epochs), "--batch", "8", "--seed", "3",
             "--out", out, *extra]
@@ -92,7 +102,7 @@ def main():
     cmd = MPIRUN + ["-np", "2"] + train_args(table, out, ["--backend", "mpi", "--comm-timeout-s", "3"], epochs=1000)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     victim = find_rank1(p)
-    time.sleep(1.5)  # let training start
+    wait_for_training(p, out)
     check(victim is not None, "found rank 1's process")
     if victim:
         os.kill(victim, signal.SIGSTOP)
@@ -117,7 +127,7 @@ def main():
     cmd = MPIRUN + ["-np", "2"] + train_args(table, out, ["--backend", "mpi"], epochs=1000)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     victim = find_rank1(p)
-    time.sleep(1.5)
+    wait_for_training(p, out)
     if victim:
         os.kill(victim, signal.SIGKILL)
         try:
