@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
   }
   dpeval::parallel::CommunicatorOptions options;
   options.world = backend == "mpi" ? 0 : world;
-  auto comms = dpeval::parallel::make_communicators(backend, options);
+  auto comms = dpeval::parallel::make_communicators(
+      dpeval::parse_enum<dpeval::parallel::Backend>(backend, "--backend"), options);
   const std::string name = "dpeval-" + backend;
   if (comms.size() == 1) {
     run_rank(*comms[0], name.c_str());

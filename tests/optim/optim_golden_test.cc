@@ -35,9 +35,9 @@ nlohmann::json load_golden() {
 
 OptimizerConfig config_from_json(const nlohmann::json& j) {
   OptimizerConfig c;
-  c.name = j.at("name").get<std::string>();
+  c.kind = parse_enum<OptimizerKind>(j.at("name").get<std::string>(), "name");
   if (!j.at("weight_decay").is_null()) c.weight_decay = j.at("weight_decay").get<float>();
-  if (c.name == "sgd") {
+  if (c.kind == OptimizerKind::kSgd) {
     c.momentum = j.at("momentum").get<float>();
     c.nesterov = j.at("nesterov").get<bool>();
   } else {

@@ -43,7 +43,7 @@ std::vector<NamedConfig> all_configs() {
   c.nesterov = true;
   out.push_back({"sgd_nesterov", c});
   c = {};
-  c.name = "adamw";
+  c.kind = OptimizerKind::kAdamw;
   out.push_back({"adamw", c});
   c.beta1 = 0.5f;
   c.beta2 = 0.9f;
@@ -51,7 +51,7 @@ std::vector<NamedConfig> all_configs() {
   c.weight_decay = 0.2f;
   out.push_back({"adamw_custom", c});
   c = {};
-  c.name = "lars";
+  c.kind = OptimizerKind::kLars;
   out.push_back({"lars", c});
   c.momentum = 0.5f;
   c.weight_decay = 0.01f;
@@ -97,9 +97,10 @@ class OptimizerContract : public ::testing::TestWithParam<NamedConfig> {
 
 TEST_P(OptimizerContract, StateMirrorsTheParameterLayout) {
   auto opt = make(GetParam().config);
-  EXPECT_EQ(opt->name(), GetParam().config.name);
+  EXPECT_EQ(opt->name(), enum_text(GetParam().config.kind));
   EXPECT_EQ(opt->param_count(), kParams);
-  const size_t slots = GetParam().config.name == "adamw" ? 2 : (GetParam().config.momentum > 0 ? 1 : 0);
+  const size_t slots =
+      GetParam().config.kind == OptimizerKind::kAdamw ? 2 : (GetParam().config.momentum > 0 ? 1 : 0);
   EXPECT_EQ(opt->state_slots(), slots);
   EXPECT_EQ(opt->state().size(), slots * kParams);
   EXPECT_EQ(opt->state_bytes(), slots * kParams * sizeof(float));
@@ -203,11 +204,11 @@ TEST(Optimizer, EmptyParameterBuffer) {
 TEST(Optimizer, WeightDecayDefaultsFollowPyTorch) {
   OptimizerConfig c;
   EXPECT_EQ(effective_weight_decay(c), 0.0f);
-  c.name = "adamw";
+  c.kind = OptimizerKind::kAdamw;
   EXPECT_EQ(effective_weight_decay(c), 0.01f);
   c.weight_decay = 0.0f;
   EXPECT_EQ(effective_weight_decay(c), 0.0f);
-  c.name = "sgd";
+  c.kind = OptimizerKind::kSgd;
   c.weight_decay = 0.3f;
   EXPECT_EQ(effective_weight_decay(c), 0.3f);
 }
@@ -231,7 +232,7 @@ TEST(Optimizer, SgdFirstStepByHand) {
 TEST(Optimizer, AdamwFirstStepMovesByLearningRate) {
   // At t = 1 with no weight decay the bias-corrected update is lr * g / (|g| + eps').
   OptimizerConfig c;
-  c.name = "adamw";
+  c.kind = OptimizerKind::kAdamw;
   c.weight_decay = 0.0f;
   auto opt = make_optimizer(c, 2);
   std::vector<float> w{0.0f, 0.0f};
@@ -247,7 +248,12 @@ TEST(Optimizer, BadConfigsThrowConfigErrorNamingTheField) {
     edit(c);
     return config_error(c);
   };
-  EXPECT_NE(with([](OptimizerConfig& c) { c.name = "adam"; }).find("optimizer.name"), std::string::npos);
+  try {
+    parse_enum<OptimizerKind>("adam", "optimizer.name");
+    FAIL() << "adam parsed";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "optimizer.name = 'adam': expected 'sgd', 'adamw' or 'lars'");
+  }
   EXPECT_NE(with([](OptimizerConfig& c) { c.momentum = 1.0f; }).find("optimizer.momentum"),
             std::string::npos);
   EXPECT_NE(with([](OptimizerConfig& c) { c.momentum = -0.1f; }).find("optimizer.momentum"),
@@ -264,7 +270,7 @@ TEST(Optimizer, BadConfigsThrowConfigErrorNamingTheField) {
             std::string::npos);
   auto adamw_with = [&](auto edit) {
     return with([&](OptimizerConfig& c) {
-      c.name = "adamw";
+      c.kind = OptimizerKind::kAdamw;
       edit(c);
     });
   };

@@ -94,8 +94,8 @@ TEST_F(CheckpointPin, TwoWorkersReplicatedFp16Accumulate) {
   TrainConfig c = base();
   c.workers = 2;
   c.accumulate = 2;
-  c.grad_dtype = "fp16";
-  c.optimizer.name = "adamw";
+  c.grad_dtype = GradDType::kFloat16;
+  c.optimizer.kind = optim::OptimizerKind::kAdamw;
   c.lr = 0.001f;
   c.model_spec = nn::parse_model_toml(
       "name = \"drop\"\n[[layers]]\ntype = \"linear\"\nout = 32\n[[layers]]\ntype = \"relu\"\n"

@@ -2,15 +2,14 @@
 // synthetic table: global-batch equivalence, ZeRO-1, accumulation,
 // determinism, faults (a hung or failed rank is named and nothing hangs),
 // resume after a fault, and the cross-rank fingerprint check.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <set>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
@@ -113,7 +112,7 @@ TEST(DataParallel, ZeroOneEqualsPlainDataParallelBitwise) {
   const fs::path csv = write_blobs_csv(dir, kRows);
   for (const char* optimizer : {"sgd", "adamw"}) {
     TrainConfig plain = dp_config(csv, 3, 8);
-    plain.optimizer.name = optimizer;
+    plain.optimizer.kind = parse_enum<optim::OptimizerKind>(optimizer, "optimizer");
     if (std::string(optimizer) == "adamw") plain.lr = 0.002f;
     TrainConfig zero = plain;
     zero.zero = 1;
@@ -130,7 +129,7 @@ TEST(DataParallel, ZeroOneEqualsPlainDataParallelBitwise) {
     const size_t full = p.optimizer_state.size() * sizeof(float);
     EXPECT_GT(full, 0u);
     EXPECT_LE(zero_result.optimizer_state_bytes, full / 3 + 8) << optimizer;
-    EXPECT_TRUE(zero_result.split_update);
+    EXPECT_EQ(zero_result.update, UpdateKind::kZero1);
   }
 }
 
@@ -144,7 +143,7 @@ TEST(DataParallel, SplitUpdateEqualsTheReplicatedUpdateBitwise) {
   for (const char* optimizer : {"sgd", "adamw"}) {
     for (int workers : {2, 3}) {
       TrainConfig c = dp_config(csv, workers, 8);
-      c.optimizer.name = optimizer;
+      c.optimizer.kind = parse_enum<optim::OptimizerKind>(optimizer, "optimizer");
       if (std::string(optimizer) == "adamw") c.lr = 0.002f;
       const std::string tag = fmt::format("{}_{}", optimizer, workers);
       TrainRunOptions split;
@@ -154,8 +153,8 @@ TEST(DataParallel, SplitUpdateEqualsTheReplicatedUpdateBitwise) {
       replicated.split_update = false;
       replicated.out_dir = dir / (tag + "_replicated");
       const TrainResult replicated_result = train(c, replicated);
-      EXPECT_TRUE(split_result.split_update) << tag;
-      EXPECT_FALSE(replicated_result.split_update) << tag;
+      EXPECT_EQ(split_result.update, UpdateKind::kSplit) << tag;
+      EXPECT_EQ(replicated_result.update, UpdateKind::kReplicated) << tag;
       const TrainState a = load_train_state(split_result.checkpoint_path);
       const TrainState b = load_train_state(replicated_result.checkpoint_path);
       EXPECT_EQ(a.params, b.params) << tag;
@@ -185,7 +184,7 @@ TEST(DataParallel, HalfPrecisionGradientsTrainCloseToFp32) {
   const TrainState fp32 = run(dp_config(csv, 2, 8), dir / "fp32");
   for (const char* dtype : {"fp16", "bf16"}) {
     TrainConfig c = dp_config(csv, 2, 8);
-    c.grad_dtype = dtype;
+    c.grad_dtype = parse_enum<GradDType>(dtype, "grad_dtype");
     const TrainState half = run(c, dir / dtype);
     EXPECT_NE(half.params, fp32.params) << dtype << ": rounding must change something";
     EXPECT_LT(relative_max_diff(fp32.params, half.params), 0.05) << dtype;
@@ -197,10 +196,10 @@ TEST(DataParallel, DropRemainderKeepsEveryStepFull) {
   const fs::path dir = fresh_dir("drop");
   const fs::path csv = write_blobs_csv(dir, 601);  // 481 training rows: not divisible by 3 * 8
   TrainConfig c = dp_config(csv, 3, 8);
-  c.remainder = "drop";
+  c.remainder = data::RemainderPolicy::kDrop;
   const TrainState drop = run(c, dir / "drop");
   EXPECT_EQ(drop.global_step, 2u * (481 / 3 / 8));
-  c.remainder = "pad";
+  c.remainder = data::RemainderPolicy::kPad;
   const TrainState pad = run(c, dir / "pad");
   EXPECT_EQ(pad.global_step, 2u * ((481 + 2) / 3 / 8 + 1));
 }
@@ -304,14 +303,14 @@ TEST(DataParallel, LinearScalingRuleRampsToTheScaledRate) {
   TrainConfig c;
   c.workers = 4;
   c.lr = 0.1f;
-  c.schedule.kind = "constant";
-  c.lr_scaling = "linear";
+  c.schedule.kind = optim::ScheduleKind::kConstant;
+  c.lr_scaling = LrScaling::kLinear;
   c.warmup_epochs = 2;
   // 10 optimizer steps per epoch: warmup covers steps 0..19.
   EXPECT_NEAR(c.lr_at(0, 10, 100), 0.1 * (1 + 3 * 1.0 / 20), 1e-7);
   EXPECT_NEAR(c.lr_at(19, 10, 100), 0.4, 1e-7);
   EXPECT_NEAR(c.lr_at(50, 10, 100), 0.4, 1e-7);
-  c.lr_scaling = "none";
+  c.lr_scaling = LrScaling::kNone;
   c.warmup_epochs = 0;
   EXPECT_FLOAT_EQ(c.lr_at(50, 10, 100), 0.1f);
 }
@@ -335,7 +334,7 @@ TEST(DataParallel, BadParallelOptionsAreConfigErrors) {
   expect_config_error(c, "zero");
   c = good;
   c.zero = 1;
-  c.grad_dtype = "fp16";
+  c.grad_dtype = GradDType::kFloat16;
   expect_config_error(c, "grad_dtype");
   c = good;
   c.warmup_epochs = 1;

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "dpeval/run/summary.h"
 #include "dpeval/parallel/trainer.h"
+#include "dpeval/run/summary.h"
 #include "parallel/train_test_util.h"
 
 namespace dpeval::parallel {
@@ -68,7 +68,7 @@ TEST(EpochFigures, BytesFollowTheWireDtype) {
   TrainConfig c = small_config(write_blobs_csv(dir, 120));
   c.epochs = 1;
   c.workers = 2;
-  c.grad_dtype = "bf16";
+  c.grad_dtype = GradDType::kBFloat16;
   TrainRunOptions run;
   run.out_dir = dir / "bf16";
   const TrainResult half = train(c, run);
@@ -76,7 +76,7 @@ TEST(EpochFigures, BytesFollowTheWireDtype) {
   EXPECT_EQ(std::accumulate(half.bucket_bytes.begin(), half.bucket_bytes.end(), size_t{0}), half.params * 2);
 
   c.workers = 1;
-  c.grad_dtype = "fp32";
+  c.grad_dtype = GradDType::kFloat32;
   run.out_dir = dir / "one";
   const TrainResult one = train(c, run);
   EXPECT_TRUE(one.bucket_bytes.empty());

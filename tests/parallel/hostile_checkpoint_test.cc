@@ -185,7 +185,7 @@ TEST(HostileRun, AShortRunReportsThroughputOverAllItsSteps) {
 TEST(HostileRun, DivergingToNanSaysSoAndWritesNoCheckpoint) {
   const fs::path dir = fresh_dir("hostile_diverge");
   TrainConfig config = small_config(write_blobs_csv(dir, 300));
-  config.lr = 1e30f;
+  config.lr = 1000.0f;  // the largest --lr
   config.epochs = 1;
   TrainRunOptions options;
   options.out_dir = dir / "run";
@@ -209,14 +209,15 @@ TEST(RunDirLock, ASecondHolderFailsNamingTheDirectoryAndPid) {
 TEST(Launch, ThreadsBackendUnderMpirunIsAUsageError) {
   ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
   ::setenv("OMPI_COMM_WORLD_RANK", "1", 1);
-  const std::string m = message_of([] { check_launch("threads"); });
-  EXPECT_NO_THROW(check_launch("mpi"));
-  EXPECT_EQ(lock_run_dir(fresh_dir("hostile_launch") / "out", "mpi"), nullptr);  // rank 1 does not lock
+  const std::string m = message_of([] { check_launch(Backend::kThreads); });
+  EXPECT_NO_THROW(check_launch(Backend::kMpi));
+  EXPECT_EQ(lock_run_dir(fresh_dir("hostile_launch") / "out", Backend::kMpi),
+            nullptr);  // rank 1 does not lock
   ::unsetenv("OMPI_COMM_WORLD_SIZE");
   ::unsetenv("OMPI_COMM_WORLD_RANK");
   EXPECT_NE(m.find("UsageError"), std::string::npos) << m;
   EXPECT_NE(m.find("--backend mpi"), std::string::npos) << m;
-  EXPECT_NO_THROW(check_launch("threads"));
+  EXPECT_NO_THROW(check_launch(Backend::kThreads));
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ TEST(Reducer, SumsAndScalesAcrossRanksFromTheHook) {
   const std::vector<Bucket> buckets = plan_buckets(params, {.bytes_first = 16, .bytes_cap = 64});
   CommunicatorOptions options;
   options.world = kWorld;
-  auto comms = make_communicators("threads", options);
+  auto comms = make_communicators(Backend::kThreads, options);
   std::vector<std::vector<float>> grads(kWorld, std::vector<float>(n));
   for (int r = 0; r < kWorld; ++r) {
     for (size_t i = 0; i < n; ++i) grads[r][i] = static_cast<float>(r + 1) * 0.25f + static_cast<float>(i);
@@ -88,7 +88,8 @@ TEST(Reducer, SumsAndScalesAcrossRanksFromTheHook) {
   for (auto& t : threads) t.join();
   for (int r = 0; r < kWorld; ++r) {
     for (size_t i = 0; i < n; ++i) {
-      const float sum = ((0.25f + static_cast<float>(i)) + (0.5f + static_cast<float>(i))) + (0.75f + static_cast<float>(i));
+      const float sum = ((0.25f + static_cast<float>(i)) + (0.5f + static_cast<float>(i))) +
+                        (0.75f + static_cast<float>(i));
       ASSERT_EQ(grads[r][i], sum * (1.0f / 3.0f)) << "rank " << r << " element " << i;
     }
   }
@@ -97,13 +98,23 @@ TEST(Reducer, SumsAndScalesAcrossRanksFromTheHook) {
 TEST(Reducer, HalfDtypeWithShardingIsConfigError) {
   CommunicatorOptions options;
   options.world = 1;
-  auto comms = make_communicators("threads", options);
+  auto comms = make_communicators(Backend::kThreads, options);
   std::vector<float> grads(4);
   ReducerOptions ro;
   ro.dtype = GradDType::kFloat16;
   ro.shard_only = true;
   EXPECT_THROW(Reducer(*comms[0], grads, plan_buckets(layout({4}), {}), ro), ConfigError);
-  EXPECT_THROW(parse_grad_dtype("fp8"), ConfigError);
+}
+
+TEST(GradDType, SpelledOnceParsedOnce) {
+  EXPECT_EQ(parse_enum<GradDType>("bf16", "grad_dtype"), GradDType::kBFloat16);
+  EXPECT_EQ(enum_text(GradDType::kFloat16), "fp16");
+  try {
+    parse_enum<GradDType>("fp8", "grad_dtype");
+    FAIL() << "fp8 parsed";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "grad_dtype = 'fp8': expected 'fp32', 'fp16' or 'bf16'");
+  }
 }
 
 }  // namespace

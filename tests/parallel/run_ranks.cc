@@ -15,7 +15,7 @@ void run_ranks(int world, const RankBody& body, std::chrono::milliseconds timeou
   options.world = world;
   options.timeout = timeout;
   std::vector<std::unique_ptr<parallel::Communicator>> comms =
-      parallel::make_communicators("threads", options);
+      parallel::make_communicators(parallel::Backend::kThreads, options);
   std::vector<std::thread> threads;
   threads.reserve(comms.size());
   for (size_t r = 0; r < comms.size(); ++r) {

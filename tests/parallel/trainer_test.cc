@@ -53,7 +53,7 @@ TEST(Trainer, ResumeEqualsNeverStopping) {
   const fs::path dir = fresh_dir("resume");
   for (const char* optimizer : {"sgd", "adamw"}) {
     TrainConfig c = small_config(write_blobs_csv(dir, 300));
-    c.optimizer.name = optimizer;
+    c.optimizer.kind = parse_enum<optim::OptimizerKind>(optimizer, "optimizer");
     if (std::string(optimizer) == "adamw") c.lr = 0.001f;
     c.model_spec = nn::parse_model_toml(
         "name = \"drop\"\n[[layers]]\ntype = \"linear\"\nout = 32\n[[layers]]\ntype = \"relu\"\n"
@@ -133,27 +133,41 @@ TEST(Trainer, MaxStepsStopsEarlyWithoutCheckpoint) {
   EXPECT_FALSE(fs::exists(r.checkpoint_path));
 }
 
-// Note [Backend capabilities]: the split update is decided from what the
-// communicator offers, not from the backend's name.
-TEST(Trainer, SplitUpdateAsksTheCommunicatorForSharedMemory) {
+// Note [Update plan], chosen in one place; Note [Backend capabilities]: the
+// split update is decided from what the communicator offers, not from the
+// backend's name.
+TEST(Trainer, UpdatePlanAsksTheCommunicatorForSharedMemory) {
   CommunicatorOptions two;
   two.world = 2;
-  const auto comms = make_communicators("threads", two);
+  const auto comms = make_communicators(Backend::kThreads, two);
   ASSERT_EQ(comms.size(), 2u);
   EXPECT_TRUE(comms[0]->capabilities().shared_memory);
   TrainConfig c;
   c.workers = 2;
   TrainRunOptions run;
-  EXPECT_TRUE(splits_update(c, run, *comms[0]));
+  const auto kind = [&](const TrainConfig& config, const Communicator& comm) {
+    return choose_update(config, run, comm).kind;
+  };
+  EXPECT_EQ(kind(c, *comms[0]), UpdateKind::kSplit);
+  EXPECT_TRUE(choose_update(c, run, *comms[0]).shares_params());
   run.split_update = false;
-  EXPECT_FALSE(splits_update(c, run, *comms[0]));
+  EXPECT_EQ(kind(c, *comms[0]), UpdateKind::kReplicated);
   run.split_update = true;
-  c.optimizer.name = "lars";
-  EXPECT_FALSE(splits_update(c, run, *comms[0]));
+  c.grad_dtype = GradDType::kFloat16;
+  EXPECT_EQ(kind(c, *comms[0]), UpdateKind::kReplicated);
+  c.grad_dtype = GradDType::kFloat32;
+  c.optimizer.kind = optim::OptimizerKind::kLars;
+  EXPECT_EQ(kind(c, *comms[0]), UpdateKind::kReplicated);
+  c.optimizer.kind = optim::OptimizerKind::kSgd;
+  c.zero = 1;
+  const UpdatePlan zero1 = choose_update(c, run, *comms[0]);
+  EXPECT_EQ(zero1.kind, UpdateKind::kZero1);
+  EXPECT_TRUE(zero1.sharded());
+  EXPECT_FALSE(zero1.shares_params());
   CommunicatorOptions one;
-  const auto single = make_communicators("threads", one);
+  const auto single = make_communicators(Backend::kThreads, one);
   const TrainConfig one_worker;
-  EXPECT_FALSE(splits_update(one_worker, run, *single[0]));  // nothing to split
+  EXPECT_EQ(kind(one_worker, *single[0]), UpdateKind::kReplicated);  // nothing to split
 }
 
 }  // namespace

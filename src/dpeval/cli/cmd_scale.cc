@@ -3,6 +3,7 @@
 // reads each run's summary, and writes DIR/scale.json with throughput,
 // efficiency, time to target, cost per epoch and a recommendation
 // (perf/scale_study.h does the arithmetic). Run N writes into DIR/w<N>.
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,20 +17,18 @@
 #include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
 #include "dpeval/cli/options.h"
 #include "dpeval/cli/progress.h"
-#include "dpeval/run/schema.h"
-#include "dpeval/run/summary.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/nn/model_spec.h"
 #include "dpeval/parallel/trainer.h"
 #include "dpeval/perf/scale_study.h"
+#include "dpeval/run/schema.h"
+#include "dpeval/run/summary.h"
 
 extern char** environ;
 
@@ -135,6 +134,7 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
                      a.workers + "'");
   }
   validate(app, a);
+  const parallel::Backend backend = parse_enum<parallel::Backend>(a.backend, "--backend");
   perf::ScaleStudyOptions options;
   options.model = a.model;
   options.data = a.config.data;
@@ -149,7 +149,7 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   parallel::TrainConfig config = a.config;
   config.model_name = a.model;
   config.model_spec = nn::load_model_spec(a.model);
-  config.optimizer.name = a.optimizer;
+  config.optimizer.kind = parse_enum<optim::OptimizerKind>(a.optimizer, "--optimizer");
   for (int n : *counts) {
     config.workers = n;
     validate_options(config);
@@ -163,7 +163,7 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   for (int n : *counts) {
     const fs::path dir = out / ("w" + std::to_string(n));
     files.output("a run's checkpoint", dir / "checkpoint.dpck");
-    files.output("a run's summary", dir / (a.backend == "mpi" ? "run.json" : "summary.json"));
+    files.output("a run's summary", dir / (backend == parallel::Backend::kMpi ? "run.json" : "summary.json"));
   }
   a.json.declare(files);
   files.check();
@@ -200,23 +200,22 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
                     "batch {} x {} -> {}",
                     i + 1, counts->size(), n, n == 1 ? "" : "s", a.backend, config.model_name, config.data,
                     config.epochs, config.batch, n, dir.string()));
-    if (a.backend == "mpi") {
+    if (backend == parallel::Backend::kMpi) {
       // The run's summary comes from another process: read back, its version checked.
       const nlohmann::json summary = run_mpi(app, a, n, options.cores, dir);
-      const fs::path source = dir / "run.json";
-      run::check_schema(summary, run::kSummarySchema, source.string());
-      runs.push_back(perf::scale_run_from_summary(summary, dir.string(), source.string()));
+      runs.push_back(
+          perf::scale_run_from(run::read_run_summary(summary, (dir / "run.json").string()), dir.string()));
     } else {
       parallel::TrainRunOptions run;
-      run.backend = "threads";
+      run.backend = parallel::Backend::kThreads;
       run.out_dir = dir;
       run.max_steps = a.max_steps;
       run.bucket_mb = a.bucket_mb;
       run.comm_timeout_s = a.comm_timeout_s;
       run.progress = &progress;
-      const parallel::TrainResult result = parallel::train(config, run);
-      write_file_atomic(dir / "summary.json", json_text(run::train_summary_json(result)));
-      runs.push_back(perf::scale_run_from_result(result, dir.string()));
+      const run::RunSummary summary = run::summarize(parallel::train(config, run));
+      write_file_atomic(dir / "summary.json", json_text(run::run_summary_json(summary)));
+      runs.push_back(perf::scale_run_from(summary, dir.string()));
     }
   }
 

@@ -4,18 +4,15 @@
 // option and the range, before any work is done.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
 #include "dpeval/core/error.h"
+#include "dpeval/core/rng.h"
 
 namespace dpeval::cli {
 
-// The largest seed: 2^53 - 1, so that every seed survives a JSON reader that
-// holds numbers as doubles.
-inline constexpr uint64_t kMaxSeed = (uint64_t{1} << 53) - 1;
 // Step counts (--max-steps, --warmup-steps, --step-size): at most 10^12.
 inline constexpr int64_t kMaxSteps = 1'000'000'000'000;
 // --comm-timeout-s: at most a week, as the trainer accepts.

@@ -10,6 +10,10 @@
 
 namespace dpeval {
 
+// The largest seed a setting may take: 2^53 - 1, so that every seed survives a
+// JSON reader that holds numbers as doubles.
+inline constexpr uint64_t kMaxSeed = (uint64_t{1} << 53) - 1;
+
 class Rng {
  public:
   // A stream keyed by a 64-bit key; `stream` selects an independent sub-stream.

@@ -15,9 +15,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "dpeval/core/enum_text.h"
+
 namespace dpeval::data {
 
 enum class RemainderPolicy { kPad, kDrop };
+inline constexpr EnumText<RemainderPolicy> kRemainderPolicyTexts[] = {{RemainderPolicy::kPad, "pad"},
+                                                                      {RemainderPolicy::kDrop, "drop"}};
+constexpr const auto& enum_texts(RemainderPolicy) { return kRemainderPolicyTexts; }
 
 struct SamplerOptions {
   uint64_t seed = 0;

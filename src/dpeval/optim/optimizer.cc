@@ -33,25 +33,28 @@ void require_unit_interval(std::string_view field, float value) {
 
 float effective_weight_decay(const OptimizerConfig& config) {
   if (config.weight_decay) return *config.weight_decay;
-  if (config.name == "adamw") return kAdamwDefaultWeightDecay;
-  if (config.name == "lars") return kLarsDefaultWeightDecay;
+  switch (config.kind) {
+    case OptimizerKind::kAdamw:
+      return kAdamwDefaultWeightDecay;
+    case OptimizerKind::kLars:
+      return kLarsDefaultWeightDecay;
+    case OptimizerKind::kSgd:
+      break;
+  }
   return kSgdDefaultWeightDecay;
 }
 
 void validate(const OptimizerConfig& config) {
-  if (config.name != "sgd" && config.name != "adamw" && config.name != "lars") {
-    throw ConfigError(fmt::format("optimizer.name = '{}': expected 'sgd', 'adamw' or 'lars'", config.name));
-  }
   const float weight_decay = effective_weight_decay(config);
   require(std::isfinite(weight_decay) && weight_decay >= 0.0f, "weight_decay", weight_decay,
           "a finite number >= 0");
-  if (config.name == "sgd") {
+  if (config.kind == OptimizerKind::kSgd) {
     require_unit_interval("momentum", config.momentum);
     if (config.nesterov && config.momentum == 0.0f) {
       throw ConfigError(
           "optimizer.nesterov = true: expected momentum > 0 (Nesterov momentum needs a momentum)");
     }
-  } else if (config.name == "lars") {
+  } else if (config.kind == OptimizerKind::kLars) {
     require_unit_interval("momentum", config.momentum);
     require(std::isfinite(config.trust_coefficient) && config.trust_coefficient > 0.0f, "trust_coefficient",
             config.trust_coefficient, "a finite number > 0");
@@ -106,14 +109,14 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config, size_t 
         << "segment offsets must be non-decreasing and <= " << param_count;
   }
   const float weight_decay = effective_weight_decay(config);
-  if (config.name == "lars") {
+  if (config.kind == OptimizerKind::kLars) {
     return std::make_unique<Lars>(param_count, segment_offsets,
                                   LarsOptions{.momentum = config.momentum,
                                               .weight_decay = weight_decay,
                                               .trust_coefficient = config.trust_coefficient,
                                               .eps = config.eps});
   }
-  if (config.name == "sgd") {
+  if (config.kind == OptimizerKind::kSgd) {
     return std::make_unique<Sgd>(
         param_count,
         SgdOptions{.momentum = config.momentum, .nesterov = config.nesterov, .weight_decay = weight_decay});

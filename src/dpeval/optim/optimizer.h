@@ -27,14 +27,21 @@
 #include <string_view>
 #include <vector>
 
+#include "dpeval/core/enum_text.h"
+
 namespace dpeval::optim {
 
 // Options of every optimizer; each reads the fields that concern it.
 // Names and semantics follow torch.optim.SGD (dampening 0) and torch.optim.AdamW
 // (amsgrad off), so the same numbers give the same updates (tests hold this);
 // LARS follows torchlars / Lightning Bolts (see lars.h).
+enum class OptimizerKind { kSgd, kAdamw, kLars };
+inline constexpr EnumText<OptimizerKind> kOptimizerKindTexts[] = {
+    {OptimizerKind::kSgd, "sgd"}, {OptimizerKind::kAdamw, "adamw"}, {OptimizerKind::kLars, "lars"}};
+constexpr const auto& enum_texts(OptimizerKind) { return kOptimizerKindTexts; }
+
 struct OptimizerConfig {
-  std::string name = "sgd";  // "sgd" | "adamw" | "lars"
+  OptimizerKind kind = OptimizerKind::kSgd;  // spelled "sgd" | "adamw" | "lars" (the JSON's "name")
 
   // All. Unset means the optimizer's own default: 0 for SGD (L2 added to the
   // gradient), 0.01 for AdamW (decoupled: p *= 1 - lr*wd), as in PyTorch; 0 for
@@ -60,10 +67,9 @@ struct OptimizerConfig {
 // The weight decay `config` trains with: the set value, or the optimizer's default.
 float effective_weight_decay(const OptimizerConfig& config);
 
-// Throws ConfigError naming the field ("optimizer.momentum: expected a number in
-// [0, 1), got 1.5") for an unknown name or an out-of-range value of a field the
-// named optimizer reads; also rejects nesterov with adamw or lars (an ignored
-// option).
+// Throws ConfigError naming the field ("optimizer.momentum = 1.5: expected a
+// number in [0, 1)") for an out-of-range value of a field the optimizer reads; also rejects nesterov with
+// adamw or lars (an ignored option).
 void validate(const OptimizerConfig& config);
 
 // Note [Step count]

@@ -13,25 +13,24 @@
 namespace dpeval::optim {
 
 void validate(const ScheduleConfig& config) {
-  if (config.kind == "constant") return;
-  if (config.kind == "step") {
-    if (config.step_size < 1) {
-      throw ConfigError(
-          fmt::format("schedule.step_size = {}: expected >= 1 with kind 'step'", config.step_size));
-    }
-    if (!(std::isfinite(config.gamma) && config.gamma > 0.0f && config.gamma <= 1.0f)) {
-      throw ConfigError(fmt::format("schedule.gamma = {}: expected a number in (0, 1]", config.gamma));
-    }
-    return;
+  switch (config.kind) {
+    case ScheduleKind::kConstant:
+      return;
+    case ScheduleKind::kStep:
+      if (config.step_size < 1) {
+        throw ConfigError(
+            fmt::format("schedule.step_size = {}: expected >= 1 with kind 'step'", config.step_size));
+      }
+      if (!(std::isfinite(config.gamma) && config.gamma > 0.0f && config.gamma <= 1.0f)) {
+        throw ConfigError(fmt::format("schedule.gamma = {}: expected a number in (0, 1]", config.gamma));
+      }
+      return;
+    case ScheduleKind::kCosine:
+      if (!(std::isfinite(config.min_lr) && config.min_lr >= 0.0f)) {
+        throw ConfigError(fmt::format("schedule.min_lr = {}: expected a finite number >= 0", config.min_lr));
+      }
+      return;
   }
-  if (config.kind == "cosine") {
-    if (!(std::isfinite(config.min_lr) && config.min_lr >= 0.0f)) {
-      throw ConfigError(fmt::format("schedule.min_lr = {}: expected a finite number >= 0", config.min_lr));
-    }
-    return;
-  }
-  throw ConfigError(
-      fmt::format("schedule.kind = '{}': expected 'constant', 'step' or 'cosine'", config.kind));
 }
 
 float lr_at(const ScheduleConfig& config, float base_lr, uint64_t step, uint64_t total_steps) {
@@ -41,13 +40,12 @@ float lr_at(const ScheduleConfig& config, float base_lr, uint64_t step, uint64_t
                               static_cast<double>(config.warmup_steps));
   }
   const uint64_t s = step - config.warmup_steps;
-  if (config.kind == "constant") return base_lr;
-  if (config.kind == "step") {
+  if (config.kind == ScheduleKind::kConstant) return base_lr;
+  if (config.kind == ScheduleKind::kStep) {
     DPEVAL_CHECK(config.step_size >= 1) << "schedule not validated";
     return static_cast<float>(
         base * std::pow(static_cast<double>(config.gamma), static_cast<double>(s / config.step_size)));
   }
-  DPEVAL_CHECK(config.kind == "cosine") << "schedule not validated: kind '" << config.kind << "'";
   const double min_lr = config.min_lr;
   if (total_steps <= config.warmup_steps) return config.min_lr;
   const uint64_t decay_steps = total_steps - config.warmup_steps;

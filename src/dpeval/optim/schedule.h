@@ -14,22 +14,29 @@
 #include <cstdint>
 #include <string>
 
+#include "dpeval/core/enum_text.h"
+
 namespace dpeval::optim {
 
+enum class ScheduleKind { kConstant, kStep, kCosine };
+inline constexpr EnumText<ScheduleKind> kScheduleKindTexts[] = {
+    {ScheduleKind::kConstant, "constant"}, {ScheduleKind::kStep, "step"}, {ScheduleKind::kCosine, "cosine"}};
+constexpr const auto& enum_texts(ScheduleKind) { return kScheduleKindTexts; }
+
 struct ScheduleConfig {
-  std::string kind = "constant";  // "constant" | "step" | "cosine"
-  uint64_t warmup_steps = 0;      // linear warmup, applies on top of any kind
-  uint64_t step_size = 0;         // "step": decay every step_size steps after warmup (>= 1)
-  float gamma = 0.1f;             // "step": multiplier per decay, in (0, 1]
-  float min_lr = 0.0f;            // "cosine": final learning rate, finite and >= 0
+  ScheduleKind kind = ScheduleKind::kConstant;
+  uint64_t warmup_steps = 0;  // linear warmup, applies on top of any kind
+  uint64_t step_size = 0;     // "step": decay every step_size steps after warmup (>= 1)
+  float gamma = 0.1f;         // "step": multiplier per decay, in (0, 1]
+  float min_lr = 0.0f;        // "cosine": final learning rate, finite and >= 0
 };
 
 // Throws ConfigError naming the field ("schedule.step_size = 0: expected >= 1
-// with kind 'step'") for an unknown kind or an out-of-range field of that kind.
+// with kind 'step'") for an out-of-range field of that kind.
 void validate(const ScheduleConfig& config);
 
-// The learning rate of step `step`. Preconditions: validate(config) passed (an
-// unknown kind is an InternalError); base_lr finite. Pure and cheap (one call per
+// The learning rate of step `step`. Preconditions: validate(config) passed;
+// base_lr finite. Pure and cheap (one call per
 // step); computed in double, rounded to float once.
 float lr_at(const ScheduleConfig& config, float base_lr, uint64_t step, uint64_t total_steps);
 

@@ -64,15 +64,20 @@ Work Communicator::allgather(std::span<float> data, const CollectiveOptions& opt
   return allgather(data, counts, options);
 }
 
-std::vector<std::unique_ptr<Communicator>> make_communicators(std::string_view backend,
+std::vector<std::unique_ptr<Communicator>> make_communicators(Backend backend,
                                                               const CommunicatorOptions& options) {
   if (options.timeout.count() <= 0) {
     throw ConfigError("comm timeout: expected a positive number of seconds, got " +
                       std::to_string(options.timeout.count() / 1000.0));
   }
-  if (backend == "threads") return make_threads_communicators(options);
-  if (backend == "mpi") return make_mpi_communicators(options);
-  throw ConfigError("backend: expected threads or mpi, got '" + std::string(backend) + "'");
+  switch (backend) {
+    case Backend::kThreads:
+      return make_threads_communicators(options);
+    case Backend::kMpi:
+      return make_mpi_communicators(options);
+  }
+  DPEVAL_CHECK(false) << "backend " << static_cast<int>(backend);
+  return {};
 }
 
 }  // namespace dpeval::parallel

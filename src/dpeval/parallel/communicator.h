@@ -46,6 +46,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dpeval/core/enum_text.h"
+
 namespace dpeval::parallel {
 
 // A 16-bit floating-point wire format for compressed gradients.
@@ -195,6 +197,12 @@ class Communicator {
   Communicator() = default;
 };
 
+// How ranks talk: threads of this process over shared memory, or processes
+// started by mpirun.
+enum class Backend { kThreads, kMpi };
+inline constexpr EnumText<Backend> kBackendTexts[] = {{Backend::kThreads, "threads"}, {Backend::kMpi, "mpi"}};
+constexpr const auto& enum_texts(Backend) { return kBackendTexts; }
+
 struct CommunicatorOptions {
   // threads: how many ranks (threads) the group has, >= 1. mpi: 0 or the
   // world size mpirun started (ConfigError otherwise).
@@ -204,13 +212,13 @@ struct CommunicatorOptions {
 };
 
 // The communicators of the ranks this process hosts, in rank order:
-//   "threads": all options.world ranks of one new group, to be driven by one
-//              thread each;
-//   "mpi":     this process's rank (initialising MPI on first use; world size
-//              and rank from mpirun).
-// Throws ConfigError for an unknown backend name or a bad world size, CommError
-// when MPI cannot start.
-std::vector<std::unique_ptr<Communicator>> make_communicators(std::string_view backend,
+//   kThreads: all options.world ranks of one new group, to be driven by one
+//             thread each;
+//   kMpi:     this process's rank (initialising MPI on first use; world size
+//             and rank from mpirun).
+// Throws ConfigError for a bad world size, CommError when MPI cannot start,
+// NotSupported for kMpi in a build without MPI.
+std::vector<std::unique_ptr<Communicator>> make_communicators(Backend backend,
                                                               const CommunicatorOptions& options);
 
 }  // namespace dpeval::parallel

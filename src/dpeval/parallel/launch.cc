@@ -32,9 +32,9 @@ LaunchInfo launch_from_environment() {
   return info;
 }
 
-void check_launch(std::string_view backend) {
+void check_launch(Backend backend) {
   const LaunchInfo info = launch_from_environment();
-  if (backend == "threads" && info.world > 1) {
+  if (backend == Backend::kThreads && info.world > 1) {
     throw UsageError(
         "this process is rank " + std::to_string(info.rank) + " of " + std::to_string(info.world) +
         " started by mpirun, but --backend is threads: each rank would run its own training into "
@@ -42,8 +42,8 @@ void check_launch(std::string_view backend) {
   }
 }
 
-std::unique_ptr<DirLock> lock_run_dir(const std::filesystem::path& out_dir, std::string_view backend) {
-  if (backend == "mpi" && launch_from_environment().rank != 0) return nullptr;
+std::unique_ptr<DirLock> lock_run_dir(const std::filesystem::path& out_dir, Backend backend) {
+  if (backend == Backend::kMpi && launch_from_environment().rank != 0) return nullptr;
   return std::make_unique<DirLock>(out_dir);
 }
 

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "dpeval/core/dir_lock.h"
+#include "dpeval/parallel/communicator.h"
 
 namespace dpeval::parallel {
 
@@ -30,14 +31,14 @@ struct LaunchInfo {
 };
 LaunchInfo launch_from_environment();
 
-// Throws UsageError when `backend` is "threads" but the process is one of
+// Throws UsageError when `backend` is kThreads but the process is one of
 // several started by mpirun: each would train on its own into the same
 // directory (hint: add --backend mpi).
-void check_launch(std::string_view backend);
+void check_launch(Backend backend);
 
 // Locks `out_dir` for this run (creating it) when this process hosts rank 0:
-// always for "threads", rank 0 only for "mpi". nullptr on other ranks.
+// always for kThreads, rank 0 only for kMpi. nullptr on other ranks.
 // Throws as DirLock. See Note [One run per directory].
-std::unique_ptr<DirLock> lock_run_dir(const std::filesystem::path& out_dir, std::string_view backend);
+std::unique_ptr<DirLock> lock_run_dir(const std::filesystem::path& out_dir, Backend backend);
 
 }  // namespace dpeval::parallel

@@ -40,34 +40,11 @@ std::vector<Bucket> plan_buckets(const std::vector<nn::ParamInfo>& params, const
   return buckets;
 }
 
-GradDType parse_grad_dtype(const std::string& name) {
-  if (name == "fp32") return GradDType::kFloat32;
-  if (name == "fp16") return GradDType::kFloat16;
-  if (name == "bf16") return GradDType::kBFloat16;
-  throw ConfigError("--grad-dtype: expected fp32, fp16 or bf16, got '" + name + "'");
-}
-
-const char* grad_dtype_name(GradDType dtype) {
-  switch (dtype) {
-    case GradDType::kFloat32:
-      return "fp32";
-    case GradDType::kFloat16:
-      return "fp16";
-    case GradDType::kBFloat16:
-      return "bf16";
-  }
-  return "?";
-}
-
-size_t grad_dtype_bytes(GradDType dtype) {
-  return dtype == GradDType::kFloat32 ? sizeof(float) : sizeof(uint16_t);
-}
-
 Reducer::Reducer(Communicator& comm, std::span<float> grads, std::vector<Bucket> buckets,
                  const ReducerOptions& options)
     : comm_(comm), grads_(grads), buckets_(std::move(buckets)), options_(options) {
   if (options_.shard_only && options_.dtype != GradDType::kFloat32) {
-    throw ConfigError("--grad-dtype " + std::string(grad_dtype_name(options_.dtype)) +
+    throw ConfigError("--grad-dtype " + std::string(enum_text(options_.dtype)) +
                       " cannot be combined with --zero 1 (sharded gradients travel as fp32)");
   }
   size_t params = 0;

@@ -42,6 +42,7 @@
 
 #include "dpeval/nn/model.h"
 #include "dpeval/parallel/communicator.h"
+#include "dpeval/parallel/grad_dtype.h"
 
 namespace dpeval::parallel {
 
@@ -61,13 +62,6 @@ struct BucketPlanOptions {
 // contiguous), in reverse layer order per Note [Bucket order]. Empty when there
 // are no parameters. Every tensor is in exactly one bucket.
 std::vector<Bucket> plan_buckets(const std::vector<nn::ParamInfo>& params, const BucketPlanOptions& options);
-
-enum class GradDType { kFloat32, kFloat16, kBFloat16 };
-// "fp32" | "fp16" | "bf16" (ConfigError otherwise naming --grad-dtype).
-GradDType parse_grad_dtype(const std::string& name);
-const char* grad_dtype_name(GradDType dtype);
-// Bytes of one gradient element on the wire: 4 for fp32, 2 for fp16 and bf16.
-size_t grad_dtype_bytes(GradDType dtype);
 
 struct ReducerOptions {
   GradDType dtype = GradDType::kFloat32;

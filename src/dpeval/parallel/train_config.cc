@@ -1,7 +1,12 @@
 #include "dpeval/parallel/train_config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string>
+#include <type_traits>
 
 #include "dpeval/core/error.h"
 #include "dpeval/core/float_text.h"
@@ -40,36 +45,90 @@ void require(bool ok, const std::string& field, const std::string& expected) {
   if (!ok) throw ConfigError("config field '" + field + "': expected " + expected);
 }
 
+template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
+// "/optimizer/momentum" for "optimizer.momentum".
+nlohmann::json::json_pointer field_pointer(std::string_view key) {
+  std::string path = "/" + std::string(key);
+  std::replace(path.begin(), path.end(), '.', '/');
+  return nlohmann::json::json_pointer(path);
+}
+
+// A setting's JSON value: floats as typed (core/float_text.h), enums as their
+// spelling. Unset optionals are null (to_json resolves the one there is).
+template <typename T>
+nlohmann::json field_value(const T& value) {
+  if constexpr (IsOptional<T>::value) {
+    return value ? field_value(*value) : nlohmann::json();
+  } else if constexpr (std::is_enum_v<T>) {
+    return std::string(enum_text(value));
+  } else if constexpr (std::is_same_v<T, float>) {
+    return as_typed(value);
+  } else {
+    return value;
+  }
+}
+
+template <typename T>
+void read_field_value(const nlohmann::json& j, const ConfigField& field, T& value) {
+  if constexpr (IsOptional<T>::value) {
+    typename T::value_type inner{};
+    read_field_value(j, field, inner);
+    value = inner;
+  } else if constexpr (std::is_enum_v<T>) {
+    if (!j.is_string())
+      throw InputError("training config: field '" + std::string(field.key) + "': expected a string");
+    try {
+      value = parse_enum<T>(j.get<std::string>(), field.key);
+    } catch (const ConfigError& e) {
+      throw InputError(std::string("training config: ") + e.what());
+    }
+  } else {
+    value = j.get<T>();
+  }
+}
+
+// "an integer in [1, 100000]", "a number in (0, 1]".
+std::string range_text(const FieldRange& r, bool integer) {
+  return fmt::format("{} in {}{:.17g}, {:.17g}{}", integer ? "an integer" : "a number", r.lo_open ? '(' : '[',
+                     r.lo, r.hi, r.hi_open ? ')' : ']');
+}
+
+template <typename T>
+void check_range(const ConfigField& field, const T& value) {
+  if constexpr (IsOptional<T>::value) {
+    if (value) check_range(field, *value);
+  } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+    if (!field.range) return;
+    const FieldRange& r = *field.range;
+    const double v = static_cast<double>(value);
+    const bool ok =
+        std::isfinite(v) && (r.lo_open ? v > r.lo : v >= r.lo) && (r.hi_open ? v < r.hi : v <= r.hi);
+    require(ok, std::string(field.key), range_text(r, std::is_integral_v<T>));
+  }
+}
+
 }  // namespace
 
 void TrainConfig::validate() const {
-  require(epochs >= 1 && epochs <= 100000, "epochs", "an integer in [1, 100000]");
-  require(batch >= 1 && batch <= 1 << 20, "batch", "an integer in [1, 1048576]");
-  require(std::isfinite(lr) && lr > 0, "lr", "a positive finite number");
-  require(std::isfinite(label_smoothing) && label_smoothing >= 0 && label_smoothing < 1, "label_smoothing",
-          "a number in [0, 1)");
-  require(test_fraction > 0 && test_fraction < 1, "test_fraction", "a number in (0, 1)");
-  require(eval_batch >= 1 && eval_batch <= 1 << 20, "eval_batch", "an integer in [1, 1048576]");
+  for_each_config_field([&](const ConfigField& field, auto member) { check_range(field, member(*this)); });
   optim::validate(resolved_schedule(1));
   optim::validate(optimizer);
-  require(workers >= 1 && workers <= 1024, "workers", "an integer in [1, 1024]");
-  require(accumulate >= 1 && accumulate <= 4096, "accumulate", "an integer in [1, 4096]");
-  require(zero == 0 || zero == 1, "zero", "0 or 1");
-  require(grad_dtype == "fp32" || grad_dtype == "fp16" || grad_dtype == "bf16", "grad_dtype", "fp32, fp16 or bf16");
-  require(lr_scaling == "none" || lr_scaling == "linear", "lr_scaling", "none or linear");
-  require(std::isfinite(warmup_epochs) && warmup_epochs >= 0 && warmup_epochs <= epochs, "warmup_epochs",
-          "a number in [0, epochs]");
-  require(warmup_epochs == 0 || lr_scaling == "linear", "warmup_epochs",
+  require(warmup_epochs <= epochs, "warmup_epochs", "a number in [0, epochs]");
+  require(warmup_epochs == 0 || lr_scaling == LrScaling::kLinear, "warmup_epochs",
           "0 unless lr_scaling is linear (use --warmup-steps for a plain warmup)");
-  require(val_fraction >= 0 && val_fraction <= 0.5, "val_fraction", "a number in [0, 0.5]");
-  require(remainder == "pad" || remainder == "drop", "remainder", "pad or drop");
-  require(zero == 0 || grad_dtype == "fp32", "grad_dtype", "fp32 with zero 1 (sharded gradients travel as fp32)");
-  require(zero == 0 || optimizer.name != "lars", "zero", "0 with the lars optimizer (its trust ratio needs whole tensors)");
+  require(zero == 0 || grad_dtype == GradDType::kFloat32, "grad_dtype",
+          "fp32 with zero 1 (sharded gradients travel as fp32)");
+  require(zero == 0 || optimizer.kind != optim::OptimizerKind::kLars, "zero",
+          "0 with the lars optimizer (its trust ratio needs whole tensors)");
 }
 
 float TrainConfig::lr_at(uint64_t step, uint64_t steps_per_epoch, uint64_t total_steps) const {
   const optim::ScheduleConfig s = resolved_schedule(steps_per_epoch);
-  if (lr_scaling != "linear") return optim::lr_at(s, lr, step, total_steps);
+  if (lr_scaling != LrScaling::kLinear) return optim::lr_at(s, lr, step, total_steps);
   const double k = static_cast<double>(workers) * accumulate;
   const double factor = static_cast<double>(optim::lr_at(s, 1.0f, step, total_steps));
   const double warmup_steps = warmup_epochs * static_cast<double>(steps_per_epoch);
@@ -83,107 +142,68 @@ float TrainConfig::lr_at(uint64_t step, uint64_t steps_per_epoch, uint64_t total
 // Float settings as typed: see core/float_text.h. from_json reads them back
 // as the identical floats.
 nlohmann::json TrainConfig::to_json() const {
+  TrainConfig resolved = *this;
+  resolved.optimizer.weight_decay = optim::effective_weight_decay(optimizer);
   nlohmann::json j;
-  j["model_name"] = model_name;
+  for_each_config_field([&](const ConfigField& field, auto member) {
+    j[field_pointer(field.key)] = field_value(member(resolved));
+  });
   j["model_spec"] = nn::model_spec_to_toml(model_spec);
-  j["data"] = data;
-  j["label_col"] = label_col;
-  j["labels"] = labels;
-  j["test_fraction"] = test_fraction;
-  j["val_fraction"] = val_fraction;
-  j["epochs"] = epochs;
-  j["batch"] = batch;
-  j["lr"] = as_typed(lr);
-  j["optimizer"] = {{"name", optimizer.name},
-                    {"momentum", as_typed(optimizer.momentum)},
-                    {"nesterov", optimizer.nesterov},
-                    {"weight_decay", as_typed(optim::effective_weight_decay(optimizer))},
-                    {"beta1", as_typed(optimizer.beta1)},
-                    {"beta2", as_typed(optimizer.beta2)},
-                    {"eps", as_typed(optimizer.eps)},
-                    {"trust_coefficient", as_typed(optimizer.trust_coefficient)}};
-  j["schedule"] = {{"kind", schedule.kind},         {"warmup_steps", schedule.warmup_steps},
-                   {"step_size", schedule.step_size}, {"gamma", as_typed(schedule.gamma)},
-                   {"min_lr", as_typed(schedule.min_lr)}};
-  j["label_smoothing"] = as_typed(label_smoothing);
-  j["seed"] = seed;
-  j["eval_batch"] = eval_batch;
-  j["workers"] = workers;
-  j["accumulate"] = accumulate;
-  j["zero"] = zero;
-  j["grad_dtype"] = grad_dtype;
-  j["lr_scaling"] = lr_scaling;
-  j["warmup_epochs"] = warmup_epochs;
-  j["remainder"] = remainder;
   if (!manifest_hash.empty()) j["manifest_hash"] = manifest_hash;
   return j;
 }
 
 TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
+  TrainConfig c;
+  for_each_config_field([&](const ConfigField& field, auto member) {
+    const nlohmann::json::json_pointer at = field_pointer(field.key);
+    if (!j.contains(at)) {
+      // Checkpoints written before the validation split existed trained on every train row.
+      if (field.key == "val_fraction") {
+        c.val_fraction = 0;
+        return;
+      }
+      throw InputError("training config: field '" + std::string(field.key) + "' is missing");
+    }
+    try {
+      read_field_value(j[at], field, member(c));
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError("training config: field '" + std::string(field.key) + "': " + e.what());
+    }
+  });
   try {
-    TrainConfig c;
-    c.model_name = j.at("model_name").get<std::string>();
     c.model_spec = nn::parse_model_toml(j.at("model_spec").get<std::string>(), "checkpoint model spec");
-    c.data = j.at("data").get<std::string>();
-    c.label_col = j.at("label_col").get<std::string>();
-    c.labels = j.at("labels").get<std::string>();
-    c.test_fraction = j.at("test_fraction").get<double>();
-    // Checkpoints written before the validation split existed trained on every train row.
-    c.val_fraction = j.value("val_fraction", 0.0);
-    c.epochs = j.at("epochs").get<int>();
-    c.batch = j.at("batch").get<int>();
-    c.lr = j.at("lr").get<float>();
-    const auto& o = j.at("optimizer");
-    c.optimizer.name = o.at("name").get<std::string>();
-    c.optimizer.momentum = o.at("momentum").get<float>();
-    c.optimizer.nesterov = o.at("nesterov").get<bool>();
-    c.optimizer.weight_decay = o.at("weight_decay").get<float>();
-    c.optimizer.beta1 = o.at("beta1").get<float>();
-    c.optimizer.beta2 = o.at("beta2").get<float>();
-    c.optimizer.eps = o.at("eps").get<float>();
-    c.optimizer.trust_coefficient = o.at("trust_coefficient").get<float>();
-    const auto& s = j.at("schedule");
-    c.schedule.kind = s.at("kind").get<std::string>();
-    c.schedule.warmup_steps = s.at("warmup_steps").get<uint64_t>();
-    c.schedule.step_size = s.at("step_size").get<uint64_t>();
-    c.schedule.gamma = s.at("gamma").get<float>();
-    c.schedule.min_lr = s.at("min_lr").get<float>();
-    c.label_smoothing = j.at("label_smoothing").get<float>();
-    c.seed = j.at("seed").get<uint64_t>();
-    c.eval_batch = j.at("eval_batch").get<int>();
-    c.workers = j.at("workers").get<int>();
-    c.accumulate = j.at("accumulate").get<int>();
-    c.zero = j.at("zero").get<int>();
-    c.grad_dtype = j.at("grad_dtype").get<std::string>();
-    c.lr_scaling = j.at("lr_scaling").get<std::string>();
-    c.warmup_epochs = j.at("warmup_epochs").get<double>();
-    c.remainder = j.at("remainder").get<std::string>();
     if (j.contains("manifest_hash")) c.manifest_hash = j.at("manifest_hash").get<std::string>();
-    return c;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("training config: ") + e.what());
   }
+  return c;
 }
 
 optim::ScheduleConfig TrainConfig::resolved_schedule(uint64_t steps_per_epoch) const {
   optim::ScheduleConfig s = schedule;
-  if (s.kind == "step" && s.step_size == 0) s.step_size = std::max<uint64_t>(1, steps_per_epoch);
+  if (s.kind == optim::ScheduleKind::kStep && s.step_size == 0)
+    s.step_size = std::max<uint64_t>(1, steps_per_epoch);
   return s;
 }
 
 uint64_t TrainConfig::config_hash() const { return hash64(to_json().dump()); }
 
 void TrainConfig::check_resumable_from(const TrainConfig& saved) const {
-  nlohmann::json mine = to_json(), theirs = saved.to_json();
-  mine.erase("epochs");
-  theirs.erase("epochs");
-  for (auto it = theirs.begin(); it != theirs.end(); ++it) {
-    if (mine[it.key()] != it.value()) {
-      throw ConfigError("cannot resume: option '" + it.key() + "' is " + mine[it.key()].dump() +
-                        " but the checkpoint was trained with " + it.value().dump() +
-                        " (only --epochs may change on resume)");
-    }
-  }
+  const nlohmann::json mine = to_json(), theirs = saved.to_json();
+  const auto differ = [&](std::string_view what, const nlohmann::json::json_pointer& at) {
+    const nlohmann::json now = mine.contains(at) ? mine[at] : nlohmann::json();
+    const nlohmann::json then = theirs.contains(at) ? theirs[at] : nlohmann::json();
+    if (now == then) return;
+    throw ConfigError("cannot resume: " + std::string(what) + " is " + now.dump() +
+                      " but the checkpoint was trained with " + then.dump() +
+                      " (only --epochs may change on resume)");
+  };
+  for_each_config_field([&](const ConfigField& field, auto) {
+    if (!field.may_change_on_resume) differ(field.flag, field_pointer(field.key));
+  });
+  differ("the model spec", field_pointer("model_spec"));
+  differ("the manifest hash (--manifest)", field_pointer("manifest_hash"));
 }
 
 }  // namespace dpeval::parallel

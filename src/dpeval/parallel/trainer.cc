@@ -98,9 +98,13 @@ std::vector<TraceEvent> gather_trace(Communicator& comm, const std::vector<Trace
 
 }  // namespace
 
-bool splits_update(const TrainConfig& config, const TrainRunOptions& options, const Communicator& comm) {
-  return options.split_update && comm.capabilities().shared_memory && comm.world() > 1 &&
-         config.optimizer.name != "lars" && config.grad_dtype == "fp32";
+UpdatePlan choose_update(const TrainConfig& config, const TrainRunOptions& options,
+                         const Communicator& comm) {
+  if (config.zero == 1) return {UpdateKind::kZero1};
+  const bool splits = options.split_update && comm.capabilities().shared_memory && comm.world() > 1 &&
+                      config.optimizer.kind != optim::OptimizerKind::kLars &&
+                      config.grad_dtype == GradDType::kFloat32;
+  return {splits ? UpdateKind::kSplit : UpdateKind::kReplicated};
 }
 
 double peak_rss_mb() {
@@ -123,7 +127,7 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   }
 
   CommunicatorOptions comm_options;
-  comm_options.world = options.backend == "mpi" ? 0 : config.workers;
+  comm_options.world = options.backend == Backend::kMpi ? 0 : config.workers;
   // Rounded up: a positive timeout never becomes 0 ms (no wait at all).
   comm_options.timeout = std::chrono::milliseconds(
       std::max<int64_t>(1, static_cast<int64_t>(std::ceil(options.comm_timeout_s * 1e3))));
@@ -133,8 +137,8 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   if (world != config.workers) {
     throw ConfigError(
         "workers: the config asks for " + std::to_string(config.workers) + " workers but the " +
-        options.backend + " backend has " + std::to_string(world) +
-        (options.backend == "mpi" ? " ranks (pass --workers equal to mpirun -np, or omit it)" : ""));
+        std::string(enum_text(options.backend)) + " backend has " + std::to_string(world) +
+        (options.backend == Backend::kMpi ? " ranks (pass --workers equal to mpirun -np, or omit it)" : ""));
   }
 
   const RunData sets = load_run_data(config);
@@ -184,9 +188,11 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
     }
   }
 
-  // Note [Split update]: one parameter buffer for every rank of this process.
+  // Note [Update plan], chosen here once; with a split update (Note [Split
+  // update]) one parameter buffer for every rank of this process.
+  inputs.update = choose_update(config, options, *comms.front());
   std::vector<float> shared_params;
-  if (splits_update(config, options, *comms.front())) {
+  if (inputs.update.shares_params()) {
     shared_params.resize(param_count);
     inputs.shared_params = shared_params;
   }

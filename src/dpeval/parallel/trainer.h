@@ -28,6 +28,18 @@
 // The summary says "optimizer_update": "split" and reports the state bytes
 // per rank, which fall by N as with --zero 1. LARS (per-tensor norms), 16-bit
 // gradients and the mpi backend keep the replicated update.
+//
+// Note [Update plan]
+// A step's update is one of three, chosen once per run by choose_update() and
+// then only read:
+//   replicated  every rank updates the whole buffer with the whole optimizer
+//               state (the Reducer all-reduces each bucket);
+//   zero1       --zero 1: each rank keeps the optimizer state of its line
+//               shard, the Reducer reduce-scatters, the rank updates its shard
+//               and the parameters are all-gathered;
+//   split       Note [Split update]: zero1's step over one parameter buffer
+//               the ranks share, so the all-gather copies nothing.
+// zero1 and split are "sharded" (the same step); split also "shares params".
 #pragma once
 
 #include <cstdint>
@@ -38,6 +50,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dpeval/parallel/communicator.h"
 #include "dpeval/parallel/train_config.h"
 
 namespace dpeval::parallel {
@@ -106,10 +119,10 @@ struct FaultInjection {
 struct Fingerprint;
 
 struct TrainRunOptions {
-  // How ranks talk: "threads" (config.workers threads of this process) or
-  // "mpi" (this process is one rank of mpirun's world; config.workers must
+  // How ranks talk: kThreads (config.workers threads of this process) or
+  // kMpi (this process is one rank of mpirun's world; config.workers must
   // equal the world size, or be set from it by the caller).
-  std::string backend = "threads";
+  Backend backend = Backend::kThreads;
   // mpi: take config.workers from mpirun's world size instead of checking it.
   bool workers_from_backend = false;
   double bucket_mb = 25;  // cap of every bucket after the first (1 MiB, or less if this is less); 0: one
@@ -131,21 +144,35 @@ struct TrainRunOptions {
   bool split_update = true;
 };
 
-class Communicator;
+// Note [Update plan].
+enum class UpdateKind { kReplicated, kZero1, kSplit };
+inline constexpr EnumText<UpdateKind> kUpdateKindTexts[] = {
+    {UpdateKind::kReplicated, "replicated"}, {UpdateKind::kZero1, "zero1"}, {UpdateKind::kSplit, "split"}};
+constexpr const auto& enum_texts(UpdateKind) { return kUpdateKindTexts; }
 
-// Whether a run of `config` over `comm`'s group splits its update over one
-// shared parameter buffer (Note [Split update]): the ranks must share memory
-// (Note [Backend capabilities] in communicator.h).
-bool splits_update(const TrainConfig& config, const TrainRunOptions& options, const Communicator& comm);
+struct UpdatePlan {
+  UpdateKind kind = UpdateKind::kReplicated;
+  // Each rank updates its line shard (line_shard_of) and owns only that
+  // shard's optimizer state; the Reducer reduce-scatters.
+  bool sharded() const { return kind != UpdateKind::kReplicated; }
+  // The ranks' Models share one parameter buffer (Note [Split update]).
+  bool shares_params() const { return kind == UpdateKind::kSplit; }
+};
+
+// The update of a run of `config` over `comm`'s group: zero1 for --zero 1;
+// split where Note [Split update] applies (options.split_update, ranks that
+// share memory per Note [Backend capabilities] in communicator.h, more than
+// one rank, an element-wise optimizer, fp32 gradients); replicated otherwise.
+UpdatePlan choose_update(const TrainConfig& config, const TrainRunOptions& options, const Communicator& comm);
 
 struct TrainResult {
   TrainConfig config;
-  std::string backend;
+  Backend backend = Backend::kThreads;
   int rank = 0;  // the rank whose view this is (rank 0 reports)
   int world = 1;
   size_t optimizer_state_bytes =
-      0;                      // this rank's optimizer state (falls by world with ZeRO-1 or a split update)
-  bool split_update = false;  // each rank updated its shard (ZeRO-1 or Note [Split update])
+      0;  // this rank's optimizer state (falls by world with ZeRO-1 or a split update)
+  UpdateKind update = UpdateKind::kReplicated;  // Note [Update plan]
   size_t buckets = 0;
   // Each Reducer bucket's size on the wire (its elements times the bytes of
   // the --grad-dtype), in bucket order (Note [Bucket order] in reducer.h);

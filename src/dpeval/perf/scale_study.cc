@@ -1,15 +1,15 @@
-// Implements the scaling study's arithmetic: a run from its summary JSON,
+// Implements the scaling study's arithmetic: a run from its summary,
 // efficiency against a baseline, time to target, cost per epoch, the
 // recommendation, and the scale.json object and stderr table.
 #include "dpeval/perf/scale_study.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
@@ -41,39 +41,6 @@ namespace dpeval::perf {
 namespace {
 
 using nlohmann::json;
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-[[noreturn]] void bad_summary(std::string_view source, std::string_view key, std::string_view expected) {
-  throw InputError(fmt::format("{}: run summary key '{}': expected {}", source, key, expected));
-}
-
-const json& member(const json& object, std::string_view key, std::string_view source, std::string_view path) {
-  if (!object.is_object()) bad_summary(source, path, "an object");
-  const auto it = object.find(key);
-  if (it == object.end()) bad_summary(source, path, "to be present (is this a dpeval train summary?)");
-  return *it;
-}
-
-// A number; null reads as NaN (JSON has no NaN: summaries write undefined numbers as null).
-double number_at(const json& object, std::string_view key, std::string_view source, std::string_view path) {
-  const json& v = member(object, key, source, path);
-  if (v.is_null()) return kNaN;
-  if (!v.is_number()) bad_summary(source, path, "a number");
-  return v.get<double>();
-}
-
-std::optional<double> optional_number(const json& v, std::string_view source, std::string_view path) {
-  if (v.is_null()) return std::nullopt;
-  if (!v.is_number()) bad_summary(source, path, "a number or null");
-  return v.get<double>();
-}
-
-int int_at(const json& object, std::string_view key, std::string_view source) {
-  const json& v = member(object, key, source, key);
-  if (!v.is_number_integer()) bad_summary(source, key, "an integer");
-  return v.get<int>();
-}
 
 json optional_json(const std::optional<double>& v) {
   return v && std::isfinite(*v) ? json(*v) : json(nullptr);
@@ -190,50 +157,8 @@ void recommend(ScaleStudy& study) {
 
 }  // namespace
 
-ScaleRun scale_run_from_summary(const json& summary, std::string out_dir, std::string_view source) {
-  ScaleRun run;
-  run.out_dir = std::move(out_dir);
-  run.workers = int_at(summary, "workers", source);
-  run.global_batch = int_at(summary, "global_batch", source);
-  run.samples_per_s = number_at(summary, "samples_per_s", source, "samples_per_s");
-  const json& step_ms = member(summary, "step_ms", source, "step_ms");
-  run.step_ms_p50 = number_at(step_ms, "p50", source, "step_ms.p50");
-  run.step_ms_p95 = number_at(step_ms, "p95", source, "step_ms.p95");
-  const json& b = member(summary, "step_breakdown_ms_p50", source, "step_breakdown_ms_p50");
-  run.breakdown.data_ms = number_at(b, "data", source, "step_breakdown_ms_p50.data");
-  run.breakdown.compute_ms = number_at(b, "compute", source, "step_breakdown_ms_p50.compute");
-  run.breakdown.comm_wait_ms = number_at(b, "comm_wait", source, "step_breakdown_ms_p50.comm_wait");
-  run.breakdown.optimizer_ms = number_at(b, "optimizer", source, "step_breakdown_ms_p50.optimizer");
-  run.breakdown.allreduce_gbps = number_at(summary, "allreduce_gbps", source, "allreduce_gbps");
-  run.train_seconds = number_at(summary, "train_seconds", source, "train_seconds");
-  const double accuracy = number_at(summary, "final_test_accuracy", source, "final_test_accuracy");
-  const double loss = number_at(summary, "final_test_loss", source, "final_test_loss");
-  if (std::isfinite(accuracy)) run.final_test_accuracy = accuracy;
-  if (std::isfinite(loss)) run.final_test_loss = loss;
-  const json& epochs = member(summary, "epochs", source, "epochs");
-  if (!epochs.is_array()) bad_summary(source, "epochs", "a list");
-  for (size_t i = 0; i < epochs.size(); ++i) {
-    const std::string path = fmt::format("epochs[{}]", i);
-    parallel::EpochRecord e;
-    const json& epoch = member(epochs[i], "epoch", source, path + ".epoch");
-    if (!epoch.is_number_integer()) bad_summary(source, path + ".epoch", "an integer");
-    e.epoch = epoch.get<int>();
-    e.test_accuracy = number_at(epochs[i], "test_accuracy", source, path + ".test_accuracy");
-    e.test_loss = number_at(epochs[i], "test_loss", source, path + ".test_loss");
-    e.train_loss = number_at(epochs[i], "train_loss", source, path + ".train_loss");
-    if (const auto it = epochs[i].find("seconds"); it != epochs[i].end()) {
-      e.seconds = optional_number(*it, source, path + ".seconds");
-    }
-    if (const auto it = epochs[i].find("train_seconds_cumulative"); it != epochs[i].end()) {
-      e.train_seconds_cumulative = optional_number(*it, source, path + ".train_seconds_cumulative");
-    }
-    run.epochs.push_back(e);
-  }
-  if (run.workers < 1) bad_summary(source, "workers", "an integer >= 1");
-  return run;
-}
-
-ScaleRun scale_run_from_result(const parallel::TrainResult& result, std::string out_dir) {
+ScaleRun scale_run_from(const run::RunSummary& summary, std::string out_dir) {
+  const parallel::TrainResult& result = summary.train;
   ScaleRun run;
   run.out_dir = std::move(out_dir);
   run.workers = result.world;

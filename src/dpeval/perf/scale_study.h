@@ -6,14 +6,14 @@
 // from the runs' summaries. See Note [Scale study figures] in scale_study.cc.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "dpeval/parallel/trainer.h"
+#include "dpeval/run/summary.h"
 
 namespace dpeval::perf {
 
@@ -35,19 +35,10 @@ struct ScaleRun {
   std::string out_dir;       // where the run's checkpoint and summary are
 };
 
-// Reads a run from its summary JSON: the format of DIR/summary.json and
-// `dpeval train --json` (cli/summary.h; keys workers, global_batch,
-// samples_per_s, step_ms.p50/p95, step_breakdown_ms_p50, allreduce_gbps,
-// epochs[].test_accuracy / train_seconds_cumulative, final_test_accuracy,
-// final_test_loss, train_seconds). Null numbers read as unknown (NaN accuracy,
-// unset optionals). Throws InputError naming `source` and the key when a key is
-// missing or has the wrong type.
-ScaleRun scale_run_from_summary(const nlohmann::json& summary, std::string out_dir, std::string_view source);
-
-// The same from the trainer's result, for runs in this process (no JSON in
-// between): the figures scale_run_from_summary reads from the summary
-// written of `result`.
-ScaleRun scale_run_from_result(const parallel::TrainResult& result, std::string out_dir);
+// What the scaling study needs of a run's summary (run/summary.h): a run in
+// this process is summarized from its TrainResult, an mpirun run's summary
+// read back from its file with read_run_summary; both arrive here typed.
+ScaleRun scale_run_from(const run::RunSummary& summary, std::string out_dir);
 
 // "1,2,4" -> {1, 2, 4}: comma-separated positive integers (spaces around them
 // allowed), duplicates removed, sorted ascending. nullopt when the text is not

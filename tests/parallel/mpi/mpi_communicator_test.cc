@@ -89,7 +89,7 @@ TEST_F(MpiTest, WrongWorldSizeIsAConfigErrorThatSaysMpirun) {
   CommunicatorOptions options;
   options.world = world_ + 1;
   try {
-    make_communicators("mpi", options);
+    make_communicators(Backend::kMpi, options);
     ADD_FAILURE() << "expected ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("mpirun -np " + std::to_string(world_ + 1)), std::string::npos)

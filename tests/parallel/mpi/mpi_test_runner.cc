@@ -1,6 +1,7 @@
 // See mpi_test_runner.h.
 #include "parallel/mpi/mpi_test_runner.h"
 
+#include <gtest/gtest.h>
 #include <mpi.h>
 
 #include <algorithm>
@@ -10,8 +11,6 @@
 #include <exception>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "dpeval/parallel/mpi_communicator.h"
 
@@ -44,7 +43,7 @@ std::unique_ptr<parallel::Communicator> make_mpi_test_communicator(std::chrono::
   parallel::CommunicatorOptions options;
   options.world = 0;
   options.timeout = timeout;
-  return std::move(parallel::make_communicators("mpi", options).at(0));
+  return std::move(parallel::make_communicators(parallel::Backend::kMpi, options).at(0));
 }
 
 int run_mpi_tests(int argc, char** argv, const MpiTestRunOptions& options) {
@@ -63,7 +62,7 @@ int run_mpi_tests(int argc, char** argv, const MpiTestRunOptions& options) {
     parallel::CommunicatorOptions comm_options;
     comm_options.world = expected_world;
     comm_options.timeout = std::chrono::seconds(60);
-    verdict = std::move(parallel::make_communicators("mpi", comm_options).at(0));
+    verdict = std::move(parallel::make_communicators(parallel::Backend::kMpi, comm_options).at(0));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mpi test: FAILED: MPI could not start: %s\n", e.what());
     return 1;

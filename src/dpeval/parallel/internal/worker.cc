@@ -105,7 +105,7 @@ struct StepPlan {
   StepPlan(const TrainConfig& config, const data::DistributedSampler& sampler, size_t train_rows, int world) {
     batch = static_cast<uint64_t>(config.batch);
     accumulate = static_cast<uint64_t>(config.accumulate);
-    const bool drop = config.remainder == "drop";
+    const bool drop = config.remainder == data::RemainderPolicy::kDrop;
     const uint64_t per_rank = sampler.per_rank_size();
     micro_steps = drop ? per_rank / batch : (per_rank + batch - 1) / batch;
     if (micro_steps == 0) {
@@ -130,8 +130,8 @@ struct StepPlan {
 class RankStep {
  public:
   RankStep(const RunInputs& in, Communicator& comm, nn::Model& model, optim::Optimizer& optimizer,
-           Reducer* reducer, const StepPlan& plan, const Shard& shard, bool sharded,
-           const CollectiveOptions& param_options, StepObserver& observers)
+           Reducer* reducer, const StepPlan& plan, const Shard& shard, const CollectiveOptions& param_options,
+           StepObserver& observers)
       : config_(*in.config),
         train_set_(*in.train_set),
         comm_(comm),
@@ -140,7 +140,7 @@ class RankStep {
         reducer_(reducer),
         plan_(plan),
         shard_(shard),
-        sharded_(sharded),
+        sharded_(in.update.sharded()),
         param_options_(param_options),
         param_counts_(line_shard_counts(model.param_count(), comm.world())),
         observers_(observers),
@@ -306,9 +306,9 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   nn::Model model = nn::Model::build(config.model_spec, train_set.sample_shape(), train_set.num_classes());
   model.init_params(config.seed);
   const size_t n = model.param_count();
-  // See Note [Split update] in trainer.h.
-  const bool shared = !in.shared_params.empty();
-  const bool sharded = config.zero == 1 || shared;
+  // See Note [Update plan] in trainer.h.
+  const bool shared = in.update.shares_params();
+  const bool sharded = in.update.sharded();
   const Shard shard = sharded ? line_shard_of(n, rank, world) : Shard{0, n};
   // LARS needs the tensor boundaries (its trust ratio is per tensor); ZeRO-1
   // with LARS is rejected by TrainConfig::validate, and never split.
@@ -329,7 +329,7 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   result.dataset_hash = in.dataset_hash;
   result.blas = in.blas;
   result.optimizer_state_bytes = optimizer->state_bytes();
-  result.split_update = sharded && world > 1;
+  result.update = in.update.kind;
   result.checkpoint_path = options.out_dir / "checkpoint.dpck";
 
   int start_epoch = 0;
@@ -372,12 +372,11 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   sampler_options.seed = config.seed;
   sampler_options.rank = rank;
   sampler_options.world = world;
-  sampler_options.remainder =
-      config.remainder == "drop" ? data::RemainderPolicy::kDrop : data::RemainderPolicy::kPad;
+  sampler_options.remainder = config.remainder;
   const data::DistributedSampler sampler(train_set.size(), sampler_options);
   const StepPlan plan(config, sampler, train_set.size(), world);
 
-  const GradDType dtype = parse_grad_dtype(config.grad_dtype);
+  const GradDType dtype = config.grad_dtype;
   std::optional<Reducer> reducer;
   if (world > 1 || dtype != GradDType::kFloat32) {
     BucketPlanOptions buckets;
@@ -419,8 +418,8 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
                   ": cannot create the output directory: " + mkdir_error.message());
   }
 
-  RankStep step(in, comm, model, *optimizer, reducer ? &*reducer : nullptr, plan, shard, sharded,
-                tagged("parameters"), observers);
+  RankStep step(in, comm, model, *optimizer, reducer ? &*reducer : nullptr, plan, shard, tagged("parameters"),
+                observers);
   double run_train_seconds = 0;
   uint64_t steps_this_run = 0;
   bool stopped_early = false;

@@ -29,8 +29,9 @@ struct RunInputs {
   // Set by the launcher once any rank of this process has failed; a rank
   // hanging on purpose (FaultInjection::kHang) gives up when it sees it.
   const std::atomic<bool>* job_failed = nullptr;
-  // threads backend, split update (Note [Split update] in trainer.h): the one
-  // parameter buffer every rank's Model shares. Empty: each rank has its own.
+  UpdatePlan update;  // Note [Update plan] in trainer.h, the same on every rank
+  // update.shares_params() (Note [Split update] in trainer.h): the one
+  // parameter buffer every rank's Model shares. Empty otherwise.
   std::span<float> shared_params;
 };
 
