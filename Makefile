@@ -24,7 +24,7 @@ FUZZ_TARGETS := $(notdir $(wildcard tests/fuzz/corpus/*))
 # goes into work the sanitizers add nothing to (tests/CMakeLists.txt says which and why).
 SANITIZE_SKIP := slow|heavy
 
-.PHONY: deps build demo test test-slow test-sanitize fuzz fuzz-replay bench clean
+.PHONY: deps build demo test test-slow test-sanitize test-nompi fuzz fuzz-replay bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -57,6 +57,21 @@ test-sanitize: deps
 	@cmake --preset sanitize $(INSTRUMENTED_FLAGS) >/dev/null
 	@cmake --build build/sanitize -j $(JOBS)
 	@cd build/sanitize && ctest --output-on-failure -j $(JOBS) -LE '$(SANITIZE_SKIP)'
+
+# A build without MPI (preset nompi; Note [MPI is optional] in src/dpeval/comm/CMakeLists.txt):
+# the threads backend trains, --backend mpi is refused naming what is missing (exit 1).
+test-nompi: deps
+	@cmake --preset nompi $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build/nompi -j $(JOBS) --target dpeval comm_without_mpi_test comm_threads_communicator_test
+	@build/nompi/tests/comm/comm_without_mpi_test --gtest_brief=1
+	@build/nompi/tests/comm/comm_threads_communicator_test --gtest_brief=1
+	@rm -rf build/nompi/run && build/nompi/dpeval train --model mlp --workers 2 --epochs 1 --max-steps 40 \
+	  --audit off --out build/nompi/run >/dev/null 2>build/nompi/train.log || { cat build/nompi/train.log; exit 1; }
+	@test -s build/nompi/run/summary.json
+	@build/nompi/dpeval train --backend mpi --epochs 1 --out build/nompi/mpi 2>build/nompi/mpi.log; rc=$$?; \
+	  if [ $$rc -ne 1 ] || ! grep -q "built without MPI" build/nompi/mpi.log; then \
+	    echo "test-nompi: --backend mpi gave exit $$rc:"; cat build/nompi/mpi.log; exit 1; fi
+	@echo "test-nompi: threads trained without MPI; --backend mpi refused naming what is missing"
 
 # libFuzzer targets for the IDX, NPY, CSV, model-config, checkpoint, prediction and manifest readers, the PII scanner and the audit CSV scan.
 # Only the fuzz targets (dpeval_fuzz_all) and the libraries they link are built.

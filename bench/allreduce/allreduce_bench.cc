@@ -16,12 +16,12 @@
 #include <thread>
 #include <vector>
 
-#include "dpeval/parallel/communicator.h"
-#include "dpeval/parallel/threads_communicator.h"
+#include "dpeval/comm/communicator.h"
+#include "dpeval/comm/threads_communicator.h"
 
 namespace {
 
-using dpeval::parallel::Communicator;
+using dpeval::comm::Communicator;
 constexpr int kWarmup = 5, kIters = 20;
 constexpr size_t kSizes[] = {size_t{4} << 10, size_t{256} << 10, size_t{4} << 20, size_t{64} << 20};
 
@@ -50,7 +50,7 @@ void report(const char* what, size_t bytes, int world, const std::vector<double>
 // Times every size on this rank; `times[i]` gets this rank's duration of call i,
 // then the max over ranks is taken with an allreduce of the times (exact: max
 // is found by rank 0 from an allgather).
-void run_rank(Communicator& comm, const char* name) {
+void run_rank(dpeval::comm::Communicator& comm, const char* name) {
   const int world = comm.world();
   for (size_t bytes : kSizes) {
     std::vector<float> buf(bytes / sizeof(float), 1.0f);
@@ -101,18 +101,18 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--backend") backend = argv[i + 1];
     if (std::string(argv[i]) == "--world") world = std::stoi(argv[i + 1]);
   }
-  dpeval::parallel::CommunicatorOptions options;
+  dpeval::comm::CommunicatorOptions options;
   options.world = backend == "mpi" ? 0 : world;
-  auto comms = dpeval::parallel::make_communicators(
-      dpeval::parse_enum<dpeval::parallel::Backend>(backend, "--backend"), options);
+  auto comms = dpeval::comm::make_communicators(
+      dpeval::parse_enum<dpeval::comm::Backend>(backend, "--backend"), options);
   const std::string name = "dpeval-" + backend;
   if (comms.size() == 1) {
     run_rank(*comms[0], name.c_str());
   } else {
     // Note [Pinning rank threads], as dpeval train does.
-    const std::vector<int> cpus = dpeval::parallel::rank_cpus(static_cast<int>(comms.size()));
+    const std::vector<int> cpus = dpeval::comm::rank_cpus(static_cast<int>(comms.size()));
     auto rank_thread = [&](size_t r) {
-      if (!cpus.empty()) dpeval::parallel::pin_this_thread(cpus[r]);
+      if (!cpus.empty()) dpeval::comm::pin_this_thread(cpus[r]);
       run_rank(*comms[r], name.c_str());
     };
     std::vector<std::thread> threads;

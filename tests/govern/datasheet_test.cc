@@ -2,9 +2,9 @@
 // audit, and the unanswered questions listed at the end.
 #include "dpeval/govern/datasheet.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "dpeval/core/error.h"
 
@@ -19,18 +19,26 @@ Manifest sample_manifest() {
   f.sha256 = std::string(64, 'a');
   f.format = "csv";
   f.rows = 100;
-  f.columns = nlohmann::json::array({{{"name", "age"}, {"type", "integer"}, {"missing", 3}, {"distinct", 40},
-                                      {"distinct_capped", false}, {"min", 18}, {"max", 90}, {"mean", 41.5}},
-                                     {{"name", "label"}, {"type", "string"}, {"missing", 0}, {"distinct", 2},
-                                      {"distinct_capped", false}}});
+  f.columns = nlohmann::json::array(
+      {{{"name", "age"},
+        {"type", "integer"},
+        {"missing", 3},
+        {"distinct", 40},
+        {"distinct_capped", false},
+        {"min", 18},
+        {"max", 90},
+        {"mean", 41.5}},
+       {{"name", "label"}, {"type", "string"}, {"missing", 0}, {"distinct", 2}, {"distinct_capped", false}}});
   m.files.push_back(f);
-  m.provenance = {{"origin", "A city survey, 2021"}, {"license", "CC-BY-4.0"}, {"name", "Survey"},
+  m.provenance = {{"origin", "A city survey, 2021"},
+                  {"license", "CC-BY-4.0"},
+                  {"name", "Survey"},
                   {"intended_use", "Teaching | demos"}};
   m.datasheet = "datasheet.toml";
   return m;
 }
 
-const char* const kAudit = R"({"rows": {"train": 100},
+const char* const kAudit = R"({"schema": "dpeval.audit/1", "rows": {"train": 100},
   "checks": [
     {"id": "quality.missing", "severity": "warn", "count": 3, "value": 0.03, "message": "3 missing ages", "examples": []},
     {"id": "quality.duplicates", "severity": "info", "count": 0, "value": 0, "message": "no duplicates"},
@@ -46,9 +54,9 @@ TEST(DatasheetTest, SectionsAnswersAndUnansweredQuestions) {
   const Datasheet d = render_datasheet(in);
   const std::string& md = d.markdown;
   size_t at = 0;
-  for (const char* section : {"# Datasheet: Survey", "## Motivation", "## Composition", "## Collection process",
-                              "## Preprocessing/cleaning/labeling", "## Uses", "## Distribution", "## Maintenance",
-                              "## Unanswered questions"}) {
+  for (const char* section : {"# Datasheet: Survey", "## Motivation", "## Composition",
+                              "## Collection process", "## Preprocessing/cleaning/labeling", "## Uses",
+                              "## Distribution", "## Maintenance", "## Unanswered questions"}) {
     const size_t pos = md.find(section);
     ASSERT_NE(pos, std::string::npos) << section;
     EXPECT_GT(pos + 1, at) << section << " out of order";
@@ -93,10 +101,19 @@ std::string input_error(std::string_view text) {
 
 TEST(DatasheetTest, MalformedAuditNamesTheField) {
   EXPECT_NE(input_error("{oops").find("audit.json: malformed JSON"), std::string::npos);
-  EXPECT_NE(input_error("{}").find("audit.json: checks: missing"), std::string::npos);
-  EXPECT_NE(input_error(R"({"checks": {}})").find("checks: is object, expected an array"), std::string::npos);
-  EXPECT_NE(input_error(R"({"checks": [{"severity": "warn"}]})").find("checks[0].id"), std::string::npos);
-  EXPECT_NE(input_error(R"({"checks": [{"id": "x", "count": "3"}]})").find("checks[0].count: is string"),
+  EXPECT_NE(input_error(R"({"schema": "dpeval.audit/1"})").find("audit.json: checks: missing"),
+            std::string::npos);
+  EXPECT_NE(input_error("{}").find("audit.json: no \"schema\" field"), std::string::npos);
+  EXPECT_NE(input_error(R"({"schema": "dpeval.audit/9", "checks": []})").find("not one this dpeval reads"),
+            std::string::npos);
+  EXPECT_NE(input_error(R"({"schema": "dpeval.audit/1", "checks": {}})")
+                .find("checks: is object, expected an array"),
+            std::string::npos);
+  EXPECT_NE(
+      input_error(R"({"schema": "dpeval.audit/1", "checks": [{"severity": "warn"}]})").find("checks[0].id"),
+      std::string::npos);
+  EXPECT_NE(input_error(R"({"schema": "dpeval.audit/1", "checks": [{"id": "x", "count": "3"}]})")
+                .find("checks[0].count: is string"),
             std::string::npos);
 }
 

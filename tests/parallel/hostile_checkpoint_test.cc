@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "dpeval/comm/launch.h"
 #include "dpeval/core/checkpoint_file.h"
 #include "dpeval/core/dir_lock.h"
 #include "dpeval/core/error.h"
-#include "dpeval/parallel/launch.h"
 #include "dpeval/parallel/train_checkpoint.h"
 #include "dpeval/parallel/trainer.h"
 #include "parallel/train_test_util.h"
@@ -209,15 +209,15 @@ TEST(RunDirLock, ASecondHolderFailsNamingTheDirectoryAndPid) {
 TEST(Launch, ThreadsBackendUnderMpirunIsAUsageError) {
   ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
   ::setenv("OMPI_COMM_WORLD_RANK", "1", 1);
-  const std::string m = message_of([] { check_launch(Backend::kThreads); });
-  EXPECT_NO_THROW(check_launch(Backend::kMpi));
-  EXPECT_EQ(lock_run_dir(fresh_dir("hostile_launch") / "out", Backend::kMpi),
+  const std::string m = message_of([] { comm::check_launch(comm::Backend::kThreads); });
+  EXPECT_NO_THROW(comm::check_launch(comm::Backend::kMpi));
+  EXPECT_EQ(comm::lock_run_dir(fresh_dir("hostile_launch") / "out", comm::Backend::kMpi),
             nullptr);  // rank 1 does not lock
   ::unsetenv("OMPI_COMM_WORLD_SIZE");
   ::unsetenv("OMPI_COMM_WORLD_RANK");
   EXPECT_NE(m.find("UsageError"), std::string::npos) << m;
   EXPECT_NE(m.find("--backend mpi"), std::string::npos) << m;
-  EXPECT_NO_THROW(check_launch(Backend::kThreads));
+  EXPECT_NO_THROW(comm::check_launch(comm::Backend::kThreads));
 }
 
 }  // namespace

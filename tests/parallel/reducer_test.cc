@@ -69,9 +69,9 @@ TEST(Reducer, SumsAndScalesAcrossRanksFromTheHook) {
   const auto params = layout({5, 1000, 3, 17});
   const size_t n = 1025;
   const std::vector<Bucket> buckets = plan_buckets(params, {.bytes_first = 16, .bytes_cap = 64});
-  CommunicatorOptions options;
+  comm::CommunicatorOptions options;
   options.world = kWorld;
-  auto comms = make_communicators(Backend::kThreads, options);
+  auto comms = comm::make_communicators(comm::Backend::kThreads, options);
   std::vector<std::vector<float>> grads(kWorld, std::vector<float>(n));
   for (int r = 0; r < kWorld; ++r) {
     for (size_t i = 0; i < n; ++i) grads[r][i] = static_cast<float>(r + 1) * 0.25f + static_cast<float>(i);
@@ -96,9 +96,9 @@ TEST(Reducer, SumsAndScalesAcrossRanksFromTheHook) {
 }
 
 TEST(Reducer, HalfDtypeWithShardingIsConfigError) {
-  CommunicatorOptions options;
+  comm::CommunicatorOptions options;
   options.world = 1;
-  auto comms = make_communicators(Backend::kThreads, options);
+  auto comms = comm::make_communicators(comm::Backend::kThreads, options);
   std::vector<float> grads(4);
   ReducerOptions ro;
   ro.dtype = GradDType::kFloat16;

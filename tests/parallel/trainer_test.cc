@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "dpeval/comm/communicator.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/rng.h"
 #include "dpeval/nn/model_spec.h"
-#include "dpeval/parallel/communicator.h"
 #include "dpeval/parallel/train_checkpoint.h"
 #include "parallel/train_test_util.h"
 
@@ -137,15 +137,15 @@ TEST(Trainer, MaxStepsStopsEarlyWithoutCheckpoint) {
 // split update is decided from what the communicator offers, not from the
 // backend's name.
 TEST(Trainer, UpdatePlanAsksTheCommunicatorForSharedMemory) {
-  CommunicatorOptions two;
+  comm::CommunicatorOptions two;
   two.world = 2;
-  const auto comms = make_communicators(Backend::kThreads, two);
+  const auto comms = comm::make_communicators(comm::Backend::kThreads, two);
   ASSERT_EQ(comms.size(), 2u);
   EXPECT_TRUE(comms[0]->capabilities().shared_memory);
   TrainConfig c;
   c.workers = 2;
   TrainRunOptions run;
-  const auto kind = [&](const TrainConfig& config, const Communicator& comm) {
+  const auto kind = [&](const TrainConfig& config, const comm::Communicator& comm) {
     return choose_update(config, run, comm).kind;
   };
   EXPECT_EQ(kind(c, *comms[0]), UpdateKind::kSplit);
@@ -164,8 +164,8 @@ TEST(Trainer, UpdatePlanAsksTheCommunicatorForSharedMemory) {
   EXPECT_EQ(zero1.kind, UpdateKind::kZero1);
   EXPECT_TRUE(zero1.sharded());
   EXPECT_FALSE(zero1.shares_params());
-  CommunicatorOptions one;
-  const auto single = make_communicators(Backend::kThreads, one);
+  comm::CommunicatorOptions one;
+  const auto single = comm::make_communicators(comm::Backend::kThreads, one);
   const TrainConfig one_worker;
   EXPECT_EQ(kind(one_worker, *single[0]), UpdateKind::kReplicated);  // nothing to split
 }

@@ -23,7 +23,7 @@ RunSummary sample_summary() {
   r.config.grad_dtype = parallel::GradDType::kBFloat16;
   r.config.optimizer.kind = optim::OptimizerKind::kAdamw;
   r.config.seed = 1234567;
-  r.backend = parallel::Backend::kMpi;
+  r.backend = comm::Backend::kMpi;
   r.world = 2;
   r.params = 101770;
   r.dataset_hash = 0xfedcba9876543210ull;
@@ -81,7 +81,7 @@ TEST(RunSummary, ReadsBackWhatItWrites) {
   const RunSummary read = read_run_summary(written, "summary.json");
   EXPECT_EQ(run_summary_json(read), written);
   // Typed on the way in: spellings became enums, the hash a number.
-  EXPECT_EQ(read.train.backend, parallel::Backend::kMpi);
+  EXPECT_EQ(read.train.backend, comm::Backend::kMpi);
   EXPECT_EQ(read.train.update, parallel::UpdateKind::kZero1);
   EXPECT_EQ(read.train.config.grad_dtype, parallel::GradDType::kBFloat16);
   EXPECT_EQ(read.train.config.optimizer.kind, optim::OptimizerKind::kAdamw);

@@ -23,11 +23,11 @@
 #include "dpeval/cli/options.h"
 #include "dpeval/cli/progress.h"
 #include "dpeval/core/atomic_file.h"
+#include "dpeval/core/document_schema.h"
 #include "dpeval/core/error.h"
 #include "dpeval/nn/model_spec.h"
 #include "dpeval/parallel/trainer.h"
 #include "dpeval/perf/scale_study.h"
-#include "dpeval/run/schema.h"
 #include "dpeval/run/summary.h"
 
 extern char** environ;
@@ -134,7 +134,7 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
                      a.workers + "'");
   }
   validate(app, a);
-  const parallel::Backend backend = parse_enum<parallel::Backend>(a.backend, "--backend");
+  const comm::Backend backend = parse_enum<comm::Backend>(a.backend, "--backend");
   perf::ScaleStudyOptions options;
   options.model = a.model;
   options.data = a.config.data;
@@ -163,7 +163,7 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   for (int n : *counts) {
     const fs::path dir = out / ("w" + std::to_string(n));
     files.output("a run's checkpoint", dir / "checkpoint.dpck");
-    files.output("a run's summary", dir / (backend == parallel::Backend::kMpi ? "run.json" : "summary.json"));
+    files.output("a run's summary", dir / (backend == comm::Backend::kMpi ? "run.json" : "summary.json"));
   }
   a.json.declare(files);
   files.check();
@@ -200,14 +200,14 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
                     "batch {} x {} -> {}",
                     i + 1, counts->size(), n, n == 1 ? "" : "s", a.backend, config.model_name, config.data,
                     config.epochs, config.batch, n, dir.string()));
-    if (backend == parallel::Backend::kMpi) {
+    if (backend == comm::Backend::kMpi) {
       // The run's summary comes from another process: read back, its version checked.
       const nlohmann::json summary = run_mpi(app, a, n, options.cores, dir);
       runs.push_back(
           perf::scale_run_from(run::read_run_summary(summary, (dir / "run.json").string()), dir.string()));
     } else {
       parallel::TrainRunOptions run;
-      run.backend = parallel::Backend::kThreads;
+      run.backend = comm::Backend::kThreads;
       run.out_dir = dir;
       run.max_steps = a.max_steps;
       run.bucket_mb = a.bucket_mb;

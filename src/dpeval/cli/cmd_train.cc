@@ -16,6 +16,7 @@
 #include "dpeval/cli/options.h"
 #include "dpeval/cli/progress.h"
 #include "dpeval/cli/train_manifest.h"
+#include "dpeval/comm/launch.h"
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
@@ -24,7 +25,6 @@
 #include "dpeval/eval/document.h"
 #include "dpeval/eval/recalibrate.h"
 #include "dpeval/nn/model_spec.h"
-#include "dpeval/parallel/launch.h"
 #include "dpeval/parallel/run_data.h"
 #include "dpeval/parallel/train_checkpoint.h"
 #include "dpeval/parallel/trainer.h"
@@ -38,7 +38,7 @@ struct TrainArgs {
   std::string resume;
   uint64_t max_steps = 0;
   parallel::TrainConfig config;  // the settings as parsed (cli/config_options.h)
-  parallel::Backend backend = parallel::Backend::kThreads;
+  comm::Backend backend = comm::Backend::kThreads;
   double bucket_mb = 25;
   double comm_timeout_s = 300;
   std::string trace;
@@ -68,9 +68,9 @@ parallel::FaultInjection parse_fault(const std::string& text) {
 }
 
 // True on an mpirun rank other than 0: it trains but stays quiet.
-bool quiet_mpi_rank(parallel::Backend backend) {
+bool quiet_mpi_rank(comm::Backend backend) {
   const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
-  return backend == parallel::Backend::kMpi && rank && std::string(rank) != "0";
+  return backend == comm::Backend::kMpi && rank && std::string(rank) != "0";
 }
 
 // What a run reads and writes (Note [Outputs are not inputs]). Resuming
@@ -113,7 +113,7 @@ std::string shell_word(const std::string& text) {
 // The command that reproduces the run, every training setting spelled out
 // (defaults included, so it means the same under a later dpeval's defaults).
 std::string reproduce_command(const TrainArgs& a, const parallel::TrainConfig& c) {
-  const bool mpi = a.backend == parallel::Backend::kMpi;
+  const bool mpi = a.backend == comm::Backend::kMpi;
   std::string cmd = mpi ? fmt::format("mpirun -np {} dpeval train", c.workers) : "dpeval train";
   const auto add = [&](std::string_view flag, const std::string& value) {
     cmd += " ";
@@ -154,7 +154,7 @@ std::string throughput_text(const parallel::TrainResult& r) {
 }
 
 int run_train(const CLI::App& app, const TrainArgs& a) {
-  parallel::check_launch(a.backend);
+  comm::check_launch(a.backend);
   parallel::TrainConfig config;
   parallel::TrainRunOptions run;
   run.out_dir = a.out;
@@ -165,8 +165,7 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
   if (!a.trace.empty()) run.trace_path = a.trace;
   if (!a.inject_fault.empty()) run.fault = parse_fault(a.inject_fault);
   // Under mpirun the world size is mpirun's -np unless --workers says it too.
-  run.workers_from_backend =
-      a.backend == parallel::Backend::kMpi && app.get_option("--workers")->count() == 0;
+  run.workers_from_backend = a.backend == comm::Backend::kMpi && app.get_option("--workers")->count() == 0;
   if (!a.resume.empty()) {
     // Resume: the checkpoint's config is the base; options given now must agree
     // with it (only --epochs may change), checked again inside train().
@@ -181,8 +180,8 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
   }
   if (!a.manifest.empty()) config.manifest_hash = verify_train_manifest(a.manifest, config);
   declare_files(a, config).check();
-  // Note [One run per directory] in parallel/launch.h: held until the last file is written.
-  const std::unique_ptr<DirLock> out_lock = parallel::lock_run_dir(a.out, a.backend);
+  // Note [One run per directory] in comm/launch.h: held until the last file is written.
+  const std::unique_ptr<DirLock> out_lock = comm::lock_run_dir(a.out, a.backend);
 
   const bool quiet = quiet_mpi_rank(a.backend);
   StderrProgress progress;
@@ -256,10 +255,9 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
                   "Throughput runs: stop after N steps (the cut epoch is evaluated, not checkpointed)")
       ->check(integer_in(0, kMaxSteps));
   app->add_option_function<std::string>(
-         "--backend",
-         [args](const std::string& text) { args->backend = *find_enum<parallel::Backend>(text); },
+         "--backend", [args](const std::string& text) { args->backend = *find_enum<comm::Backend>(text); },
          "How workers talk: threads (one process) or mpi (under mpirun)")
-      ->check(CLI::IsMember(enum_texts_of<parallel::Backend>()))
+      ->check(CLI::IsMember(enum_texts_of<comm::Backend>()))
       ->default_str("threads");
   app->add_option("--bucket-mb", a.bucket_mb,
                   "Gradient bucket cap in MiB (first bucket 1 MiB); 0: one bucket after backward, no overlap")

@@ -1,22 +1,21 @@
 // dpeval's entry point: parse, dispatch to the chosen subcommand, and map
 // errors to exit codes. This is the only place that decides an exit code.
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <new>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include "dpeval/cli/commands.h"
+#include "dpeval/comm/mpi_communicator.h"
 #include "dpeval/core/atomic_file.h"
-#include "dpeval/core/version.h"
 #include "dpeval/core/error.h"
+#include "dpeval/core/version.h"
 #include "dpeval/kernels/kernels.h"
-#include "dpeval/parallel/mpi_communicator.h"
 
 namespace {
 
@@ -25,7 +24,7 @@ namespace {
 int report(const char* kind, const std::exception& e, int code) {
   fmt::print(stderr, "dpeval: {}: {}\n", kind, e.what());
   std::fflush(stderr);
-  dpeval::parallel::mpi_abort_job(code);
+  dpeval::comm::mpi_abort_job(code);
   return code;
 }
 
@@ -46,10 +45,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(R"(Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 bad input data or config,
 4 a quality gate failed. Run `dpeval <command> --help` for a command's options and examples.)");
-  const Command commands[] = {add_train_command(app), add_predict_command(app), add_scale_command(app),
-                              add_eval_command(app), add_calibrate_command(app), add_redact_command(app),
-                              add_manifest_command(app), add_datasheet_command(app),
-                              add_audit_command(app), add_report_command(app)};
+  const Command commands[] = {add_train_command(app),    add_predict_command(app),   add_scale_command(app),
+                              add_eval_command(app),     add_calibrate_command(app), add_redact_command(app),
+                              add_manifest_command(app), add_datasheet_command(app), add_audit_command(app),
+                              add_report_command(app)};
 
   try {
     app.parse(argc, argv);

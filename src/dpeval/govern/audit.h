@@ -11,16 +11,16 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "dpeval/eval/gates.h"
 #include "dpeval/eval/predictions.h"
+#include "dpeval/govern/audit_document.h"
 #include "dpeval/govern/audit_scan.h"
 
 namespace dpeval::govern {
@@ -35,17 +35,17 @@ struct CheckResult {
   uint64_t count = 0;
   std::optional<double> value;  // the check's headline number (a share, ratio, ...), null if none
   nlohmann::json examples = nlohmann::json::array();  // [{"set", "row", "column", "detail"}, ...]
-  std::map<std::string, double> figures;             // more numbers for gates: "<id>.<name>"
-  nlohmann::json details;                            // check-specific tables (null when none)
+  std::map<std::string, double> figures;              // more numbers for gates: "<id>.<name>"
+  nlohmann::json details;                             // check-specific tables (null when none)
   bool skipped = false;
 };
 
 struct AuditThresholds {
-  double near_constant_share = 0.99;  // a column whose top value has at least this share
-  double rare_class_share = 0.01;     // classes below this share of the train rows
+  double near_constant_share = 0.99;      // a column whose top value has at least this share
+  double rare_class_share = 0.01;         // classes below this share of the train rows
   double single_feature_accuracy = 0.99;  // single-feature accuracy or AUC at least this: a likely leak
-  int near_duplicate_bits = 8;        // dHash-364 Hamming distance (Note [Image hash])
-  double shift_p_value = 0.001;       // KS / chi-squared p below this: a shifted column
+  int near_duplicate_bits = 8;            // dHash-364 Hamming distance (Note [Image hash])
+  double shift_p_value = 0.001;           // KS / chi-squared p below this: a shifted column
 };
 
 // A row's feature hash and label, sortable: rows with equal features are
@@ -66,7 +66,9 @@ std::vector<RowKey> sorted_row_keys(const TableScan& scan, size_t threads = 0);
 // first field compared): row_key_bucket(h) names the run a hash belongs to.
 inline constexpr int kRowKeyBucketBits = 16;
 inline constexpr size_t kRowKeyBuckets = size_t{1} << kRowKeyBucketBits;
-inline size_t row_key_bucket(const Hash128& h) { return static_cast<size_t>(h.lo >> (64 - kRowKeyBucketBits)); }
+inline size_t row_key_bucket(const Hash128& h) {
+  return static_cast<size_t>(h.lo >> (64 - kRowKeyBucketBits));
+}
 // For sorted `keys`: kRowKeyBuckets + 1 offsets; the keys of bucket b are
 // [starts[b], starts[b + 1]). Lets a lookup search one bucket instead of all keys.
 std::vector<size_t> row_key_bucket_starts(std::span<const RowKey> keys);
@@ -95,21 +97,18 @@ class Check {
 std::vector<std::unique_ptr<Check>> make_audit_checks();
 
 struct AuditOptions {
-  std::string train;  // a path (.csv, .tsv, .npy, .idx/.gz/-ubyte) or "fashion-mnist"
-  std::string test;   // optional
+  std::string train;                      // a path (.csv, .tsv, .npy, .idx/.gz/-ubyte) or "fashion-mnist"
+  std::string test;                       // optional
   std::string train_labels, test_labels;  // labels for .npy / IDX features
   std::string label_col = "label";
   std::string group_col;
-  std::string schema;       // optional TOML schema file
+  std::string schema;  // optional TOML schema file
   std::vector<std::string> text_cols;
   std::string predictions;  // optional out-of-fold predictions, row-aligned with train
   bool pii = true;
   size_t threads = 0;
   AuditThresholds thresholds;
 };
-
-// The version of the audit document ("schema"); readers refuse another.
-inline constexpr const char* kAuditSchema = "dpeval.audit/1";
 
 // Loads, scans and runs every check; returns the audit document (without
 // "gates"). Throws InputError/ConfigError for unreadable or malformed input,
@@ -127,6 +126,7 @@ std::map<std::string, std::optional<double>> audit_gate_values(const nlohmann::j
 
 // Judges `expressions` (see eval/gates.h for the grammar) against the values
 // above; UsageError for a malformed expression or an unknown name.
-std::vector<eval::GateResult> evaluate_audit_gates(const nlohmann::json& doc, std::span<const std::string> expressions);
+std::vector<eval::GateResult> evaluate_audit_gates(const nlohmann::json& doc,
+                                                   std::span<const std::string> expressions);
 
 }  // namespace dpeval::govern

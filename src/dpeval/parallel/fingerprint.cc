@@ -32,7 +32,8 @@ constexpr Field kFieldList[kFields] = {
 
 uint64_t version_fingerprint() { return hash64(std::string_view(kVersion)); }
 
-void check_fingerprints(Communicator& comm, const Fingerprint& mine, const CollectiveOptions& options) {
+void check_fingerprints(comm::Communicator& comm, const Fingerprint& mine,
+                        const comm::CollectiveOptions& options) {
   const int world = comm.world();
   std::vector<float> all(kFloats * static_cast<size_t>(world));
   std::memcpy(all.data() + kFloats * static_cast<size_t>(comm.rank()), &mine, sizeof(Fingerprint));
@@ -41,7 +42,8 @@ void check_fingerprints(Communicator& comm, const Fingerprint& mine, const Colle
 
   std::vector<Fingerprint> prints(static_cast<size_t>(world));
   for (int r = 0; r < world; ++r) {
-    std::memcpy(static_cast<void*>(&prints[static_cast<size_t>(r)]), all.data() + kFloats * static_cast<size_t>(r), sizeof(Fingerprint));
+    std::memcpy(static_cast<void*>(&prints[static_cast<size_t>(r)]),
+                all.data() + kFloats * static_cast<size_t>(r), sizeof(Fingerprint));
   }
   std::string message;
   for (const Field& field : kFieldList) {

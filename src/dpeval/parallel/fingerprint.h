@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "dpeval/parallel/communicator.h"
+#include "dpeval/comm/communicator.h"
 
 namespace dpeval::parallel {
 
@@ -26,6 +26,7 @@ uint64_t version_fingerprint();
 // any difference throws ConfigError on every rank, e.g. "ranks disagree before
 // step 0: dataset hash: rank 2 has 0x.., rank 0 has 0x..; ...". Throws what
 // the collective throws (TimeoutError naming a missing rank).
-void check_fingerprints(Communicator& comm, const Fingerprint& mine, const CollectiveOptions& options);
+void check_fingerprints(comm::Communicator& comm, const Fingerprint& mine,
+                        const comm::CollectiveOptions& options);
 
 }  // namespace dpeval::parallel

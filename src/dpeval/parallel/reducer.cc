@@ -40,7 +40,7 @@ std::vector<Bucket> plan_buckets(const std::vector<nn::ParamInfo>& params, const
   return buckets;
 }
 
-Reducer::Reducer(Communicator& comm, std::span<float> grads, std::vector<Bucket> buckets,
+Reducer::Reducer(comm::Communicator& comm, std::span<float> grads, std::vector<Bucket> buckets,
                  const ReducerOptions& options)
     : comm_(comm), grads_(grads), buckets_(std::move(buckets)), options_(options) {
   if (options_.shard_only && options_.dtype != GradDType::kFloat32) {
@@ -95,7 +95,7 @@ void Reducer::launch(size_t b) {
   launched_at_[b] = now_seconds();
   const Bucket& bucket = buckets_[b];
   std::span<float> slice = grads_.subspan(bucket.offset, bucket.length);
-  CollectiveOptions options;
+  comm::CollectiveOptions options;
   options.timeout = options_.timeout;
   options.tag = "bucket " + std::to_string(b);
   // float32 sums arrive scaled (Note [Gradient scale]); 16-bit ones are scaled
@@ -106,7 +106,7 @@ void Reducer::launch(size_t b) {
     const int world = comm_.world();
     std::vector<size_t> counts(static_cast<size_t>(world));
     for (int r = 0; r < world; ++r) {
-      const Shard s = line_shard_of(grads_.size(), r, world);
+      const comm::Shard s = comm::line_shard_of(grads_.size(), r, world);
       const size_t lo = std::max(s.offset, bucket.offset);
       const size_t hi = std::min(s.offset + s.size, bucket.offset + bucket.length);
       counts[static_cast<size_t>(r)] = hi > lo ? hi - lo : 0;
@@ -122,7 +122,8 @@ void Reducer::launch(size_t b) {
     } else {
       kernels::bf16_from_float(slice, half);
     }
-    work_[b] = comm_.allreduce_sum_half(half, fp16 ? HalfFormat::kFloat16 : HalfFormat::kBFloat16, options);
+    work_[b] = comm_.allreduce_sum_half(half, fp16 ? comm::HalfFormat::kFloat16 : comm::HalfFormat::kBFloat16,
+                                        options);
   }
 }
 
@@ -140,7 +141,7 @@ ReducerStepStats Reducer::finalize() {
   stats.done = buckets_.empty() ? 0 : done_at_.back();
 
   const float scale = 1.0f / static_cast<float>(comm_.world());
-  const Shard mine = line_shard_of(grads_.size(), comm_.rank(), comm_.world());
+  const comm::Shard mine = comm::line_shard_of(grads_.size(), comm_.rank(), comm_.world());
   for (size_t b = 0; b < buckets_.size(); ++b) {
     const Bucket& bucket = buckets_[b];
     size_t lo = bucket.offset, hi = bucket.offset + bucket.length;

@@ -40,8 +40,8 @@
 #include <string>
 #include <vector>
 
+#include "dpeval/comm/communicator.h"
 #include "dpeval/nn/model.h"
-#include "dpeval/parallel/communicator.h"
 #include "dpeval/parallel/grad_dtype.h"
 
 namespace dpeval::parallel {
@@ -85,7 +85,7 @@ class Reducer {
   // grads: the Model's gradient buffer (must outlive the Reducer); buckets from
   // plan_buckets over the same layout. Throws ConfigError for 16-bit dtypes
   // with shard_only.
-  Reducer(Communicator& comm, std::span<float> grads, std::vector<Bucket> buckets,
+  Reducer(comm::Communicator& comm, std::span<float> grads, std::vector<Bucket> buckets,
           const ReducerOptions& options);
 
   // Starts a step. With communicate == false (gradient accumulation micro-steps)
@@ -114,12 +114,12 @@ class Reducer {
  private:
   void launch(size_t bucket);
 
-  Communicator& comm_;
+  comm::Communicator& comm_;
   std::span<float> grads_;
   std::vector<Bucket> buckets_;
   ReducerOptions options_;
   std::vector<size_t> bucket_of_param_;
-  std::vector<Work> work_;
+  std::vector<comm::Work> work_;
   std::vector<bool> launched_;
   std::vector<double> launched_at_, done_at_;
   std::vector<std::vector<uint16_t>> half_;  // per bucket, 16-bit dtypes only

@@ -22,6 +22,8 @@
 #include <mutex>
 #include <thread>
 
+#include "dpeval/comm/communicator.h"
+#include "dpeval/comm/threads_communicator.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
 #include "dpeval/core/timer.h"
@@ -29,10 +31,8 @@
 #include "dpeval/kernels/kernels.h"
 #include "dpeval/nn/nn.h"
 #include "dpeval/optim/optim.h"
-#include "dpeval/parallel/communicator.h"
 #include "dpeval/parallel/internal/worker.h"
 #include "dpeval/parallel/run_data.h"
-#include "dpeval/parallel/threads_communicator.h"
 #include "dpeval/parallel/train_checkpoint.h"
 
 namespace dpeval::parallel {
@@ -64,8 +64,8 @@ namespace {
 
 // Moves every MPI rank's trace events to rank 0 (two all-gathers: sizes, then
 // the encoded bytes packed into floats, which travel bit-exactly).
-std::vector<TraceEvent> gather_trace(Communicator& comm, const std::vector<TraceEvent>& mine,
-                                     const CollectiveOptions& options) {
+std::vector<TraceEvent> gather_trace(comm::Communicator& comm, const std::vector<TraceEvent>& mine,
+                                     const comm::CollectiveOptions& options) {
   const size_t world = static_cast<size_t>(comm.world());
   const std::string text = TraceRecorder::encode(mine);
   std::vector<float> sizes(2 * world);
@@ -99,7 +99,7 @@ std::vector<TraceEvent> gather_trace(Communicator& comm, const std::vector<Trace
 }  // namespace
 
 UpdatePlan choose_update(const TrainConfig& config, const TrainRunOptions& options,
-                         const Communicator& comm) {
+                         const comm::Communicator& comm) {
   if (config.zero == 1) return {UpdateKind::kZero1};
   const bool splits = options.split_update && comm.capabilities().shared_memory && comm.world() > 1 &&
                       config.optimizer.kind != optim::OptimizerKind::kLars &&
@@ -126,19 +126,21 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
                       std::to_string(options.bucket_mb));
   }
 
-  CommunicatorOptions comm_options;
-  comm_options.world = options.backend == Backend::kMpi ? 0 : config.workers;
+  comm::CommunicatorOptions comm_options;
+  comm_options.world = options.backend == comm::Backend::kMpi ? 0 : config.workers;
   // Rounded up: a positive timeout never becomes 0 ms (no wait at all).
   comm_options.timeout = std::chrono::milliseconds(
       std::max<int64_t>(1, static_cast<int64_t>(std::ceil(options.comm_timeout_s * 1e3))));
-  std::vector<std::unique_ptr<Communicator>> comms = make_communicators(options.backend, comm_options);
+  std::vector<std::unique_ptr<comm::Communicator>> comms =
+      comm::make_communicators(options.backend, comm_options);
   const int world = comms.front()->world();
   if (options.workers_from_backend) config.workers = world;
   if (world != config.workers) {
-    throw ConfigError(
-        "workers: the config asks for " + std::to_string(config.workers) + " workers but the " +
-        std::string(enum_text(options.backend)) + " backend has " + std::to_string(world) +
-        (options.backend == Backend::kMpi ? " ranks (pass --workers equal to mpirun -np, or omit it)" : ""));
+    throw ConfigError("workers: the config asks for " + std::to_string(config.workers) + " workers but the " +
+                      std::string(enum_text(options.backend)) + " backend has " + std::to_string(world) +
+                      (options.backend == comm::Backend::kMpi
+                           ? " ranks (pass --workers equal to mpirun -np, or omit it)"
+                           : ""));
   }
 
   const RunData sets = load_run_data(config);
@@ -211,11 +213,11 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   std::vector<TraceEvent> mpi_trace;
 
   auto run_rank = [&](size_t i) {
-    Communicator& comm = *comms[i];
+    comm::Communicator& comm = *comms[i];
     try {
       outputs[i] = internal::run_worker(inputs, comm);
       if (options.trace_path && gathers_trace) {
-        CollectiveOptions o;
+        comm::CollectiveOptions o;
         o.tag = "trace";
         mpi_trace = gather_trace(comm, outputs[i].trace, o);
       }
@@ -237,12 +239,12 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
     run_rank(0);
   } else {
     // Note [Pinning rank threads]
-    const std::vector<int> cpus = rank_cpus(static_cast<int>(local));
+    const std::vector<int> cpus = comm::rank_cpus(static_cast<int>(local));
     std::vector<std::thread> threads;
     threads.reserve(local);
     for (size_t i = 0; i < local; ++i) {
       threads.emplace_back([&, i] {
-        if (!cpus.empty()) pin_this_thread(cpus[i]);
+        if (!cpus.empty()) comm::pin_this_thread(cpus[i]);
         run_rank(i);
       });
     }

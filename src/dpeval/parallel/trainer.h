@@ -50,7 +50,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dpeval/parallel/communicator.h"
+#include "dpeval/comm/communicator.h"
 #include "dpeval/parallel/train_config.h"
 
 namespace dpeval::parallel {
@@ -122,7 +122,7 @@ struct TrainRunOptions {
   // How ranks talk: kThreads (config.workers threads of this process) or
   // kMpi (this process is one rank of mpirun's world; config.workers must
   // equal the world size, or be set from it by the caller).
-  Backend backend = Backend::kThreads;
+  comm::Backend backend = comm::Backend::kThreads;
   // mpi: take config.workers from mpirun's world size instead of checking it.
   bool workers_from_backend = false;
   double bucket_mb = 25;  // cap of every bucket after the first (1 MiB, or less if this is less); 0: one
@@ -163,11 +163,12 @@ struct UpdatePlan {
 // split where Note [Split update] applies (options.split_update, ranks that
 // share memory per Note [Backend capabilities] in communicator.h, more than
 // one rank, an element-wise optimizer, fp32 gradients); replicated otherwise.
-UpdatePlan choose_update(const TrainConfig& config, const TrainRunOptions& options, const Communicator& comm);
+UpdatePlan choose_update(const TrainConfig& config, const TrainRunOptions& options,
+                         const comm::Communicator& comm);
 
 struct TrainResult {
   TrainConfig config;
-  Backend backend = Backend::kThreads;
+  comm::Backend backend = comm::Backend::kThreads;
   int rank = 0;  // the rank whose view this is (rank 0 reports)
   int world = 1;
   size_t optimizer_state_bytes =

@@ -1,14 +1,15 @@
 // A training run end to end; see pipeline.h.
 #include "dpeval/run/pipeline.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <string_view>
 
-#include <fmt/format.h>
-
 #include "dpeval/core/atomic_file.h"
+#include "dpeval/core/document_schema.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/float_text.h"
 #include "dpeval/core/hash.h"
@@ -23,7 +24,6 @@
 #include "dpeval/report/markdown.h"
 #include "dpeval/report/run_report.h"
 #include "dpeval/run/checkpoint_model.h"
-#include "dpeval/run/schema.h"
 #include "dpeval/run/summary.h"
 
 namespace dpeval::run {
@@ -62,7 +62,7 @@ std::optional<std::string> why_not_evaluated(const parallel::TrainResult& result
 }
 
 struct Evaluation {
-  json summary;                 // summary.json's "evaluation"
+  json summary;                  // summary.json's "evaluation"
   std::optional<json> document;  // eval.json, when the model was evaluated
   std::vector<std::string> class_names;
 };
@@ -73,7 +73,8 @@ struct Evaluation {
 Evaluation evaluate_final_model(const RunRequest& request, const parallel::TrainResult& result) {
   const Stopwatch clock;
   std::optional<parallel::TrainState> state;
-  if (std::filesystem::exists(result.checkpoint_path)) state = parallel::load_train_state(result.checkpoint_path);
+  if (std::filesystem::exists(result.checkpoint_path))
+    state = parallel::load_train_state(result.checkpoint_path);
   if (auto why = why_not_evaluated(result, state)) {
     say(request, "evaluation skipped: " + *why);
     return {{{"skipped", *why}}, std::nullopt, {}};
@@ -92,8 +93,8 @@ Evaluation evaluate_final_model(const RunRequest& request, const parallel::Train
   }
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i].empty() || names[i].size() > kClassNameBytesMax) {
-      throw ConfigError(fmt::format("--class-names: name {} is {} bytes; expected 1 to {}", i + 1, names[i].size(),
-                                    kClassNameBytesMax));
+      throw ConfigError(fmt::format("--class-names: name {} is {} bytes; expected 1 to {}", i + 1,
+                                    names[i].size(), kClassNameBytesMax));
     }
   }
   if (sets.test.size() == 0) {
@@ -111,7 +112,8 @@ Evaluation evaluate_final_model(const RunRequest& request, const parallel::Train
     options.slice_by.push_back(column.name);
   }
   const eval::Predictions test = model_predictions(
-      model, sets.test, k, fmt::format("{} ({}) on the test split of {}", checkpoint, config.model_name, config.data),
+      model, sets.test, k,
+      fmt::format("{} ({}) on the test split of {}", checkpoint, config.model_name, config.data),
       options.slice_by, config.eval_batch);
   json doc = eval::evaluate_document(test, options);
 
@@ -119,30 +121,35 @@ Evaluation evaluate_final_model(const RunRequest& request, const parallel::Train
   const data::Dataset& fit_set = sets.validation;
   std::optional<double> temperature, ece_after;
   if (fit_set.size() == 0) {
-    const std::string why = "temperature scaling not fitted: the run has no validation split (--val-fraction 0)";
+    const std::string why =
+        "temperature scaling not fitted: the run has no validation split (--val-fraction 0)";
     doc["warnings"].push_back(why);
     say(request, why);
   } else {
     try {
-      const eval::Predictions fit = model_predictions(model, fit_set, k, "validation split", {}, config.eval_batch);
+      const eval::Predictions fit =
+          model_predictions(model, fit_set, k, "validation split", {}, config.eval_batch);
       using eval::RecalibrationMethod, eval::ScoreScale;
       const eval::Recalibrator recalibrator =
           k == 2 ? eval::fit_binary(RecalibrationMethod::kTemperature, fit.labels, fit.scores)
                  : eval::fit_multiclass(RecalibrationMethod::kTemperature, fit.labels, fit.probs, k,
                                         ScoreScale::kProbability);
-      const std::vector<double> after = k == 2 ? recalibrator.apply_binary(test.scores)
-                                               : recalibrator.apply_multiclass(test.probs, k, ScoreScale::kProbability);
+      const std::vector<double> after =
+          k == 2 ? recalibrator.apply_binary(test.scores)
+                 : recalibrator.apply_multiclass(test.probs, k, ScoreScale::kProbability);
       json after_json = eval::calibration_json(test.task, test.labels, after, k, kEvalBins);
       after_json["method"] = "temperature";
       after_json["temperature"] = recalibrator.temperature;
       after_json["fit_rows"] = recalibrator.fit_rows;
       after_json["fit_rows_from"] = fmt::format(
-          "the validation split: {} rows of the train split held out of training (--val-fraction {}, seed {})",
+          "the validation split: {} rows of the train split held out of training (--val-fraction {}, seed "
+          "{})",
           fit_set.size(), config.val_fraction, config.seed);
       after_json["fit_nll_before"] = number_or_null(recalibrator.fit_nll_before);
       after_json["fit_nll_after"] = number_or_null(recalibrator.fit_nll_after);
       doc["calibration"]["after_recalibration"] = after_json;
-      for (const std::string& w : recalibrator.warnings) doc["warnings"].push_back("temperature scaling: " + w);
+      for (const std::string& w : recalibrator.warnings)
+        doc["warnings"].push_back("temperature scaling: " + w);
       temperature = recalibrator.temperature;
       if (after_json["ece"].is_number()) ece_after = after_json["ece"].get<double>();
     } catch (const InputError& e) {  // e.g. one class only among the validation rows
@@ -150,8 +157,9 @@ Evaluation evaluate_final_model(const RunRequest& request, const parallel::Train
       say(request, std::string("temperature scaling not fitted: ") + e.what());
     }
   }
-  const std::optional<double> ece =
-      doc["calibration"]["ece"].is_number() ? std::optional(doc["calibration"]["ece"].get<double>()) : std::nullopt;
+  const std::optional<double> ece = doc["calibration"]["ece"].is_number()
+                                        ? std::optional(doc["calibration"]["ece"].get<double>())
+                                        : std::nullopt;
   say(request, fmt::format("evaluation of the final model on {} test rows: ECE {:.4f}, after temperature "
                            "scaling (T = {:.4f}, fitted on {} validation rows) {:.4f} ({:.1f} s)",
                            test.n, ece.value_or(NAN), temperature.value_or(NAN), fit_set.size(),
@@ -174,9 +182,9 @@ Evaluation evaluate_final_model(const RunRequest& request, const parallel::Train
 }
 
 struct Audit {
-  json summary;                 // summary.json's "audit"
+  json summary;                  // summary.json's "audit"
   std::optional<json> document;  // audit.json
-  std::string html;             // audit.html
+  std::string html;              // audit.html
 };
 
 // The data audit (docs/AUDIT.md) of the run's data: Fashion-MNIST with its
@@ -198,10 +206,13 @@ Audit audit_data(const RunRequest& request) {
     json doc = govern::run_audit(options);
     std::string page = report::render_audit_html(doc);
     const json headline = audit_headline(doc);
-    say(request, fmt::format("data audit of {}: {} duplicate rows, {} test rows also in train, PII {} ({:.1f} s)",
-                             config.data, headline["duplicates"].dump(), headline["leakage"].dump(),
-                             headline["pii"].dump(), clock.seconds()));
-    return {{{"json", "audit.json"}, {"html", "audit.html"}, {"headline", headline}}, std::move(doc), std::move(page)};
+    say(request,
+        fmt::format("data audit of {}: {} duplicate rows, {} test rows also in train, PII {} ({:.1f} s)",
+                    config.data, headline["duplicates"].dump(), headline["leakage"].dump(),
+                    headline["pii"].dump(), clock.seconds()));
+    return {{{"json", "audit.json"}, {"html", "audit.html"}, {"headline", headline}},
+            std::move(doc),
+            std::move(page)};
   } catch (const InputError& e) {  // data the model trained on but the audit cannot read: say why
     return skipped(e);
   } catch (const ConfigError& e) {
@@ -235,14 +246,16 @@ const json* check_member(const json& check, const char* key) {
 std::pair<std::string, std::string> render_run_report(const json& summary, const json* eval_doc,
                                                       const json* audit_doc) {
   const std::string link =
-      audit_doc != nullptr && summary.contains("audit") && summary["audit"].contains("html") ? "audit.html" : "";
+      audit_doc != nullptr && summary.contains("audit") && summary["audit"].contains("html") ? "audit.html"
+                                                                                             : "";
   const report::RunReportInput input{summary, eval_doc, audit_doc, link};
   return {report::render_run_html(input), report::render_run_markdown(input)};
 }
 
 json read_json_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open: expected a file of the run directory", path.string()));
+  if (!in)
+    throw InputError(fmt::format("{}: cannot open: expected a file of the run directory", path.string()));
   try {
     return json::parse(in);
   } catch (const json::parse_error& e) {
@@ -259,7 +272,8 @@ constexpr uint64_t kLrPoints = 200;
 
 json lr_series(const parallel::TrainConfig& config, const parallel::TrainResult& result) {
   uint64_t steps_per_epoch = 0;  // a full epoch's; an epoch cut by --max-steps has fewer
-  for (const parallel::EpochRecord& e : result.epochs) steps_per_epoch = std::max(steps_per_epoch, e.steps.value_or(0));
+  for (const parallel::EpochRecord& e : result.epochs)
+    steps_per_epoch = std::max(steps_per_epoch, e.steps.value_or(0));
   if (steps_per_epoch == 0) return nullptr;
   const uint64_t total = steps_per_epoch * static_cast<uint64_t>(config.epochs);
   const uint64_t points = std::min(total, kLrPoints);
@@ -337,8 +351,9 @@ RunOutcome run_training(const RunRequest& request) {
           : json(nullptr);
   summary["wall_seconds"] = wall.seconds();
 
-  const auto [page, markdown] = render_run_report(summary, evaluation.document ? &*evaluation.document : nullptr,
-                                                  audit.document ? &*audit.document : nullptr);
+  const auto [page, markdown] =
+      render_run_report(summary, evaluation.document ? &*evaluation.document : nullptr,
+                        audit.document ? &*audit.document : nullptr);
   const std::string summary_text = json_file_text(summary);
   const std::string eval_text = evaluation.document ? json_file_text(*evaluation.document) : std::string();
   const std::string audit_text = audit.document ? json_file_text(*audit.document) : std::string();
@@ -357,16 +372,16 @@ RunOutcome run_training(const RunRequest& request) {
 
 void write_run_report(const std::filesystem::path& dir) {
   const json summary = read_json_file(dir / "summary.json");
-  check_schema(summary, kSummarySchema, (dir / "summary.json").string());
+  check_document_schema(summary, kSummarySchema, (dir / "summary.json").string());
   std::optional<json> eval_doc, audit_doc;
   if (summary.contains("evaluation") && summary["evaluation"].is_object() &&
       !summary["evaluation"].contains("skipped")) {
     eval_doc = read_json_file(dir / "eval.json");
-    check_schema(*eval_doc, eval::kEvalSchema, (dir / "eval.json").string());
+    check_document_schema(*eval_doc, eval::kEvalSchema, (dir / "eval.json").string());
   }
   if (summary.contains("audit") && summary["audit"].is_object() && !summary["audit"].contains("skipped")) {
     audit_doc = read_json_file(dir / "audit.json");
-    check_schema(*audit_doc, govern::kAuditSchema, (dir / "audit.json").string());
+    check_document_schema(*audit_doc, govern::kAuditSchema, (dir / "audit.json").string());
   }
   const auto [page, markdown] =
       render_run_report(summary, eval_doc ? &*eval_doc : nullptr, audit_doc ? &*audit_doc : nullptr);

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <limits>
 
+#include "dpeval/core/document_schema.h"
 #include "dpeval/core/enum_text.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
 #include "dpeval/core/version.h"
-#include "dpeval/run/schema.h"
 
 namespace dpeval::run {
 namespace {
@@ -146,7 +146,7 @@ class SummaryReader {
 }  // namespace
 
 RunSummary read_run_summary(const json& j, std::string_view source) {
-  check_schema(j, kSummarySchema, source);
+  check_document_schema(j, kSummarySchema, source);
   const SummaryReader S(source);
   RunSummary summary;
   parallel::TrainResult& r = summary.train;
@@ -159,7 +159,7 @@ RunSummary read_run_summary(const json& j, std::string_view source) {
   }
   r.world = S.integer<int>(j, "workers", "workers");
   if (r.world < 1) S.bad("workers", "an integer >= 1");
-  r.backend = S.spelled<parallel::Backend>(j, "backend", "backend");
+  r.backend = S.spelled<comm::Backend>(j, "backend", "backend");
   r.params = S.integer<size_t>(j, "params", "params");
   r.dataset_hash = S.hex(j, "dataset_hash", "dataset_hash");
   r.optimizer_state_bytes =

@@ -13,7 +13,7 @@
 
 namespace dpeval::run {
 
-// The version of summary.json ("schema"; Note [Document versions] in schema.h).
+// The version of summary.json ("schema"; Note [Document versions] in core/document_schema.h).
 inline constexpr const char* kSummarySchema = "dpeval.summary/1";
 
 struct RunSummary {

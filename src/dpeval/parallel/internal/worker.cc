@@ -49,7 +49,8 @@ struct EpochTotals {
 
 // All-gathers every rank's totals (bit-exact, five 64-bit words each) and adds
 // them in rank order, so every rank gets the same numbers.
-EpochTotals combine_totals(Communicator& comm, const EpochTotals& mine, const CollectiveOptions& options) {
+EpochTotals combine_totals(comm::Communicator& comm, const EpochTotals& mine,
+                           const comm::CollectiveOptions& options) {
   constexpr size_t kFloats = 10;
   const uint64_t words[5] = {std::bit_cast<uint64_t>(mine.train_loss_sum), mine.train_rows,
                              std::bit_cast<uint64_t>(mine.eval.loss_sum), mine.eval.correct, mine.eval.rows};
@@ -72,13 +73,14 @@ EpochTotals combine_totals(Communicator& comm, const EpochTotals& mine, const Co
 
 // The full optimizer state ([slot 0: n | slot 1: n | ...]) on every rank: a
 // copy of the local state, or with ZeRO-1 every rank's shard all-gathered.
-std::vector<float> full_optimizer_state(Communicator& comm, const optim::Optimizer& optimizer, size_t n,
-                                        const Shard& shard, bool sharded, const CollectiveOptions& options) {
+std::vector<float> full_optimizer_state(comm::Communicator& comm, const optim::Optimizer& optimizer, size_t n,
+                                        const comm::Shard& shard, bool sharded,
+                                        const comm::CollectiveOptions& options) {
   const std::span<const float> local = optimizer.state();
   if (!sharded) return {local.begin(), local.end()};
   const size_t slots = optimizer.state_slots();
   std::vector<float> full(slots * n);
-  const std::vector<size_t> counts = line_shard_counts(n, comm.world());
+  const std::vector<size_t> counts = comm::line_shard_counts(n, comm.world());
   for (size_t s = 0; s < slots; ++s) {
     std::span<float> slot(full.data() + s * n, n);
     std::copy_n(local.begin() + static_cast<std::ptrdiff_t>(s * shard.size), shard.size,
@@ -129,9 +131,9 @@ struct StepPlan {
 // methods, in the order a step calls them.
 class RankStep {
  public:
-  RankStep(const RunInputs& in, Communicator& comm, nn::Model& model, optim::Optimizer& optimizer,
-           Reducer* reducer, const StepPlan& plan, const Shard& shard, const CollectiveOptions& param_options,
-           StepObserver& observers)
+  RankStep(const RunInputs& in, comm::Communicator& comm, nn::Model& model, optim::Optimizer& optimizer,
+           Reducer* reducer, const StepPlan& plan, const comm::Shard& shard,
+           const comm::CollectiveOptions& param_options, StepObserver& observers)
       : config_(*in.config),
         train_set_(*in.train_set),
         comm_(comm),
@@ -142,7 +144,7 @@ class RankStep {
         shard_(shard),
         sharded_(in.update.sharded()),
         param_options_(param_options),
-        param_counts_(line_shard_counts(model.param_count(), comm.world())),
+        param_counts_(comm::line_shard_counts(model.param_count(), comm.world())),
         observers_(observers),
         y_(static_cast<size_t>(plan.batch)) {}
 
@@ -234,14 +236,14 @@ class RankStep {
 
   const TrainConfig& config_;
   const data::Dataset& train_set_;
-  Communicator& comm_;
+  comm::Communicator& comm_;
   nn::Model& model_;
   optim::Optimizer& optimizer_;
   Reducer* reducer_;
   const StepPlan& plan_;
-  Shard shard_;
+  comm::Shard shard_;
   bool sharded_;
-  CollectiveOptions param_options_;
+  comm::CollectiveOptions param_options_;
   std::vector<size_t> param_counts_;
   StepObserver& observers_;
   Tensor x_, dlogits_;
@@ -287,18 +289,18 @@ void check_params_finite(const nn::Model& model, int epoch, uint64_t global_step
 
 }  // namespace
 
-WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
+WorkerOutput run_worker(const RunInputs& in, comm::Communicator& comm) {
   const TrainConfig& config = *in.config;
   const TrainRunOptions& options = *in.options;
   const data::Dataset& train_set = *in.train_set;
   const data::Dataset& test_set = *in.test_set;
   const int rank = comm.rank(), world = comm.world();
   const bool lead = rank == 0;
-  CollectiveOptions comm_options;
+  comm::CollectiveOptions comm_options;
   comm_options.timeout =
       std::chrono::milliseconds(static_cast<int64_t>(std::llround(options.comm_timeout_s * 1e3)));
   auto tagged = [&](std::string tag) {
-    CollectiveOptions o = comm_options;
+    comm::CollectiveOptions o = comm_options;
     o.tag = std::move(tag);
     return o;
   };
@@ -309,7 +311,7 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
   // See Note [Update plan] in trainer.h.
   const bool shared = in.update.shares_params();
   const bool sharded = in.update.sharded();
-  const Shard shard = sharded ? line_shard_of(n, rank, world) : Shard{0, n};
+  const comm::Shard shard = sharded ? comm::line_shard_of(n, rank, world) : comm::Shard{0, n};
   // LARS needs the tensor boundaries (its trust ratio is per tensor); ZeRO-1
   // with LARS is rejected by TrainConfig::validate, and never split.
   std::vector<size_t> segment_offsets;
@@ -452,7 +454,7 @@ WorkerOutput run_worker(const RunInputs& in, Communicator& comm) {
     // Sharded evaluation: each rank its contiguous slice of the test rows.
     Stopwatch eval_clock;
     const double te = now_seconds();
-    const Shard rows = shard_of(test_set.size(), rank, world);
+    const comm::Shard rows = comm::shard_of(test_set.size(), rank, world);
     totals.eval = evaluate_rows(model, test_set, config.eval_batch, rows.offset, rows.offset + rows.size);
     const EpochTotals sum = combine_totals(comm, totals, tagged("evaluation"));
     observers.on_phase(StepPhase::kEvaluate, te, now_seconds());

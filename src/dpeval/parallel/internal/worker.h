@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "dpeval/comm/communicator.h"
 #include "dpeval/data/dataset.h"
-#include "dpeval/parallel/communicator.h"
 #include "dpeval/parallel/trace.h"
 #include "dpeval/parallel/train_checkpoint.h"
 #include "dpeval/parallel/trainer.h"
@@ -43,6 +43,6 @@ struct WorkerOutput {
 // Trains this rank to the end. Rank 0 reports progress and writes the
 // checkpoint. Throws like train() (trainer.h), plus TimeoutError / CommError
 // from collectives.
-WorkerOutput run_worker(const RunInputs& inputs, Communicator& comm);
+WorkerOutput run_worker(const RunInputs& inputs, comm::Communicator& comm);
 
 }  // namespace dpeval::parallel::internal

@@ -15,7 +15,7 @@
 // completed, runs the local sum and posts the next phase; Work::wait() does the
 // same until its deadline. Every request belongs to one known peer, so a
 // timeout names exactly the ranks whose messages are missing.
-#include "dpeval/parallel/mpi_communicator.h"
+#include "dpeval/comm/mpi_communicator.h"
 
 #include <fmt/format.h>
 #include <mpi.h>
@@ -29,11 +29,11 @@
 #include <mutex>
 #include <thread>
 
+#include "dpeval/comm/internal/rank_sum.h"
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
-#include "dpeval/parallel/internal/rank_sum.h"
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -840,4 +840,4 @@ void mpi_abort_job(int exit_code) {
   MPI_Abort(MPI_COMM_WORLD, exit_code);
 }
 
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm

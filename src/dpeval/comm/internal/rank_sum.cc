@@ -1,14 +1,14 @@
 // Blocked rank-order sums: a block of kBlock elements is accumulated in a
 // local array source after source, so the compiler vectorizes the adds while
 // each element still sees the additions in rank order.
-#include "dpeval/parallel/internal/rank_sum.h"
+#include "dpeval/comm/internal/rank_sum.h"
 
 #include <algorithm>
 
 #include "dpeval/core/check.h"
 #include "dpeval/kernels/half.h"
 
-namespace dpeval::parallel::internal {
+namespace dpeval::comm::internal {
 namespace {
 
 constexpr size_t kBlock = 512;
@@ -63,4 +63,4 @@ void sum_rank_order_half(std::span<const uint16_t* const> sources, size_t n, Hal
   }
 }
 
-}  // namespace dpeval::parallel::internal
+}  // namespace dpeval::comm::internal

@@ -1,5 +1,5 @@
 // See mpi_test_runner.h.
-#include "parallel/mpi/mpi_test_runner.h"
+#include "comm/mpi/mpi_test_runner.h"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "dpeval/parallel/mpi_communicator.h"
+#include "dpeval/comm/mpi_communicator.h"
 
 namespace dpeval::testing {
 namespace {
@@ -39,11 +39,11 @@ class RankFailurePrinter : public ::testing::EmptyTestEventListener {
 
 }  // namespace
 
-std::unique_ptr<parallel::Communicator> make_mpi_test_communicator(std::chrono::milliseconds timeout) {
-  parallel::CommunicatorOptions options;
+std::unique_ptr<comm::Communicator> make_mpi_test_communicator(std::chrono::milliseconds timeout) {
+  comm::CommunicatorOptions options;
   options.world = 0;
   options.timeout = timeout;
-  return std::move(parallel::make_communicators(parallel::Backend::kMpi, options).at(0));
+  return std::move(comm::make_communicators(comm::Backend::kMpi, options).at(0));
 }
 
 int run_mpi_tests(int argc, char** argv, const MpiTestRunOptions& options) {
@@ -52,17 +52,17 @@ int run_mpi_tests(int argc, char** argv, const MpiTestRunOptions& options) {
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--world=", 8) == 0) expected_world = std::atoi(argv[i] + 8);
   }
-  if (expected_world < 1 || !parallel::mpi_launched()) {
+  if (expected_world < 1 || !comm::mpi_launched()) {
     std::fprintf(stderr, "mpi test: FAILED: run me as mpirun -np N %s --world=N\n", argv[0]);
     return 1;
   }
 
-  std::unique_ptr<parallel::Communicator> verdict;
+  std::unique_ptr<comm::Communicator> verdict;
   try {
-    parallel::CommunicatorOptions comm_options;
+    comm::CommunicatorOptions comm_options;
     comm_options.world = expected_world;
     comm_options.timeout = std::chrono::seconds(60);
-    verdict = std::move(parallel::make_communicators(parallel::Backend::kMpi, comm_options).at(0));
+    verdict = std::move(comm::make_communicators(comm::Backend::kMpi, comm_options).at(0));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mpi test: FAILED: MPI could not start: %s\n", e.what());
     return 1;
@@ -82,7 +82,7 @@ int run_mpi_tests(int argc, char** argv, const MpiTestRunOptions& options) {
   std::vector<float> failures(static_cast<size_t>(world), 0.0f);
   failures[static_cast<size_t>(rank)] = failed;
   try {
-    parallel::CollectiveOptions o;
+    comm::CollectiveOptions o;
     o.tag = "test verdict";
     verdict->allgather(failures, o).wait();
   } catch (const std::exception& e) {

@@ -6,9 +6,9 @@
 #include <memory>
 #include <vector>
 
-#include "dpeval/parallel/communicator.h"
+#include "dpeval/comm/communicator.h"
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 
 // This process's communicator over MPI_COMM_WORLD (one element). Initialises MPI
 // on first use (MPI_Init_thread, MPI_THREAD_FUNNELED: only the calling thread
@@ -26,4 +26,4 @@ bool mpi_launched();
 // MPI was never initialised. Only cli/ calls it, after printing the error.
 void mpi_abort_job(int exit_code);
 
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm

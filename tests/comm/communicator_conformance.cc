@@ -2,7 +2,7 @@
 // communicator_conformance.h. Each test computes its oracle before running the
 // ranks (once per process: the threads ranks share it) and each rank then
 // checks its own result against it.
-#include "parallel/communicator_conformance.h"
+#include "comm/communicator_conformance.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,11 +13,11 @@
 
 namespace dpeval::testing {
 
-using parallel::CollectiveOptions;
-using parallel::Communicator;
-using parallel::HalfFormat;
-using parallel::Shard;
-using parallel::Work;
+using comm::CollectiveOptions;
+using comm::Communicator;
+using comm::HalfFormat;
+using comm::Shard;
+using comm::Work;
 
 // ---- Worlds and cases ----
 
@@ -103,17 +103,17 @@ std::vector<float> serial_sum(uint64_t seed, int world, size_t n) {
   return sum;
 }
 
-std::vector<uint16_t> half_input_of(uint64_t seed, int rank, size_t n, HalfFormat format) {
+std::vector<uint16_t> half_input_of(uint64_t seed, int rank, size_t n, comm::HalfFormat format) {
   const std::vector<float> x = input_of(seed, rank, n, 6);
   std::vector<uint16_t> h(n);
   for (size_t i = 0; i < n; ++i) {
-    h[i] = format == HalfFormat::kFloat16 ? kernels::float_to_fp16(x[i]) : kernels::float_to_bf16(x[i]);
+    h[i] = format == comm::HalfFormat::kFloat16 ? kernels::float_to_fp16(x[i]) : kernels::float_to_bf16(x[i]);
   }
   return h;
 }
 
-std::vector<uint16_t> serial_sum_half(uint64_t seed, int world, size_t n, HalfFormat format) {
-  const bool fp16 = format == HalfFormat::kFloat16;
+std::vector<uint16_t> serial_sum_half(uint64_t seed, int world, size_t n, comm::HalfFormat format) {
+  const bool fp16 = format == comm::HalfFormat::kFloat16;
   std::vector<float> sum(n, 0.0f);
   for (int r = 0; r < world; ++r) {
     const std::vector<uint16_t> x = half_input_of(seed, r, n, format);
@@ -152,7 +152,9 @@ size_t offset_of(const std::vector<size_t>& counts, int rank) {
 
 namespace {
 
-const char* format_name(HalfFormat format) { return format == HalfFormat::kFloat16 ? "fp16" : "bf16"; }
+const char* format_name(comm::HalfFormat format) {
+  return format == comm::HalfFormat::kFloat16 ? "fp16" : "bf16";
+}
 
 // this rank's slice of `got` equals the same slice of `want`.
 ::testing::AssertionResult shard_equal(const std::vector<float>& got, const std::vector<float>& want,
@@ -166,9 +168,9 @@ TEST_P(CommunicatorConformance, AllreduceIsTheRankOrderSum) {
   const auto& ranks = GetParam().ranks;
   const size_t n = GetParam().n;
   const std::vector<float> want = serial_sum(1, ranks->world(), n);
-  ranks->run([&](Communicator& comm) {
+  ranks->run([&](comm::Communicator& comm) {
     std::vector<float> data = input_of(1, comm.rank(), n);
-    CollectiveOptions o;
+    comm::CollectiveOptions o;
     o.tag = "allreduce test";
     comm.allreduce_sum(data, o).wait();
     EXPECT_TRUE(bitwise_equal(data, want)) << "rank " << comm.rank();
@@ -178,9 +180,9 @@ TEST_P(CommunicatorConformance, AllreduceIsTheRankOrderSum) {
 TEST_P(CommunicatorConformance, AllreduceSumHalfIsTheRankOrderSumRoundedOnce) {
   const auto& ranks = GetParam().ranks;
   const size_t n = GetParam().n;
-  for (HalfFormat format : {HalfFormat::kFloat16, HalfFormat::kBFloat16}) {
+  for (comm::HalfFormat format : {comm::HalfFormat::kFloat16, comm::HalfFormat::kBFloat16}) {
     const std::vector<uint16_t> want = serial_sum_half(2, ranks->world(), n, format);
-    ranks->run([&](Communicator& comm) {
+    ranks->run([&](comm::Communicator& comm) {
       std::vector<uint16_t> data = half_input_of(2, comm.rank(), n, format);
       comm.allreduce_sum_half(data, format).wait();
       EXPECT_TRUE(bitwise_equal(data, want)) << format_name(format) << ", rank " << comm.rank();
@@ -194,12 +196,12 @@ TEST_P(CommunicatorConformance, ReduceScatterLeavesEachRankTheSumOfItsShard) {
   const int world = ranks->world();
   const std::vector<float> want = serial_sum(3, world, n);
   const std::vector<size_t> counts = uneven_counts(n, world);
-  ranks->run([&](Communicator& comm) {
+  ranks->run([&](comm::Communicator& comm) {
     const int rank = comm.rank();
     {  // the shard_of() layout
       std::vector<float> data = input_of(3, rank, n);
       comm.reduce_scatter_sum(data).wait();
-      const Shard mine = parallel::shard_of(n, rank, world);
+      const comm::Shard mine = comm::shard_of(n, rank, world);
       EXPECT_TRUE(shard_equal(data, want, mine.offset, mine.size)) << "even, rank " << rank;
     }
     {  // uneven counts with empty shards
@@ -219,15 +221,15 @@ TEST_P(CommunicatorConformance, ReducingCollectivesStoreTheSumTimesTheScale) {
   const float scale = 1.0f / 3.0f;
   std::vector<float> want = serial_sum(4, world, n);
   for (float& w : want) w = w * scale;
-  ranks->run([&](Communicator& comm) {
-    CollectiveOptions o;
+  ranks->run([&](comm::Communicator& comm) {
+    comm::CollectiveOptions o;
     o.scale = scale;
     std::vector<float> data = input_of(4, comm.rank(), n);
     comm.allreduce_sum(data, o).wait();
     EXPECT_TRUE(bitwise_equal(data, want)) << "allreduce, rank " << comm.rank();
     data = input_of(4, comm.rank(), n);
     comm.reduce_scatter_sum(data, o).wait();
-    const Shard mine = parallel::shard_of(n, comm.rank(), world);
+    const comm::Shard mine = comm::shard_of(n, comm.rank(), world);
     EXPECT_TRUE(shard_equal(data, want, mine.offset, mine.size)) << "reduce-scatter, rank " << comm.rank();
   });
 }
@@ -236,9 +238,9 @@ TEST_P(CommunicatorConformance, AllgatherMovesEveryShardBitExactly) {
   const auto& ranks = GetParam().ranks;
   const size_t n = GetParam().n;
   const int world = ranks->world();
-  for (const std::vector<size_t>& counts : {parallel::shard_counts(n, world), uneven_counts(n, world)}) {
+  for (const std::vector<size_t>& counts : {comm::shard_counts(n, world), uneven_counts(n, world)}) {
     const std::vector<float> want = gathered(counts, n, [&](int r) { return bits_of(4, r, n); });
-    ranks->run([&](Communicator& comm) {
+    ranks->run([&](comm::Communicator& comm) {
       const int rank = comm.rank();
       std::vector<float> data = bits_of(4, rank, n);  // every slice but its own is overwritten
       const size_t begin = offset_of(counts, rank), end = begin + counts[static_cast<size_t>(rank)];
@@ -257,7 +259,7 @@ TEST_P(CommunicatorConformance, BroadcastFromEveryRootMovesBitsExactly) {
   const int world = ranks->world();
   std::vector<std::vector<float>> want;
   for (int root = 0; root < world; ++root) want.push_back(bits_of(5, root, n));
-  ranks->run([&](Communicator& comm) {
+  ranks->run([&](comm::Communicator& comm) {
     for (int root = 0; root < world; ++root) {
       std::vector<float> data =
           comm.rank() == root ? want[static_cast<size_t>(root)] : std::vector<float>(n, -2.0f);
@@ -293,7 +295,7 @@ TEST_P(CommunicatorWorldConformance, UnevenCountsIncludingEmptyShards) {
   const size_t n = std::accumulate(counts.begin(), counts.end(), size_t{0});
   const std::vector<float> sum = serial_sum(12, world, n);
   const std::vector<float> moved = gathered(counts, n, [&](int r) { return input_of(12, r, n); });
-  GetParam()->run([&](Communicator& comm) {
+  GetParam()->run([&](comm::Communicator& comm) {
     std::vector<float> x = input_of(12, comm.rank(), n);
     comm.reduce_scatter_sum(x, counts).wait();
     comm.allgather(x, counts).wait();
@@ -310,32 +312,32 @@ TEST_P(CommunicatorWorldConformance, EveryKindInFlightAtOnceWaitedInReverse) {
   const std::vector<size_t> uneven = uneven_counts(mid, world);
   const std::vector<float> a_want = serial_sum(21, world, big), b_want = serial_sum(22, world, small),
                            d_want = serial_sum(24, world, 5000), g_want = serial_sum(28, world, mid);
-  const std::vector<uint16_t> c_want = serial_sum_half(23, world, 1000, HalfFormat::kBFloat16),
-                              h_want = serial_sum_half(27, world, mid, HalfFormat::kFloat16);
+  const std::vector<uint16_t> c_want = serial_sum_half(23, world, 1000, comm::HalfFormat::kBFloat16),
+                              h_want = serial_sum_half(27, world, mid, comm::HalfFormat::kFloat16);
   const std::vector<float> e_want =
-      gathered(parallel::shard_counts(333, world), 333, [](int r) { return bits_of(25, r, 333); });
+      gathered(comm::shard_counts(333, world), 333, [](int r) { return bits_of(25, r, 333); });
   const std::vector<float> i_want = gathered(uneven, mid, [&](int r) { return bits_of(29, r, mid); });
   const std::vector<float> f_want = bits_of(26, world - 1, 100000);
-  GetParam()->run([&](Communicator& comm) {
+  GetParam()->run([&](comm::Communicator& comm) {
     const int rank = comm.rank();
     std::vector<float> a = input_of(21, rank, big), b = input_of(22, rank, small),
                        d = input_of(24, rank, 5000), e = bits_of(25, rank, 333),
                        f = rank == world - 1 ? f_want : std::vector<float>(100000),
                        g = input_of(28, rank, mid), i = bits_of(29, rank, mid);
-    std::vector<uint16_t> c = half_input_of(23, rank, 1000, HalfFormat::kBFloat16),
-                          h = half_input_of(27, rank, mid, HalfFormat::kFloat16);
-    std::vector<Work> works = {comm.allreduce_sum(a, {.tag = "a"}),
-                               comm.broadcast(f, world - 1),
-                               comm.reduce_scatter_sum(g, uneven),
-                               comm.barrier(),
-                               comm.allgather(i, uneven),
-                               comm.allreduce_sum_half(c, HalfFormat::kBFloat16),
-                               comm.allreduce_sum(b),
-                               comm.reduce_scatter_sum(d),
-                               comm.allgather(e),
-                               comm.allreduce_sum_half(h, HalfFormat::kFloat16)};
+    std::vector<uint16_t> c = half_input_of(23, rank, 1000, comm::HalfFormat::kBFloat16),
+                          h = half_input_of(27, rank, mid, comm::HalfFormat::kFloat16);
+    std::vector<comm::Work> works = {comm.allreduce_sum(a, {.tag = "a"}),
+                                     comm.broadcast(f, world - 1),
+                                     comm.reduce_scatter_sum(g, uneven),
+                                     comm.barrier(),
+                                     comm.allgather(i, uneven),
+                                     comm.allreduce_sum_half(c, comm::HalfFormat::kBFloat16),
+                                     comm.allreduce_sum(b),
+                                     comm.reduce_scatter_sum(d),
+                                     comm.allgather(e),
+                                     comm.allreduce_sum_half(h, comm::HalfFormat::kFloat16)};
     for (auto it = works.rbegin(); it != works.rend(); ++it) it->wait();
-    for (Work& w : works) EXPECT_TRUE(w.is_completed());
+    for (comm::Work& w : works) EXPECT_TRUE(w.is_completed());
     EXPECT_TRUE(bitwise_equal(a, a_want)) << "allreduce, rank " << rank;
     EXPECT_TRUE(bitwise_equal(f, f_want)) << "broadcast, rank " << rank;
     EXPECT_TRUE(shard_equal(g, g_want, offset_of(uneven, rank), uneven[static_cast<size_t>(rank)]))
@@ -343,7 +345,7 @@ TEST_P(CommunicatorWorldConformance, EveryKindInFlightAtOnceWaitedInReverse) {
     EXPECT_TRUE(bitwise_equal(i, i_want)) << "uneven allgather, rank " << rank;
     EXPECT_TRUE(bitwise_equal(c, c_want)) << "bf16 allreduce, rank " << rank;
     EXPECT_TRUE(bitwise_equal(b, b_want)) << "small allreduce, rank " << rank;
-    const Shard mine = parallel::shard_of(d.size(), rank, world);
+    const comm::Shard mine = comm::shard_of(d.size(), rank, world);
     EXPECT_TRUE(shard_equal(d, d_want, mine.offset, mine.size)) << "reduce-scatter, rank " << rank;
     EXPECT_TRUE(bitwise_equal(e, e_want)) << "allgather, rank " << rank;
     EXPECT_TRUE(bitwise_equal(h, h_want)) << "fp16 allreduce, rank " << rank;
@@ -353,17 +355,17 @@ TEST_P(CommunicatorWorldConformance, EveryKindInFlightAtOnceWaitedInReverse) {
 TEST_P(CommunicatorWorldConformance, ManyInFlightWaitedInReverseAndRingReuse) {
   const int world = GetParam()->world();
   const std::vector<float> small = serial_sum(61, world, 7), large = serial_sum(61, world, 5000);
-  GetParam()->run([&](Communicator& comm) {
+  GetParam()->run([&](comm::Communicator& comm) {
     std::vector<std::vector<float>> bufs;
     for (int i = 0; i < 6; ++i) bufs.push_back(input_of(61, comm.rank(), i % 2 ? 7 : 5000));
-    std::vector<Work> work;
+    std::vector<comm::Work> work;
     for (auto& b : bufs) work.push_back(comm.allreduce_sum(b));
     for (size_t i = work.size(); i-- > 0;) work[i].wait();
     for (size_t i = 0; i < bufs.size(); ++i) EXPECT_TRUE(bitwise_equal(bufs[i], i % 2 ? small : large));
     // Far more operations than a ring has slots, large and small.
     for (int i = 0; i < 600; ++i) {
       std::vector<float> x = input_of(61, comm.rank(), i % 3 ? 7 : 5000);
-      Work w = comm.allreduce_sum(x);
+      comm::Work w = comm.allreduce_sum(x);
       if (i % 2) {
         w.wait();
       } else {
@@ -382,11 +384,11 @@ TEST_P(CommunicatorWorldConformance, ManyInFlightWaitedInReverseAndRingReuse) {
 TEST_P(CommunicatorWorldConformance, MoreInFlightThanRingSlotsBeforeAnyWait) {
   const int world = GetParam()->world();
   const std::vector<float> small = serial_sum(62, world, 7), large = serial_sum(62, world, 5000);
-  GetParam()->run([&](Communicator& comm) {
+  GetParam()->run([&](comm::Communicator& comm) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10 * comm.rank()));
     std::vector<std::vector<float>> bufs;
     for (int i = 0; i < 300; ++i) bufs.push_back(input_of(62, comm.rank(), i % 10 ? 7 : 5000));
-    std::vector<Work> work;
+    std::vector<comm::Work> work;
     for (auto& b : bufs) work.push_back(comm.allreduce_sum(b));
     work.push_back(comm.barrier());
     work.back().wait();
@@ -406,18 +408,18 @@ TEST_P(CommunicatorWorldConformance, ManyBackToBackOps) {
   for (int i = 0; i < 100; ++i)
     in_flight.push_back(
         serial_sum(500 + static_cast<uint64_t>(i), world, static_cast<size_t>(i * 211 % 20011)));
-  GetParam()->run([&](Communicator& comm) {
+  GetParam()->run([&](comm::Communicator& comm) {
     for (size_t i = 0; i < one_by_one.size(); ++i) {  // issue, wait, issue, wait ...
       std::vector<float> data = input_of(100 + i, comm.rank(), one_by_one[i].size());
       comm.allreduce_sum(data).wait();
       ASSERT_TRUE(bitwise_equal(data, one_by_one[i])) << "op " << i << ", rank " << comm.rank();
     }
     std::vector<std::vector<float>> buffers;
-    std::vector<Work> works;
+    std::vector<comm::Work> works;
     for (size_t i = 0; i < in_flight.size(); ++i)  // 100 in flight, waited in issue order
       buffers.push_back(input_of(500 + i, comm.rank(), in_flight[i].size()));
     for (std::vector<float>& b : buffers) works.push_back(comm.allreduce_sum(b));
-    for (Work& w : works) w.wait();
+    for (comm::Work& w : works) w.wait();
     for (size_t i = 0; i < buffers.size(); ++i)
       ASSERT_TRUE(bitwise_equal(buffers[i], in_flight[i])) << "op " << i << ", rank " << comm.rank();
   });
@@ -426,9 +428,9 @@ TEST_P(CommunicatorWorldConformance, ManyBackToBackOps) {
 TEST_P(CommunicatorWorldConformance, PollingIsCompletedFinishesTheOp) {
   const int world = GetParam()->world();
   const std::vector<float> want = serial_sum(31, world, 300000);
-  GetParam()->run([&](Communicator& comm) {
+  GetParam()->run([&](comm::Communicator& comm) {
     std::vector<float> data = input_of(31, comm.rank(), 300000);
-    Work work = comm.allreduce_sum(data);
+    comm::Work work = comm.allreduce_sum(data);
     // Not a speed limit: a bound so that a Work that never completes fails here.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!work.is_completed()) {
@@ -443,7 +445,7 @@ TEST_P(CommunicatorWorldConformance, PollingIsCompletedFinishesTheOp) {
 TEST_P(CommunicatorWorldConformance, BarrierReleasesNoRankBeforeTheLastArrives) {
   // Ranks arrive 30 ms apart; the steady clock is one clock for every thread
   // and every process on this host, so the times compare.
-  GetParam()->run([&](Communicator& comm) {
+  GetParam()->run([&](comm::Communicator& comm) {
     const int rank = comm.rank(), world = comm.world();
     const auto now_ns = [] {
       return std::chrono::duration_cast<std::chrono::nanoseconds>(

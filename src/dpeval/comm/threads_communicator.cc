@@ -22,7 +22,7 @@
 // (Note [Eager small allreduce]). Note [Why three phases] says why no rank
 // reads stale or half-written data, Note [Ring slots] when a slot may be
 // reused, Note [After a failure] what a timeout or an abort does to the group.
-#include "dpeval/parallel/threads_communicator.h"
+#include "dpeval/comm/threads_communicator.h"
 
 #include <sched.h>
 
@@ -37,11 +37,11 @@
 #include <string>
 #include <thread>
 
+#include "dpeval/comm/internal/rank_sum.h"
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
-#include "dpeval/parallel/internal/rank_sum.h"
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -664,4 +664,4 @@ std::vector<std::unique_ptr<Communicator>> make_threads_communicators(const Comm
   return comms;
 }
 
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm

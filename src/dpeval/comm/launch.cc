@@ -1,12 +1,12 @@
 // Launch checks and the output-directory lock; see launch.h.
-#include "dpeval/parallel/launch.h"
+#include "dpeval/comm/launch.h"
 
 #include <cstdlib>
 #include <string>
 
 #include "dpeval/core/error.h"
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 namespace {
 
 // The first of `names` set to a non-negative integer, or -1.
@@ -47,4 +47,4 @@ std::unique_ptr<DirLock> lock_run_dir(const std::filesystem::path& out_dir, Back
   return std::make_unique<DirLock>(out_dir);
 }
 
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm

@@ -18,10 +18,10 @@
 #include <memory>
 #include <string_view>
 
+#include "dpeval/comm/communicator.h"
 #include "dpeval/core/dir_lock.h"
-#include "dpeval/parallel/communicator.h"
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 
 // The world size and rank mpirun (OpenMPI, MPICH/PMI, PMIx) put in the
 // environment; {1, 0} when the process was not started by a launcher.
@@ -41,4 +41,4 @@ void check_launch(Backend backend);
 // Throws as DirLock. See Note [One run per directory].
 std::unique_ptr<DirLock> lock_run_dir(const std::filesystem::path& out_dir, Backend backend);
 
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm

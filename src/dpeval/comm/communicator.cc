@@ -1,12 +1,12 @@
 // Shard layout, Work, and the by-name factory of communicators.
-#include "dpeval/parallel/communicator.h"
+#include "dpeval/comm/communicator.h"
 
+#include "dpeval/comm/mpi_communicator.h"
+#include "dpeval/comm/threads_communicator.h"
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
-#include "dpeval/parallel/mpi_communicator.h"
-#include "dpeval/parallel/threads_communicator.h"
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 
 Shard shard_of(size_t n, int rank, int world) {
   DPEVAL_CHECK(world >= 1 && rank >= 0 && rank < world) << "shard_of: rank " << rank << " of world " << world;
@@ -80,4 +80,4 @@ std::vector<std::unique_ptr<Communicator>> make_communicators(Backend backend,
   return {};
 }
 
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm

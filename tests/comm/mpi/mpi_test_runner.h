@@ -10,7 +10,7 @@
 #include <chrono>
 #include <memory>
 
-#include "dpeval/parallel/communicator.h"
+#include "dpeval/comm/communicator.h"
 
 namespace dpeval::testing {
 
@@ -29,7 +29,7 @@ int run_mpi_tests(int argc, char** argv, const MpiTestRunOptions& options);
 // A fresh communicator over the whole job (a collective call: every rank must
 // make it at the same point), with a deadline short enough that a broken test
 // fails well within ctest's TIMEOUT.
-std::unique_ptr<parallel::Communicator> make_mpi_test_communicator(
+std::unique_ptr<comm::Communicator> make_mpi_test_communicator(
     std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace dpeval::testing

@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "comm/communicator_conformance.h"
+#include "comm/mpi/mpi_test_runner.h"
+#include "dpeval/comm/communicator.h"
 #include "dpeval/core/error.h"
-#include "dpeval/parallel/communicator.h"
-#include "parallel/communicator_conformance.h"
-#include "parallel/mpi/mpi_test_runner.h"
 
 namespace dpeval::testing {
 namespace {
@@ -36,14 +36,14 @@ class MpiFailureWorld final : public ConformanceWorld {
     return size;
   }
   void run(const RankBody& body, std::chrono::milliseconds timeout) const override {
-    std::unique_ptr<parallel::Communicator> comm = make_mpi_test_communicator(timeout);
-    std::unique_ptr<parallel::Communicator> sync = make_mpi_test_communicator();
+    std::unique_ptr<comm::Communicator> comm = make_mpi_test_communicator(timeout);
+    std::unique_ptr<comm::Communicator> sync = make_mpi_test_communicator();
     try {
       body(*comm);
     } catch (const std::exception& e) {
       ADD_FAILURE() << "rank " << comm->rank() << ": " << e.what();
     }
-    parallel::CollectiveOptions o;
+    comm::CollectiveOptions o;
     o.tag = "resync";
     sync->barrier(o).wait();
   }
@@ -61,7 +61,7 @@ INSTANTIATE_TEST_SUITE_P(mpi_failure, CommunicatorFailureConformance, ::testing:
 
 }  // namespace dpeval::testing
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 namespace {
 
 using std::chrono::milliseconds;
@@ -149,7 +149,7 @@ TEST_F(MpiFailureTest, AbortFailsLaterWaitsWithTheReason) {
 }
 
 }  // namespace
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm
 
 int main(int argc, char** argv) {
   dpeval::testing::MpiTestRunOptions options;

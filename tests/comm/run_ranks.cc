@@ -1,5 +1,5 @@
 // See run_ranks.h.
-#include "parallel/run_ranks.h"
+#include "comm/run_ranks.h"
 
 #include <gtest/gtest.h>
 
@@ -11,11 +11,11 @@
 namespace dpeval::testing {
 
 void run_ranks(int world, const RankBody& body, std::chrono::milliseconds timeout) {
-  parallel::CommunicatorOptions options;
+  comm::CommunicatorOptions options;
   options.world = world;
   options.timeout = timeout;
-  std::vector<std::unique_ptr<parallel::Communicator>> comms =
-      parallel::make_communicators(parallel::Backend::kThreads, options);
+  std::vector<std::unique_ptr<comm::Communicator>> comms =
+      comm::make_communicators(comm::Backend::kThreads, options);
   std::vector<std::thread> threads;
   threads.reserve(comms.size());
   for (size_t r = 0; r < comms.size(); ++r) {

@@ -4,7 +4,7 @@
 //
 // Note [Document versions]
 // A document is read back by `dpeval report --run`, `dpeval scale` (the run.json
-// of an mpirun run) and by people's own tools. A reader that guessed at an
+// of an mpirun run), `dpeval datasheet --audit` and by people's own tools. A reader that guessed at an
 // unknown layout would report wrong numbers without a word; a version says
 // which layout it is. A field added without changing the meaning of the others
 // keeps the version (readers treat missing new fields as "not recorded"); a
@@ -13,14 +13,13 @@
 // the file and what to do (run the command again with this dpeval).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
-namespace dpeval::run {
+namespace dpeval {
 
 // Throws InputError naming `source` unless doc is an object whose "schema" is
 // exactly `expected` (e.g. "dpeval.summary/1").
-void check_schema(const nlohmann::json& doc, std::string_view expected, std::string_view source);
+void check_document_schema(const nlohmann::json& doc, std::string_view expected, std::string_view source);
 
-}  // namespace dpeval::run
+}  // namespace dpeval

@@ -7,9 +7,9 @@
 #include <memory>
 #include <vector>
 
-#include "dpeval/parallel/communicator.h"
+#include "dpeval/comm/communicator.h"
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 
 // options.world communicators of one new group, rank r at index r. Throws
 // ConfigError unless 1 <= options.world <= 1024.
@@ -35,4 +35,4 @@ std::vector<int> rank_cpus(int world);
 // Binds the calling thread to `cpu`; false if the system refused.
 bool pin_this_thread(int cpu);
 
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm

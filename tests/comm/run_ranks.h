@@ -6,12 +6,12 @@
 #include <chrono>
 #include <functional>
 
-#include "dpeval/parallel/communicator.h"
+#include "dpeval/comm/communicator.h"
 
 namespace dpeval::testing {
 
 // What one rank of a test does, given that rank's communicator.
-using RankBody = std::function<void(parallel::Communicator&)>;
+using RankBody = std::function<void(comm::Communicator&)>;
 
 // Runs body(comm) on one thread per rank of a new "threads" group of `world`
 // ranks whose waits have the default deadline `timeout`, and returns once every

@@ -5,7 +5,7 @@
 // shared buffer, line-aligned shards, timeouts and aborts that name the rank, a
 // rank arriving after its peers gave up, ranks that disagree on the operation,
 // argument checks, and rank threads pinned to CPUs.
-#include "dpeval/parallel/threads_communicator.h"
+#include "dpeval/comm/threads_communicator.h"
 
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -18,10 +18,10 @@
 #include <thread>
 #include <vector>
 
+#include "comm/communicator_conformance.h"
+#include "comm/run_ranks.h"
+#include "dpeval/comm/communicator.h"
 #include "dpeval/core/error.h"
-#include "dpeval/parallel/communicator.h"
-#include "parallel/communicator_conformance.h"
-#include "parallel/run_ranks.h"
 
 namespace dpeval::testing {
 namespace {
@@ -50,7 +50,7 @@ INSTANTIATE_TEST_SUITE_P(threads_communicator, CommunicatorFailureConformance,
 
 }  // namespace dpeval::testing
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 namespace {
 
 using testing::ConformanceCase;
@@ -287,4 +287,4 @@ TEST(ThreadsCommunicator, RankThreadsGetDistinctCpusOfTheMaskWhenTheGroupFits) {
 }
 
 }  // namespace
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm

@@ -36,8 +36,8 @@
 #include <string>
 #include <vector>
 
-#include "dpeval/parallel/communicator.h"
-#include "parallel/run_ranks.h"
+#include "comm/run_ranks.h"
+#include "dpeval/comm/communicator.h"
 
 namespace dpeval::testing {
 
@@ -115,9 +115,9 @@ std::vector<float> bits_of(uint64_t seed, int rank, size_t n);
 // ((x_0 + x_1) + x_2) + ... element by element in float32, x_r = input_of(seed, r, n).
 std::vector<float> serial_sum(uint64_t seed, int world, size_t n);
 // input_of(seed, rank, n, 6) rounded once to `format`.
-std::vector<uint16_t> half_input_of(uint64_t seed, int rank, size_t n, parallel::HalfFormat format);
+std::vector<uint16_t> half_input_of(uint64_t seed, int rank, size_t n, comm::HalfFormat format);
 // Decoded to float32, summed in rank order, rounded once to `format`.
-std::vector<uint16_t> serial_sum_half(uint64_t seed, int world, size_t n, parallel::HalfFormat format);
+std::vector<uint16_t> serial_sum_half(uint64_t seed, int world, size_t n, comm::HalfFormat format);
 // An uneven layout of n elements with empty shards: rank 1 (and every fourth
 // rank) owns nothing, the others shares growing with rank; the last owner takes
 // the rest.

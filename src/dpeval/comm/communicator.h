@@ -48,7 +48,7 @@
 
 #include "dpeval/core/enum_text.h"
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 
 // A 16-bit floating-point wire format for compressed gradients.
 enum class HalfFormat { kFloat16, kBFloat16 };
@@ -221,4 +221,4 @@ struct CommunicatorOptions {
 std::vector<std::unique_ptr<Communicator>> make_communicators(Backend backend,
                                                               const CommunicatorOptions& options);
 
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm

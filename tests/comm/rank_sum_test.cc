@@ -2,7 +2,7 @@
 // ((s_0 + s_1) + s_2) + ... element by element, for 1..8 sources and sizes
 // around the block length, with dst aliasing a source; the 16-bit sum is
 // decode -> the same float sum -> one rounding, for fp16 and bf16.
-#include "dpeval/parallel/internal/rank_sum.h"
+#include "dpeval/comm/internal/rank_sum.h"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 #include "dpeval/core/error.h"
 #include "dpeval/kernels/half.h"
 
-namespace dpeval::parallel::internal {
+namespace dpeval::comm::internal {
 namespace {
 
 constexpr size_t kSizes[] = {0, 1, 511, 512, 513, 5000};  // around the 512-element block
@@ -170,4 +170,4 @@ TEST(RankSumHalf, RoundsOnceNotPerAddition) {
 }
 
 }  // namespace
-}  // namespace dpeval::parallel::internal
+}  // namespace dpeval::comm::internal

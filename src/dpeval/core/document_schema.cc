@@ -1,13 +1,13 @@
 // See schema.h and Note [Document versions].
-#include "dpeval/run/schema.h"
+#include "dpeval/core/document_schema.h"
 
 #include <fmt/format.h>
 
 #include "dpeval/core/error.h"
 
-namespace dpeval::run {
+namespace dpeval {
 
-void check_schema(const nlohmann::json& doc, std::string_view expected, std::string_view source) {
+void check_document_schema(const nlohmann::json& doc, std::string_view expected, std::string_view source) {
   if (!doc.is_object()) throw InputError(fmt::format("{}: expected a JSON object ({})", source, expected));
   const auto it = doc.find("schema");
   if (it == doc.end()) {
@@ -17,9 +17,9 @@ void check_schema(const nlohmann::json& doc, std::string_view expected, std::str
         source, expected));
   }
   if (!it->is_string() || it->get<std::string>() != expected) {
-    throw InputError(fmt::format("{}: schema {} is not one this dpeval reads; expected {}", source, it->dump(),
-                                 expected));
+    throw InputError(
+        fmt::format("{}: schema {} is not one this dpeval reads; expected {}", source, it->dump(), expected));
   }
 }
 
-}  // namespace dpeval::run
+}  // namespace dpeval

@@ -5,7 +5,7 @@
 // whole oracle locally. Then the cases only the mpi backend has: the world is
 // mpirun's, a Work outlives its communicator, two communicators of one process
 // stay apart.
-#include "dpeval/parallel/mpi_communicator.h"
+#include "dpeval/comm/mpi_communicator.h"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "comm/communicator_conformance.h"
+#include "comm/mpi/mpi_test_runner.h"
+#include "dpeval/comm/communicator.h"
 #include "dpeval/core/error.h"
-#include "dpeval/parallel/communicator.h"
-#include "parallel/communicator_conformance.h"
-#include "parallel/mpi/mpi_test_runner.h"
 
 namespace dpeval::testing {
 namespace {
@@ -33,7 +33,7 @@ class MpiWorld final : public ConformanceWorld {
     return size;
   }
   void run(const RankBody& body, std::chrono::milliseconds timeout) const override {
-    std::unique_ptr<parallel::Communicator> comm = make_mpi_test_communicator(timeout);
+    std::unique_ptr<comm::Communicator> comm = make_mpi_test_communicator(timeout);
     try {
       body(*comm);
     } catch (const std::exception& e) {
@@ -56,7 +56,7 @@ INSTANTIATE_TEST_SUITE_P(mpi_communicator, CommunicatorWorldConformance, ::testi
 
 }  // namespace dpeval::testing
 
-namespace dpeval::parallel {
+namespace dpeval::comm {
 namespace {
 
 using testing::bitwise_equal;
@@ -118,6 +118,6 @@ TEST_F(MpiTest, CommunicatorsAreIndependent) {
 }
 
 }  // namespace
-}  // namespace dpeval::parallel
+}  // namespace dpeval::comm
 
 int main(int argc, char** argv) { return dpeval::testing::run_mpi_tests(argc, argv, {}); }

@@ -12,34 +12,35 @@
 #include <string>
 #include <vector>
 
+#include "comm/communicator_conformance.h"
 #include "dpeval/core/error.h"
-#include "parallel/communicator_conformance.h"
 
 namespace dpeval::testing {
 namespace {
 
-using parallel::CollectiveOptions;
-using parallel::Communicator;
-using parallel::Work;
+using comm::CollectiveOptions;
+using comm::Communicator;
+using comm::Work;
 using std::chrono::milliseconds;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-using Start = std::function<Work(Communicator&, std::span<float> data, const CollectiveOptions&)>;
+using Start =
+    std::function<comm::Work(comm::Communicator&, std::span<float> data, const comm::CollectiveOptions&)>;
 
 // Rank 1 skips the collective that `start` issues over n elements; every other
 // rank issues it with a 300 ms deadline and tag "skipped by rank 1".
 void expect_timeout_naming_rank_1(const ConformanceWorld& ranks, const std::string& what, size_t n,
                                   const Start& start) {
-  ranks.run([&](Communicator& comm) {
+  ranks.run([&](comm::Communicator& comm) {
     if (comm.rank() == 1) return;
-    CollectiveOptions o;
+    comm::CollectiveOptions o;
     o.timeout = milliseconds(300);
     o.tag = "skipped by rank 1";
     std::vector<float> data(n, 1.0f);
-    Work work = start(comm, data, o);
+    comm::Work work = start(comm, data, o);
     try {
       work.wait();
       ADD_FAILURE() << "expected TimeoutError, rank " << comm.rank();
@@ -73,30 +74,27 @@ void expect_timeout_naming_rank_1(const ConformanceWorld& ranks, const std::stri
 
 TEST_P(CommunicatorFailureConformance, AllreduceTimeoutNamesTheRankThatSkipped) {
   expect_timeout_naming_rank_1(*GetParam(), "allreduce", 5,
-                               [](Communicator& comm, std::span<float> data, const CollectiveOptions& o) {
-                                 return comm.allreduce_sum(data, o);
-                               });
+                               [](comm::Communicator& comm, std::span<float> data,
+                                  const comm::CollectiveOptions& o) { return comm.allreduce_sum(data, o); });
 }
 
 TEST_P(CommunicatorFailureConformance, TwoPhaseAllreduceTimeoutNamesTheRankThatSkipped) {
   // Over the mpi backend's single-phase limit and the threads backend's one handshake.
   expect_timeout_naming_rank_1(*GetParam(), "allreduce", 100000,
-                               [](Communicator& comm, std::span<float> data, const CollectiveOptions& o) {
-                                 return comm.allreduce_sum(data, o);
-                               });
+                               [](comm::Communicator& comm, std::span<float> data,
+                                  const comm::CollectiveOptions& o) { return comm.allreduce_sum(data, o); });
 }
 
 TEST_P(CommunicatorFailureConformance, BarrierTimeoutNamesTheRankThatSkipped) {
-  expect_timeout_naming_rank_1(
-      *GetParam(), "barrier", 0,
-      [](Communicator& comm, std::span<float>, const CollectiveOptions& o) { return comm.barrier(o); });
+  expect_timeout_naming_rank_1(*GetParam(), "barrier", 0,
+                               [](comm::Communicator& comm, std::span<float>,
+                                  const comm::CollectiveOptions& o) { return comm.barrier(o); });
 }
 
 TEST_P(CommunicatorFailureConformance, BroadcastFromAMissingRootNamesIt) {
   expect_timeout_naming_rank_1(*GetParam(), "broadcast", 10,
-                               [](Communicator& comm, std::span<float> data, const CollectiveOptions& o) {
-                                 return comm.broadcast(data, 1, o);
-                               });
+                               [](comm::Communicator& comm, std::span<float> data,
+                                  const comm::CollectiveOptions& o) { return comm.broadcast(data, 1, o); });
 }
 
 }  // namespace dpeval::testing

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <span>
 
-#include "dpeval/parallel/communicator.h"
+#include "dpeval/comm/communicator.h"
 
-namespace dpeval::parallel::internal {
+namespace dpeval::comm::internal {
 
 // dst[i] = (rank-order sum of sources[r][i]) * scale, i in [0, n); scale 1
 // multiplies nothing. dst may be one of the sources (each block is read before
@@ -21,4 +21,4 @@ void sum_rank_order(std::span<const float* const> sources, size_t n, float* dst,
 void sum_rank_order_half(std::span<const uint16_t* const> sources, size_t n, HalfFormat format, uint16_t* dst,
                          float scale = 1.0f);
 
-}  // namespace dpeval::parallel::internal
+}  // namespace dpeval::comm::internal
