@@ -49,6 +49,19 @@ const fs::path& trained_run() {
   return run;
 }
 
+// --class-names of the wrong count is refused before training starts: no
+// checkpoint is written and no epoch is spent.
+TEST(RunReport, ClassNamesOfTheWrongCountAreRefusedBeforeTraining) {
+  const fs::path csv = write("run_report_names.csv", blobs_csv(60));
+  const fs::path dir = test_dir() / "run_report_names";
+  const CliRun r =
+      run_dpeval("train --data " + csv.string() + " --epochs 1 --class-names cat,dog --out " + dir.string());
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("--class-names: 2 names for the 3 classes"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "checkpoint.dpck"));
+  EXPECT_EQ(r.err.find("epoch 1/"), std::string::npos) << r.err;
+}
+
 TEST(RunReport, TheRunDirectoryHoldsVersionedDocumentsWithClassNamesAndTheAudit) {
   const fs::path& run = trained_run();
   for (const char* file : {"summary.json", "eval.json", "audit.json", "audit.html", "report.html", "report.md"}) {

@@ -22,6 +22,8 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "dpeval/comm/communicator.h"
 #include "dpeval/comm/threads_communicator.h"
 #include "dpeval/core/error.h"
@@ -107,6 +109,19 @@ UpdatePlan choose_update(const TrainConfig& config, const TrainRunOptions& optio
   return {splits ? UpdateKind::kSplit : UpdateKind::kReplicated};
 }
 
+void check_class_names(const std::vector<std::string>& names, size_t classes, const std::string& data) {
+  if (names.size() != classes) {
+    throw ConfigError(fmt::format("--class-names: {} names for the {} classes of {}; expected one per class",
+                                  names.size(), classes, data));
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty() || names[i].size() > kClassNameBytesMax) {
+      throw ConfigError(fmt::format("--class-names: name {} is {} bytes; expected 1 to {}", i + 1, names[i].size(),
+                                    kClassNameBytesMax));
+    }
+  }
+}
+
 double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -144,6 +159,9 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
   }
 
   const RunData sets = load_run_data(config);
+  if (!options.class_names.empty()) {
+    check_class_names(options.class_names, static_cast<size_t>(sets.train.num_classes()), config.data);
+  }
   if (sets.train.size() == 0) throw InputError(config.data + ": the training split is empty");
 
   internal::RunInputs inputs;

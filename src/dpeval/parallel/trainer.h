@@ -142,7 +142,18 @@ struct TrainRunOptions {
   // Note [Split update] where it applies; false keeps one parameter copy per
   // rank and the replicated update (tests and A/B measurements).
   bool split_update = true;
+  // The names the run's report will give the classes (--class-names), when
+  // given: checked against the data before step 0 (check_class_names), not
+  // after the training they would otherwise waste.
+  std::vector<std::string> class_names;
 };
+
+// The longest class name: 200 bytes.
+inline constexpr size_t kClassNameBytesMax = 200;
+
+// Throws ConfigError naming --class-names unless there is one name per class
+// (`classes` of them, in `data`), each 1 to kClassNameBytesMax bytes.
+void check_class_names(const std::vector<std::string>& names, size_t classes, const std::string& data);
 
 // Note [Update plan].
 enum class UpdateKind { kReplicated, kZero1, kSplit };

@@ -41,7 +41,6 @@ using nlohmann::json;
 // --val-fraction 0 there are no such rows and T is not fitted; eval.json and
 // the summary say so.
 constexpr size_t kEvalBins = 15;
-constexpr size_t kClassNameBytesMax = 200;
 
 json number_or_null(std::optional<double> v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); }
 
@@ -87,16 +86,7 @@ Evaluation evaluate_final_model(const RunRequest& request, const parallel::Train
   }
   const auto k = static_cast<size_t>(state->num_classes);
   std::vector<std::string> names = request.class_names.empty() ? state->class_names : request.class_names;
-  if (names.size() != k) {
-    throw ConfigError(fmt::format("--class-names: {} names for the {} classes of {}; expected one per class",
-                                  names.size(), k, config.data));
-  }
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i].empty() || names[i].size() > kClassNameBytesMax) {
-      throw ConfigError(fmt::format("--class-names: name {} is {} bytes; expected 1 to {}", i + 1,
-                                    names[i].size(), kClassNameBytesMax));
-    }
-  }
+  parallel::check_class_names(names, k, config.data);
   if (sets.test.size() == 0) {
     say(request, "evaluation skipped: the test split is empty");
     return {{{"skipped", "the test split is empty"}}, std::nullopt, names};
@@ -327,7 +317,9 @@ json audit_headline(const json& audit) {
 RunOutcome run_training(const RunRequest& request) {
   const Stopwatch wall;
   RunOutcome out;
-  out.train = parallel::train(request.config, request.train);
+  parallel::TrainRunOptions train_options = request.train;
+  train_options.class_names = request.class_names;  // checked before step 0
+  out.train = parallel::train(request.config, train_options);
   const parallel::TrainResult& result = out.train;
   if (result.rank != 0) return out;  // rank 0 evaluates and writes the run's files
   const std::filesystem::path& dir = request.train.out_dir;
