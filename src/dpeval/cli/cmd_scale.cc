@@ -19,6 +19,7 @@
 
 #include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
+#include "dpeval/cli/config_options.h"
 #include "dpeval/cli/json_output.h"
 #include "dpeval/cli/options.h"
 #include "dpeval/cli/progress.h"
@@ -37,18 +38,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The training settings a study takes (cli/config_options.h); the rest keep their defaults.
+constexpr std::string_view kScaleSettings[] = {"--model",     "--data",          "--epochs", "--label-col",
+                                               "--labels",    "--test-fraction", "--batch",  "--lr",
+                                               "--optimizer", "--seed"};
+
 struct ScaleArgs {
-  std::string model = "mlp";
   std::string workers = "1,2,4";
   std::string backend = "threads";
-  std::string optimizer = "sgd";
   double target_accuracy = 0;
   double price_per_core_hour = 0;
   std::string out = "runs/scale";
   uint64_t max_steps = 0;
   double bucket_mb = 25;
   double comm_timeout_s = 300;
-  parallel::TrainConfig config;  // data, label_col, labels, test_fraction, epochs, batch, lr, seed
+  parallel::TrainConfig config;  // the kScaleSettings as parsed
   JsonOutput json;
 };
 
@@ -97,7 +101,7 @@ nlohmann::json run_mpi(const CLI::App& app, const ScaleArgs& a, int workers, uns
   if (::geteuid() == 0) args.push_back("--allow-run-as-root");
   args.insert(args.end(),
               {self.string(), "train", "--backend", "mpi", "--workers", std::to_string(workers), "--model",
-               a.model, "--data", a.config.data, "--epochs", std::to_string(a.config.epochs)});
+               a.config.model_name, "--data", a.config.data, "--epochs", std::to_string(a.config.epochs)});
   for (const char* name : kPassThrough) {
     const CLI::Option* option = app.get_option(name);
     if (option->count() > 0) args.insert(args.end(), {name, option->results().back()});
@@ -136,7 +140,7 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   validate(app, a);
   const comm::Backend backend = parse_enum<comm::Backend>(a.backend, "--backend");
   perf::ScaleStudyOptions options;
-  options.model = a.model;
+  options.model = a.config.model_name;
   options.data = a.config.data;
   options.backend = a.backend;
   options.epochs = a.config.epochs;
@@ -146,10 +150,8 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   options.cores = std::thread::hardware_concurrency();
 
   // Everything that can be checked before the first (long) run is checked now.
-  parallel::TrainConfig config = a.config;
-  config.model_name = a.model;
-  config.model_spec = nn::load_model_spec(a.model);
-  config.optimizer.kind = parse_enum<optim::OptimizerKind>(a.optimizer, "--optimizer");
+  parallel::TrainConfig config;
+  apply_config_options(app, a.config, config, /*only_given=*/false);
   for (int n : *counts) {
     config.workers = n;
     validate_options(config);
@@ -158,7 +160,7 @@ int run_scale(const CLI::App& app, const ScaleArgs& a) {
   CommandFiles files;
   files.data_input("--data", a.config.data);
   files.input("--labels", a.config.labels);
-  if (a.model.ends_with(".toml")) files.input("--model", a.model);
+  if (config.model_name.ends_with(".toml")) files.input("--model", config.model_name);
   files.output("the study's scale.json", out / "scale.json");
   for (int n : *counts) {
     const fs::path dir = out / ("w" + std::to_string(n));
@@ -254,19 +256,12 @@ count measured), step time and its breakdown, time to the target accuracy,
 seconds and cost per epoch; and the recommended count: the smallest whose time
 to target (without a target: seconds per epoch) is within 5 % of the best.
 Exit codes: 0 ok, 1 runtime failure (a run failed), 2 usage error, 3 bad input data or config.)");
-  app->add_option("--model", a.model, "Model: preset 'mlp' or 'cnn', or a model .toml file")
-      ->capture_default_str();
-  app->add_option("--data", a.config.data,
-                  "Dataset: 'fashion-mnist', a .csv/.tsv table, or .npy / IDX features with --labels")
-      ->capture_default_str();
+  add_config_options(*app, a.config, kScaleSettings);
   app->add_option("--workers", a.workers, "Worker counts to measure, comma-separated (e.g. 1,2,4)")
       ->capture_default_str();
   app->add_option("--backend", a.backend,
                   "threads (workers in this process) or mpi (one mpirun job per count)")
       ->check(CLI::IsMember({"threads", "mpi"}))
-      ->capture_default_str();
-  app->add_option("--epochs", a.config.epochs, "Epochs of every run")
-      ->check(integer_in(1, 100000))
       ->capture_default_str();
   app->add_option("--target-accuracy", a.target_accuracy,
                   "Test accuracy in (0, 1] for time-to-target (and the recommendation)")
@@ -276,22 +271,6 @@ Exit codes: 0 ok, 1 runtime failure (a run failed), 2 usage error, 3 bad input d
       ->check(number_in(0, 1e6));
   app->add_option("--out", a.out, "Output directory (scale.json; each run in DIR/w<N>)")
       ->capture_default_str();
-  app->add_option("--label-col", a.config.label_col, "Label column of a CSV table")->capture_default_str();
-  app->add_option("--labels", a.config.labels, "Labels file (.npy or IDX) for .npy or IDX features");
-  app->add_option("--test-fraction", a.config.test_fraction,
-                  "Held-out share of a table that has no test split")
-      ->check(number_in(0, 1, true, true))
-      ->capture_default_str();
-  app->add_option("--batch", a.config.batch, "Batch size (per worker: the global batch grows with N)")
-      ->check(integer_in(1, 1 << 20))
-      ->capture_default_str();
-  app->add_option("--lr", a.config.lr, "Base learning rate")
-      ->check(number_in(0, 1000, true))
-      ->capture_default_str();
-  app->add_option("--optimizer", a.optimizer, "sgd, adamw or lars")
-      ->check(CLI::IsMember({"sgd", "adamw", "lars"}))
-      ->capture_default_str();
-  add_seed_option(*app, a.config.seed, "Random seed (init, shuffling, dropout)");
   app->add_option("--bucket-mb", a.bucket_mb, "Gradient bucket cap in MiB (0: one bucket after backward)")
       ->check(number_in(0, 4096))
       ->capture_default_str();

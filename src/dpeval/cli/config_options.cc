@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <type_traits>
 
@@ -68,20 +69,28 @@ std::string value_text(const T& value) {
   }
 }
 
+bool given(const CLI::App& app, std::string_view flag) {
+  const CLI::Option* option = app.get_option_no_throw(std::string(flag));
+  return option != nullptr && option->count() > 0;
+}
+
 }  // namespace
 
-void add_config_options(CLI::App& app, parallel::TrainConfig& parsed) {
-  parallel::for_each_config_field(
-      [&](const parallel::ConfigField& field, auto member) { add_option(app, field, member(parsed)); });
+void add_config_options(CLI::App& app, parallel::TrainConfig& parsed,
+                        std::span<const std::string_view> only) {
+  parallel::for_each_config_field([&](const parallel::ConfigField& field, auto member) {
+    if (only.empty() || std::find(only.begin(), only.end(), field.flag) != only.end()) {
+      add_option(app, field, member(parsed));
+    }
+  });
 }
 
 void apply_config_options(const CLI::App& app, const parallel::TrainConfig& parsed,
                           parallel::TrainConfig& config, bool only_given) {
   parallel::for_each_config_field([&](const parallel::ConfigField& field, auto member) {
-    if (!only_given || app.get_option(std::string(field.flag))->count() > 0) member(config) = member(parsed);
+    if (!only_given || given(app, field.flag)) member(config) = member(parsed);
   });
-  if (!only_given || app.get_option("--model")->count() > 0)
-    config.model_spec = nn::load_model_spec(config.model_name);
+  if (!only_given || given(app, "--model")) config.model_spec = nn::load_model_spec(config.model_name);
 }
 
 std::vector<std::pair<std::string, std::string>> config_option_words(const parallel::TrainConfig& config) {

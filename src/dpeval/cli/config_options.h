@@ -5,7 +5,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,12 +16,14 @@
 namespace dpeval::cli {
 
 // Adds one option per setting to `app`, parsing into `parsed` (whose values are
-// the defaults shown in --help).
-void add_config_options(CLI::App& app, parallel::TrainConfig& parsed);
+// the defaults shown in --help); with `only`, just the settings of those flags
+// (a command that runs trainings of its own, such as `dpeval scale`).
+void add_config_options(CLI::App& app, parallel::TrainConfig& parsed,
+                        std::span<const std::string_view> only = {});
 
 // Copies the settings given on the command line from `parsed` onto `config`;
-// every setting when `only_given` is false (a fresh run). A given --model also
-// loads its spec. Returns whether --model was applied.
+// every setting when `only_given` is false (a fresh run: settings `app` has no
+// option for keep `parsed`'s defaults). A given --model also loads its spec.
 void apply_config_options(const CLI::App& app, const parallel::TrainConfig& parsed,
                           parallel::TrainConfig& config, bool only_given);
 
