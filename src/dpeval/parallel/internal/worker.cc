@@ -287,13 +287,140 @@ void check_params_finite(const nn::Model& model, int epoch, uint64_t global_step
   }
 }
 
+// This rank's replica: the model, the optimizer over its shard of the
+// parameters (all of them unless the update is sharded, Note [Update plan])
+// and where training starts (epoch and step; not 0 after a resume).
+struct Replica {
+  nn::Model model;
+  comm::Shard shard;
+  std::unique_ptr<optim::Optimizer> optimizer;
+  int start_epoch = 0;
+  uint64_t global_step = 0;
+};
+
+Replica build_replica(const RunInputs& in, int rank, int world) {
+  const TrainConfig& config = *in.config;
+  Replica r{
+      nn::Model::build(config.model_spec, in.train_set->sample_shape(), in.train_set->num_classes()), {}, {}};
+  r.model.init_params(config.seed);
+  const size_t n = r.model.param_count();
+  r.shard = in.update.sharded() ? comm::line_shard_of(n, rank, world) : comm::Shard{0, n};
+  // LARS needs the tensor boundaries (its trust ratio is per tensor); ZeRO-1
+  // with LARS is rejected by TrainConfig::validate, and never split.
+  std::vector<size_t> segment_offsets;
+  if (!in.update.sharded()) {
+    for (const nn::ParamInfo& p : r.model.param_infos()) segment_offsets.push_back(p.offset);
+  }
+  r.optimizer = optim::make_optimizer(config.optimizer, r.shard.size, segment_offsets);
+  return r;
+}
+
+// A resumed run continues from `state`: its weights, this rank's shard of
+// the optimizer state, the step count and the epochs done.
+void restore_replica(const TrainState& state, Replica& r) {
+  const size_t n = r.model.param_count();
+  std::copy(state.params.begin(), state.params.end(), r.model.params().begin());
+  const size_t slots = r.optimizer->state_slots();
+  std::span<float> local = r.optimizer->state();
+  for (size_t s = 0; s < slots; ++s) {
+    std::copy_n(state.optimizer_state.begin() + static_cast<std::ptrdiff_t>(s * n + r.shard.offset),
+                r.shard.size, local.begin() + static_cast<std::ptrdiff_t>(s * r.shard.size));
+  }
+  r.optimizer->set_step_count(state.optimizer_steps);
+  r.start_epoch = state.epochs_done;
+  r.global_step = state.global_step;
+}
+
+// Before step 0: every rank agrees on what is trained (Note [Fingerprint]),
+// then starts from rank 0's weights; with a split update the ranks' models
+// then share the one buffer (Note [Split update] in trainer.h).
+void agree_before_step_zero(const RunInputs& in, comm::Communicator& comm, nn::Model& model,
+                            const comm::CollectiveOptions& options) {
+  const int rank = comm.rank(), world = comm.world();
+  const auto tagged = [&](const char* tag) {
+    comm::CollectiveOptions o = options;
+    o.tag = tag;
+    return o;
+  };
+  Fingerprint fingerprint;
+  fingerprint.config_hash = in.config->config_hash();
+  fingerprint.layout_hash = model.layout_hash();
+  fingerprint.dataset_hash = in.dataset_hash;
+  fingerprint.world = static_cast<uint64_t>(world);
+  fingerprint.version_hash = version_fingerprint();
+  if (in.options->fingerprint_hook) in.options->fingerprint_hook(rank, fingerprint);
+  check_fingerprints(comm, fingerprint, tagged("fingerprint"));
+  if (world > 1) comm.broadcast(model.params(), 0, tagged("parameters")).wait();
+  if (in.update.shares_params()) {
+    // Every rank now holds rank 0's weights; rank 0 puts them in the one
+    // buffer, and nobody reads it before the barrier.
+    if (rank == 0) std::copy(model.params().begin(), model.params().end(), in.shared_params.begin());
+    comm.barrier(tagged("shared parameters")).wait();
+    model.share_params(in.shared_params);
+  }
+}
+
+// The Reducer, when gradients travel (more than one rank) or are rounded
+// (16-bit --grad-dtype), hooked into the model's backward; records its
+// buckets in `result`.
+void attach_reducer(const RunInputs& in, comm::Communicator& comm, nn::Model& model,
+                    std::chrono::milliseconds timeout, std::optional<Reducer>& reducer, TrainResult& result) {
+  const GradDType dtype = in.config->grad_dtype;
+  if (comm.world() == 1 && dtype == GradDType::kFloat32) return;
+  BucketPlanOptions buckets;
+  if (in.options->bucket_mb <= 0) {
+    buckets.bytes_first = buckets.bytes_cap = std::numeric_limits<size_t>::max();
+  } else {
+    buckets.bytes_cap = static_cast<size_t>(in.options->bucket_mb * 1024 * 1024);
+    buckets.bytes_first = std::min(buckets.bytes_first, buckets.bytes_cap);
+  }
+  ReducerOptions reducer_options;
+  reducer_options.dtype = dtype;
+  reducer_options.shard_only = in.update.sharded();
+  reducer_options.timeout = timeout;
+  reducer.emplace(comm, model.grads(), plan_buckets(model.param_infos(), buckets), reducer_options);
+  model.set_on_grad_ready([&reducer](size_t i) { reducer->on_grad_ready(i); });
+  result.buckets = reducer->buckets().size();
+  result.bucket_bytes = reducer->bucket_bytes();
+  for (const size_t b : result.bucket_bytes) result.bytes_reduced_per_step += b;
+}
+
+// The epoch's record: each rank evaluates its contiguous slice of the test
+// rows, and the training and evaluation totals of all ranks are added in rank
+// order, so every rank holds the same figures.
+EpochRecord evaluate_epoch(const RunInputs& in, comm::Communicator& comm, nn::Model& model,
+                           EpochTotals totals, int epoch, const comm::CollectiveOptions& options) {
+  const data::Dataset& test_set = *in.test_set;
+  const comm::Shard rows = comm::shard_of(test_set.size(), comm.rank(), comm.world());
+  totals.eval = evaluate_rows(model, test_set, in.config->eval_batch, rows.offset, rows.offset + rows.size);
+  const EpochTotals sum = combine_totals(comm, totals, options);
+  const EvalResult eval = eval_result(sum.eval);
+  EpochRecord record;
+  record.epoch = epoch + 1;
+  record.train_loss = sum.train_loss_sum / static_cast<double>(std::max<uint64_t>(1, sum.train_rows));
+  record.test_loss = eval.loss;
+  record.test_accuracy = eval.accuracy;
+  return record;
+}
+
+// The checkpoint after `record`'s epoch: every rank takes part in gathering a
+// sharded optimizer state; rank 0 writes (history: `done` then record).
+void checkpoint_epoch(const RunInputs& in, comm::Communicator& comm, const Replica& r, uint64_t global_step,
+                      const TrainResult& result, const EpochRecord& record,
+                      const comm::CollectiveOptions& options) {
+  std::vector<float> optimizer_state =
+      full_optimizer_state(comm, *r.optimizer, r.model.param_count(), r.shard, in.update.sharded(), options);
+  if (comm.rank() != 0) return;
+  save_train_state(result.checkpoint_path,
+                   checkpoint_state(in, r.model, *r.optimizer, std::move(optimizer_state), global_step,
+                                    result.epochs, record));
+}
+
 }  // namespace
 
 WorkerOutput run_worker(const RunInputs& in, comm::Communicator& comm) {
   const TrainConfig& config = *in.config;
   const TrainRunOptions& options = *in.options;
-  const data::Dataset& train_set = *in.train_set;
-  const data::Dataset& test_set = *in.test_set;
   const int rank = comm.rank(), world = comm.world();
   const bool lead = rank == 0;
   comm::CollectiveOptions comm_options;
@@ -305,99 +432,38 @@ WorkerOutput run_worker(const RunInputs& in, comm::Communicator& comm) {
     return o;
   };
 
-  nn::Model model = nn::Model::build(config.model_spec, train_set.sample_shape(), train_set.num_classes());
-  model.init_params(config.seed);
-  const size_t n = model.param_count();
-  // See Note [Update plan] in trainer.h.
-  const bool shared = in.update.shares_params();
-  const bool sharded = in.update.sharded();
-  const comm::Shard shard = sharded ? comm::line_shard_of(n, rank, world) : comm::Shard{0, n};
-  // LARS needs the tensor boundaries (its trust ratio is per tensor); ZeRO-1
-  // with LARS is rejected by TrainConfig::validate, and never split.
-  std::vector<size_t> segment_offsets;
-  if (!sharded) {
-    for (const nn::ParamInfo& p : model.param_infos()) segment_offsets.push_back(p.offset);
-  }
-  std::unique_ptr<optim::Optimizer> optimizer =
-      optim::make_optimizer(config.optimizer, shard.size, segment_offsets);
-
+  // Set up: the replica (restored on resume), agreement before step 0, the
+  // step plan, the Reducer and the observers.
+  Replica replica = build_replica(in, rank, world);
+  nn::Model& model = replica.model;
   WorkerOutput out;
   TrainResult& result = out.result;
   result.config = config;
   result.backend = options.backend;
   result.rank = rank;
   result.world = world;
-  result.params = n;
+  result.params = model.param_count();
   result.dataset_hash = in.dataset_hash;
   result.blas = in.blas;
-  result.optimizer_state_bytes = optimizer->state_bytes();
+  result.optimizer_state_bytes = replica.optimizer->state_bytes();
   result.update = in.update.kind;
   result.checkpoint_path = options.out_dir / "checkpoint.dpck";
-
-  int start_epoch = 0;
-  uint64_t global_step = 0;
   if (in.resume) {
-    const TrainState& state = *in.resume;
-    std::copy(state.params.begin(), state.params.end(), model.params().begin());
-    const size_t slots = optimizer->state_slots();
-    std::span<float> local = optimizer->state();
-    for (size_t s = 0; s < slots; ++s) {
-      std::copy_n(state.optimizer_state.begin() + static_cast<std::ptrdiff_t>(s * n + shard.offset),
-                  shard.size, local.begin() + static_cast<std::ptrdiff_t>(s * shard.size));
-    }
-    optimizer->set_step_count(state.optimizer_steps);
-    start_epoch = state.epochs_done;
-    global_step = state.global_step;
-    result.epochs = state.history;
-    result.resumed_from_epoch = start_epoch;
+    restore_replica(*in.resume, replica);
+    result.epochs = in.resume->history;
+    result.resumed_from_epoch = replica.start_epoch;
   }
-
-  // Before step 0: agree on what is trained, then start from rank 0's weights.
-  Fingerprint fingerprint;
-  fingerprint.config_hash = config.config_hash();
-  fingerprint.layout_hash = model.layout_hash();
-  fingerprint.dataset_hash = in.dataset_hash;
-  fingerprint.world = static_cast<uint64_t>(world);
-  fingerprint.version_hash = version_fingerprint();
-  if (options.fingerprint_hook) options.fingerprint_hook(rank, fingerprint);
-  check_fingerprints(comm, fingerprint, tagged("fingerprint"));
-  if (world > 1) comm.broadcast(model.params(), 0, tagged("parameters")).wait();
-  if (shared) {
-    // Every rank now holds rank 0's weights; rank 0 puts them in the one
-    // buffer, and nobody reads it before the barrier.
-    if (lead) std::copy(model.params().begin(), model.params().end(), in.shared_params.begin());
-    comm.barrier(tagged("shared parameters")).wait();
-    model.share_params(in.shared_params);
-  }
+  agree_before_step_zero(in, comm, model, comm_options);
 
   data::SamplerOptions sampler_options;
   sampler_options.seed = config.seed;
   sampler_options.rank = rank;
   sampler_options.world = world;
   sampler_options.remainder = config.remainder;
-  const data::DistributedSampler sampler(train_set.size(), sampler_options);
-  const StepPlan plan(config, sampler, train_set.size(), world);
-
-  const GradDType dtype = config.grad_dtype;
+  const data::DistributedSampler sampler(in.train_set->size(), sampler_options);
+  const StepPlan plan(config, sampler, in.train_set->size(), world);
   std::optional<Reducer> reducer;
-  if (world > 1 || dtype != GradDType::kFloat32) {
-    BucketPlanOptions buckets;
-    if (options.bucket_mb <= 0) {
-      buckets.bytes_first = buckets.bytes_cap = std::numeric_limits<size_t>::max();
-    } else {
-      buckets.bytes_cap = static_cast<size_t>(options.bucket_mb * 1024 * 1024);
-      buckets.bytes_first = std::min(buckets.bytes_first, buckets.bytes_cap);
-    }
-    ReducerOptions reducer_options;
-    reducer_options.dtype = dtype;
-    reducer_options.shard_only = sharded;
-    reducer_options.timeout = comm_options.timeout;
-    reducer.emplace(comm, model.grads(), plan_buckets(model.param_infos(), buckets), reducer_options);
-    model.set_on_grad_ready([&](size_t i) { reducer->on_grad_ready(i); });
-    result.buckets = reducer->buckets().size();
-    result.bucket_bytes = reducer->bucket_bytes();
-    for (const size_t b : result.bucket_bytes) result.bytes_reduced_per_step += b;
-  }
+  attach_reducer(in, comm, model, comm_options.timeout, reducer, result);
 
   // Note [Step observers]: the timer first, so that the progress reporter
   // sees an epoch's figures in its record.
@@ -408,7 +474,8 @@ WorkerOutput run_worker(const RunInputs& in, comm::Communicator& comm) {
   observers.attach(&timer);
   std::optional<StepTracer> tracer;
   if (options.trace_path) {
-    observers.attach(&tracer.emplace(rank, in.origin, model, reducer ? &*reducer : nullptr, sharded));
+    observers.attach(
+        &tracer.emplace(rank, in.origin, model, reducer ? &*reducer : nullptr, in.update.sharded()));
   }
   std::optional<ProgressReporter> progress;
   if (lead && options.progress) observers.attach(&progress.emplace(*options.progress, config.epochs));
@@ -420,12 +487,15 @@ WorkerOutput run_worker(const RunInputs& in, comm::Communicator& comm) {
                   ": cannot create the output directory: " + mkdir_error.message());
   }
 
-  RankStep step(in, comm, model, *optimizer, reducer ? &*reducer : nullptr, plan, shard, tagged("parameters"),
-                observers);
+  // Train: epochs of steps (RankStep::train), each epoch ended by the sharded
+  // evaluation and, unless --max-steps cut it, a checkpoint.
+  RankStep step(in, comm, model, *replica.optimizer, reducer ? &*reducer : nullptr, plan, replica.shard,
+                tagged("parameters"), observers);
+  uint64_t global_step = replica.global_step;
   double run_train_seconds = 0;
   uint64_t steps_this_run = 0;
   bool stopped_early = false;
-  for (int epoch = start_epoch; epoch < config.epochs && !stopped_early; ++epoch) {
+  for (int epoch = replica.start_epoch; epoch < config.epochs && !stopped_early; ++epoch) {
     Stopwatch epoch_clock;
     observers.begin_epoch(epoch);
     const std::vector<uint32_t> order = sampler.epoch_indices(static_cast<uint64_t>(epoch));
@@ -451,36 +521,17 @@ WorkerOutput run_worker(const RunInputs& in, comm::Communicator& comm) {
     result.train_seconds += train_s;
     run_train_seconds += train_s;
 
-    // Sharded evaluation: each rank its contiguous slice of the test rows.
     Stopwatch eval_clock;
     const double te = now_seconds();
-    const comm::Shard rows = comm::shard_of(test_set.size(), rank, world);
-    totals.eval = evaluate_rows(model, test_set, config.eval_batch, rows.offset, rows.offset + rows.size);
-    const EpochTotals sum = combine_totals(comm, totals, tagged("evaluation"));
+    EpochRecord record = evaluate_epoch(in, comm, model, totals, epoch, tagged("evaluation"));
     observers.on_phase(StepPhase::kEvaluate, te, now_seconds());
-    const EvalResult eval = eval_result(sum.eval);
     result.eval_seconds += eval_clock.seconds();
-
-    EpochRecord record;
-    record.epoch = epoch + 1;
-    record.train_loss = sum.train_loss_sum / static_cast<double>(std::max<uint64_t>(1, sum.train_rows));
-    record.test_loss = eval.loss;
-    record.test_accuracy = eval.accuracy;
-    if (stopped_early) {
-      if (lead && options.progress) {
-        options.progress->on_message("stopped after " + std::to_string(steps_this_run) +
-                                     " steps (--max-steps): epoch " + std::to_string(epoch + 1) +
-                                     " is incomplete and not checkpointed");
-      }
-    } else {
-      // Every rank takes part in gathering a sharded optimizer state; rank 0 writes.
-      std::vector<float> optimizer_state =
-          full_optimizer_state(comm, *optimizer, n, shard, sharded, tagged("optimizer state"));
-      if (lead) {
-        save_train_state(result.checkpoint_path,
-                         checkpoint_state(in, model, *optimizer, std::move(optimizer_state), global_step,
-                                          result.epochs, record));
-      }
+    if (!stopped_early) {
+      checkpoint_epoch(in, comm, replica, global_step, result, record, tagged("optimizer state"));
+    } else if (lead && options.progress) {
+      options.progress->on_message("stopped after " + std::to_string(steps_this_run) +
+                                   " steps (--max-steps): epoch " + std::to_string(epoch + 1) +
+                                   " is incomplete and not checkpointed");
     }
     record.seconds = epoch_clock.seconds();
     record.train_seconds_cumulative = run_train_seconds;
