@@ -467,6 +467,9 @@ std::vector<Fact> read_parallel_facts(const Json& summary) {
   std::string update = S.string_member(summary, "optimizer_update", "");
   std::string sharding;
   if (zero) sharding = *zero == 0 ? "not sharded" : "ZeRO-" + format_count_value(*zero) + " sharded";
+  // Note [Update plan] in parallel/trainer.h: replicated, zero1 or split;
+  // zero1 is what "ZeRO-1 sharded" already says.
+  if (update == "zero1") update = zero && *zero != 0 ? "" : "ZeRO-1";
   if (!update.empty()) sharding += (sharding.empty() ? "" : ", ") + update + " update";
   return {
       {"samples_per_s", "throughput", throughput_text(summary)},
