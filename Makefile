@@ -1,6 +1,6 @@
 # The two set-up commands (README): `make demo` and `make test`. Each installs
 # the Debian packages it needs (scripts/install-deps.sh), configures and builds.
-# Other targets: build, test-slow, test-sanitize, fuzz, fuzz-replay, bench, format, clean.
+# Other targets: build, test-slow, test-sanitize, test-nompi, fuzz, fuzz-replay, bench, format, clean.
 # Every build compiles through ccache when it is installed (install-deps.sh installs it), with the
 # project's own cache directory, $(DPEVAL_CCACHE_DIR) by default ~/.cache/dpeval/ccache
 # (cmake/dpeval_ccache.cmake); `DPEVAL_CCACHE_DIR=/some/dir make ...` picks another, DPEVAL_CCACHE=OFF none.
