@@ -196,10 +196,14 @@ Audit audit_data(const RunRequest& request) {
     json doc = govern::run_audit(options);
     std::string page = report::render_audit_html(doc);
     const json headline = audit_headline(doc);
-    say(request,
-        fmt::format("data audit of {}: {} duplicate rows, {} test rows also in train, PII {} ({:.1f} s)",
-                    config.data, headline["duplicates"].dump(), headline["leakage"].dump(),
-                    headline["pii"].dump(), clock.seconds()));
+    // A figure the audit did not measure (no test set, no text columns) says so, not "null".
+    const auto figure = [&](const char* key) {
+      return headline[key].is_null() ? std::string("unchecked") : headline[key].dump();
+    };
+    const std::string pii = headline["pii"].is_null() ? std::string("PII not scanned (no text columns)")
+                                                      : headline["pii"].dump() + " PII matches";
+    say(request, fmt::format("data audit of {}: {} duplicate rows, {} test rows also in train, {} ({:.1f} s)",
+                             config.data, figure("duplicates"), figure("leakage"), pii, clock.seconds()));
     return {{{"json", "audit.json"}, {"html", "audit.html"}, {"headline", headline}},
             std::move(doc),
             std::move(page)};
