@@ -196,14 +196,15 @@ Audit audit_data(const RunRequest& request) {
     json doc = govern::run_audit(options);
     std::string page = report::render_audit_html(doc);
     const json headline = audit_headline(doc);
-    // A figure the audit did not measure (no test set, no text columns) says so, not "null".
-    const auto figure = [&](const char* key) {
-      return headline[key].is_null() ? std::string("unchecked") : headline[key].dump();
+    // A figure the audit did not measure (no test file, no text columns) says so, not "null".
+    const auto said = [&](const char* key, const std::string& measured, const char* unmeasured) {
+      return headline[key].is_null() ? std::string(unmeasured) : headline[key].dump() + measured;
     };
-    const std::string pii = headline["pii"].is_null() ? std::string("PII not scanned (no text columns)")
-                                                      : headline["pii"].dump() + " PII matches";
-    say(request, fmt::format("data audit of {}: {} duplicate rows, {} test rows also in train, {} ({:.1f} s)",
-                             config.data, figure("duplicates"), figure("leakage"), pii, clock.seconds()));
+    say(request,
+        fmt::format("data audit of {}: {}, {}, {} ({:.1f} s)", config.data,
+                    said("duplicates", " duplicate rows", "duplicates not checked"),
+                    said("leakage", " test rows also in train", "leakage not checked (no test file)"),
+                    said("pii", " PII matches", "PII not scanned (no text columns)"), clock.seconds()));
     return {{{"json", "audit.json"}, {"html", "audit.html"}, {"headline", headline}},
             std::move(doc),
             std::move(page)};
