@@ -1,63 +1,24 @@
 // shift.columns: train-vs-test distribution shift per column. Numeric columns:
-// the two-sample Kolmogorov-Smirnov test on the sampled rows (asymptotic
-// p-value, Numerical Recipes' effective-n correction). Categorical columns:
+// the two-sample Kolmogorov-Smirnov test on the sampled rows (stats/: the
+// statistic, and Kolmogorov's limiting tail at Stephens' effective-n
+// correction, as Numerical Recipes does). Categorical columns:
 // Pearson's chi-squared test of homogeneity on the full value counts (missing
 // is a value; untracked values one more; values whose expected count is below 5
 // in either set are pooled). A column is shifted when p < thresholds.shift_p_value.
 // count = shifted columns; value = the smallest p. Not run for images.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-#include <fmt/format.h>
-
 #include "dpeval/govern/checks/check_util.h"
 #include "dpeval/govern/checks/checks.h"
+#include "dpeval/stats/distributions.h"
+#include "dpeval/stats/two_sample.h"
 
 namespace dpeval::govern::internal {
 namespace {
-
-double ks_p_value(double lambda) {
-  if (lambda < 1e-3) return 1;
-  double sum = 0, sign = 1;
-  for (int k = 1; k <= 200; ++k) {
-    const double term = sign * std::exp(-2.0 * k * k * lambda * lambda);
-    sum += term;
-    if (std::fabs(term) < 1e-12) break;
-    sign = -sign;
-  }
-  return std::clamp(2 * sum, 0.0, 1.0);
-}
-
-// Regularized upper incomplete gamma Q(a, x) (Numerical Recipes gammq).
-double gamma_q(double a, double x) {
-  if (x <= 0) return 1;
-  const double gln = std::lgamma(a);
-  if (x < a + 1) {
-    double ap = a, sum = 1 / a, del = sum;
-    for (int n = 0; n < 1000; ++n) {
-      ap += 1;
-      del *= x / ap;
-      sum += del;
-      if (std::fabs(del) < std::fabs(sum) * 1e-15) break;
-    }
-    return std::clamp(1 - sum * std::exp(-x + a * std::log(x) - gln), 0.0, 1.0);
-  }
-  double b = x + 1 - a, c = 1 / 1e-300, d = 1 / b, h = d;
-  for (int i = 1; i < 1000; ++i) {
-    const double an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (std::fabs(d) < 1e-300) d = 1e-300;
-    c = b + an / c;
-    if (std::fabs(c) < 1e-300) c = 1e-300;
-    d = 1 / d;
-    const double del = d * c;
-    h *= del;
-    if (std::fabs(del - 1) < 1e-15) break;
-  }
-  return std::clamp(std::exp(-x + a * std::log(x) - gln) * h, 0.0, 1.0);
-}
 
 std::vector<double> column_sample(const TableScan& t, size_t c) {
   std::vector<double> v;
@@ -78,18 +39,11 @@ struct TestResult {
 TestResult ks(std::vector<double> a, std::vector<double> b) {
   TestResult r{0, 1, "ks"};
   if (a.empty() || b.empty()) return r;
-  size_t i = 0, j = 0;
-  double d = 0;
-  while (i < a.size() && j < b.size()) {
-    const double x = std::min(a[i], b[j]);
-    while (i < a.size() && a[i] == x) ++i;
-    while (j < b.size() && b[j] == x) ++j;
-    d = std::max(d, std::fabs(static_cast<double>(i) / a.size() - static_cast<double>(j) / b.size()));
-  }
+  const double d = stats::ks_statistic(a, b);
   const double ne = static_cast<double>(a.size()) * b.size() / (a.size() + b.size());
   const double sq = std::sqrt(ne);
   r.statistic = d;
-  r.p = ks_p_value((sq + 0.12 + 0.11 / sq) * d);
+  r.p = stats::kolmogorov_sf((sq + 0.12 + 0.11 / sq) * d);
   return r;
 }
 
@@ -122,13 +76,14 @@ TestResult chi_squared(const ColumnStats& a, const ColumnStats& b) {
   }
   if (pooled.first + pooled.second > 0) cells.push_back(pooled);
   if (cells.size() < 2) return r;
-  double chi = 0;
+  std::vector<double> ca, cb;
   for (const auto& [x, y] : cells) {
-    const double ea = (x + y) * na / (na + nb), eb = (x + y) * nb / (na + nb);
-    chi += (x - ea) * (x - ea) / ea + (y - eb) * (y - eb) / eb;
+    ca.push_back(x);
+    cb.push_back(y);
   }
-  r.statistic = chi;
-  r.p = gamma_q((cells.size() - 1) / 2.0, chi / 2);
+  const stats::ChiSquared chi = stats::chi2_homogeneity(ca, cb);
+  r.statistic = chi.statistic;
+  r.p = chi.p_value;
   return r;
 }
 
@@ -158,20 +113,23 @@ class ShiftCheck final : public Check {
       }
       smallest = std::min(smallest, t.p);
       const bool shifted = t.p < ctx.thresholds.shift_p_value;
-      columns.push_back({{"column", a.name}, {"test", t.test}, {"statistic", t.statistic}, {"p_value", t.p},
+      columns.push_back({{"column", a.name},
+                         {"test", t.test},
+                         {"statistic", t.statistic},
+                         {"p_value", t.p},
                          {"shifted", shifted}});
       if (!shifted) continue;
       ++r.count;
       if (r.examples.size() < kMaxExamples) {
-        r.examples.push_back(example_json("test", 0, a.name,
-                                          fmt::format("{} statistic {:.4g}, p = {:.3g}", t.test, t.statistic, t.p)));
+        r.examples.push_back(example_json(
+            "test", 0, a.name, fmt::format("{} statistic {:.4g}, p = {:.3g}", t.test, t.statistic, t.p)));
       }
     }
     r.value = smallest;
     r.details = {{"columns", columns}};
     r.severity = r.count > 0 ? Severity::kWarning : Severity::kInfo;
-    r.message = fmt::format("{} of {} columns differ between train and test (p < {})", r.count, columns.size(),
-                            ctx.thresholds.shift_p_value);
+    r.message = fmt::format("{} of {} columns differ between train and test (p < {})", r.count,
+                            columns.size(), ctx.thresholds.shift_p_value);
     return r;
   }
 };

@@ -1,0 +1,55 @@
+#include "dpeval/stats/two_sample.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dpeval/core/check.h"
+#include "dpeval/stats/distributions.h"
+
+namespace dpeval::stats {
+
+double ks_statistic(std::span<const double> a, std::span<const double> b) {
+  DPEVAL_CHECK(std::is_sorted(a.begin(), a.end()) && std::is_sorted(b.begin(), b.end()))
+      << "ks_statistic: samples must be sorted ascending";
+  if (a.empty() || b.empty()) return 0;
+  const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
+  size_t i = 0, j = 0;
+  double d = 0;
+  while (i < a.size() && j < b.size()) {
+    const double x = std::min(a[i], b[j]);
+    DPEVAL_CHECK(!std::isnan(x)) << "ks_statistic: NaN in a sample";
+    while (i < a.size() && a[i] == x) ++i;
+    while (j < b.size() && b[j] == x) ++j;
+    d = std::max(d, std::fabs(static_cast<double>(i) / na - static_cast<double>(j) / nb));
+  }
+  // Past the end of one sample its CDF is 1; the other's only rises toward 1.
+  return std::max(d, std::fabs(static_cast<double>(i) / na - static_cast<double>(j) / nb));
+}
+
+ChiSquared chi2_homogeneity(std::span<const double> a, std::span<const double> b) {
+  DPEVAL_CHECK(a.size() == b.size()) << "chi2_homogeneity: " << a.size() << " and " << b.size()
+                                     << " categories";
+  double na = 0, nb = 0;
+  size_t kept = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    DPEVAL_CHECK(std::isfinite(a[i]) && std::isfinite(b[i]) && a[i] >= 0 && b[i] >= 0)
+        << "chi2_homogeneity: counts must be finite and >= 0";
+    na += a[i];
+    nb += b[i];
+    kept += a[i] + b[i] > 0;
+  }
+  ChiSquared r;
+  if (kept < 2 || na == 0 || nb == 0) return r;
+  const double n = na + nb;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double total = a[i] + b[i];
+    if (total == 0) continue;
+    const double ea = total * na / n, eb = total * nb / n;
+    r.statistic += (a[i] - ea) * (a[i] - ea) / ea + (b[i] - eb) * (b[i] - eb) / eb;
+  }
+  r.dof = static_cast<double>(kept - 1);
+  r.p_value = chi2_sf(r.statistic, r.dof);
+  return r;
+}
+
+}  // namespace dpeval::stats
