@@ -10,6 +10,7 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/check.h"
+#include "dpeval/stats/binned.h"
 #include "dpeval/stats/distributions.h"
 #include "dpeval/stats/two_sample.h"
 
@@ -63,6 +64,9 @@ TEST(Stats, KsStatisticEqualsScipy) {
     EXPECT_TRUE(close(ks_statistic(sorted(c["a"]), sorted(c["b"])), c["statistic"])) << c["name"];
   }
   EXPECT_EQ(ks_statistic({}, std::vector<double>{1.0}), 0);
+  for (const json& c : fixtures()["ks_statistic"]) {
+    EXPECT_TRUE(close(wasserstein_distance(sorted(c["a"]), sorted(c["b"])), c["wasserstein"])) << c["name"];
+  }
   const std::vector<double> unsorted = {2, 1};
   EXPECT_THROW(ks_statistic(unsorted, unsorted), InternalError);
 }
@@ -79,6 +83,39 @@ TEST(Stats, ChiSquaredHomogeneityEqualsScipy) {
   const std::vector<double> one = {5}, other = {7}, empty = {0, 0}, some = {3, 4};
   EXPECT_EQ(chi2_homogeneity(one, other).p_value, 1);
   EXPECT_EQ(chi2_homogeneity(empty, some).p_value, 1);
+}
+
+TEST(Stats, TwoProportionZEqualsTheFormula) {
+  for (const json& c : fixtures()["two_proportion_z"]) {
+    const ZTest r = two_proportion_z(c["k_a"], c["n_a"], c["k_b"], c["n_b"]);
+    EXPECT_TRUE(close(r.z, c["z"])) << c.dump();
+    EXPECT_TRUE(close(r.p_value, c["p_value"])) << c.dump();
+  }
+  EXPECT_THROW(two_proportion_z(3, 2, 1, 2), InternalError);
+}
+
+TEST(Stats, BinnedDivergencesEqualNumpyAndScipy) {
+  for (const json& c : fixtures()["binned_numeric"]) {
+    const std::vector<double> ref = sorted(c["ref"]), cur = c["cur"];
+    const std::vector<double> edges = decile_edges(ref);
+    const std::vector<double> want_edges = c["edges"];
+    ASSERT_EQ(edges.size(), want_edges.size());
+    for (size_t i = 0; i < edges.size(); ++i)
+      EXPECT_EQ(edges[i], want_edges[i]) << c["name"] << " edge " << i;
+    const std::vector<double> rc = bin_counts(ref, edges), cc = bin_counts(cur, edges);
+    EXPECT_EQ(rc, c["ref_counts"].get<std::vector<double>>()) << c["name"];
+    EXPECT_EQ(cc, c["cur_counts"].get<std::vector<double>>()) << c["name"];
+    const std::vector<double> rs = floored_shares(rc), cs = floored_shares(cc);
+    EXPECT_TRUE(close(psi(rs, cs), c["psi"])) << c["name"];
+    EXPECT_TRUE(close(js_distance(rs, cs), c["js"])) << c["name"];
+    EXPECT_TRUE(close(kl_divergence(rs, cs), c["kl"])) << c["name"];
+  }
+  for (const json& c : fixtures()["binned_categorical"]) {
+    const std::vector<double> a = c["ref_counts"], b = c["cur_counts"];
+    EXPECT_TRUE(close(js_distance(a, b), c["js"])) << c["name"];  // raw shares: js normalises counts itself
+    EXPECT_TRUE(close(psi(floored_shares(a), floored_shares(b)), c["psi"])) << c["name"];
+    EXPECT_TRUE(close(kl_divergence(floored_shares(a), floored_shares(b)), c["kl"])) << c["name"];
+  }
 }
 
 }  // namespace

@@ -26,6 +26,39 @@ double ks_statistic(std::span<const double> a, std::span<const double> b) {
   return std::max(d, std::fabs(static_cast<double>(i) / na - static_cast<double>(j) / nb));
 }
 
+double wasserstein_distance(std::span<const double> a, std::span<const double> b) {
+  DPEVAL_CHECK(!a.empty() && !b.empty()) << "wasserstein_distance: an empty sample";
+  DPEVAL_CHECK(std::is_sorted(a.begin(), a.end()) && std::is_sorted(b.begin(), b.end()))
+      << "wasserstein_distance: samples must be sorted ascending";
+  const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
+  // Walk the merged values; between consecutive ones x < y both CDFs are
+  // flat, at (values <= x) / n.
+  size_t i = 0, j = 0;
+  double sum = 0;
+  double x = std::min(a[0], b[0]);
+  while (i < a.size() || j < b.size()) {
+    while (i < a.size() && a[i] == x) ++i;
+    while (j < b.size() && b[j] == x) ++j;
+    if (i == a.size() && j == b.size()) break;
+    const double y = std::min(i < a.size() ? a[i] : b[j], j < b.size() ? b[j] : a[i]);
+    sum += std::fabs(static_cast<double>(i) / na - static_cast<double>(j) / nb) * (y - x);
+    x = y;
+  }
+  return sum;
+}
+
+ZTest two_proportion_z(double k_a, double n_a, double k_b, double n_b) {
+  DPEVAL_CHECK(n_a >= 1 && n_b >= 1 && k_a >= 0 && k_b >= 0 && k_a <= n_a && k_b <= n_b)
+      << "two_proportion_z: " << k_a << "/" << n_a << ", " << k_b << "/" << n_b;
+  ZTest r;
+  const double pooled = (k_a + k_b) / (n_a + n_b);
+  if (pooled <= 0 || pooled >= 1) return r;
+  const double se = std::sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b));
+  r.z = (k_a / n_a - k_b / n_b) / se;
+  r.p_value = std::min(1.0, 2 * normal_sf(std::fabs(r.z)));
+  return r;
+}
+
 ChiSquared chi2_homogeneity(std::span<const double> a, std::span<const double> b) {
   DPEVAL_CHECK(a.size() == b.size()) << "chi2_homogeneity: " << a.size() << " and " << b.size()
                                      << " categories";

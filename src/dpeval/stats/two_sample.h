@@ -14,6 +14,21 @@ namespace dpeval::stats {
 // is empty. Precondition: both sorted ascending, no NaN (DPEVAL_CHECK).
 double ks_statistic(std::span<const double> a_sorted, std::span<const double> b_sorted);
 
+// The first Wasserstein distance between the empirical distributions of two
+// ascending samples, integral |F_a - F_b| dx: scipy.stats.wasserstein_distance
+// (unweighted). Precondition: both sorted ascending and non-empty, no NaN.
+double wasserstein_distance(std::span<const double> a_sorted, std::span<const double> b_sorted);
+
+struct ZTest {
+  double z = 0;        // (k_a/n_a - k_b/n_b) / pooled standard error
+  double p_value = 1;  // two-sided: 2 normal_sf(|z|)
+};
+
+// The pooled two-proportion z-test of k_a successes in n_a against k_b in n_b,
+// two-sided. When the pooled share is 0 or 1 (both samples all one value)
+// the proportions are equal: z 0, p 1. Precondition: 0 <= k <= n, n >= 1.
+ZTest two_proportion_z(double k_a, double n_a, double k_b, double n_b);
+
 struct ChiSquared {
   double statistic = 0;  // Pearson's X^2
   double dof = 0;        // categories kept - 1
