@@ -13,7 +13,7 @@
 #include "dpeval/core/thread_pool.h"
 #include "dpeval/eval/internal/poisson.h"
 #include "dpeval/eval/internal/slice_codes.h"
-#include "dpeval/eval/multiple_testing.h"
+#include "dpeval/stats/multiple_testing.h"
 #include "dpeval/eval/weighted_metrics.h"
 
 namespace dpeval::eval {
@@ -180,7 +180,7 @@ BootstrapResult run(const TaskColumns& columns, std::span<const KeyColumn> keys,
   for (size_t m = 0; m < metrics; ++m) {
     std::vector<double> p;
     for (const PendingTest& t : tests[m]) p.push_back(t.p);
-    const std::vector<bool> rejected = benjamini_hochberg(p, options.fdr);
+    const std::vector<bool> rejected = stats::benjamini_hochberg(p, options.fdr);
     for (size_t i = 0; i < tests[m].size(); ++i) {
       if (rejected[i] && tests[m][i].worse_interval) {
         tests[m][i].slice->significantly_worse.push_back(weighted.metric_names()[m]);

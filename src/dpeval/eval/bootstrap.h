@@ -24,7 +24,7 @@
 //      (metric_info's higher_is_better);
 //   3. Benjamini-Hochberg at q = fdr (default 0.05) runs over the p-values of
 //      all judged slices of all slice columns, crosses included, for that
-//      metric (multiple_testing.h);
+//      metric (stats/multiple_testing.h);
 //   4. S is flagged significantly_worse for the metric iff its test is
 //      rejected AND its percentile interval lies entirely on the worse side of
 //      R's point value: hi < m(R) where higher is better, lo > m(R) otherwise.

@@ -1,5 +1,5 @@
 // Benjamini-Hochberg against hand-computed cases.
-#include "dpeval/eval/multiple_testing.h"
+#include "dpeval/stats/multiple_testing.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "dpeval/core/error.h"
 
-namespace dpeval::eval {
+namespace dpeval::stats {
 namespace {
 
 TEST(BenjaminiHochberg, HandComputed) {
@@ -44,4 +44,4 @@ TEST(BenjaminiHochberg, BadInput) {
 }
 
 }  // namespace
-}  // namespace dpeval::eval
+}  // namespace dpeval::stats

@@ -7,7 +7,7 @@
 #include <span>
 #include <vector>
 
-namespace dpeval::eval {
+namespace dpeval::stats {
 
 // Benjamini & Hochberg (1995). With the m p-values sorted ascending,
 // p_(1) <= ... <= p_(m), let k = max{i : p_(i) <= i q / m}; the tests with
@@ -22,4 +22,4 @@ std::vector<bool> benjamini_hochberg(std::span<const double> p_values, double q)
 // rejected at level q iff its adjusted p-value <= q.
 std::vector<double> benjamini_hochberg_adjusted(std::span<const double> p_values);
 
-}  // namespace dpeval::eval
+}  // namespace dpeval::stats

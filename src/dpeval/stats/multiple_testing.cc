@@ -1,5 +1,5 @@
 // The Benjamini-Hochberg step-up procedure (see multiple_testing.h).
-#include "dpeval/eval/multiple_testing.h"
+#include "dpeval/stats/multiple_testing.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 
 #include "dpeval/core/error.h"
 
-namespace dpeval::eval {
+namespace dpeval::stats {
 namespace {
 
 void check_p_values(std::span<const double> p_values) {
@@ -61,4 +61,4 @@ std::vector<double> benjamini_hochberg_adjusted(std::span<const double> p_values
   return adjusted;
 }
 
-}  // namespace dpeval::eval
+}  // namespace dpeval::stats
