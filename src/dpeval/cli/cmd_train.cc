@@ -69,8 +69,7 @@ parallel::FaultInjection parse_fault(const std::string& text) {
 
 // True on an mpirun rank other than 0: it trains but stays quiet.
 bool quiet_mpi_rank(comm::Backend backend) {
-  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
-  return backend == comm::Backend::kMpi && rank && std::string(rank) != "0";
+  return backend == comm::Backend::kMpi && comm::launch_from_environment().rank != 0;
 }
 
 // What a run reads and writes (Note [Outputs are not inputs]). Resuming

@@ -14,11 +14,6 @@ namespace dpeval::cli {
 namespace {
 
 template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
-template <typename T>
 CLI::Validator range_check(const parallel::ConfigField& field) {
   const parallel::FieldRange& r = *field.range;
   if constexpr (std::is_integral_v<T>) {
@@ -38,7 +33,7 @@ void add_option(CLI::App& app, const parallel::ConfigField& field, T& target) {
            flag, [&target](const std::string& text) { target = *find_enum<T>(text); }, help)
         ->check(CLI::IsMember(enum_texts_of<T>()))
         ->default_str(std::string(enum_text(target)));
-  } else if constexpr (IsOptional<T>::value) {
+  } else if constexpr (parallel::IsOptionalSetting<T>::value) {
     using V = typename T::value_type;
     CLI::Option* option = app.add_option_function<V>(
         flag, [&target](const V& value) { target = value; }, help);
@@ -101,7 +96,7 @@ std::vector<std::pair<std::string, std::string>> config_option_words(const paral
     const std::string flag(field.flag);
     if constexpr (std::is_same_v<T, bool>) {
       if (value) words.emplace_back(flag, "");
-    } else if constexpr (IsOptional<T>::value) {
+    } else if constexpr (parallel::IsOptionalSetting<T>::value) {
       if (value) words.emplace_back(flag, value_text(*value));
     } else if constexpr (std::is_same_v<T, std::string>) {
       if (!value.empty()) words.emplace_back(flag, value);

@@ -45,11 +45,6 @@ void require(bool ok, const std::string& field, const std::string& expected) {
   if (!ok) throw ConfigError("config field '" + field + "': expected " + expected);
 }
 
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
 // "/optimizer/momentum" for "optimizer.momentum".
 nlohmann::json::json_pointer field_pointer(std::string_view key) {
   std::string path = "/" + std::string(key);
@@ -61,7 +56,7 @@ nlohmann::json::json_pointer field_pointer(std::string_view key) {
 // spelling. Unset optionals are null (to_json resolves the one there is).
 template <typename T>
 nlohmann::json field_value(const T& value) {
-  if constexpr (IsOptional<T>::value) {
+  if constexpr (IsOptionalSetting<T>::value) {
     return value ? field_value(*value) : nlohmann::json();
   } else if constexpr (std::is_enum_v<T>) {
     return std::string(enum_text(value));
@@ -74,7 +69,7 @@ nlohmann::json field_value(const T& value) {
 
 template <typename T>
 void read_field_value(const nlohmann::json& j, const ConfigField& field, T& value) {
-  if constexpr (IsOptional<T>::value) {
+  if constexpr (IsOptionalSetting<T>::value) {
     typename T::value_type inner{};
     read_field_value(j, field, inner);
     value = inner;
@@ -99,7 +94,7 @@ std::string range_text(const FieldRange& r, bool integer) {
 
 template <typename T>
 void check_range(const ConfigField& field, const T& value) {
-  if constexpr (IsOptional<T>::value) {
+  if constexpr (IsOptionalSetting<T>::value) {
     if (value) check_range(field, *value);
   } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
     if (!field.range) return;

@@ -127,6 +127,13 @@ struct ConfigField {
 // Step counts (--warmup-steps, --step-size): at most 10^12.
 inline constexpr double kMaxConfigSteps = 1e12;
 
+// Whether a setting's type is std::optional<V> (optimizer.weight_decay): the
+// walkers of the table treat it as V when set.
+template <typename T>
+struct IsOptionalSetting : std::false_type {};
+template <typename T>
+struct IsOptionalSetting<std::optional<T>> : std::true_type {};
+
 // Calls visit(field, member) for each setting, in table order, where
 // `member(config)` is that setting of a TrainConfig (const or not): the one
 // place that lists TrainConfig's settings (Note [Config fields]). The member's
