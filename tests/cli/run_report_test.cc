@@ -4,10 +4,9 @@
 // naming the file, a directory it cannot read.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/cli_test_util.h"
 
@@ -40,9 +39,9 @@ const fs::path& trained_run() {
   static const fs::path run = [] {
     const fs::path csv = write("run_report.csv", blobs_csv(300));
     const fs::path dir = test_dir() / "run_report_run";
-    const CliRun r = run_dpeval("train --data " + csv.string() +
-                                " --epochs 2 --batch 16 --seed 3 --workers 2 --class-names cat,dog,fox --out " +
-                                dir.string());
+    const CliRun r = run_dpeval(
+        "train --data " + csv.string() +
+        " --epochs 2 --batch 16 --seed 3 --workers 2 --class-names cat,dog,fox --out " + dir.string());
     EXPECT_EQ(r.code, 0) << r.err;
     return dir;
   }();
@@ -62,9 +61,40 @@ TEST(RunReport, ClassNamesOfTheWrongCountAreRefusedBeforeTraining) {
   EXPECT_EQ(r.err.find("epoch 1/"), std::string::npos) << r.err;
 }
 
+// The scaling efficiency's 1-worker figure can come from a `dpeval scale`
+// study: its 1-worker run's samples/s, the study's version checked first.
+TEST(RunReport, BaselineFromAScaleStudy) {
+  const fs::path csv = write("run_report_scale.csv", blobs_csv(120));
+  const fs::path study = write("scale_study.json", R"({"schema": "dpeval.scale/1", "runs": [
+      {"workers": 1, "samples_per_s": 1000.0}, {"workers": 2, "samples_per_s": 1800.0}]})");
+  const fs::path dir = test_dir() / "run_report_baseline";
+  const std::string base = "train --data " + csv.string() + " --epochs 1 --workers 2 --audit off --out ";
+  const CliRun r = run_dpeval(base + dir.string() + " --baseline-scale " + study.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json summary = read_json(dir / "summary.json");
+  EXPECT_EQ(summary["baseline_samples_per_s"], 1000.0);
+  EXPECT_NE(summary["command"].get<std::string>().find("--baseline-samples-per-s 1000"), std::string::npos);
+
+  const fs::path old = write("scale_old.json", R"({"runs": [{"workers": 1, "samples_per_s": 1000.0}]})");
+  const CliRun refused = run_dpeval(base + (test_dir() / "run_report_baseline_old").string() +
+                                    " --baseline-scale " + old.string());
+  EXPECT_EQ(refused.code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("scale_old.json"), std::string::npos) << refused.err;
+  const fs::path none = write("scale_no_one.json", R"({"schema": "dpeval.scale/1", "runs": [
+      {"workers": 2, "samples_per_s": 1800.0}]})");
+  const CliRun no_one = run_dpeval(base + (test_dir() / "run_report_baseline_none").string() +
+                                   " --baseline-scale " + none.string());
+  EXPECT_EQ(no_one.code, 3) << no_one.err;
+  EXPECT_NE(no_one.err.find("no 1-worker run"), std::string::npos) << no_one.err;
+  const CliRun both = run_dpeval(base + (test_dir() / "run_report_baseline_both").string() +
+                                 " --baseline-scale " + study.string() + " --baseline-samples-per-s 5");
+  EXPECT_EQ(both.code, 2) << both.err;
+}
+
 TEST(RunReport, TheRunDirectoryHoldsVersionedDocumentsWithClassNamesAndTheAudit) {
   const fs::path& run = trained_run();
-  for (const char* file : {"summary.json", "eval.json", "audit.json", "audit.html", "report.html", "report.md"}) {
+  for (const char* file :
+       {"summary.json", "eval.json", "audit.json", "audit.html", "report.html", "report.md"}) {
     EXPECT_TRUE(fs::exists(run / file)) << file;
   }
   const json summary = read_json(run / "summary.json");
@@ -149,7 +179,8 @@ TEST(RunReport, ReportRunRefusesWhatItCannotReadNamingTheFile) {
   fs::remove(copy / "summary.json");
   expect_refused("summary.json", "no summary");
 
-  // An output aimed at an input (a symlink from report.html to the evaluation) is a usage error, and loses nothing.
+  // An output aimed at an input (a symlink from report.html to the evaluation) is a usage error, and loses
+  // nothing.
   fs::remove_all(copy);
   fs::copy(run, copy);
   fs::remove(copy / "report.html");
@@ -166,8 +197,8 @@ TEST(RunReport, ReportRunRefusesWhatItCannotReadNamingTheFile) {
 TEST(RunReport, AuditOffIsRecordedAndTheReportStillBuilds) {
   const fs::path csv = write("run_report_off.csv", blobs_csv(150));
   const fs::path dir = test_dir() / "run_report_off";
-  const CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 1 --batch 16 --audit off --out " +
-                              dir.string());
+  const CliRun r =
+      run_dpeval("train --data " + csv.string() + " --epochs 1 --batch 16 --audit off --out " + dir.string());
   ASSERT_EQ(r.code, 0) << r.err;
   const json summary = read_json(dir / "summary.json");
   EXPECT_EQ(summary["audit"]["skipped"], "--audit off");

@@ -115,7 +115,7 @@ nlohmann::json run_mpi(const CLI::App& app, const ScaleArgs& a, int workers, uns
     throw Error(
         fmt::format("scale: the {}-worker run failed: mpirun {} (command: {})", workers, how, join(args)));
   }
-  return nlohmann::json::parse(read_file(json_path));
+  return read_json_document(json_path);
 }
 
 void validate(const CLI::App& app, const ScaleArgs& a) {

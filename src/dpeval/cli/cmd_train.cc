@@ -18,6 +18,7 @@
 #include "dpeval/cli/train_manifest.h"
 #include "dpeval/comm/launch.h"
 #include "dpeval/core/atomic_file.h"
+#include "dpeval/core/document_schema.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
 #include "dpeval/core/timer.h"
@@ -28,6 +29,7 @@
 #include "dpeval/parallel/run_data.h"
 #include "dpeval/parallel/train_checkpoint.h"
 #include "dpeval/parallel/trainer.h"
+#include "dpeval/perf/scale_study.h"
 #include "dpeval/run/pipeline.h"
 
 namespace dpeval::cli {
@@ -47,6 +49,7 @@ struct TrainArgs {
   std::string audit = "on";
   std::vector<std::string> class_names;
   double baseline_samples_per_s = 0;
+  std::string baseline_scale;  // a scale.json whose 1-worker run gives the baseline
   JsonOutput json;
 };
 
@@ -82,6 +85,7 @@ CommandFiles declare_files(const TrainArgs& a, const parallel::TrainConfig& conf
   files.input("--labels", config.labels);
   if (config.model_name.ends_with(".toml")) files.input("--model", config.model_name);
   files.input("--manifest", a.manifest);
+  files.input("--baseline-scale", a.baseline_scale);
   if (!a.resume.empty() && file_identity(a.resume) != file_identity(checkpoint))
     files.input("--resume", a.resume);
   files.output("the run's checkpoint", checkpoint);
@@ -152,8 +156,21 @@ std::string throughput_text(const parallel::TrainResult& r) {
   return fmt::format("{:.0f} samples/s (steady state)", r.samples_per_s);
 }
 
-int run_train(const CLI::App& app, const TrainArgs& a) {
-  comm::check_launch(a.backend);
+int run_train(const CLI::App& app, const TrainArgs& a_in) {
+  comm::check_launch(a_in.backend);
+  if (a_in.baseline_samples_per_s > 0 && !a_in.baseline_scale.empty()) {
+    throw UsageError("--baseline-samples-per-s and --baseline-scale both give the 1-worker figure: pass one");
+  }
+  // --baseline-scale: the study's 1-worker samples/s, read (schema checked) before training; the
+  // reproducing command then carries the number itself.
+  TrainArgs resolved = a_in;
+  std::optional<double> baseline_from_scale;
+  if (!a_in.baseline_scale.empty()) {
+    baseline_from_scale =
+        perf::one_worker_samples_per_s(read_json_document(a_in.baseline_scale), a_in.baseline_scale);
+    resolved.baseline_samples_per_s = *baseline_from_scale;
+  }
+  const TrainArgs& a = resolved;
   parallel::TrainConfig config;
   parallel::TrainRunOptions run;
   run.out_dir = a.out;
@@ -199,6 +216,7 @@ int run_train(const CLI::App& app, const TrainArgs& a) {
   request.audit = a.audit == "on";
   request.class_names = a.class_names;
   if (a.baseline_samples_per_s > 0) request.baseline_samples_per_s = a.baseline_samples_per_s;
+  if (baseline_from_scale) request.baseline_samples_per_s = *baseline_from_scale;
   request.command = reproduce_command(a, config);
   const run::RunOutcome outcome = run::run_training(request);
   const parallel::TrainResult& result = outcome.train;
@@ -235,6 +253,7 @@ Command add_train_command(CLI::App& root) {
   dpeval train --model my_model.toml --data table.csv --label-col y --optimizer adamw --lr 0.001 --out runs/t
   dpeval train --out runs/mlp --epochs 20 --resume runs/mlp/checkpoint.dpck
   dpeval train --model mlp --workers 2 --out runs/dp2 --trace runs/dp2/trace.json
+  dpeval train --model mlp --workers 2 --baseline-scale runs/scale/scale.json --out runs/dp2b
   dpeval train --model cnn --workers 4 --zero 1 --lr-scaling linear --warmup-epochs 1 --out runs/z
   mpirun -np 2 dpeval train --backend mpi --model mlp --out runs/mpi   (see docs/MPI.md)
 
@@ -276,6 +295,9 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
                   "The classes' names in class order, comma-separated (default: the data's: Fashion-MNIST's "
                   "ten, a table's label texts)")
       ->delimiter(',');
+  app->add_option(
+      "--baseline-scale", a.baseline_scale,
+      "A dpeval scale result (scale.json): its 1-worker samples/s is the report's scaling baseline");
   app->add_option("--baseline-samples-per-s", a.baseline_samples_per_s,
                   "A 1-worker run's samples/s (from dpeval scale): the report's scaling efficiency")
       ->check(number_in(0, 1e12, true));

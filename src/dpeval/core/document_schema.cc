@@ -3,9 +3,21 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "dpeval/core/error.h"
 
 namespace dpeval {
+
+nlohmann::json read_json_document(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open", path.string()));
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or a number out of range
+    throw InputError(fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
+  }
+}
 
 void check_document_schema(const nlohmann::json& doc, std::string_view expected, std::string_view source) {
   if (!doc.is_object()) throw InputError(fmt::format("{}: expected a JSON object ({})", source, expected));

@@ -13,10 +13,15 @@
 // the file and what to do (run the command again with this dpeval).
 #pragma once
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
 namespace dpeval {
+
+// The JSON document in the file at `path`. Throws InputError naming the file
+// when it cannot be opened or is not valid JSON.
+nlohmann::json read_json_document(const std::filesystem::path& path);
 
 // Throws InputError naming `source` unless doc is an object whose "schema" is
 // exactly `expected` (e.g. "dpeval.summary/1").

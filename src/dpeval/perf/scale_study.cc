@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "dpeval/core/check.h"
+#include "dpeval/core/document_schema.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/version.h"
 
@@ -240,6 +241,25 @@ ScaleStudy analyze_scale_study(std::vector<ScaleRun> runs, const ScaleStudyOptio
   }
   recommend(study);
   return study;
+}
+
+double one_worker_samples_per_s(const json& scale, std::string_view source) {
+  check_document_schema(scale, kScaleSchema, source);
+  const auto runs = scale.find("runs");
+  if (runs != scale.end() && runs->is_array()) {
+    for (const json& run : *runs) {
+      if (!run.is_object() || run.value("workers", json()) != 1) continue;
+      const auto sps = run.find("samples_per_s");
+      if (sps != run.end() && sps->is_number() && sps->get<double>() > 0 &&
+          std::isfinite(sps->get<double>())) {
+        return sps->get<double>();
+      }
+      throw InputError(fmt::format(
+          "{}: the 1-worker run has no steady-state samples_per_s (too few steps timed)", source));
+    }
+  }
+  throw InputError(
+      fmt::format("{}: no 1-worker run in \"runs\" (run dpeval scale with --workers 1,...)", source));
 }
 
 json scale_study_json(const ScaleStudy& study) {

@@ -85,6 +85,12 @@ struct ScaleStudy {
 // and there must be at least one. Pure: no I/O, no clock.
 ScaleStudy analyze_scale_study(std::vector<ScaleRun> runs, const ScaleStudyOptions& options);
 
+// The 1-worker run's steady-state samples/s in a scale.json document (what
+// `dpeval train --baseline-scale FILE` takes for the run report's scaling
+// efficiency). Throws InputError naming `source` when the document is not a
+// dpeval.scale/1 study (Note [Document versions]) or has no timed 1-worker run.
+double one_worker_samples_per_s(const nlohmann::json& scale, std::string_view source);
+
 // The scale.json object: model, data, backend, epochs, target_accuracy,
 // price_per_core_hour, cores, dpeval_version, efficiency_baseline_workers,
 // recommendation_metric, recommended_workers, recommendation, and "runs" — its

@@ -247,17 +247,6 @@ std::pair<std::string, std::string> render_run_report(const json& summary, const
   return {report::render_run_html(input), report::render_run_markdown(input)};
 }
 
-json read_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw InputError(fmt::format("{}: cannot open: expected a file of the run directory", path.string()));
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw InputError(fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
-  }
-}
-
 // The learning rate over the run's steps, at most kLrPoints of them evenly
 // spaced (the first and the last included): [{"step", "lr"}], from the
 // schedule the workers used (TrainConfig::lr_at) and the steps an epoch took;
@@ -368,16 +357,16 @@ RunOutcome run_training(const RunRequest& request) {
 }
 
 void write_run_report(const std::filesystem::path& dir) {
-  const json summary = read_json_file(dir / "summary.json");
+  const json summary = read_json_document(dir / "summary.json");
   check_document_schema(summary, kSummarySchema, (dir / "summary.json").string());
   std::optional<json> eval_doc, audit_doc;
   if (summary.contains("evaluation") && summary["evaluation"].is_object() &&
       !summary["evaluation"].contains("skipped")) {
-    eval_doc = read_json_file(dir / "eval.json");
+    eval_doc = read_json_document(dir / "eval.json");
     check_document_schema(*eval_doc, eval::kEvalSchema, (dir / "eval.json").string());
   }
   if (summary.contains("audit") && summary["audit"].is_object() && !summary["audit"].contains("skipped")) {
-    audit_doc = read_json_file(dir / "audit.json");
+    audit_doc = read_json_document(dir / "audit.json");
     check_document_schema(*audit_doc, govern::kAuditSchema, (dir / "audit.json").string());
   }
   const auto [page, markdown] =

@@ -492,8 +492,9 @@ std::string scaling_note(const Json& summary) {
   if (workers && *workers == 1)
     return "One worker: no gradients are exchanged, so there is no communication and no scaling to measure.";
   if (S.number_member(summary, "scaling_efficiency", "")) return "";
-  return "Scaling efficiency not recorded: run `dpeval scale` for a study over worker counts, or pass "
-         "`--baseline-samples-per-s` (the one-worker throughput) to `dpeval train`.";
+  return "Scaling efficiency not recorded: run `dpeval scale` for a study over worker counts and pass its "
+         "scale.json to `dpeval train` as `--baseline-scale`, or pass `--baseline-samples-per-s` (the "
+         "one-worker throughput).";
 }
 
 AuditHeadline read_audit_headline(const Json& summary, const Json* audit) {
