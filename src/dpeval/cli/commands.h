@@ -33,5 +33,7 @@ Command add_manifest_command(CLI::App& root);
 Command add_datasheet_command(CLI::App& root);
 Command add_audit_command(CLI::App& root);
 Command add_report_command(CLI::App& root);
+Command add_profile_command(CLI::App& root);
+Command add_drift_command(CLI::App& root);
 
 }  // namespace dpeval::cli

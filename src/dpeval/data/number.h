@@ -18,6 +18,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -58,6 +59,24 @@ inline const char* parse_plain_decimal(const char* p, const char* e, double* out
 }
 
 }  // namespace internal
+
+// True for the spellings of a missing cell every reader agrees on: empty, NA,
+// N/A, NaN, nan, null, NULL, None (exact case, after trimming). The audit's
+// scan and `dpeval drift` count these as missing, not as text.
+[[gnu::always_inline]] inline bool is_missing_spelling(std::string_view cell) {
+  // memcmp with a constant size compiles to one load and compare per spelling.
+  switch (cell.size()) {
+    case 0: return true;
+    case 2: return std::memcmp(cell.data(), "NA", 2) == 0;
+    case 3:
+      return std::memcmp(cell.data(), "NaN", 3) == 0 || std::memcmp(cell.data(), "nan", 3) == 0 ||
+             std::memcmp(cell.data(), "N/A", 3) == 0;
+    case 4:
+      return std::memcmp(cell.data(), "null", 4) == 0 || std::memcmp(cell.data(), "NULL", 4) == 0 ||
+             std::memcmp(cell.data(), "None", 4) == 0;
+    default: return false;
+  }
+}
 
 // The number at the start of [p, e), read as fast_float::from_chars reads it
 // (chars_format::general: no leading '+', no blanks): returns the end of what

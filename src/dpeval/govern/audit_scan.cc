@@ -192,26 +192,7 @@ bool parse_plain_decimal(std::string_view s, double* out) {
 // classify_cell, inlined into the scan's per-cell loop (a call per cell showed
 // in profiles); the public classify_cell is this.
 [[gnu::always_inline]] inline CellKind classify_cell_inline(std::string_view cell, double* number) {
-  switch (cell.size()) {
-    case 0: return CellKind::kMissing;
-    // memcmp with a constant size compiles to one load and compare per spelling.
-    case 2:
-      if (std::memcmp(cell.data(), "NA", 2) == 0) return CellKind::kMissing;
-      break;
-    case 3:
-      if (std::memcmp(cell.data(), "NaN", 3) == 0 || std::memcmp(cell.data(), "nan", 3) == 0 ||
-          std::memcmp(cell.data(), "N/A", 3) == 0) {
-        return CellKind::kMissing;
-      }
-      break;
-    case 4:
-      if (std::memcmp(cell.data(), "null", 4) == 0 || std::memcmp(cell.data(), "NULL", 4) == 0 ||
-          std::memcmp(cell.data(), "None", 4) == 0) {
-        return CellKind::kMissing;
-      }
-      break;
-    default: break;
-  }
+  if (data::is_missing_spelling(cell)) return CellKind::kMissing;
   const char first = cell[0];
   // See Note [Plain decimals].
   if (((first >= '0' && first <= '9') || first == '-') && parse_plain_decimal(cell, number)) {

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "dpeval/eval/internal/radix.h"
+#include "dpeval/eval/sort_values.h"
 
 namespace dpeval::eval::internal {
 namespace {
@@ -36,3 +37,19 @@ void sort_keys(BigVector<uint64_t>& keys) {
 void sort_keys_reference(BigVector<uint64_t>& keys) { std::sort(keys.begin(), keys.end()); }
 
 }  // namespace dpeval::eval::internal
+
+namespace dpeval::eval {
+
+void sort_ascending(std::span<double> values) {
+  if (values.size() < internal::kRadixMinSize) {
+    std::sort(values.begin(), values.end());
+    for (double& v : values) v += 0.0;  // -0.0 -> +0.0, as the keys do
+    return;
+  }
+  BigVector<uint64_t> keys(values.size());
+  for (size_t i = 0; i < values.size(); ++i) keys[i] = ~internal::key_descending(values[i]);
+  internal::sort_keys(keys);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = internal::score_from_key_descending(~keys[i]);
+}
+
+}  // namespace dpeval::eval

@@ -1,0 +1,276 @@
+// dpeval profile and dpeval drift: a reference profile of a dataset, and
+// whether current data still looks like the reference (docs/DRIFT.md).
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "dpeval/cli/command_files.h"
+#include "dpeval/cli/commands.h"
+#include "dpeval/cli/json_output.h"
+#include "dpeval/cli/options.h"
+#include "dpeval/core/error.h"
+#include "dpeval/eval/gates.h"
+#include "dpeval/monitor/drift.h"
+#include "dpeval/report/drift_report.h"
+
+namespace dpeval::cli {
+namespace {
+
+// fashion-mnist-test lives in fashion-mnist's directory.
+void declare_source(CommandFiles& files, std::string_view option, const std::string& spec) {
+  files.data_input(option, spec == "fashion-mnist-test" ? std::string("fashion-mnist") : spec);
+}
+
+struct ProfileArgs {
+  std::string data;
+  std::string label_col;
+  std::string prediction_col;
+  std::vector<std::string> categorical;
+  std::string out;
+  uint64_t seed = 0;
+  size_t threads = 0;
+  JsonOutput json;
+};
+
+int run_profile(ProfileArgs& a) {
+  CommandFiles files;
+  declare_source(files, "--data", a.data);
+  files.output("--out", a.out);
+  a.json.declare(files);
+  files.check();
+  monitor::ReadOptions read;
+  read.threads = a.threads;
+  monitor::ProfileOptions po;
+  po.categorical = a.categorical;
+  po.label_col = a.label_col;
+  po.prediction_col = a.prediction_col;
+  po.seed = a.seed;
+  const monitor::Profile profile = monitor::build_profile(monitor::read_source(a.data, read), po);
+  const nlohmann::json doc = monitor::profile_to_json(profile);
+  // The summary (--json) leaves out the values: the profile file has them.
+  nlohmann::json summary = {{"schema", doc["schema"]}, {"out", a.out}, {"source", doc["source"]}, {"rows", doc["rows"]}};
+  nlohmann::json cols = nlohmann::json::array();
+  for (const monitor::ColumnProfile& c : profile.columns) {
+    cols.push_back({{"name", c.name},
+                    {"role", monitor::role_text(c.role)},
+                    {"numeric", c.numeric},
+                    {"count", c.count},
+                    {"missing", c.missing},
+                    {"distinct", c.distinct},
+                    {"sampled", c.sampled}});
+  }
+  summary["columns"] = cols;
+  OutputBatch outputs;
+  outputs.add(a.out, [&] { return doc.dump() + "\n"; });
+  outputs.add(a.json.file(), [&] { return json_text(summary); });
+  outputs.commit();
+  a.json.print(summary);
+  if (!a.json.prints_to_stdout()) {
+    fmt::print("profile of {} ({} rows, {} columns) written to {}\n", profile.source, profile.rows,
+               profile.columns.size(), a.out);
+  }
+  return kExitOk;
+}
+
+struct DriftArgs {
+  std::string reference;
+  std::string current;
+  std::vector<std::string> columns;
+  std::vector<std::string> categorical;
+  std::string label_col;
+  std::string prediction_col;
+  std::string method = "auto";
+  double threshold = -1;  // unset
+  double drift_share = 0.5;
+  uint64_t seed = 0;
+  size_t threads = 0;
+  std::vector<std::string> fail_if;
+  std::string html;
+  std::string md;
+  JsonOutput json;
+};
+
+void print_drift_summary(const nlohmann::json& doc) {
+  fmt::print("drift of {} ({} rows) against {} ({} rows): {} of {} columns drifted (share {:.3g}); dataset drift: {}\n",
+             doc["current"]["source"].get<std::string>(), doc["n_current"].get<uint64_t>(),
+             doc["reference"]["source"].get<std::string>(), doc["n_reference"].get<uint64_t>(),
+             doc["n_drifted"].get<size_t>(), doc["n_columns"].get<size_t>(), doc["share_drifted"].get<double>(),
+             doc["dataset_drift"].get<bool>() ? "yes" : "no");
+  auto line = [](const nlohmann::json& e) {
+    fmt::print("  {:<6} {:<24} {:<12} {:<12} statistic {:<10} p {:<10} threshold {}\n",
+               e["drift"].get<bool>() ? "DRIFT" : "ok", e["name"].get<std::string>(), e["kind"].get<std::string>(),
+               e["method"].get<std::string>(), e["statistic"].dump(), e["p_value"].dump(), e["threshold"].dump());
+  };
+  for (const auto& e : doc["columns"]) line(e);
+  if (doc["label"].is_object()) line(doc["label"]);
+  for (const auto& e : doc["predictions"]) line(e);
+  if (doc["model_drift"].is_object()) {
+    const auto& m = doc["model_drift"];
+    fmt::print("  domain classifier: AUC {:.4f} [{:.4f}, {:.4f}] vs threshold {}: {}\n", m["auc"].get<double>(),
+               m["auc_ci"][0].get<double>(), m["auc_ci"][1].get<double>(), m["threshold"].dump(),
+               m["drift"].get<bool>() ? "DRIFT" : "ok");
+  }
+  for (const auto& gate : doc.value("gates", nlohmann::json::array())) {
+    fmt::print("  gate {} {} (value {})\n", gate["passed"].get<bool>() ? "PASS" : "FAIL",
+               gate["expression"].get<std::string>(), gate["value"].dump());
+  }
+}
+
+int run_drift(DriftArgs& a) {
+  for (const std::string& g : a.fail_if) eval::parse_gate(g);  // a typo is a usage error before any work
+  monitor::DriftOptions o;
+  o.method = monitor::parse_method(a.method);
+  if (a.threshold >= 0) {
+    if (o.method == monitor::DriftMethod::kDomainClassifier) {
+      o.domain_threshold = a.threshold;
+    } else {
+      o.threshold = a.threshold;
+    }
+  }
+  o.drift_share = a.drift_share;
+  o.columns = a.columns;
+  o.categorical = a.categorical;
+  o.label_col = a.label_col;
+  o.prediction_col = a.prediction_col;
+  o.seed = a.seed;
+  o.threads = a.threads;
+  const bool reference_is_profile = monitor::looks_like_profile_path(a.reference);
+  if (monitor::looks_like_profile_path(a.current)) {
+    throw UsageError("--current " + a.current + ": a profile can only be the reference; give the current data itself");
+  }
+  CommandFiles files;
+  if (reference_is_profile) {
+    files.input("--reference", a.reference);
+  } else {
+    declare_source(files, "--reference", a.reference);
+  }
+  declare_source(files, "--current", a.current);
+  files.output("--html", a.html);
+  files.output("--md", a.md);
+  a.json.declare(files);
+  files.check();
+
+  monitor::ReadOptions read;
+  read.threads = a.threads;
+  monitor::ProfileOptions po;
+  po.categorical = a.categorical;
+  po.label_col = a.label_col;
+  po.prediction_col = a.prediction_col;
+  po.seed = a.seed;
+  monitor::Profile reference;
+  data::Dataset reference_images;
+  if (reference_is_profile) {
+    reference = monitor::read_profile(a.reference);
+  } else {
+    monitor::SourceData data = monitor::read_source(a.reference, read);
+    reference_images = data.images;
+    reference = monitor::build_profile(std::move(data), po);
+  }
+  monitor::SourceData current_data = monitor::read_source(a.current, read);
+  data::Dataset current_images = current_data.images;
+  monitor::ProfileOptions current_po = po;
+  current_po.max_values = UINT64_MAX;  // the current side is compared whole
+  // Only the reference may name label/prediction columns the current lacks: the drift says so.
+  current_po.label_col = current_data.find(a.label_col) ? a.label_col : "";
+  current_po.prediction_col = current_data.find(a.prediction_col) ? a.prediction_col : "";
+  std::vector<std::string> cats;
+  for (const std::string& c : a.categorical) {
+    if (current_data.find(c)) cats.push_back(c);
+  }
+  current_po.categorical = cats;
+  const monitor::Profile current = monitor::build_profile(std::move(current_data), current_po);
+  nlohmann::json doc = monitor::drift_document(reference, current, o, &reference_images, &current_images);
+  const std::vector<eval::GateResult> gates = monitor::evaluate_drift_gates(doc, a.fail_if);
+  if (!a.fail_if.empty()) doc["gates"] = eval::gates_to_json(gates);
+  OutputBatch outputs;  // every output is replaced, or none is
+  outputs.add(a.html, [&] { return report::render_drift_html(doc); });
+  outputs.add(a.md, [&] { return report::render_drift_markdown(doc); });
+  outputs.add(a.json.file(), [&] { return json_text(doc); });
+  outputs.commit();
+  a.json.print(doc);
+  if (!a.json.prints_to_stdout()) print_drift_summary(doc);
+  size_t failed = 0;
+  for (const eval::GateResult& g : gates) failed += g.passed ? 0 : 1;
+  if (failed > 0) {
+    fmt::print(stderr, "dpeval drift: {} of {} gates failed\n", failed, gates.size());
+    return kExitGateFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command add_profile_command(CLI::App& root) {
+  auto args = std::make_shared<ProfileArgs>();
+  ProfileArgs& a = *args;
+  CLI::App* app = root.add_subcommand("profile", "Write a reference profile of a dataset for later drift checks");
+  app->footer(R"(Examples:
+  dpeval profile --data train.csv --label-col y --out ref.profile.json
+  dpeval profile --data fashion-mnist --out fmnist.profile.json
+  dpeval drift --reference ref.profile.json --current new.csv --json
+
+The profile ("schema": "dpeval.profile/1") holds per column its counts, decile edges and bin counts,
+category counts and the sorted values KS and Wasserstein need (all of them up to 1,000,000 per
+column, above that a seeded sample), and the source's SHA-256. Drift against a profile equals drift
+against the file it was made from. See docs/DRIFT.md.
+Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input.)");
+  app->add_option("--data", a.data, "A .csv/.tsv[.gz] table, an .npy image array, or fashion-mnist")->required();
+  app->add_option("--label-col", a.label_col, "The label column (profiled as categories, role label)");
+  app->add_option("--prediction-col", a.prediction_col, "A prediction column (prob_* columns are predictions too)");
+  app->add_option("--categorical", a.categorical, "Columns to treat as categories whatever their cells")->delimiter(',');
+  app->add_option("--out", a.out, "The profile file to write (.json)")->required();
+  add_seed_option(*app, a.seed, "Seed of the sample kept above 1,000,000 values");
+  add_threads_option(*app, a.threads);
+  a.json.add_options(*app);
+  return {app, [args] {
+            if (!monitor::looks_like_profile_path(args->out)) {
+              throw UsageError("--out " + args->out + ": a profile is a .json file");
+            }
+            return run_profile(*args);
+          }};
+}
+
+Command add_drift_command(CLI::App& root) {
+  auto args = std::make_shared<DriftArgs>();
+  DriftArgs& a = *args;
+  CLI::App* app = root.add_subcommand("drift", "Does the current data still look like the reference? Per column and overall");
+  app->footer(R"(Examples:
+  dpeval drift --reference train.csv --current today.csv --json-out drift.json --html drift.html
+  dpeval drift --reference ref.profile.json --current today.csv --fail-if "share_drifted > 0.3"
+  dpeval drift --reference fashion-mnist --current new_images.npy --fail-if "dataset_drift == 1"
+
+Sources: .csv/.tsv[.gz], a profile .json (reference only), fashion-mnist (train split),
+fashion-mnist-test, or an .npy image array (N x 28 x 28 or N x 784, uint8 or float in [0, 1]).
+Default method per column as Evidently 0.2-0.4 chooses it: reference <= 1000 values: numeric ks,
+categorical chisquare, binary z (drift when p < 0.05); more: numeric wasserstein (normed, >= 0.1),
+categorical js (>= 0.1). Images add a domain classifier (drift when its AUC > 0.55).
+Gates: dataset_drift, share_drifted, n_drifted, n_columns, auc, <figure>.<column> (psi.income,
+p_value.age, drift.x, wasserstein_normed.x, ...); op one of < <= > >= == !=. See docs/DRIFT.md.
+Exit codes: 0 ok, 1 runtime failure, 2 usage error (also an unknown gate name), 3 bad input,
+4 a gate failed.)");
+  app->add_option("--reference", a.reference, "Reference data or a profile (.json)")->required();
+  app->add_option("--current", a.current, "Current data")->required();
+  app->add_option("--columns", a.columns, "Only these columns (default: every feature column)")->delimiter(',');
+  app->add_option("--categorical", a.categorical, "Columns to treat as categories whatever their cells")->delimiter(',');
+  app->add_option("--label-col", a.label_col, "The label column: label drift, reported on its own");
+  app->add_option("--prediction-col", a.prediction_col,
+                  "A prediction column: prediction drift, on its own (prob_* columns are predictions too)");
+  app->add_option("--method", a.method, "auto, ks, wasserstein, psi, js, chisquare, z, kl or domain-classifier")
+      ->capture_default_str();
+  app->add_option("--threshold", a.threshold,
+                  "Every column's threshold (p-value methods: drift when p < it; distances: when >= it; "
+                  "domain-classifier: AUC above it)")
+      ->check(number_in(0, 1e6));
+  app->add_option("--drift-share", a.drift_share, "Dataset drift when this share of columns drifted")
+      ->check(number_in(0, 1, true, false))
+      ->capture_default_str();
+  add_seed_option(*app, a.seed, "Seed of the domain classifier and of the reference sample above 1,000,000 values");
+  add_threads_option(*app, a.threads);
+  app->add_option("--fail-if", a.fail_if, "Gate; repeatable (exit 4 if any fails)");
+  app->add_option("--html", a.html, "Write a self-contained HTML report");
+  app->add_option("--md", a.md, "Write a Markdown report");
+  a.json.add_options(*app);
+  return {app, [args] { return run_drift(*args); }};
+}
+
+}  // namespace dpeval::cli

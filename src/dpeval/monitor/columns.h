@@ -1,0 +1,80 @@
+// A dataset read for drift: each column's numbers and category counts, or for
+// images the pixel rows and two per-image summary columns. What `dpeval
+// profile` and `dpeval drift` read their --data, --reference and --current
+// arguments into (docs/DRIFT.md).
+//
+// Note [Drift sources]
+//   "<path>.csv|.tsv[.gz]"   a table with a header row; every column is read
+//                            (numbers, text and missing cells counted apart).
+//   "<path>.npy"             images: N x 28 x 28 or N x 784 (any N x H x W or
+//                            N x F), uint8 (scaled by 1/255) or float in [0, 1].
+//   "fashion-mnist"          the train split of Debian's Fashion-MNIST;
+//   "fashion-mnist-test"     its test split. Both with their labels.
+// An image source has the columns mean_intensity and std_intensity (per image,
+// population std) and, from Fashion-MNIST, label; its pixels feed the domain
+// classifier (domain_classifier.h).
+//
+// Note [Missing cells]
+// A cell is missing when it is one of data::is_missing_spelling's spellings
+// (empty, NA, N/A, NaN, nan, null, NULL, None) or a number that is NaN. A
+// number that is +-inf is counted apart (non_finite) and left out of the
+// statistics: distances and quantiles are not defined over infinities.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "dpeval/core/huge_pages.h"
+#include "dpeval/data/dataset.h"
+
+namespace dpeval::monitor {
+
+enum class SourceKind : uint8_t { kCsv, kNpy, kFashionMnist, kFashionMnistTest, kProfile };
+std::string_view source_kind_text(SourceKind kind);
+
+struct ColumnValues {
+  std::string name;
+  BigVector<double> numbers;  // the finite numeric cells, ascending once read_source returns
+  std::unordered_map<std::string, uint64_t> texts;  // cells that are neither numbers nor missing -> count
+  uint64_t missing = 0;
+  uint64_t non_finite = 0;  // +-inf cells
+  uint64_t text_cells = 0;
+  uint64_t first_text_line = 0;    // 1-based file line of the first text cell (0: none)
+  uint64_t first_number_line = 0;  // ... of the first number
+  bool numeric() const { return text_cells == 0 && !numbers.empty(); }
+  uint64_t count() const { return numbers.size() + non_finite + text_cells; }  // non-missing cells
+};
+
+struct SourceData {
+  std::string source;  // as the user named it
+  SourceKind kind = SourceKind::kCsv;
+  std::string sha256;  // of the file's bytes (Fashion-MNIST: of its images file)
+  uint64_t rows = 0;
+  std::vector<ColumnValues> columns;  // file order
+  data::Dataset images;               // image sources only (0 rows otherwise)
+  bool is_image() const { return images.size() > 0; }
+  const ColumnValues* find(std::string_view name) const;
+};
+
+struct ReadOptions {
+  size_t threads = 0;           // 0: every core
+  bool allow_fashion_mnist_test = true;
+};
+
+// Reads a source (Note [Drift sources]). Throws InputError naming the file,
+// line and column for anything malformed (ragged rows, an empty file, a
+// header without rows, a duplicate column name, an NPY of the wrong shape or
+// values outside [0, 1]), ConfigError for a spec that names nothing readable.
+SourceData read_source(std::string_view spec, const ReadOptions& options);
+
+// The same for CSV text in memory (tests); `source` starts messages.
+SourceData read_csv_text(std::string_view text, std::string_view source, const ReadOptions& options);
+
+// Sorts ascending (an LSD radix sort above a few thousand values). No NaN.
+void sort_values(BigVector<double>& values);
+
+}  // namespace dpeval::monitor

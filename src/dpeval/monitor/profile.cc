@@ -1,0 +1,324 @@
+// Building, writing and reading reference profiles (Note [Profile contents]).
+#include "dpeval/monitor/profile.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "dpeval/core/base64.h"
+#include "dpeval/core/document_schema.h"
+#include "dpeval/core/error.h"
+#include "dpeval/core/rng.h"
+#include "dpeval/core/version.h"
+#include "dpeval/stats/binned.h"
+
+namespace dpeval::monitor {
+namespace {
+
+constexpr uint64_t kSamplePurpose = 0x70726f66696c65;  // "profile": the sample's own stream
+
+std::string number_category(double v) { return fmt::format("{}", v); }
+
+void describe_numbers(ColumnProfile& p, BigVector<double>&& sorted, const ProfileOptions& options,
+                      uint64_t stream) {
+  const size_t n = sorted.size();
+  p.values_total = n;
+  if (n == 0) return;
+  p.min = sorted.front();
+  p.max = sorted.back();
+  // Mean and population std, with compensated sums (numpy's pairwise sums agree to ~1e-15).
+  long double sum = 0;
+  for (double v : sorted) sum += v;
+  const long double mean = sum / static_cast<long double>(n);
+  long double ss = 0;
+  for (double v : sorted) ss += (v - mean) * (v - mean);
+  p.mean = static_cast<double>(mean);
+  p.std = static_cast<double>(std::sqrt(ss / static_cast<long double>(n)));
+  p.decile_edges = stats::decile_edges(sorted);
+  p.decile_counts = stats::bin_counts(sorted, p.decile_edges);
+  uint64_t distinct = 0;
+  for (size_t i = 0; i < n; ++i) distinct += (i == 0 || sorted[i] != sorted[i - 1]) ? 1 : 0;
+  p.distinct = distinct;
+  if (distinct <= kMaxNumericCategories) {
+    p.has_categories = true;
+    for (size_t i = 0; i < n;) {
+      size_t j = i;
+      while (j < n && sorted[j] == sorted[i]) ++j;
+      p.categories.emplace_back(number_category(sorted[i]), j - i);
+      i = j;
+    }
+  }
+  if (n > options.max_values) {
+    // A seeded uniform sample without replacement: a partial Fisher-Yates shuffle.
+    Rng rng = Rng::for_stream(options.seed, kSamplePurpose, stream, 0);
+    for (size_t i = 0; i < options.max_values; ++i) {
+      const size_t j = i + static_cast<size_t>(rng.uniform_below(n - i));
+      std::swap(sorted[i], sorted[j]);
+    }
+    sorted.resize(options.max_values);
+    std::sort(sorted.begin(), sorted.end());
+    p.sampled = true;
+  }
+  p.values = std::move(sorted);
+}
+
+bool listed(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+void check_named(const SourceData& data, const std::string& name, std::string_view option) {
+  if (name.empty() || data.find(name)) return;
+  std::string known;
+  for (const ColumnValues& c : data.columns) known += (known.empty() ? "" : ", ") + c.name;
+  throw ConfigError(fmt::format("{} '{}': {} has no such column; it has: {}", option, name, data.source, known));
+}
+
+// JSON field readers that name the file and field on failure.
+struct Reader {
+  const std::string& path;
+  template <typename T>
+  T get(const nlohmann::json& obj, const char* key, const std::string& where) const {
+    if (!obj.is_object() || !obj.contains(key)) {
+      throw InputError(fmt::format("{}: {}: missing field '{}'", path, where, key));
+    }
+    try {
+      return obj.at(key).get<T>();
+    } catch (const nlohmann::json::exception&) {
+      throw InputError(fmt::format("{}: {}: field '{}' has the wrong type", path, where, key));
+    }
+  }
+};
+
+}  // namespace
+
+std::string_view role_text(ColumnRole role) {
+  switch (role) {
+    case ColumnRole::kFeature: return "feature";
+    case ColumnRole::kLabel: return "label";
+    case ColumnRole::kPrediction: return "prediction";
+    case ColumnRole::kImageSummary: return "image_summary";
+  }
+  return "feature";
+}
+
+const ColumnProfile* Profile::find(std::string_view name) const {
+  for (const ColumnProfile& c : columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+bool looks_like_profile_path(std::string_view spec) {
+  return spec.size() >= 5 && spec.substr(spec.size() - 5) == ".json";
+}
+
+Profile build_profile(SourceData&& data, const ProfileOptions& options) {
+  for (const std::string& c : options.categorical) check_named(data, c, "--categorical");
+  check_named(data, options.label_col, "--label-col");
+  check_named(data, options.prediction_col, "--prediction-col");
+  Profile out;
+  out.source = data.source;
+  out.kind = data.kind;
+  out.sha256 = data.sha256;
+  out.rows = data.rows;
+  out.seed = options.seed;
+  out.columns.resize(data.columns.size());
+  for (size_t c = 0; c < data.columns.size(); ++c) {
+    ColumnValues& in = data.columns[c];
+    ColumnProfile& p = out.columns[c];
+    p.name = in.name;
+    if (data.is_image() && (in.name == "mean_intensity" || in.name == "std_intensity")) {
+      p.role = ColumnRole::kImageSummary;
+    } else if (in.name == options.label_col || (data.is_image() && in.name == "label")) {
+      p.role = ColumnRole::kLabel;
+    } else if (in.name == options.prediction_col || in.name.starts_with("prob_")) {
+      p.role = ColumnRole::kPrediction;
+    }
+    p.rows = data.rows;
+    p.count = in.count();
+    p.missing = in.missing;
+    p.non_finite = in.non_finite;
+    p.first_text_line = in.first_text_line;
+    const bool categorical = listed(options.categorical, in.name) || p.role == ColumnRole::kLabel;
+    p.numeric = in.text_cells == 0 && !categorical;
+    if (in.text_cells == 0) {
+      describe_numbers(p, std::move(in.numbers), options, c);
+      if (categorical && !p.has_categories) {  // a declared category column of many numbers
+        p.has_categories = true;
+        const auto& v = p.values;
+        for (size_t i = 0; i < v.size();) {
+          size_t j = i;
+          while (j < v.size() && v[j] == v[i]) ++j;
+          p.categories.emplace_back(number_category(v[i]), j - i);
+          i = j;
+        }
+      }
+      if (categorical) {  // the values of a category column are categories, not a distribution
+        p.values.clear();
+        p.decile_edges.clear();
+        p.decile_counts.clear();
+      }
+    } else {
+      // Text, or text and numbers: every value is a category (numbers by their shortest spelling).
+      std::map<std::string, uint64_t> cats(in.texts.begin(), in.texts.end());
+      for (size_t i = 0; i < in.numbers.size();) {
+        size_t j = i;
+        while (j < in.numbers.size() && in.numbers[j] == in.numbers[i]) ++j;
+        cats[number_category(in.numbers[i])] += j - i;
+        i = j;
+      }
+      p.has_categories = true;
+      p.categories.assign(cats.begin(), cats.end());
+      p.distinct = p.categories.size();
+      in.numbers.clear();
+    }
+  }
+  return out;
+}
+
+nlohmann::json profile_to_json(const Profile& profile) {
+  nlohmann::json columns = nlohmann::json::array();
+  for (const ColumnProfile& p : profile.columns) {
+    nlohmann::json c = {{"name", p.name},
+                        {"role", role_text(p.role)},
+                        {"rows", p.rows},
+                        {"count", p.count},
+                        {"missing", p.missing},
+                        {"non_finite", p.non_finite},
+                        {"numeric", p.numeric},
+                        {"distinct", p.distinct}};
+    if (p.numeric) {
+      c["values_total"] = p.values_total;
+      c["sampled"] = p.sampled;
+      c["mean"] = p.mean;
+      c["std"] = p.std;
+      c["min"] = p.min;
+      c["max"] = p.max;
+      c["decile_edges"] = p.decile_edges;
+      c["decile_counts"] = p.decile_counts;
+      std::vector<std::byte> bytes(p.values.size() * sizeof(double));
+      static_assert(std::endian::native == std::endian::little, "profiles store little-endian float64");
+      std::memcpy(bytes.data(), p.values.data(), bytes.size());
+      c["sorted_values"] = {{"encoding", "base64-float64-le"}, {"count", p.values.size()}, {"data", base64_encode(bytes)}};
+    }
+    if (p.has_categories) {
+      nlohmann::json cats = nlohmann::json::array();
+      for (const auto& [value, count] : p.categories) cats.push_back({value, count});
+      c["categories"] = std::move(cats);
+    } else {
+      c["categories"] = nullptr;
+    }
+    columns.push_back(std::move(c));
+  }
+  nlohmann::json doc = {{"schema", kProfileSchema},
+                        {"dpeval_version", kVersion},
+                        {"source", {{"path", profile.source}, {"kind", source_kind_text(profile.kind)}, {"sha256", profile.sha256}}},
+                        {"rows", profile.rows},
+                        {"sample_limit", kMaxProfileValues},
+                        {"seed", profile.seed},
+                        {"columns", std::move(columns)},
+                        {"model", profile.model ? *profile.model : nlohmann::json(nullptr)}};
+  return doc;
+}
+
+Profile profile_from_json(const nlohmann::json& doc, const std::string& path) {
+  check_document_schema(doc, kProfileSchema, path);
+  const Reader r{path};
+  Profile out;
+  out.from_profile_file = true;
+  out.profile_path = path;
+  const nlohmann::json source = r.get<nlohmann::json>(doc, "source", "profile");
+  out.source = r.get<std::string>(source, "path", "source");
+  const std::string kind = r.get<std::string>(source, "kind", "source");
+  bool known_kind = false;
+  for (SourceKind k : {SourceKind::kCsv, SourceKind::kNpy, SourceKind::kFashionMnist, SourceKind::kFashionMnistTest}) {
+    if (source_kind_text(k) == kind) {
+      out.kind = k;
+      known_kind = true;
+    }
+  }
+  if (!known_kind) throw InputError(fmt::format("{}: source.kind '{}' is not one dpeval writes", path, kind));
+  out.sha256 = r.get<std::string>(source, "sha256", "source");
+  out.rows = r.get<uint64_t>(doc, "rows", "profile");
+  out.seed = r.get<uint64_t>(doc, "seed", "profile");
+  if (doc.contains("model") && !doc["model"].is_null()) out.model = doc["model"];
+  const nlohmann::json columns = r.get<nlohmann::json>(doc, "columns", "profile");
+  if (!columns.is_array()) throw InputError(fmt::format("{}: 'columns' is not an array", path));
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const nlohmann::json& c = columns[i];
+    const std::string where = fmt::format("columns[{}]", i);
+    ColumnProfile p;
+    p.name = r.get<std::string>(c, "name", where);
+    const std::string at = fmt::format("column '{}'", p.name);
+    const std::string role = r.get<std::string>(c, "role", at);
+    bool known_role = false;
+    for (ColumnRole k : {ColumnRole::kFeature, ColumnRole::kLabel, ColumnRole::kPrediction, ColumnRole::kImageSummary}) {
+      if (role_text(k) == role) {
+        p.role = k;
+        known_role = true;
+      }
+    }
+    if (!known_role) throw InputError(fmt::format("{}: {}: role '{}' is not one dpeval writes", path, at, role));
+    p.rows = r.get<uint64_t>(c, "rows", at);
+    p.count = r.get<uint64_t>(c, "count", at);
+    p.missing = r.get<uint64_t>(c, "missing", at);
+    p.non_finite = r.get<uint64_t>(c, "non_finite", at);
+    p.numeric = r.get<bool>(c, "numeric", at);
+    p.distinct = r.get<uint64_t>(c, "distinct", at);
+    if (p.numeric) {
+      p.values_total = r.get<uint64_t>(c, "values_total", at);
+      p.sampled = r.get<bool>(c, "sampled", at);
+      p.mean = r.get<double>(c, "mean", at);
+      p.std = r.get<double>(c, "std", at);
+      p.min = r.get<double>(c, "min", at);
+      p.max = r.get<double>(c, "max", at);
+      p.decile_edges = r.get<std::vector<double>>(c, "decile_edges", at);
+      p.decile_counts = r.get<std::vector<double>>(c, "decile_counts", at);
+      const nlohmann::json sv = r.get<nlohmann::json>(c, "sorted_values", at);
+      if (r.get<std::string>(sv, "encoding", at + " sorted_values") != "base64-float64-le") {
+        throw InputError(fmt::format("{}: {}: sorted_values.encoding must be base64-float64-le", path, at));
+      }
+      const uint64_t count = r.get<uint64_t>(sv, "count", at + " sorted_values");
+      const std::vector<std::byte> bytes =
+          base64_decode(r.get<std::string>(sv, "data", at + " sorted_values"), fmt::format("{}: {} sorted_values", path, at));
+      if (bytes.size() != count * sizeof(double)) {
+        throw InputError(fmt::format("{}: {}: sorted_values holds {} bytes; count {} needs {}", path, at, bytes.size(),
+                                     count, count * sizeof(double)));
+      }
+      p.values.resize(count);
+      std::memcpy(p.values.data(), bytes.data(), bytes.size());
+      const bool edges_ok = (p.values_total == 0 && p.decile_edges.empty() && p.decile_counts.empty()) ||
+                            (p.decile_edges.size() == stats::kDecileBins - 1 && p.decile_counts.size() == stats::kDecileBins);
+      if (!edges_ok) throw InputError(fmt::format("{}: {}: expected 9 decile_edges and 10 decile_counts", path, at));
+      for (size_t k = 0; k < p.values.size(); ++k) {
+        if (!std::isfinite(p.values[k]) || (k > 0 && p.values[k] < p.values[k - 1])) {
+          throw InputError(fmt::format("{}: {}: sorted_values are not finite and ascending (value {})", path, at, k));
+        }
+      }
+      if (count > p.values_total || (!p.sampled && count != p.values_total)) {
+        throw InputError(fmt::format("{}: {}: {} sorted values for {} values in the source", path, at, count, p.values_total));
+      }
+    }
+    const nlohmann::json& cats = c.contains("categories") ? c["categories"] : nlohmann::json(nullptr);
+    if (!cats.is_null()) {
+      if (!cats.is_array()) throw InputError(fmt::format("{}: {}: 'categories' is not an array", path, at));
+      p.has_categories = true;
+      for (const nlohmann::json& kv : cats) {
+        if (!kv.is_array() || kv.size() != 2 || !kv[0].is_string() || !kv[1].is_number_unsigned()) {
+          throw InputError(fmt::format("{}: {}: each category is [\"value\", count]", path, at));
+        }
+        p.categories.emplace_back(kv[0].get<std::string>(), kv[1].get<uint64_t>());
+      }
+    }
+    out.columns.push_back(std::move(p));
+  }
+  return out;
+}
+
+Profile read_profile(const std::filesystem::path& path) { return profile_from_json(read_json_document(path), path.string()); }
+
+}  // namespace dpeval::monitor

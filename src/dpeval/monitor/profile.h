@@ -1,0 +1,101 @@
+// Reference profiles: what `dpeval drift` needs to know about a reference
+// dataset, kept so that drift can be measured later without the data
+// (`dpeval profile`, schema "dpeval.profile/1", docs/DRIFT.md).
+//
+// Note [Profile contents]
+// Per column: its role (feature, label, prediction, image_summary), counts
+// (rows, non-missing, missing, +-inf), whether its values are numbers, and
+//   - numbers: mean, population std, min, max, the number of distinct values,
+//     the 9 inner decile edges (stats::decile_edges) with the 10 bin counts
+//     over every value, and the values themselves in ascending order: all of
+//     them up to kMaxProfileValues, above that a seeded uniform sample of
+//     kMaxProfileValues (without replacement; "sampled": true with the seed),
+//     stored as base64 of little-endian float64 (a million values would be
+//     20 MB of decimal JSON and slow to read; base64 is 10.7 MB and exact);
+//   - categories: every distinct value with its count, for text columns and
+//     for numeric ones with at most kMaxNumericCategories distinct values
+//     (a number's category is its shortest round-trip spelling, "1" for 1.0).
+// Every statistic `dpeval drift` computes from a profile equals what it
+// computes from the file the profile was made from (tests/monitor): both go
+// through build_profile. Only above kMaxProfileValues do KS and Wasserstein
+// see the sample instead of every value, and the drift output says so.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dpeval/monitor/columns.h"
+
+namespace dpeval::monitor {
+
+inline constexpr uint64_t kMaxProfileValues = 1'000'000;
+inline constexpr size_t kMaxNumericCategories = 1000;
+inline constexpr std::string_view kProfileSchema = "dpeval.profile/1";
+
+enum class ColumnRole : uint8_t { kFeature, kLabel, kPrediction, kImageSummary };
+std::string_view role_text(ColumnRole role);
+
+struct ColumnProfile {
+  std::string name;
+  ColumnRole role = ColumnRole::kFeature;
+  uint64_t rows = 0;
+  uint64_t count = 0;  // non-missing cells
+  uint64_t missing = 0;
+  uint64_t non_finite = 0;
+  bool numeric = false;  // every non-missing cell is a number (and the column was not declared categorical)
+  // Numbers (numeric columns).
+  BigVector<double> values;  // ascending: every finite value, or the sample
+  uint64_t values_total = 0;   // finite values in the source
+  bool sampled = false;
+  double mean = 0, std = 0, min = 0, max = 0;
+  uint64_t distinct = 0;
+  std::vector<double> decile_edges;   // 9 inner edges (empty without finite values)
+  std::vector<double> decile_counts;  // 10 counts over every finite value
+  // Categories: value -> count, ascending by value (empty when not kept).
+  bool has_categories = false;
+  std::vector<std::pair<std::string, uint64_t>> categories;
+  uint64_t first_text_line = 0;  // for messages: where a text cell was seen (0: none or unknown)
+};
+
+struct Profile {
+  std::string source;
+  SourceKind kind = SourceKind::kCsv;  // of the data the profile was made from
+  std::string sha256;
+  uint64_t rows = 0;
+  uint64_t seed = 0;
+  std::vector<ColumnProfile> columns;
+  std::optional<nlohmann::json> model;  // with --checkpoint: the reference predictions' summary
+  bool from_profile_file = false;        // read from a profile, not built from data
+  std::string profile_path;
+  const ColumnProfile* find(std::string_view name) const;
+};
+
+struct ProfileOptions {
+  std::vector<std::string> categorical;  // columns to treat as categories whatever their cells
+  std::string label_col;                 // its role becomes label
+  std::string prediction_col;            // its role becomes prediction (prob_* columns are predictions too)
+  uint64_t seed = 0;                     // for the sample above max_values
+  uint64_t max_values = kMaxProfileValues;  // UINT64_MAX: never sample (the current side of drift)
+};
+
+// The profile of a source read by read_source (columns are moved out of it).
+// Throws ConfigError naming a --categorical / --label-col / --prediction-col
+// column the source does not have.
+Profile build_profile(SourceData&& data, const ProfileOptions& options);
+
+nlohmann::json profile_to_json(const Profile& profile);
+// Throws InputError naming `path` and the field for anything that is not a
+// dpeval.profile/1 document (another schema or version included).
+Profile profile_from_json(const nlohmann::json& doc, const std::string& path);
+Profile read_profile(const std::filesystem::path& path);
+
+// A file that holds a profile: ends in .json (the drift command's test for
+// "this --reference is a profile").
+bool looks_like_profile_path(std::string_view spec);
+
+}  // namespace dpeval::monitor

@@ -1,0 +1,67 @@
+// Reading drift sources: a CSV read in parallel parts equals the cells it
+// holds, line numbers in messages are the file's across parts, NPY images
+// become the two summary columns.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "dpeval/core/error.h"
+#include "dpeval/monitor/columns.h"
+
+namespace dpeval::monitor {
+namespace {
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const std::string path = testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(DriftColumns, AFileReadInPartsCountsEveryCell) {
+  std::ostringstream text;
+  text << "x,c,m\n";
+  const int rows = 200000;  // several MiB: read in parallel parts
+  for (int i = 0; i < rows; ++i) {
+    text << (i % 1000) * 0.25 << "," << (i % 3 == 0 ? "\"a,b\"" : "z") << "," << (i % 10 == 0 ? "NA" : "inf") << "\n";
+  }
+  ReadOptions o;
+  o.threads = 2;
+  const SourceData d = read_source(write_file("parts.csv", text.str()), o);
+  ASSERT_EQ(d.rows, static_cast<uint64_t>(rows));
+  const ColumnValues& x = *d.find("x");
+  EXPECT_EQ(x.numbers.size(), static_cast<size_t>(rows));
+  EXPECT_TRUE(std::is_sorted(x.numbers.begin(), x.numbers.end()));
+  EXPECT_EQ(x.numbers.back(), 999 * 0.25);
+  const ColumnValues& c = *d.find("c");
+  EXPECT_EQ(c.texts.at("a,b"), static_cast<uint64_t>((rows + 2) / 3));
+  EXPECT_EQ(c.texts.at("z"), static_cast<uint64_t>(rows - (rows + 2) / 3));
+  const ColumnValues& m = *d.find("m");
+  EXPECT_EQ(m.missing, static_cast<uint64_t>(rows / 10));
+  EXPECT_EQ(m.non_finite, static_cast<uint64_t>(rows - rows / 10));
+  EXPECT_EQ(d.sha256.size(), 64u);
+}
+
+TEST(DriftColumns, ARaggedRowLateInABigFileNamesItsLine) {
+  std::ostringstream text;
+  text << "a,b\n";
+  for (int i = 0; i < 150000; ++i) text << i << "," << i << "\n";
+  text << "1\n";  // line 150002
+  ReadOptions o;
+  o.threads = 2;
+  try {
+    read_source(write_file("ragged_late.csv", text.str()), o);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("ragged_late.csv:150002"), std::string::npos) << e.what();
+  }
+}
+
+TEST(DriftColumns, SourcesThatAreNotDataAreRefused) {
+  EXPECT_THROW(read_source("model.bin", {}), ConfigError);
+  EXPECT_THROW(read_source(testing::TempDir() + "/nope.csv", {}), InputError);
+  EXPECT_THROW(read_source(testing::TempDir(), {}), ConfigError);  // a directory has no data suffix
+}
+
+}  // namespace
+}  // namespace dpeval::monitor
