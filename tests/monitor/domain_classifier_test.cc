@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -139,6 +140,21 @@ TEST(DomainClassifier, JsonNamesTheMethodAndItsFigures) {
   EXPECT_EQ(j["model"], std::string(kDomainClassifierModel));
   EXPECT_EQ(j["epochs"], DomainClassifierOptions{}.epochs);
   EXPECT_EQ(j["workers"], DomainClassifierOptions{}.workers);
+}
+
+TEST(DomainClassifier, SubsampleRowsIsSortedUniqueSeededAndPerSide) {
+  const std::vector<size_t> a = subsample_rows(1000, 100, 4, 0);
+  ASSERT_EQ(a.size(), 100u);
+  EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
+  EXPECT_EQ(std::adjacent_find(a.begin(), a.end()), a.end());
+  EXPECT_LT(a.back(), 1000u);
+  EXPECT_EQ(subsample_rows(1000, 100, 4, 0), a);
+  EXPECT_NE(subsample_rows(1000, 100, 5, 0), a);
+  EXPECT_NE(subsample_rows(1000, 100, 4, 1), a);
+  const std::vector<size_t> all = subsample_rows(7, 7, 4, 0);
+  EXPECT_EQ(all, (std::vector<size_t>{0, 1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(subsample_rows(7, 100, 4, 1), all);
+  EXPECT_TRUE(subsample_rows(0, 100, 4, 0).empty());
 }
 
 // Sets TMPDIR for its lifetime, then restores it.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -57,6 +58,55 @@ TEST(Stats, KolmogorovTailEqualsScipy) {
     EXPECT_TRUE(close(kolmogorov_sf(c["x"]), c["sf"])) << "x " << c["x"];
   }
   EXPECT_EQ(kolmogorov_sf(-1), 1);
+}
+
+TEST(Stats, KstwoTailEqualsScipy) {
+  // A grid over every region of scipy's method choice and both sides of each
+  // boundary (Note [kstwo regions]), n from 1 to past 10^6.
+  size_t cases = 0;
+  for (const json& c : fixtures()["kstwo_sf"]) {
+    EXPECT_TRUE(close(kstwo_sf(c["d"], c["n"]), c["sf"])) << "n " << c["n"] << " d " << c["d"];
+    ++cases;
+  }
+  EXPECT_GT(cases, 1000u);
+  EXPECT_TRUE(std::isnan(kstwo_sf(0.3, 0)));
+  EXPECT_TRUE(std::isnan(kstwo_sf(NAN, 7)));
+  EXPECT_EQ(kstwo_sf(-1, 7), 1);
+  EXPECT_EQ(kstwo_sf(INFINITY, 7), 0);
+}
+
+// p_asymp is null where scipy's is nan (m = n = 1).
+::testing::AssertionResult close_or_nan(double got, const json& want) {
+  if (want.is_null()) {
+    if (std::isnan(got)) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "got " << got << ", scipy nan";
+  }
+  return close(got, want);
+}
+
+TEST(Stats, KsTwoSamplePValuesEqualScipy) {
+  for (const json& c : fixtures()["ks_2samp"]) {
+    const uint64_t m = c["m"], n = c["n"];
+    double d = c["d"];
+    if (c.contains("a")) {  // from the samples, through our statistic
+      const std::vector<double> a = sorted(c["a"]), b = sorted(c["b"]);
+      ASSERT_EQ(a.size(), m);
+      ASSERT_EQ(b.size(), n);
+      EXPECT_TRUE(close(ks_statistic(a, b), d)) << c["name"];
+      d = ks_statistic(a, b);
+    }
+    EXPECT_TRUE(close_or_nan(ks_2samp_pvalue_asymp(d, m, n), c["p_asymp"])) << c["name"];
+    EXPECT_TRUE(close(ks_2samp_pvalue_exact(d, m, n), c["p_exact"])) << c["name"];
+    EXPECT_TRUE(close_or_nan(ks_2samp_pvalue_asymp(d, n, m), c["p_asymp"])) << c["name"] << " (n, m)";
+    EXPECT_TRUE(close(ks_2samp_pvalue_exact(d, n, m), c["p_exact"])) << c["name"] << " (n, m)";
+  }
+  for (const json& c : fixtures()["ks_2samp_grid"]) {
+    EXPECT_TRUE(close_or_nan(ks_2samp_pvalue_asymp(c["d"], c["m"], c["n"]), c["p_asymp"])) << c.dump();
+    EXPECT_TRUE(close(ks_2samp_pvalue_exact(c["d"], c["m"], c["n"]), c["p_exact"])) << c.dump();
+  }
+  EXPECT_THROW(ks_2samp_pvalue_asymp(-0.1, 3, 4), InternalError);
+  EXPECT_THROW(ks_2samp_pvalue_exact(0.5, 0, 4), InternalError);
+  EXPECT_THROW(ks_2samp_pvalue_exact(NAN, 3, 4), InternalError);
 }
 
 TEST(Stats, KsStatisticEqualsScipy) {

@@ -1,6 +1,7 @@
 // dpeval profile and dpeval drift: a reference profile of a dataset, and
 // whether current data still looks like the reference (docs/DRIFT.md).
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -9,7 +10,10 @@
 #include "dpeval/cli/json_output.h"
 #include "dpeval/cli/options.h"
 #include "dpeval/core/error.h"
+#include "dpeval/eval/calibration.h"
 #include "dpeval/eval/gates.h"
+#include "dpeval/eval/recalibrate.h"
+#include "dpeval/run/checkpoint_model.h"
 #include "dpeval/monitor/drift.h"
 #include "dpeval/report/drift_report.h"
 
@@ -23,6 +27,7 @@ void declare_source(CommandFiles& files, std::string_view option, const std::str
 
 struct ProfileArgs {
   std::string data;
+  std::string checkpoint;
   std::string label_col;
   std::string prediction_col;
   std::vector<std::string> categorical;
@@ -32,9 +37,83 @@ struct ProfileArgs {
   JsonOutput json;
 };
 
+// The reference predictions of a checkpoint on the profiled rows: per class
+// the share predicted and the mean probability, accuracy, ECE (15 bins) and
+// the fitted temperature; and one prob_<k> column per class in `data`, so that
+// a current predictions file (dpeval predict's prob_* columns) is compared
+// against them as prediction drift.
+nlohmann::json reference_predictions(const std::string& checkpoint, const std::string& spec,
+                                     const std::string& label_col, monitor::SourceData& data) {
+  run::LoadedCheckpoint loaded = run::load_checkpoint(checkpoint, data.is_image() ? "" : spec, "train", label_col);
+  const size_t k = static_cast<size_t>(loaded.state.num_classes);
+  // Images: the profiled images themselves. A table: the rows the model reads
+  // from it (the run's own file: its train split), which may be fewer than
+  // the profiled rows; each column of a profile stands on its own rows.
+  const data::Dataset& rows = data.is_image() ? data.images : loaded.dataset;
+  const bool labelled = data.kind != monitor::SourceKind::kNpy;  // an image array has no labels
+  if (static_cast<size_t>(rows.sample_numel()) != static_cast<size_t>(loaded.dataset.sample_numel())) {
+    throw InputError(fmt::format("{}: rows of {} values; the checkpoint's model reads {}", spec, rows.sample_numel(),
+                                 loaded.dataset.sample_numel()));
+  }
+  const eval::Predictions p = run::model_predictions(loaded.model, rows, k, checkpoint, {});
+  const size_t n = p.n;
+  std::vector<double> probs(n * k);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t c = 0; c < k; ++c) probs[i * k + c] = k == 2 ? (c == 1 ? p.scores[i] : 1 - p.scores[i]) : p.probs[i * k + c];
+  }
+  std::vector<double> predicted_share(k, 0.0), mean_prob(k, 0.0), confidence(n);
+  std::vector<uint8_t> correct(n);
+  std::vector<int64_t> labels(n);
+  size_t right = 0;
+  for (size_t i = 0; i < n; ++i) {
+    size_t best = 0;
+    for (size_t c = 0; c < k; ++c) {
+      mean_prob[c] += probs[i * k + c] / static_cast<double>(n);
+      if (probs[i * k + c] > probs[i * k + best]) best = c;
+    }
+    predicted_share[best] += 1;
+    labels[i] = static_cast<int64_t>(p.labels[i]);
+    correct[i] = static_cast<size_t>(labels[i]) == best;
+    right += correct[i];
+    confidence[i] = probs[i * k + best];
+  }
+  for (double& share : predicted_share) share /= static_cast<double>(n);
+  eval::CalibrationOptions co;
+  co.bins = 15;
+  nlohmann::json accuracy = nullptr, ece = nullptr, temperature = nullptr;
+  if (labelled) {
+    const eval::Calibration cal = eval::compute_calibration(correct, confidence, co);
+    accuracy = static_cast<double>(right) / static_cast<double>(n);
+    if (cal.ece) ece = *cal.ece;
+    temperature = eval::fit_multiclass(eval::RecalibrationMethod::kTemperature, labels, probs, k,
+                                       eval::ScoreScale::kProbability)
+                      .temperature;
+  }
+  for (size_t c = 0; c < k; ++c) {
+    monitor::ColumnValues col;
+    col.name = fmt::format("prob_{}", c);
+    for (size_t i = 0; i < n; ++i) col.numbers.push_back(probs[i * k + c] + 0.0);
+    col.first_number_line = 1;
+    monitor::sort_values(col.numbers);
+    data.columns.push_back(std::move(col));
+  }
+  return {{"checkpoint", checkpoint},
+          {"rows", n},
+          {"num_classes", k},
+          {"class_names", loaded.dataset.class_names()},
+          {"predicted_share", predicted_share},
+          {"mean_probability", mean_prob},
+          {"accuracy", accuracy},
+          {"ece", ece},
+          {"ece_bins", co.bins},
+          {"temperature", temperature},
+          {"labels", labelled ? "the data's" : "none (an image array): accuracy, ECE and temperature are null"}};
+}
+
 int run_profile(ProfileArgs& a) {
   CommandFiles files;
   declare_source(files, "--data", a.data);
+  files.input("--checkpoint", a.checkpoint);
   files.output("--out", a.out);
   a.json.declare(files);
   files.check();
@@ -45,7 +124,11 @@ int run_profile(ProfileArgs& a) {
   po.label_col = a.label_col;
   po.prediction_col = a.prediction_col;
   po.seed = a.seed;
-  const monitor::Profile profile = monitor::build_profile(monitor::read_source(a.data, read), po);
+  monitor::SourceData data = monitor::read_source(a.data, read);
+  std::optional<nlohmann::json> model;
+  if (!a.checkpoint.empty()) model = reference_predictions(a.checkpoint, a.data, a.label_col, data);
+  monitor::Profile profile = monitor::build_profile(std::move(data), po);
+  profile.model = model;
   const nlohmann::json doc = monitor::profile_to_json(profile);
   // The summary (--json) leaves out the values: the profile file has them.
   nlohmann::json summary = {{"schema", doc["schema"]}, {"out", a.out}, {"source", doc["source"]}, {"rows", doc["rows"]}};
@@ -161,6 +244,7 @@ int run_drift(DriftArgs& a) {
   data::Dataset reference_images;
   if (reference_is_profile) {
     reference = monitor::read_profile(a.reference);
+    reference_images = reference.images;  // Note [Profile images]
   } else {
     monitor::SourceData data = monitor::read_source(a.reference, read);
     reference_images = data.images;
@@ -217,6 +301,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input.)");
   app->add_option("--data", a.data, "A .csv/.tsv[.gz] table, an .npy image array, or fashion-mnist")->required();
   app->add_option("--label-col", a.label_col, "The label column (profiled as categories, role label)");
   app->add_option("--prediction-col", a.prediction_col, "A prediction column (prob_* columns are predictions too)");
+  app->add_option("--checkpoint", a.checkpoint,
+                  "Also the model's reference predictions on --data: prob_<k> columns, accuracy, ECE, temperature");
   app->add_option("--categorical", a.categorical, "Columns to treat as categories whatever their cells")->delimiter(',');
   app->add_option("--out", a.out, "The profile file to write (.json)")->required();
   add_seed_option(*app, a.seed, "Seed of the sample kept above 1,000,000 values");

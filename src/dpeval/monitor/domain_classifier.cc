@@ -154,8 +154,8 @@ void check_side(const FeatureRows& rows, std::string_view side) {
   }
 }
 
-// `keep` of `n` rows, uniformly without replacement (a partial Fisher-Yates
-// shuffle of stream `side`), in increasing order; all rows when n <= keep.
+}  // namespace
+
 std::vector<size_t> subsample_rows(size_t n, size_t keep, uint64_t seed, uint64_t side) {
   std::vector<size_t> rows(n);
   std::iota(rows.begin(), rows.end(), size_t{0});
@@ -166,6 +166,8 @@ std::vector<size_t> subsample_rows(size_t n, size_t keep, uint64_t seed, uint64_
   std::sort(rows.begin(), rows.end());
   return rows;
 }
+
+namespace {
 
 // A fresh directory under the system's temporary directory, removed with
 // everything in it when this goes out of scope.

@@ -40,6 +40,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace dpeval::monitor {
 
@@ -60,6 +61,12 @@ struct FeatureRows {
   size_t width = 0;
   size_t rows() const { return width == 0 ? 0 : values.size() / width; }
 };
+
+// `keep` of `n` rows, uniformly without replacement (a partial Fisher-Yates
+// shuffle of the seed's stream `side`: 0 reference, 1 current), in increasing
+// order; all rows when n <= keep. The classifier's step 1, public so that a
+// reference profile keeps exactly the rows the classifier would draw.
+std::vector<size_t> subsample_rows(size_t n, size_t keep, uint64_t seed, uint64_t side);
 
 struct DomainClassifierOptions {
   double threshold = 0.55;  // drift when auc > threshold; in [0.5, 1)

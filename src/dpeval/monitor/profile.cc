@@ -14,6 +14,7 @@
 #include "dpeval/core/error.h"
 #include "dpeval/core/rng.h"
 #include "dpeval/core/version.h"
+#include "dpeval/monitor/domain_classifier.h"
 #include "dpeval/stats/binned.h"
 
 namespace dpeval::monitor {
@@ -126,6 +127,11 @@ Profile build_profile(SourceData&& data, const ProfileOptions& options) {
   out.sha256 = data.sha256;
   out.rows = data.rows;
   out.seed = options.seed;
+  if (data.is_image()) {  // Note [Profile images]
+    const std::vector<size_t> rows = subsample_rows(data.images.size(), kProfileImageRows, options.seed, 0);
+    std::vector<uint32_t> index(rows.begin(), rows.end());
+    out.images = data.images.subset(index);
+  }
   out.columns.resize(data.columns.size());
   for (size_t c = 0; c < data.columns.size(); ++c) {
     ColumnValues& in = data.columns[c];
@@ -214,6 +220,23 @@ nlohmann::json profile_to_json(const Profile& profile) {
     }
     columns.push_back(std::move(c));
   }
+  nlohmann::json images = nullptr;
+  if (profile.images.size() > 0) {
+    const data::Dataset& d = profile.images;
+    std::vector<std::byte> pixels(d.size() * static_cast<size_t>(d.sample_numel()));
+    if (d.feature_type() == data::FeatureType::kU8 && d.u8_scale() == 1.0f / 255.0f) {
+      std::memcpy(pixels.data(), d.u8_features().data(), pixels.size());
+    } else {
+      std::vector<uint32_t> all(d.size());
+      for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
+      std::vector<float> x(pixels.size());
+      d.gather(all, x.data(), nullptr);
+      for (size_t i = 0; i < x.size(); ++i) pixels[i] = static_cast<std::byte>(std::lround(std::clamp(x[i], 0.0f, 1.0f) * 255.0f));
+    }
+    std::vector<int64_t> shape(d.sample_shape().dims().begin(), d.sample_shape().dims().end());
+    images = {{"rows", d.size()}, {"sample_shape", shape}, {"encoding", "base64-uint8"}, {"scale", "1/255"},
+              {"data", base64_encode(pixels)}};
+  }
   nlohmann::json doc = {{"schema", kProfileSchema},
                         {"dpeval_version", kVersion},
                         {"source", {{"path", profile.source}, {"kind", source_kind_text(profile.kind)}, {"sha256", profile.sha256}}},
@@ -221,7 +244,8 @@ nlohmann::json profile_to_json(const Profile& profile) {
                         {"sample_limit", kMaxProfileValues},
                         {"seed", profile.seed},
                         {"columns", std::move(columns)},
-                        {"model", profile.model ? *profile.model : nlohmann::json(nullptr)}};
+                        {"model", profile.model ? *profile.model : nlohmann::json(nullptr)},
+                        {"images", images}};
   return doc;
 }
 
@@ -246,6 +270,29 @@ Profile profile_from_json(const nlohmann::json& doc, const std::string& path) {
   out.rows = r.get<uint64_t>(doc, "rows", "profile");
   out.seed = r.get<uint64_t>(doc, "seed", "profile");
   if (doc.contains("model") && !doc["model"].is_null()) out.model = doc["model"];
+  if (doc.contains("images") && !doc["images"].is_null()) {
+    const nlohmann::json& im = doc["images"];
+    const uint64_t rows = r.get<uint64_t>(im, "rows", "images");
+    const std::vector<int64_t> shape = r.get<std::vector<int64_t>>(im, "sample_shape", "images");
+    if (r.get<std::string>(im, "encoding", "images") != "base64-uint8") {
+      throw InputError(fmt::format("{}: images.encoding must be base64-uint8", path));
+    }
+    int64_t width = 1;
+    for (int64_t d : shape) {
+      if (d < 1 || d > (int64_t{1} << 20) || width > (int64_t{1} << 30) / d) {
+        throw InputError(fmt::format("{}: images.sample_shape holds a dimension out of range", path));
+      }
+      width *= d;
+    }
+    std::vector<std::byte> bytes = base64_decode(r.get<std::string>(im, "data", "images"), path + ": images.data");
+    if (shape.empty() || rows == 0 || rows > UINT32_MAX || bytes.size() != rows * static_cast<uint64_t>(width)) {
+      throw InputError(fmt::format("{}: images: {} bytes for {} rows of {} values", path, bytes.size(), rows, width));
+    }
+    std::vector<uint8_t> pixels(bytes.size());
+    std::memcpy(pixels.data(), bytes.data(), bytes.size());
+    out.images = data::Dataset::from_u8(path, Shape(shape), std::move(pixels), 1.0f / 255.0f,
+                                        std::vector<int32_t>(rows, 0), 1);
+  }
   const nlohmann::json columns = r.get<nlohmann::json>(doc, "columns", "profile");
   if (!columns.is_array()) throw InputError(fmt::format("{}: 'columns' is not an array", path));
   for (size_t i = 0; i < columns.size(); ++i) {

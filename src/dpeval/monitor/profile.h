@@ -36,6 +36,16 @@ namespace dpeval::monitor {
 inline constexpr uint64_t kMaxProfileValues = 1'000'000;
 inline constexpr size_t kMaxNumericCategories = 1000;
 inline constexpr std::string_view kProfileSchema = "dpeval.profile/1";
+// Note [Profile images]
+// A profile of images keeps a sample of them for the domain classifier: the
+// very rows it would draw from the full reference (kProfileImageRows, its
+// default rows per side, by subsample_rows with the same seed), so drift of
+// images against the profile equals drift against the images themselves.
+// They are stored as uint8 (base64), value / 255: exact for 8-bit sources
+// (Fashion-MNIST, uint8 arrays); a float array is rounded to 8 bits, the one
+// case where a profile and its file can differ (in the classifier's last
+// digits).
+inline constexpr size_t kProfileImageRows = 10000;
 
 enum class ColumnRole : uint8_t { kFeature, kLabel, kPrediction, kImageSummary };
 std::string_view role_text(ColumnRole role);
@@ -70,6 +80,10 @@ struct Profile {
   uint64_t seed = 0;
   std::vector<ColumnProfile> columns;
   std::optional<nlohmann::json> model;  // with --checkpoint: the reference predictions' summary
+  // Image sources: the rows the domain classifier draws from the reference
+  // (subsample_rows with the profile's seed, at most kProfileImageRows), as
+  // 8-bit pixels (Note [Profile images]). 0 rows otherwise.
+  data::Dataset images;
   bool from_profile_file = false;        // read from a profile, not built from data
   std::string profile_path;
   const ColumnProfile* find(std::string_view name) const;

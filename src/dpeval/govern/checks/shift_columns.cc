@@ -1,7 +1,8 @@
 // shift.columns: train-vs-test distribution shift per column. Numeric columns:
 // the two-sample Kolmogorov-Smirnov test on the sampled rows (stats/: the
-// statistic, and Kolmogorov's limiting tail at Stephens' effective-n
-// correction, as Numerical Recipes does). Categorical columns:
+// statistic and ks_2samp_pvalue_asymp, scipy 1.10's ks_2samp(method='asymp'),
+// the one definition `dpeval drift` uses too; one row on each side has no
+// p-value there, NaN, and counts as p = 1 here). Categorical columns:
 // Pearson's chi-squared test of homogeneity on the full value counts (missing
 // is a value; untracked values one more; values whose expected count is below 5
 // in either set are pooled). A column is shifted when p < thresholds.shift_p_value.
@@ -14,7 +15,6 @@
 
 #include "dpeval/govern/checks/check_util.h"
 #include "dpeval/govern/checks/checks.h"
-#include "dpeval/stats/distributions.h"
 #include "dpeval/stats/two_sample.h"
 
 namespace dpeval::govern::internal {
@@ -39,11 +39,9 @@ struct TestResult {
 TestResult ks(std::vector<double> a, std::vector<double> b) {
   TestResult r{0, 1, "ks"};
   if (a.empty() || b.empty()) return r;
-  const double d = stats::ks_statistic(a, b);
-  const double ne = static_cast<double>(a.size()) * b.size() / (a.size() + b.size());
-  const double sq = std::sqrt(ne);
-  r.statistic = d;
-  r.p = stats::kolmogorov_sf((sq + 0.12 + 0.11 / sq) * d);
+  r.statistic = stats::ks_statistic(a, b);
+  r.p = stats::ks_2samp_pvalue_asymp(r.statistic, a.size(), b.size());
+  if (std::isnan(r.p)) r.p = 1;  // one row each: nothing to test
   return r;
 }
 
