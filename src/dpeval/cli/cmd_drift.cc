@@ -205,6 +205,9 @@ int run_drift(DriftArgs& a) {
   o.method = monitor::parse_method(a.method);
   if (a.threshold >= 0) {
     if (o.method == monitor::DriftMethod::kDomainClassifier) {
+      if (!(a.threshold >= 0.5 && a.threshold < 1)) {
+        throw UsageError(fmt::format("--threshold {}: the domain classifier's AUC threshold is in [0.5, 1)", a.threshold));
+      }
       o.domain_threshold = a.threshold;
     } else {
       o.threshold = a.threshold;
@@ -245,6 +248,7 @@ int run_drift(DriftArgs& a) {
   if (reference_is_profile) {
     reference = monitor::read_profile(a.reference);
     reference_images = reference.images;  // Note [Profile images]
+    monitor::declare_categorical(reference, a.categorical, a.label_col);
   } else {
     monitor::SourceData data = monitor::read_source(a.reference, read);
     reference_images = data.images;
@@ -252,16 +256,7 @@ int run_drift(DriftArgs& a) {
   }
   monitor::SourceData current_data = monitor::read_source(a.current, read);
   data::Dataset current_images = current_data.images;
-  monitor::ProfileOptions current_po = po;
-  current_po.max_values = UINT64_MAX;  // the current side is compared whole
-  // Only the reference may name label/prediction columns the current lacks: the drift says so.
-  current_po.label_col = current_data.find(a.label_col) ? a.label_col : "";
-  current_po.prediction_col = current_data.find(a.prediction_col) ? a.prediction_col : "";
-  std::vector<std::string> cats;
-  for (const std::string& c : a.categorical) {
-    if (current_data.find(c)) cats.push_back(c);
-  }
-  current_po.categorical = cats;
+  const monitor::ProfileOptions current_po = monitor::current_profile_options(reference, current_data, po);
   const monitor::Profile current = monitor::build_profile(std::move(current_data), current_po);
   nlohmann::json doc = monitor::drift_document(reference, current, o, &reference_images, &current_images);
   const std::vector<eval::GateResult> gates = monitor::evaluate_drift_gates(doc, a.fail_if);

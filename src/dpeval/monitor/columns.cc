@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <optional>
 
 #include <fmt/format.h>
@@ -95,7 +96,7 @@ void add_cell(ColumnValues& col, double*& slot, std::string_view cell, uint64_t 
   if (data::parse_number(cell, &v)) {
     if (std::isnan(v)) {
       ++col.missing;
-    } else if (std::isinf(v)) {
+    } else if (!(std::abs(v) <= kMaxMagnitude)) {
       ++col.non_finite;
       if (col.first_number_line == 0) col.first_number_line = line;
     } else {
@@ -385,11 +386,13 @@ SourceData read_source(std::string_view spec, const ReadOptions& options) {
   FileBytes raw(path);
   const bool gz = raw.bytes().size() >= 2 && static_cast<unsigned char>(raw.bytes()[0]) == 0x1f &&
                   static_cast<unsigned char>(raw.bytes()[1]) == 0x8b;
+  // The file's hash is computed beside the parse (it reads the same pages).
+  std::future<std::string> sha256 = std::async(std::launch::async, [&raw] { return sha256_of_bytes(raw.bytes()); });
   std::string inflated;
   if (gz) inflated = data::read_table_file(path);
   SourceData out = read_csv(gz ? std::string_view(inflated) : raw.bytes(), spec, data::table_delimiter_for(spec),
                             options.threads);
-  out.sha256 = sha256_of_bytes(raw.bytes());
+  out.sha256 = sha256.get();
   return out;
 }
 

@@ -17,8 +17,10 @@
 // Note [Missing cells]
 // A cell is missing when it is one of data::is_missing_spelling's spellings
 // (empty, NA, N/A, NaN, nan, null, NULL, None) or a number that is NaN. A
-// number that is +-inf is counted apart (non_finite) and left out of the
-// statistics: distances and quantiles are not defined over infinities.
+// number that is +-inf, or beyond +-kMaxMagnitude, is counted apart
+// (non_finite) and left out of the statistics: distances and quantiles are not
+// defined over infinities, and beyond 1e150 squares and sums of differences
+// overflow to them.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,8 @@
 #include "dpeval/data/dataset.h"
 
 namespace dpeval::monitor {
+
+inline constexpr double kMaxMagnitude = 1e150;
 
 enum class SourceKind : uint8_t { kCsv, kNpy, kFashionMnist, kFashionMnistTest, kProfile };
 std::string_view source_kind_text(SourceKind kind);

@@ -88,6 +88,7 @@ namespace fs = std::filesystem;
 constexpr uint64_t kSubsampleRngPurpose = 0x73756273616d70;
 constexpr int kGlobalBatch = 128;
 constexpr float kLearningRate = 1e-3f;
+constexpr float kWeightDecay = 0.01f;  // AdamW's default, set so kDomainClassifierModel stays true
 constexpr int kEvalBatch = 1000;
 constexpr size_t kMaxRowsPerSideMax = size_t{1} << 24;  // 16.7M rows: far beyond a few seconds
 constexpr size_t kBootstrapResamplesMax = 1000000;
@@ -278,6 +279,7 @@ parallel::TrainConfig train_config(const fs::path& features_path, const fs::path
   config.batch = kGlobalBatch / options.workers;
   config.lr = kLearningRate;
   config.optimizer.kind = optim::OptimizerKind::kAdamw;
+  config.optimizer.weight_decay = kWeightDecay;
   config.schedule = optim::ScheduleConfig{};
   config.schedule.kind = optim::ScheduleKind::kCosine;
   config.seed = options.seed;

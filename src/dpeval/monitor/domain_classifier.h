@@ -48,7 +48,8 @@ namespace dpeval::monitor {
 // hidden ReLU layers, AdamW with a cosine learning-rate schedule, global batch
 // 128. See Note [Domain classifier model] in domain_classifier.cc.
 inline constexpr std::string_view kDomainClassifierModel =
-    "mlp: linear 256, relu, linear 128, relu, linear 2; adamw lr 0.001, cosine schedule, batch 128";
+    "mlp: linear 256, relu, linear 128, relu, linear 2; adamw lr 0.001 weight decay 0.01, cosine schedule, "
+    "batch 128";
 
 // Fewer rows than this on either side: InputError. Half of each side is held
 // out, so the AUC rests on at least 25 rows of each side.

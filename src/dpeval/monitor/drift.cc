@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <map>
 
 #include <fmt/format.h>
@@ -30,6 +31,16 @@ constexpr uint64_t kMaxNumericAsCategories = 5;
 constexpr double kMinNormStd = 0.001;
 constexpr size_t kHistogramBins = 20;
 constexpr size_t kShownCategories = 20;
+// Note [Negligible exact p-values]
+// scipy's exact two-sample KS p-value costs up to a second for coprime sizes
+// near 10000 and a large D, where the answer is astronomically small. When the
+// asymptotic p-value is below kNegligibleP the exact one is below 1e-12 as
+// well (both are tails of the same statistic, many orders of magnitude past
+// it), so the asymptotic value stands in: equal to scipy's exact value within
+// the 1e-12 absolute tolerance of the contract (docs/DRIFT.md), with a note.
+constexpr double kNegligibleP = 1e-30;
+// Samples at least this large (both sides) compute KS and Wasserstein on two threads.
+constexpr uint64_t kConcurrentStatistics = 200000;
 
 enum class Kind : uint8_t { kNumeric, kCategorical, kBinary };
 
@@ -154,17 +165,29 @@ json category_bars(const Categories& cats) {
 void numeric_figures(const ColumnProfile& r, const ColumnProfile& c, Figures& f) {
   const std::span<const double> a = r.values, b = c.values;
   const uint64_t m = a.size(), n = b.size();
-  const double d = stats::ks_statistic(a, b);
+  // KS and Wasserstein each walk both samples: on large ones, side by side.
+  std::future<double> ks;
+  const bool beside = m + n >= kConcurrentStatistics;
+  if (beside) ks = std::async(std::launch::async, [a, b] { return stats::ks_statistic(a, b); });
+  const double w = stats::wasserstein_distance(a, b);
+  const double d = beside ? ks.get() : stats::ks_statistic(a, b);
   const double p_asymp = stats::ks_2samp_pvalue_asymp(d, m, n);
   std::optional<double> p_exact;
-  if (std::max(m, n) <= kMaxExactKs) p_exact = stats::ks_2samp_pvalue_exact(d, m, n);
-  const double w = stats::wasserstein_distance(a, b);
+  if (std::max(m, n) <= kMaxExactKs) {
+    // See Note [Negligible exact p-values].
+    p_exact = p_asymp < kNegligibleP ? p_asymp : stats::ks_2samp_pvalue_exact(d, m, n);
+    if (p_asymp < kNegligibleP) {
+      f.notes.push_back(fmt::format("ks_pvalue_exact: the asymptotic p-value is below {:g}, so the exact one is far "
+                                    "below 1e-12 too; the asymptotic value stands in for it",
+                                    kNegligibleP));
+    }
+  }
   const double norm = std::max(r.std, kMinNormStd);
   if (r.std < kMinNormStd) {
     f.notes.push_back(fmt::format("reference std {:.3g} is below {}: wasserstein_normed divides by {}", r.std,
                                   kMinNormStd, kMinNormStd));
   }
-  const std::vector<double> cur_counts = stats::bin_counts(b, r.decile_edges);
+  const std::vector<double> cur_counts = stats::sorted_bin_counts(b, r.decile_edges);
   const std::vector<double> pr = stats::floored_shares(r.decile_counts), pc = stats::floored_shares(cur_counts);
   const double psi = stats::psi(pr, pc), js = stats::js_distance(pr, pc), kl = stats::kl_divergence(pr, pc);
   f.metrics["ks_statistic"] = num(d);
@@ -204,6 +227,7 @@ void categorical_figures(const ColumnProfile& r, const ColumnProfile& c, Kind ki
   f.statistic[DriftMethod::kJs] = js;
   f.statistic[DriftMethod::kPsi] = psi;
   f.statistic[DriftMethod::kKl] = stats::kl_divergence(pr, pc);
+  f.metrics["kl_divergence"] = num(f.statistic[DriftMethod::kKl]);
   if (kind == Kind::kBinary) {
     const stats::ZTest z = stats::two_proportion_z(cats.ref.empty() ? 0 : cats.ref[0], sum(cats.ref),
                                                    cats.cur.empty() ? 0 : cats.cur[0], sum(cats.cur));
@@ -255,7 +279,9 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
   check_same_type(s, r, c);
   json entry = {{"name", r.name}, {"role", role_text(r.role)}};
   Figures f;
-  const uint64_t nr = r.numeric ? r.values_total : r.count, nc = c.numeric ? c.values_total : c.count;
+  // Values compared: finite numbers, or category cells (+-inf cells are in neither).
+  const uint64_t nr = r.numeric ? r.values_total : r.count - r.non_finite;
+  const uint64_t nc = c.numeric ? c.values_total : c.count - c.non_finite;
   Kind kind = Kind::kNumeric;
   DriftMethod method = options.method;
   std::optional<double> statistic, p_value;
@@ -289,7 +315,6 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
                                     kind_text(kind), method_text(chosen)));
       method = chosen;
     }
-    if (method == DriftMethod::kKl && !f.metrics.contains("kl_divergence")) f.metrics["kl_divergence"] = num(f.statistic[method]);
     statistic = f.statistic[method];
     if (gives_p_value(method)) p_value = f.p_value[method];
   }
@@ -310,6 +335,16 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
   entry["missing_current"] = c.missing;
   if (r.non_finite + c.non_finite > 0) {
     f.notes.push_back(fmt::format("+-inf cells left out: {} in the reference, {} in the current", r.non_finite, c.non_finite));
+  }
+  for (const auto& [name, value] : f.metrics.items()) {
+    if (!value.is_null()) continue;
+    if (name == "ks_pvalue_exact") {
+      f.notes.push_back(fmt::format("ks_pvalue_exact is null: more than {} values on a side, where scipy's 'auto' "
+                                    "uses the asymptotic p-value too",
+                                    kMaxExactKs));
+    } else {
+      f.notes.push_back(fmt::format("{} is null: not defined for these samples", name));
+    }
   }
   entry["metrics"] = f.metrics;
   entry["notes"] = f.notes;
@@ -455,6 +490,7 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
   }
   // Images: the domain classifier.
   json model = nullptr;
+  std::vector<std::string> notes;
   const bool images = reference_images && current_images && reference_images->size() > 0 && current_images->size() > 0;
   if (options.method == DriftMethod::kDomainClassifier && !images) {
     throw UsageError("--method domain-classifier needs images on both sides (fashion-mnist, fashion-mnist-test or .npy "
@@ -471,7 +507,13 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
       throw InputError(fmt::format("{} has images of {} values, {} of {}: the domain classifier compares images of one size",
                                    where(reference), width, where(current), current_images->sample_numel()));
     }
-    model = to_json(domain_classifier_drift({ref_rows, width}, {cur_rows, width}, dc));
+    if (std::min(reference_images->size(), current_images->size()) < kDomainClassifierRowsMin) {
+      notes.push_back(fmt::format("the domain classifier needs at least {} images on each side ({} reference, {} "
+                                  "current): not run",
+                                  kDomainClassifierRowsMin, reference_images->size(), current_images->size()));
+    } else {
+      model = to_json(domain_classifier_drift({ref_rows, width}, {cur_rows, width}, dc));
+    }
   }
   const bool model_drift = model.is_object() && model["drift"].get<bool>();
   json doc = {{"schema", kDriftSchema},
@@ -495,7 +537,8 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
                 {"drifted_after_correction", after}}},
               {"label", label},
               {"predictions", predictions},
-              {"model_drift", model}};
+              {"model_drift", model},
+              {"notes", notes}};
   if (reference.model) doc["reference_model"] = *reference.model;
   return doc;
 }

@@ -102,6 +102,23 @@ struct ProfileOptions {
 // column the source does not have.
 Profile build_profile(SourceData&& data, const ProfileOptions& options);
 
+// Drift-time declarations on a reference profile read from a file: each
+// `categorical` column, and `label_col` (its role becomes label), is compared
+// as categories. A numeric column of the profile becomes categories when the
+// profile kept its category counts (at most kMaxNumericCategories distinct
+// values); otherwise InputError naming the option and column (make the
+// profile with --categorical). ConfigError for a column it does not have.
+void declare_categorical(Profile& reference, const std::vector<std::string>& categorical, const std::string& label_col);
+
+// How to profile the current data so that it compares with `reference`: the
+// given --categorical, --label-col and --prediction-col where the current has
+// those columns, the reference's own label and prediction columns, and every
+// column the reference holds as categories of numbers (declared categorical
+// when it was profiled) as categories too. Never samples: the current side is
+// compared whole.
+ProfileOptions current_profile_options(const Profile& reference, const SourceData& current,
+                                       const ProfileOptions& given);
+
 nlohmann::json profile_to_json(const Profile& profile);
 // Throws InputError naming `path` and the field for anything that is not a
 // dpeval.profile/1 document (another schema or version included).

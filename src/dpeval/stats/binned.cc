@@ -40,6 +40,19 @@ std::vector<double> bin_counts(std::span<const double> values, std::span<const d
   return counts;
 }
 
+std::vector<double> sorted_bin_counts(std::span<const double> sorted, std::span<const double> edges) {
+  std::vector<double> counts(edges.size() + 1, 0.0);
+  size_t below = 0;  // values in the bins before k
+  for (size_t k = 0; k < edges.size(); ++k) {
+    // Right-closed: bin k ends with the last value <= e_k.
+    const size_t upto = static_cast<size_t>(std::upper_bound(sorted.begin(), sorted.end(), edges[k]) - sorted.begin());
+    counts[k] = static_cast<double>(upto - std::min(upto, below));
+    below = std::max(below, upto);
+  }
+  counts.back() = static_cast<double>(sorted.size() - below);
+  return counts;
+}
+
 std::vector<double> floored_shares(std::span<const double> counts) {
   double total = 0;
   for (const double c : counts) total += c;

@@ -34,6 +34,9 @@ std::vector<double> decile_edges(std::span<const double> ref_sorted);
 // ascending inner `edges`: edges.size() + 1 counts.
 std::vector<double> bin_counts(std::span<const double> values, std::span<const double> edges);
 
+// bin_counts of an ascending sample, in O(bins log n). Equal to bin_counts.
+std::vector<double> sorted_bin_counts(std::span<const double> sorted, std::span<const double> edges);
+
 // counts / total, each floored at kShareFloor (not renormalised).
 std::vector<double> floored_shares(std::span<const double> counts);
 

@@ -52,7 +52,8 @@ int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
 // The share of lattice paths from (0, 0) to (m, n) that reach
 // |x n/g - y m/g| >= h, for m != n (either order), 1 <= h <= lcm.
 double outside_band(uint64_t m_in, uint64_t n_in, uint64_t g, uint64_t h_in) {
-  const int64_t m = static_cast<int64_t>(std::max(m_in, n_in)), n = static_cast<int64_t>(std::min(m_in, n_in));
+  const int64_t m = static_cast<int64_t>(std::max(m_in, n_in)),
+                n = static_cast<int64_t>(std::min(m_in, n_in));
   const int64_t mg = m / static_cast<int64_t>(g), ng = n / static_cast<int64_t>(g);
   const int64_t h = static_cast<int64_t>(h_in);
   // share[y - lo] for y in the column's window [lo, hi) of points inside the
@@ -85,8 +86,8 @@ double outside_band(uint64_t m_in, uint64_t n_in, uint64_t g, uint64_t h_in) {
 }  // namespace
 
 double ks_2samp_pvalue_asymp(double d, uint64_t m, uint64_t n) {
-  DPEVAL_CHECK(m >= 1 && n >= 1 && d >= 0 && d <= 1) << "ks_2samp_pvalue_asymp: d " << d << ", m " << m
-                                                       << ", n " << n;
+  DPEVAL_CHECK(m >= 1 && n >= 1 && d >= 0 && d <= 1)
+      << "ks_2samp_pvalue_asymp: d " << d << ", m " << m << ", n " << n;
   const double big = static_cast<double>(std::max(m, n)), small = static_cast<double>(std::min(m, n));
   const double effective_n = std::nearbyint(big * small / (big + small));  // half to even, as numpy
   // m = n = 1 rounds to 0, which kstwo_sf answers with NaN, as scipy does.
@@ -94,16 +95,17 @@ double ks_2samp_pvalue_asymp(double d, uint64_t m, uint64_t n) {
 }
 
 double ks_2samp_pvalue_exact(double d, uint64_t m, uint64_t n) {
-  DPEVAL_CHECK(m >= 1 && n >= 1 && d >= 0 && d <= 1) << "ks_2samp_pvalue_exact: d " << d << ", m " << m
-                                                       << ", n " << n;
+  DPEVAL_CHECK(m >= 1 && n >= 1 && d >= 0 && d <= 1)
+      << "ks_2samp_pvalue_exact: d " << d << ", m " << m << ", n " << n;
   const uint64_t g = std::gcd(m, n), mg = m / g, ng = n / g;
   // scipy gives up on exact when the lcm passes int32 (and warns).
-  if (static_cast<double>(mg) >= 2147483647.0 / static_cast<double>(ng)) return ks_2samp_pvalue_asymp(d, m, n);
+  if (static_cast<double>(mg) >= 2147483647.0 / static_cast<double>(ng))
+    return ks_2samp_pvalue_asymp(d, m, n);
   const uint64_t lcm = mg * n;
   const double h = std::nearbyint(d * static_cast<double>(lcm));
   if (h == 0) return 1;
-  const double p = m == n ? outside_square(m, static_cast<uint64_t>(h))
-                          : outside_band(m, n, g, static_cast<uint64_t>(h));
+  const double p =
+      m == n ? outside_square(m, static_cast<uint64_t>(h)) : outside_band(m, n, g, static_cast<uint64_t>(h));
   // scipy refuses a share that rounding pushed past 1 (D = 1/n with m = n:
   // P is 1 exactly) and falls back to asymp at the rounded d = h / lcm.
   if (!(p >= 0 && p <= 1)) return ks_2samp_pvalue_asymp(h / static_cast<double>(lcm), m, n);
