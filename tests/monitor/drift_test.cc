@@ -239,5 +239,57 @@ TEST(DriftGates, NamesValuesAndUnknownNames) {
   }
 }
 
+TEST(DriftEdgeCases, InfiniteAndHugeCellsAreLeftOutOfCategoriesAndNumbers) {
+  const std::string ref = write_file("inf_ref.csv", "x,v\n0,1\n1,2\n0,3\n1,1e200\n");
+  const std::string cur = write_file("inf_cur.csv", "x,v\ninf,4\ninf,5\n-inf,6\ninf,7\n");
+  DriftOptions o;
+  o.categorical = {"x"};
+  ProfileOptions po;
+  po.categorical = {"x"};
+  const json doc = drift_document(build_profile(read_source(ref, {}), po), build_profile(read_source(cur, {}), po), o,
+                                  nullptr, nullptr);
+  const json& x = column_named(doc, "x");
+  EXPECT_EQ(x["n_current"], 0);
+  EXPECT_TRUE(x["statistic"].is_null());
+  EXPECT_FALSE(x["drift"].get<bool>());
+  const json& v = column_named(doc, "v");
+  EXPECT_EQ(v["n_reference"], 3);  // 1e200 is beyond kMaxMagnitude
+  EXPECT_TRUE(v["metrics"]["wasserstein"].is_number());
+}
+
+TEST(DriftBadInput, AProfileWhoseCountsDoNotFitIsRefused) {
+  json doc = profile_to_json(profile_of(fixture_dir() + "large_ref.csv"));
+  doc["columns"][0]["sampled"] = true;
+  doc["columns"][0]["sorted_values"] = {{"encoding", "base64-float64-le"}, {"count", 0}, {"data", ""}};
+  EXPECT_NE(input_error([&] { profile_from_json(doc, "tampered.json"); }).find("tampered.json"), std::string::npos);
+  doc = profile_to_json(profile_of(fixture_dir() + "large_ref.csv"));
+  doc["columns"][0]["decile_counts"][0] = 1;
+  EXPECT_NE(input_error([&] { profile_from_json(doc, "bins.json"); }).find("do not fit"), std::string::npos);
+}
+
+TEST(DriftProfile, DeclarationsTravelWithTheProfileAndApplyToIt) {
+  const std::string ref = fixture_dir() + "few_values_ref.csv", cur = fixture_dir() + "few_values_cur.csv";
+  // Profiled with --categorical k, drifted without it: the current side follows the profile.
+  ProfileOptions po;
+  po.categorical = {"k"};
+  const Profile declared = profile_from_json(json::parse(profile_to_json(build_profile(read_source(ref, {}), po)).dump()),
+                                             "declared.json");
+  SourceData current = read_source(cur, {});
+  const ProfileOptions cpo = current_profile_options(declared, current, {});
+  const json a = drift_document(declared, build_profile(std::move(current), cpo), {}, nullptr, nullptr);
+  EXPECT_EQ(column_named(a, "k")["kind"], "categorical");
+  // Profiled plainly, declared at drift time.
+  Profile plain = profile_from_json(json::parse(profile_to_json(profile_of(ref)).dump()), "plain.json");
+  declare_categorical(plain, {"k"}, "");
+  EXPECT_FALSE(plain.find("k")->numeric);
+  SourceData current2 = read_source(cur, {});
+  ProfileOptions given;
+  given.categorical = {"k"};
+  const json b = drift_document(plain, build_profile(std::move(current2), current_profile_options(plain, current2, given)),
+                                {}, nullptr, nullptr);
+  EXPECT_EQ(column_named(b, "k")["metrics"], column_named(a, "k")["metrics"]);
+  EXPECT_THROW(declare_categorical(plain, {"nope"}, ""), ConfigError);
+}
+
 }  // namespace
 }  // namespace dpeval::monitor
