@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <random>
+
+#include "dpeval/eval/sort_values.h"
+
 #include <cmath>
 #include <limits>
 #include <random>
@@ -68,6 +73,34 @@ TEST(ScoreSort, AllEqualKeysSkipEveryPass) {
   BigVector<uint64_t> keys(10000, key_descending(0.25));
   sort_keys(keys);
   EXPECT_EQ(keys, BigVector<uint64_t>(10000, key_descending(0.25)));
+}
+
+// eval::sort_ascending (Note [Sorting doubles in place]) against std::sort:
+// negatives, -0.0, ties, constant runs, sizes around the radix threshold, and
+// values that share their top digits (passes skipped, odd pass counts).
+TEST(SortAscending, EqualsStdSortWithNegativeZeroFolded) {
+  std::mt19937_64 rng(7);
+  for (size_t n : {0, 1, 2, 4095, 4096, 4097, 100000}) {
+    for (int shape = 0; shape < 4; ++shape) {
+      std::vector<double> v(n);
+      for (double& x : v) {
+        switch (shape) {
+          case 0: x = std::normal_distribution<double>(0, 3)(rng); break;
+          case 1: x = static_cast<double>(static_cast<int>(rng() % 21) - 10); break;       // ties, zeros
+          case 2: x = 0.5 + static_cast<double>(rng() % 1000) * 1e-9; break;              // shared top bits
+          default: x = (rng() % 2) ? -0.0 : 0.0; break;                                   // signed zeros only
+        }
+      }
+      std::vector<double> reference = v;
+      std::sort(reference.begin(), reference.end());
+      for (double& x : reference) x += 0.0;
+      eval::sort_ascending(v);
+      ASSERT_EQ(v.size(), reference.size());
+      for (size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(std::bit_cast<uint64_t>(v[i]), std::bit_cast<uint64_t>(reference[i])) << "n " << n << " shape " << shape << " at " << i;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -5,9 +5,9 @@
 // (p -> floor(0.7 p)), (c) rotated by 90 degrees, (d) without classes 0
 // (T-shirt/top) and 6 (Shirt). Default options throughout (seed 0).
 //
-// Each case is one training run of about 3 s on two cores plus loading the
-// data (ctest runs each test in its own process), about 15-20 s for the four:
-// labelled slow, the label of the real-data runs, and so also left out of the
+// Each case is one call of 2.4 to 3.8 s on two cores plus loading the data
+// (ctest runs each test in its own process), 18 s for the four; so they carry
+// the label of the real-data runs, slow, which also keeps them out of the
 // sanitizer build. Each prints its AUC, interval and seconds.
 //
 // Seed 0 measured (two cores, Release): unchanged 0.4986 [0.4863, 0.5104];

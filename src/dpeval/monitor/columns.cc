@@ -110,10 +110,61 @@ void add_cell(ColumnValues& col, double*& slot, std::string_view cell, uint64_t 
   ++col.texts[std::string(cell)];
 }
 
+// Note [Plain parts]
+// Most parts hold no quote and no bare CR: every record is one line, and its
+// fields lie between delimiters. Such a part is split with memchr and nothing
+// else, twice as fast as the general reader; a line the fast path cannot take
+// as it is (a field count other than the header's, an over-long cell) sends
+// the whole part back to the general reader, which then reports the error
+// exactly as for any other file. Both give the same cells (tests/monitor).
+bool parse_plain_part(std::string_view text, const data::TableDialect& dialect, size_t width, PartColumns& out) {
+  if (text.find('"') != std::string_view::npos) return false;
+  for (size_t r = text.find('\r'); r != std::string_view::npos; r = text.find('\r', r + 1)) {
+    if (r + 1 >= text.size() || text[r + 1] != '\n') return false;  // a bare CR ends a line too
+  }
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  uint64_t line = 0;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    const char* const line_end = nl ? nl : end;
+    ++line;
+    const char* q = line_end;
+    if (q > p && q[-1] == '\r') --q;
+    if (q > p) {  // blank lines are skipped
+      const char* f = p;
+      for (size_t c = 0; c < width; ++c) {
+        const char* d = static_cast<const char*>(std::memchr(f, dialect.delimiter, static_cast<size_t>(q - f)));
+        if (c + 1 < width && !d) return false;  // too few fields
+        if (c + 1 == width) {
+          if (d) return false;  // too many fields
+          d = q;
+        }
+        if (static_cast<size_t>(d - f) > dialect.max_cell_bytes) return false;
+        add_cell(out.columns[c], out.slots[c], data::table_trim(std::string_view(f, static_cast<size_t>(d - f))), line);
+        f = d + 1;
+      }
+      ++out.rows;
+    }
+    p = line_end + (nl ? 1 : 0);
+  }
+  out.lines = static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
+  return true;
+}
+
 // Parses one part into out.columns' counts and texts and its numbers into out.slots.
 void parse_part(std::string_view text, const data::TableDialect& dialect, size_t width, PartColumns& out) {
   out.columns.resize(width);
   std::vector<double*> start = out.slots;
+  if (parse_plain_part(text, dialect, width, out)) {  // Note [Plain parts]
+    out.numbers.resize(width);
+    for (size_t c = 0; c < width; ++c) out.numbers[c] = static_cast<size_t>(out.slots[c] - start[c]);
+    return;
+  }
+  // The general reader, from a clean start.
+  out.columns.assign(width, ColumnValues{});
+  out.slots = start;
+  out.rows = 0;
   data::TableRecordReader reader(text, dialect);
   for (;;) {
     const data::TableStatus status = reader.next();

@@ -34,7 +34,7 @@
 // 2e-3 all land in 0.580 to 0.589 (the rows, not the model, set the
 // ceiling); a single hidden layer of 256 or 4 epochs lose on brightness x0.7
 // (AUC 0.82 and 0.84 against 0.886), a shift spread thinly over every pixel.
-// Training is under a second of the ~3 s a call takes; the rest is moving
+// Training is under a second of the ~2.5 s a call takes; the rest is moving
 // 63 MB of rows through files (the trainer's loader). AdamW at lr 1e-3 (the
 // PyTorch default) needs no tuning per dataset; the cosine schedule ends at
 // lr 0, so the last epoch settles rather than jitters.

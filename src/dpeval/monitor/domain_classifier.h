@@ -25,13 +25,15 @@
 //   drift = auc > threshold.
 //
 // Determinism: the result is a pure function of the rows, the options' seed,
-// epochs and workers: the same inputs give a bitwise identical result on any
-// machine. `threads` (the bootstrap's) never changes it. `workers` does, in
-// the last bits (global-batch semantics hold up to float reassociation), so it
-// is a setting of the method, not of the machine.
+// epochs and workers: the same inputs give a bitwise identical result, run
+// after run (on another CPU the BLAS kernels may round differently, as for
+// any training run). `threads` (the bootstrap's) never changes it. `workers`
+// does, in the last bits (global-batch semantics hold up to float
+// reassociation), so it is a setting of the method, not of the machine.
 //
 // Cost (two cores, Fashion-MNIST, defaults: 2 x 10000 rows of 784): about
-// 3 s and 300 MB at peak per call; the measurements are in
+// 2.5 s per call (3 s of CPU), under one of it training, and about 250 MB at
+// peak beyond the caller's rows; the measurements are in
 // tests/monitor/domain_classifier_fmnist_test.cc.
 #pragma once
 

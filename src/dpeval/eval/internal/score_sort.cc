@@ -2,6 +2,7 @@
 #include "dpeval/eval/internal/score_sort.h"
 
 #include <algorithm>
+#include <bit>
 #include <memory>
 
 #include "dpeval/eval/internal/radix.h"
@@ -40,16 +41,67 @@ void sort_keys_reference(BigVector<uint64_t>& keys) { std::sort(keys.begin(), ke
 
 namespace dpeval::eval {
 
+// Note [Sorting doubles in place]
+// The values' own buffer is one of the radix sort's two buffers: the passes
+// scatter keys back and forth between it (holding each key's bits as a double,
+// std::bit_cast both ways, so no type is punned) and one scratch buffer of
+// keys. Only n words of new memory are touched, not 2n: on a virtual machine
+// every fresh page costs a fault and a zeroing that took longer than the sort.
 void sort_ascending(std::span<double> values) {
-  if (values.size() < internal::kRadixMinSize) {
+  const size_t n = values.size();
+  if (n < internal::kRadixMinSize) {
     std::sort(values.begin(), values.end());
     for (double& v : values) v += 0.0;  // -0.0 -> +0.0, as the keys do
     return;
   }
-  BigVector<uint64_t> keys(values.size());
-  for (size_t i = 0; i < values.size(); ++i) keys[i] = ~internal::key_descending(values[i]);
-  internal::sort_keys(keys);
-  for (size_t i = 0; i < values.size(); ++i) values[i] = internal::score_from_key_descending(~keys[i]);
+  using internal::kRadixPasses;
+  auto key_of = [](double v) { return ~internal::key_descending(v); };  // ascending order
+  auto counts = std::make_unique<internal::RadixHistograms>();
+  for (auto& h : *counts) h.fill(0);
+  for (double v : values) {
+    const uint64_t key = key_of(v);
+    for (int pass = 0; pass < kRadixPasses; ++pass) ++(*counts)[pass][internal::radix_digit(key, pass)];
+  }
+  BigVector<uint64_t> scratch(n);
+  // Where the keys are: still values, as key bits in `values`, or in `scratch`.
+  enum class At { kRawValues, kValueBits, kScratch } at = At::kRawValues;
+  const uint64_t first_key = key_of(values[0]);
+  for (int pass = 0; pass < kRadixPasses; ++pass) {
+    const auto& h = (*counts)[pass];
+    if (h[internal::radix_digit(first_key, pass)] == n) continue;  // every key has this digit
+    internal::RadixCounts offsets = internal::radix_offsets(h);
+    if (at == At::kScratch) {
+      for (size_t i = 0; i < n; ++i) {
+        const uint64_t key = scratch[i];
+        values[offsets[internal::radix_digit(key, pass)]++] = std::bit_cast<double>(key);
+      }
+      at = At::kValueBits;
+    } else if (at == At::kValueBits) {
+      for (size_t i = 0; i < n; ++i) {
+        const uint64_t key = std::bit_cast<uint64_t>(values[i]);
+        scratch[offsets[internal::radix_digit(key, pass)]++] = key;
+      }
+      at = At::kScratch;
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        const uint64_t key = key_of(values[i]);
+        scratch[offsets[internal::radix_digit(key, pass)]++] = key;
+      }
+      at = At::kScratch;
+    }
+  }
+  auto value_of = [](uint64_t key) { return internal::score_from_key_descending(~key); };
+  switch (at) {
+    case At::kRawValues:  // one key throughout: the values, with -0.0 folded as the keys fold it
+      for (double& v : values) v = value_of(key_of(v));
+      break;
+    case At::kValueBits:
+      for (double& v : values) v = value_of(std::bit_cast<uint64_t>(v));
+      break;
+    case At::kScratch:
+      for (size_t i = 0; i < n; ++i) values[i] = value_of(scratch[i]);
+      break;
+  }
 }
 
 }  // namespace dpeval::eval
