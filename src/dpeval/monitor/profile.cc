@@ -47,8 +47,11 @@ double blocked_sum(std::span<const double> values, F f) {
 
 std::string number_category(double v) { return fmt::format("{}", v); }
 
-void describe_numbers(ColumnProfile& p, BigVector<double>&& sorted, const ProfileOptions& options,
-                      uint64_t stream) {
+// Counts, moments, deciles and (for at most kMaxNumericCategories distinct
+// values, or any number of them when `all_categories`) the category counts of
+// an ascending column, then the sample above options.max_values.
+void describe_numbers(ColumnProfile& p, BigVector<double>&& sorted, const ProfileOptions& options, uint64_t stream,
+                      bool all_categories) {
   const size_t n = sorted.size();
   p.values_total = n;
   if (n == 0) return;
@@ -63,7 +66,7 @@ void describe_numbers(ColumnProfile& p, BigVector<double>&& sorted, const Profil
   uint64_t distinct = 0;
   for (size_t i = 0; i < n; ++i) distinct += (i == 0 || sorted[i] != sorted[i - 1]) ? 1 : 0;
   p.distinct = distinct;
-  if (distinct <= kMaxNumericCategories) {
+  if (distinct <= kMaxNumericCategories || all_categories) {
     p.has_categories = true;
     for (size_t i = 0; i < n;) {
       size_t j = i;
@@ -168,20 +171,14 @@ Profile build_profile(SourceData&& data, const ProfileOptions& options) {
     p.missing = in.missing;
     p.non_finite = in.non_finite;
     p.first_text_line = in.first_text_line;
-    const bool categorical = listed(options.categorical, in.name) || p.role == ColumnRole::kLabel;
-    p.numeric = in.text_cells == 0 && !categorical;
+    // A declared column is categories whatever its values; a label is, unless
+    // it is a number with more distinct values than categories are kept for
+    // (a regression target: compared as numbers).
+    const bool declared = listed(options.categorical, in.name);
     if (in.text_cells == 0) {
-      describe_numbers(p, std::move(in.numbers), options, c);
-      if (categorical && !p.has_categories) {  // a declared category column of many numbers
-        p.has_categories = true;
-        const auto& v = p.values;
-        for (size_t i = 0; i < v.size();) {
-          size_t j = i;
-          while (j < v.size() && v[j] == v[i]) ++j;
-          p.categories.emplace_back(number_category(v[i]), j - i);
-          i = j;
-        }
-      }
+      describe_numbers(p, std::move(in.numbers), options, c, declared);
+      const bool categorical = declared || (p.role == ColumnRole::kLabel && p.has_categories);
+      p.numeric = !categorical;
       if (categorical) {  // the values of a category column are categories, not a distribution
         p.values.clear();
         p.decile_edges.clear();
@@ -220,6 +217,7 @@ void declare_categorical(Profile& reference, const std::vector<std::string>& cat
     if (option == "--label-col") p->role = ColumnRole::kLabel;
     if (!p->numeric) return;
     if (!p->has_categories) {
+      if (option == "--label-col") return;  // a label of many numbers is compared as numbers
       throw InputError(fmt::format("{} '{}': the profile {} holds the column as {} distinct numbers without their "
                                    "counts; make the profile with {} {}",
                                    option, name, reference.profile_path, p->distinct, option, name));

@@ -103,7 +103,8 @@ struct ProfileOptions {
 Profile build_profile(SourceData&& data, const ProfileOptions& options);
 
 // Drift-time declarations on a reference profile read from a file: each
-// `categorical` column, and `label_col` (its role becomes label), is compared
+// `categorical` column, and `label_col` (its role becomes label; a label of
+// more than kMaxNumericCategories distinct numbers stays numbers), is compared
 // as categories. A numeric column of the profile becomes categories when the
 // profile kept its category counts (at most kMaxNumericCategories distinct
 // values); otherwise InputError naming the option and column (make the
