@@ -160,6 +160,7 @@ struct DriftArgs {
   std::string reference;
   std::string current;
   std::vector<std::string> columns;
+  bool predictions_only = false;
   std::vector<std::string> categorical;
   std::string label_col;
   std::string prediction_col;
@@ -216,6 +217,8 @@ int run_drift(DriftArgs& a) {
   }
   o.drift_share = a.drift_share;
   o.columns = a.columns;
+  o.predictions_only = a.predictions_only;
+  if (a.predictions_only && !a.columns.empty()) throw UsageError("--predictions-only and --columns exclude each other");
   o.categorical = a.categorical;
   o.label_col = a.label_col;
   o.prediction_col = a.prediction_col;
@@ -338,6 +341,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error (also an unknown gate name), 
   app->add_option("--reference", a.reference, "Reference data or a profile (.json)")->required();
   app->add_option("--current", a.current, "Current data")->required();
   app->add_option("--columns", a.columns, "Only these columns (default: every feature column)")->delimiter(',');
+  app->add_flag("--predictions-only", a.predictions_only,
+                "No feature columns: only label and prediction drift (a dpeval predict file as --current)");
   app->add_option("--categorical", a.categorical, "Columns to treat as categories whatever their cells")->delimiter(',');
   app->add_option("--label-col", a.label_col, "The label column: label drift, reported on its own");
   app->add_option("--prediction-col", a.prediction_col,

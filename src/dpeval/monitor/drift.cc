@@ -419,7 +419,7 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
       }
       features.push_back(r);
     }
-  } else {
+  } else if (!options.predictions_only) {
     for (const ColumnProfile& r : reference.columns) {
       if (r.role == ColumnRole::kFeature || r.role == ColumnRole::kImageSummary) features.push_back(&r);
     }

@@ -48,6 +48,7 @@ struct DriftOptions {
   std::optional<double> threshold;  // every column's; default per method
   double drift_share = 0.5;          // dataset drift when share_drifted >= this
   std::vector<std::string> columns;  // empty: every feature column of the reference
+  bool predictions_only = false;     // no feature columns: the label and prediction columns alone
   std::vector<std::string> categorical;
   std::string label_col;
   std::string prediction_col;
