@@ -98,23 +98,25 @@ int main(int argc, char** argv) {
     d = dpeval::stats::ks_statistic(a, b);
     p = dpeval::stats::ks_2samp_pvalue_asymp(d, m, n);
   });
-  const double wasserstein_s = median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
-    dpeval::eval::sort_ascending(a);
-    dpeval::eval::sort_ascending(b);
-    w = dpeval::stats::wasserstein_distance(a, b);
-  });
-  const double both_s = median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
-    dpeval::eval::sort_ascending(a);
-    dpeval::eval::sort_ascending(b);
-    d = dpeval::stats::ks_statistic(a, b);
-    p = dpeval::stats::ks_2samp_pvalue_asymp(d, m, n);
-    w = dpeval::stats::wasserstein_distance(a, b);
-  });
+  const double wasserstein_s =
+      median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
+        dpeval::eval::sort_ascending(a);
+        dpeval::eval::sort_ascending(b);
+        w = dpeval::stats::wasserstein_distance(a, b);
+      });
+  const double both_s =
+      median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
+        dpeval::eval::sort_ascending(a);
+        dpeval::eval::sort_ascending(b);
+        d = dpeval::stats::ks_statistic(a, b);
+        p = dpeval::stats::ks_2samp_pvalue_asymp(d, m, n);
+        w = dpeval::stats::wasserstein_distance(a, b);
+      });
   std::printf(
       "{\"reference\": %llu, \"current\": %llu, \"repeats\": %d, \"sort_s\": %.6f, \"ks_s\": %.6f, "
       "\"wasserstein_s\": %.6f, \"both_s\": %.6f, \"ks_statistic\": %.17g, \"ks_pvalue\": %.17g, "
       "\"wasserstein\": %.17g}\n",
-      static_cast<unsigned long long>(m), static_cast<unsigned long long>(n), repeats, sort_s, ks_s, wasserstein_s,
-      both_s, d, p, w);
+      static_cast<unsigned long long>(m), static_cast<unsigned long long>(n), repeats, sort_s, ks_s,
+      wasserstein_s, both_s, d, p, w);
   return 0;
 }
