@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -165,6 +166,28 @@ TEST(Stats, BinnedDivergencesEqualNumpyAndScipy) {
     EXPECT_TRUE(close(js_distance(a, b), c["js"])) << c["name"];  // raw shares: js normalises counts itself
     EXPECT_TRUE(close(psi(floored_shares(a), floored_shares(b)), c["psi"])) << c["name"];
     EXPECT_TRUE(close(kl_divergence(floored_shares(a), floored_shares(b)), c["kl"])) << c["name"];
+  }
+}
+
+// The one-walk KS and Wasserstein of dpeval drift equal the separate ones (and so scipy's).
+TEST(KsAndWasserstein, EqualTheSeparateStatisticsWholeAndInHalves) {
+  std::mt19937_64 rng(11);
+  for (size_t m : {1, 2, 5, 97, 5000}) {
+    for (size_t n : {1, 3, 50, 4001}) {
+      for (int ties = 0; ties < 2; ++ties) {
+        std::vector<double> a(m), b(n);
+        for (double& x : a) x = ties ? static_cast<double>(rng() % 7) : std::normal_distribution<double>(0, 1)(rng);
+        for (double& x : b) x = ties ? static_cast<double>(rng() % 9) : std::normal_distribution<double>(0.3, 2)(rng);
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        const double ks = ks_statistic(a, b), w = wasserstein_distance(a, b);
+        for (bool halves : {false, true}) {
+          const KsWasserstein kw = ks_and_wasserstein(a, b, halves);
+          EXPECT_NEAR(kw.ks, ks, 1e-15 + 1e-13 * ks) << m << " " << n << " " << ties << " " << halves;
+          EXPECT_NEAR(kw.wasserstein, w, 1e-15 + 1e-12 * w) << m << " " << n << " " << ties << " " << halves;
+        }
+      }
+    }
   }
 }
 

@@ -124,29 +124,34 @@ bool parse_plain_part(std::string_view text, const data::TableDialect& dialect, 
   }
   const char* p = text.data();
   const char* const end = p + text.size();
+  const char delimiter = dialect.delimiter;
   uint64_t line = 0;
+  // One pass over the bytes: fields end at the delimiter, records at '\n'
+  // (lines are short: a byte loop beats a memchr call per field).
   while (p < end) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    const char* const line_end = nl ? nl : end;
     ++line;
-    const char* q = line_end;
-    if (q > p && q[-1] == '\r') --q;
-    if (q > p) {  // blank lines are skipped
-      const char* f = p;
-      for (size_t c = 0; c < width; ++c) {
-        const char* d = static_cast<const char*>(std::memchr(f, dialect.delimiter, static_cast<size_t>(q - f)));
-        if (c + 1 < width && !d) return false;  // too few fields
-        if (c + 1 == width) {
-          if (d) return false;  // too many fields
-          d = q;
-        }
-        if (static_cast<size_t>(d - f) > dialect.max_cell_bytes) return false;
-        add_cell(out.columns[c], out.slots[c], data::table_trim(std::string_view(f, static_cast<size_t>(d - f))), line);
-        f = d + 1;
-      }
-      ++out.rows;
+    if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {  // a blank line: no record
+      p += *p == '\n' ? 1 : 2;
+      continue;
     }
-    p = line_end + (nl ? 1 : 0);
+    size_t c = 0;
+    for (const char* f = p;;) {
+      const char* q = f;
+      while (q < end && *q != delimiter && *q != '\n') ++q;
+      const bool last = q == end || *q == '\n';
+      const char* field_end = last && q > f && q[-1] == '\r' ? q - 1 : q;
+      if (c == width || static_cast<size_t>(field_end - f) > dialect.max_cell_bytes) return false;  // too many fields
+      add_cell(out.columns[c], out.slots[c], data::table_trim(std::string_view(f, static_cast<size_t>(field_end - f))),
+               line);
+      ++c;
+      if (last) {
+        p = q == end ? end : q + 1;
+        break;
+      }
+      f = q + 1;
+    }
+    if (c != width) return false;  // too few fields
+    ++out.rows;
   }
   out.lines = static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
   return true;

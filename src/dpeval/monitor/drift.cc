@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <future>
 #include <map>
 
 #include <fmt/format.h>
@@ -39,7 +38,7 @@ constexpr size_t kShownCategories = 20;
 // it), so the asymptotic value stands in: equal to scipy's exact value within
 // the 1e-12 absolute tolerance of the contract (docs/DRIFT.md), with a note.
 constexpr double kNegligibleP = 1e-30;
-// Samples at least this large (both sides) compute KS and Wasserstein on two threads.
+// Samples at least this large (both sides together) are walked for KS and Wasserstein in two halves.
 constexpr uint64_t kConcurrentStatistics = 200000;
 
 enum class Kind : uint8_t { kNumeric, kCategorical, kBinary };
@@ -165,12 +164,9 @@ json category_bars(const Categories& cats) {
 void numeric_figures(const ColumnProfile& r, const ColumnProfile& c, Figures& f) {
   const std::span<const double> a = r.values, b = c.values;
   const uint64_t m = a.size(), n = b.size();
-  // KS and Wasserstein each walk both samples: on large ones, side by side.
-  std::future<double> ks;
-  const bool beside = m + n >= kConcurrentStatistics;
-  if (beside) ks = std::async(std::launch::async, [a, b] { return stats::ks_statistic(a, b); });
-  const double w = stats::wasserstein_distance(a, b);
-  const double d = beside ? ks.get() : stats::ks_statistic(a, b);
+  // One walk over both samples gives KS and Wasserstein; large ones in two halves on two threads.
+  const stats::KsWasserstein kw = stats::ks_and_wasserstein(a, b, m + n >= kConcurrentStatistics);
+  const double d = kw.ks, w = kw.wasserstein;
   const double p_asymp = stats::ks_2samp_pvalue_asymp(d, m, n);
   std::optional<double> p_exact;
   if (std::max(m, n) <= kMaxExactKs) {

@@ -47,6 +47,21 @@ double ks_2samp_pvalue_exact(double d, uint64_t m, uint64_t n);
 // (unweighted). Precondition: both sorted ascending and non-empty, no NaN.
 double wasserstein_distance(std::span<const double> a_sorted, std::span<const double> b_sorted);
 
+// Both of the above in one walk over the merged samples, as `dpeval drift`
+// wants them: the KS statistic from integer counts (|i n_b - j n_a| / (n_a n_b),
+// one rounding instead of three) and the Wasserstein distance as the sum of
+// |i n_b - j n_a| (y - x) / (n_a n_b). Equal to ks_statistic and
+// wasserstein_distance to a few ulps (tests/stats). With `halves`, the merged
+// range is cut at the median of `a` and the two halves walked on two threads,
+// their sums added in order: the result depends on the data and `halves`
+// alone, never on timing.
+// Preconditions: both sorted, non-empty and finite (DPEVAL_CHECK).
+struct KsWasserstein {
+  double ks = 0;
+  double wasserstein = 0;
+};
+KsWasserstein ks_and_wasserstein(std::span<const double> a_sorted, std::span<const double> b_sorted, bool halves);
+
 struct ZTest {
   double z = 0;        // (k_a/n_a - k_b/n_b) / pooled standard error
   double p_value = 1;  // two-sided: 2 normal_sf(|z|)
