@@ -14,6 +14,7 @@
 #include "dpeval/eval/calibration.h"
 #include "dpeval/eval/gates.h"
 #include "dpeval/eval/recalibrate.h"
+#include "dpeval/kernels/kernels.h"
 #include "dpeval/run/checkpoint_model.h"
 #include "dpeval/monitor/drift.h"
 #include "dpeval/report/drift_report.h"
@@ -112,6 +113,7 @@ nlohmann::json reference_predictions(const std::string& checkpoint, const std::s
 }
 
 int run_profile(ProfileArgs& a) {
+  kernels::blas_stop_threads();  // every core is the profile's
   CommandFiles files;
   declare_source(files, "--data", a.data);
   files.input("--checkpoint", a.checkpoint);
@@ -202,6 +204,7 @@ void print_drift_summary(const nlohmann::json& doc) {
 }
 
 int run_drift(DriftArgs& a) {
+  kernels::blas_stop_threads();  // every core is drift's
   for (const std::string& g : a.fail_if) eval::parse_gate(g);  // a typo is a usage error before any work
   monitor::DriftOptions o;
   o.method = monitor::parse_method(a.method);

@@ -41,6 +41,14 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
               to_blasint(std::max<int64_t>(ldb, 1), "ldb"), beta, C, to_blasint(ldc, "ldc"));
 }
 
+// OpenBLAS's pthread build exports this (its fork handler uses it); another
+// BLAS may not have it, so the reference is weak and a null one is skipped.
+extern "C" __attribute__((weak)) int blas_thread_shutdown_(void);
+
+void blas_stop_threads() {
+  if (blas_thread_shutdown_ != nullptr) blas_thread_shutdown_();
+}
+
 void blas_set_threads(int threads) {
   DPEVAL_CHECK(threads >= 1) << "blas_set_threads: threads=" << threads;
   openblas_set_num_threads(threads);

@@ -42,6 +42,12 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
 // (openblas_set_num_threads when OpenBLAS is linked; a no-op for a BLAS without it).
 // dpeval calls it with 1 at start-up: workers, not BLAS, are the parallelism.
 void blas_set_threads(int threads);
+// Stops the BLAS library's own worker threads now. OpenBLAS starts them when it
+// loads and they spin, yielding, for a while before they sleep: a command that
+// keeps every core busy with threads of its own (drift) loses a core's share
+// to them. BLAS starts them again if a later call wants them. A no-op for a
+// BLAS without such threads.
+void blas_stop_threads();
 // The BLAS implementation's self-description ("OpenBLAS 0.3.21 ..."), or "unknown".
 const char* blas_name();
 
