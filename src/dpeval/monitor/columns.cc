@@ -87,7 +87,7 @@ struct PartColumns {
   bool ragged = false;
 };
 
-void add_cell(ColumnValues& col, double*& slot, std::string_view cell, uint64_t line) {
+[[gnu::always_inline]] inline void add_cell(ColumnValues& col, double*& slot, std::string_view cell, uint64_t line) {
   if (data::is_missing_spelling(cell)) {
     ++col.missing;
     return;
@@ -117,7 +117,9 @@ void add_cell(ColumnValues& col, double*& slot, std::string_view cell, uint64_t 
 // as it is (a field count other than the header's, an over-long cell) sends
 // the whole part back to the general reader, which then reports the error
 // exactly as for any other file. Both give the same cells (tests/monitor).
-bool parse_plain_part(std::string_view text, const data::TableDialect& dialect, size_t width, PartColumns& out) {
+// `lines`: the part's line ends, counted by the caller.
+bool parse_plain_part(std::string_view text, const data::TableDialect& dialect, size_t width, uint64_t lines,
+                      PartColumns& out) {
   if (text.find('"') != std::string_view::npos) return false;
   for (size_t r = text.find('\r'); r != std::string_view::npos; r = text.find('\r', r + 1)) {
     if (r + 1 >= text.size() || text[r + 1] != '\n') return false;  // a bare CR ends a line too
@@ -153,15 +155,16 @@ bool parse_plain_part(std::string_view text, const data::TableDialect& dialect, 
     if (c != width) return false;  // too few fields
     ++out.rows;
   }
-  out.lines = static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
+  out.lines = lines;
   return true;
 }
 
 // Parses one part into out.columns' counts and texts and its numbers into out.slots.
-void parse_part(std::string_view text, const data::TableDialect& dialect, size_t width, PartColumns& out) {
+void parse_part(std::string_view text, const data::TableDialect& dialect, size_t width, uint64_t lines,
+                PartColumns& out) {
   out.columns.resize(width);
   std::vector<double*> start = out.slots;
-  if (parse_plain_part(text, dialect, width, out)) {  // Note [Plain parts]
+  if (parse_plain_part(text, dialect, width, lines, out)) {  // Note [Plain parts]
     out.numbers.resize(width);
     for (size_t c = 0; c < width; ++c) out.numbers[c] = static_cast<size_t>(out.slots[c] - start[c]);
     return;
@@ -250,7 +253,7 @@ SourceData read_csv(std::string_view text, std::string_view source, char delimit
   }
   pool.parallel_for(parts.size(), [&](size_t begin, size_t end) {
     for (size_t p = begin; p < end; ++p) {
-      parse_part(body.substr(bounds[p], bounds[p + 1] - bounds[p]), dialect, names.size(), parts[p]);
+      parse_part(body.substr(bounds[p], bounds[p + 1] - bounds[p]), dialect, names.size(), part_lines[p] - 1, parts[p]);
     }
   });
 
