@@ -24,6 +24,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -123,7 +125,11 @@ ProfileOptions current_profile_options(const Profile& reference, const SourceDat
 nlohmann::json profile_to_json(const Profile& profile);
 // Throws InputError naming `path` and the field for anything that is not a
 // dpeval.profile/1 document (another schema or version included).
-Profile profile_from_json(const nlohmann::json& doc, const std::string& path);
+// `payloads`: the base64 texts read_profile lifted out of the document before
+// parsing it (Note [Profile payloads]); a "data" field "#<i>" stands for
+// payloads[i].
+Profile profile_from_json(const nlohmann::json& doc, const std::string& path,
+                          std::span<const std::string_view> payloads = {});
 Profile read_profile(const std::filesystem::path& path);
 
 // A file that holds a profile: ends in .json (the drift command's test for
