@@ -5,9 +5,12 @@
 //   ks           sorts both (eval::sort_ascending), then ks_statistic and
 //                ks_2samp_pvalue_asymp;
 //   wasserstein  sorts both, then wasserstein_distance;
-//   both         sorts both once, then all three (what `dpeval drift` does);
-//   sort         sorts both, nothing else.
-// Medians of R runs each, wall time, one thread. Prints one JSON line with
+//   both         sorts both once, then all three, on one thread;
+//   sort         sorts both, nothing else;
+//   drift        what `dpeval drift` does, on two threads: the samples sorted
+//                side by side, then KS and Wasserstein from one walk in two
+//                halves (stats::ks_and_wasserstein) and the asymptotic p-value.
+// Medians of R runs each, wall time; one thread but for `drift`. Prints one JSON line with
 // the times and the figures (bench/drift/run compares them with scipy's).
 //
 //   build/release/bench/drift_ks_bench --reference REF.f64 --current CUR.f64 [--repeats R]
@@ -20,6 +23,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "dpeval/eval/sort_values.h"
@@ -112,11 +116,22 @@ int main(int argc, char** argv) {
         p = dpeval::stats::ks_2samp_pvalue_asymp(d, m, n);
         w = dpeval::stats::wasserstein_distance(a, b);
       });
+  double drift_d = 0, drift_p = 0, drift_w = 0;
+  const double drift_s = median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
+    std::thread other([&b] { dpeval::eval::sort_ascending(b); });
+    dpeval::eval::sort_ascending(a);
+    other.join();
+    const dpeval::stats::KsWasserstein kw = dpeval::stats::ks_and_wasserstein(a, b, true);
+    drift_d = kw.ks;
+    drift_w = kw.wasserstein;
+    drift_p = dpeval::stats::ks_2samp_pvalue_asymp(drift_d, m, n);
+  });
   std::printf(
       "{\"reference\": %llu, \"current\": %llu, \"repeats\": %d, \"sort_s\": %.6f, \"ks_s\": %.6f, "
-      "\"wasserstein_s\": %.6f, \"both_s\": %.6f, \"ks_statistic\": %.17g, \"ks_pvalue\": %.17g, "
-      "\"wasserstein\": %.17g}\n",
+      "\"wasserstein_s\": %.6f, \"both_s\": %.6f, \"drift_s\": %.6f, \"ks_statistic\": %.17g, "
+      "\"ks_pvalue\": %.17g, \"wasserstein\": %.17g, \"drift_ks_statistic\": %.17g, \"drift_ks_pvalue\": %.17g, "
+      "\"drift_wasserstein\": %.17g}\n",
       static_cast<unsigned long long>(m), static_cast<unsigned long long>(n), repeats, sort_s, ks_s,
-      wasserstein_s, both_s, d, p, w);
+      wasserstein_s, both_s, drift_s, d, p, w, drift_d, drift_p, drift_w);
   return 0;
 }

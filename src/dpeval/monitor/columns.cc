@@ -279,7 +279,7 @@ SourceData read_csv(std::string_view text, std::string_view source, char delimit
     size_t kept = 0, first = 0;
     for (size_t p = 0; p < parts.size(); first += part_lines[p], ++p) {
       const size_t n = parts[p].numbers[c];
-      std::memmove(col.numbers.data() + kept, col.numbers.data() + first, n * sizeof(double));
+      if (n > 0) std::memmove(col.numbers.data() + kept, col.numbers.data() + first, n * sizeof(double));
       kept += n;
     }
     col.numbers.resize(kept);

@@ -298,7 +298,7 @@ nlohmann::json profile_to_json(const Profile& profile) {
       c["decile_counts"] = p.decile_counts;
       std::vector<std::byte> bytes(p.values.size() * sizeof(double));
       static_assert(std::endian::native == std::endian::little, "profiles store little-endian float64");
-      std::memcpy(bytes.data(), p.values.data(), bytes.size());
+      if (!bytes.empty()) std::memcpy(bytes.data(), p.values.data(), bytes.size());
       c["sorted_values"] = {{"encoding", "base64-float64-le"}, {"count", p.values.size()}, {"data", base64_encode(bytes)}};
     }
     if (p.has_categories) {
@@ -442,7 +442,7 @@ Profile profile_from_json(const nlohmann::json& doc, const std::string& path,
                                      count, count * sizeof(double)));
       }
       p.values.resize(count);
-      std::memcpy(p.values.data(), bytes.data(), bytes.size());
+      if (!bytes.empty()) std::memcpy(p.values.data(), bytes.data(), bytes.size());
       const bool edges_ok = (p.values_total == 0 && p.decile_edges.empty() && p.decile_counts.empty()) ||
                             (p.decile_edges.size() == stats::kDecileBins - 1 && p.decile_counts.size() == stats::kDecileBins);
       if (!edges_ok) throw InputError(fmt::format("{}: {}: expected 9 decile_edges and 10 decile_counts", path, at));
