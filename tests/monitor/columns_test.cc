@@ -88,6 +88,26 @@ TEST(DriftColumns, PlainPartsGiveTheGeneralReadersCells) {
   EXPECT_EQ(a.find("t")->missing, static_cast<uint64_t>((120000 + 6) / 7));
 }
 
+// Note [Text cells are UTF-8]: bytes that are not UTF-8 become U+FFFD, so the
+// drift document can be written and the categories still compare.
+TEST(DriftColumns, CellsThatAreNotUtf8AreReadWithReplacementCharacters) {
+  const SourceData d = read_source(write_file("latin1.csv", "na\xefve,c\n1,caf\xe9\n2,caf\xc3\xa9\n"), {});
+  EXPECT_EQ(d.columns[0].name, "na\xEF\xBF\xBDve");
+  EXPECT_EQ(d.find("c")->texts.at("caf\xEF\xBF\xBD"), 1u);
+  EXPECT_EQ(d.find("c")->texts.at("caf\xC3\xA9"), 1u);  // valid UTF-8 is kept as it is
+}
+
+// Bare CRs end lines too (old Mac files): the general reader takes such a
+// part, and every record has its place (the fuzzer found one that had not).
+TEST(DriftColumns, BareCarriageReturnsEndRecords) {
+  std::string text = "x\r";
+  for (int i = 0; i < 100; ++i) text += std::to_string(i) + "\r";
+  const SourceData d = read_source(write_file("mac.csv", text), {});
+  EXPECT_EQ(d.rows, 100u);
+  EXPECT_EQ(d.find("x")->numbers.size(), 100u);
+  EXPECT_EQ(d.find("x")->numbers.back(), 99);
+}
+
 TEST(DriftColumns, SourcesThatAreNotDataAreRefused) {
   EXPECT_THROW(read_source("model.bin", {}), ConfigError);
   EXPECT_THROW(read_source(testing::TempDir() + "/nope.csv", {}), InputError);

@@ -15,6 +15,7 @@
 #include "dpeval/core/hash.h"
 #include "dpeval/core/mapped_file.h"
 #include "dpeval/core/thread_pool.h"
+#include "dpeval/core/utf8.h"
 #include "dpeval/data/npy.h"
 #include "dpeval/data/number.h"
 #include "dpeval/data/source.h"
@@ -107,7 +108,12 @@ struct PartColumns {
   }
   ++col.text_cells;
   if (col.first_text_line == 0) col.first_text_line = line;
-  ++col.texts[std::string(cell)];
+  // Note [Text cells are UTF-8]: a JSON document holds only valid UTF-8.
+  if (is_valid_utf8(cell)) {
+    ++col.texts[std::string(cell)];
+  } else {
+    ++col.texts[to_valid_utf8(cell)];
+  }
 }
 
 // Note [Plain parts]
@@ -217,7 +223,7 @@ SourceData read_csv(std::string_view text, std::string_view source, char delimit
                                                header.error_field(), header.error_text(hs)));
   }
   std::vector<std::string> names;
-  for (std::string_view f : header.fields()) names.emplace_back(f);
+  for (std::string_view f : header.fields()) names.push_back(to_valid_utf8(f));  // Note [Text cells are UTF-8]
   for (size_t c = 0; c < names.size(); ++c) {
     if (names[c].empty()) throw InputError(fmt::format("{}:{}: column {} has an empty name", source, header.line(), c + 1));
     for (size_t d = 0; d < c; ++d) {
@@ -238,10 +244,18 @@ SourceData read_csv(std::string_view text, std::string_view source, char delimit
   bounds.push_back(body.size());
   std::vector<PartColumns> parts(bounds.size() - 1);
   // Note [Numbers in place]: a part's numbers start after the lines of the parts before it.
-  std::vector<size_t> part_lines(parts.size());
+  // part_lines: an upper bound on a part's records (its line ends, '\n' and bare
+  // '\r' alike, plus one); newlines: its '\n's, the plain reader's line count.
+  std::vector<size_t> part_lines(parts.size()), newlines(parts.size());
   pool.parallel_for(parts.size(), [&](size_t begin, size_t end) {
     for (size_t p = begin; p < end; ++p) {
-      part_lines[p] = static_cast<size_t>(std::count(body.begin() + bounds[p], body.begin() + bounds[p + 1], '\n')) + 1;
+      const std::string_view part = body.substr(bounds[p], bounds[p + 1] - bounds[p]);
+      newlines[p] = static_cast<size_t>(std::count(part.begin(), part.end(), '\n'));
+      size_t bare_cr = 0;
+      for (size_t r = part.find('\r'); r != std::string_view::npos; r = part.find('\r', r + 1)) {
+        bare_cr += r + 1 == part.size() || part[r + 1] != '\n';
+      }
+      part_lines[p] = newlines[p] + bare_cr + 1;
     }
   });
   size_t total_lines = 0;
@@ -253,7 +267,7 @@ SourceData read_csv(std::string_view text, std::string_view source, char delimit
   }
   pool.parallel_for(parts.size(), [&](size_t begin, size_t end) {
     for (size_t p = begin; p < end; ++p) {
-      parse_part(body.substr(bounds[p], bounds[p + 1] - bounds[p]), dialect, names.size(), part_lines[p] - 1, parts[p]);
+      parse_part(body.substr(bounds[p], bounds[p + 1] - bounds[p]), dialect, names.size(), newlines[p], parts[p]);
     }
   });
 

@@ -21,6 +21,13 @@
 // (non_finite) and left out of the statistics: distances and quantiles are not
 // defined over infinities, and beyond 1e150 squares and sums of differences
 // overflow to them.
+//
+// Note [Text cells are UTF-8]
+// Text cells and column names become JSON (the profile, the drift document),
+// which holds only valid UTF-8. A cell that is not (Latin-1, binary bytes) is
+// read with each byte that starts no well-formed sequence replaced by U+FFFD,
+// the same way for the reference, the current data and a profile, so the
+// categories of all three still compare.
 #pragma once
 
 #include <cstdint>
