@@ -138,7 +138,7 @@ int run_profile(ProfileArgs& a) {
   nlohmann::json cols = nlohmann::json::array();
   for (const monitor::ColumnProfile& c : profile.columns) {
     cols.push_back({{"name", c.name},
-                    {"role", monitor::role_text(c.role)},
+                    {"role", enum_text(c.role)},
                     {"numeric", c.numeric},
                     {"count", c.count},
                     {"missing", c.missing},
@@ -207,7 +207,11 @@ int run_drift(DriftArgs& a) {
   kernels::blas_stop_threads();  // every core is drift's
   for (const std::string& g : a.fail_if) eval::parse_gate(g);  // a typo is a usage error before any work
   monitor::DriftOptions o;
-  o.method = monitor::parse_method(a.method);
+  const std::optional<monitor::DriftMethod> method = find_enum<monitor::DriftMethod>(a.method);
+  if (!method) {
+    throw UsageError(fmt::format("--method '{}': expected {}", a.method, enum_choices<monitor::DriftMethod>()));
+  }
+  o.method = *method;
   if (a.threshold >= 0) {
     if (o.method == monitor::DriftMethod::kDomainClassifier) {
       if (!(a.threshold >= 0.5 && a.threshold < 1)) {

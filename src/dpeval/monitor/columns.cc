@@ -422,17 +422,6 @@ SourceData read_npy_images(const fs::path& path) {
 
 }  // namespace
 
-std::string_view source_kind_text(SourceKind kind) {
-  switch (kind) {
-    case SourceKind::kCsv: return "csv";
-    case SourceKind::kNpy: return "npy";
-    case SourceKind::kFashionMnist: return "fashion-mnist";
-    case SourceKind::kFashionMnistTest: return "fashion-mnist-test";
-    case SourceKind::kProfile: return "profile";
-  }
-  return "csv";
-}
-
 const ColumnValues* SourceData::find(std::string_view name) const {
   for (const ColumnValues& c : columns) {
     if (c.name == name) return &c;

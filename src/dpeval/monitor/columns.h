@@ -37,6 +37,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dpeval/core/enum_text.h"
 #include "dpeval/core/huge_pages.h"
 #include "dpeval/data/dataset.h"
 
@@ -45,7 +46,12 @@ namespace dpeval::monitor {
 inline constexpr double kMaxMagnitude = 1e150;
 
 enum class SourceKind : uint8_t { kCsv, kNpy, kFashionMnist, kFashionMnistTest, kProfile };
-std::string_view source_kind_text(SourceKind kind);
+inline constexpr EnumText<SourceKind> kSourceKindTexts[] = {{SourceKind::kCsv, "csv"},
+                                                            {SourceKind::kNpy, "npy"},
+                                                            {SourceKind::kFashionMnist, "fashion-mnist"},
+                                                            {SourceKind::kFashionMnistTest, "fashion-mnist-test"},
+                                                            {SourceKind::kProfile, "profile"}};
+constexpr const auto& enum_texts(SourceKind) { return kSourceKindTexts; }
 
 struct ColumnValues {
   std::string name;

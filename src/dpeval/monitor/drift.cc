@@ -42,15 +42,9 @@ constexpr double kNegligibleP = 1e-30;
 constexpr uint64_t kConcurrentStatistics = 200000;
 
 enum class Kind : uint8_t { kNumeric, kCategorical, kBinary };
-
-std::string_view kind_text(Kind k) {
-  switch (k) {
-    case Kind::kNumeric: return "numeric";
-    case Kind::kCategorical: return "categorical";
-    case Kind::kBinary: return "binary";
-  }
-  return "numeric";
-}
+constexpr EnumText<Kind> kKindTexts[] = {
+    {Kind::kNumeric, "numeric"}, {Kind::kCategorical, "categorical"}, {Kind::kBinary, "binary"}};
+constexpr const auto& enum_texts(Kind) { return kKindTexts; }
 
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 json num(const std::optional<double>& v) { return v ? num(*v) : json(nullptr); }
@@ -273,7 +267,7 @@ Kind column_kind(const ColumnProfile& r, const ColumnProfile& c) {
 
 json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile& c, const DriftOptions& options) {
   check_same_type(s, r, c);
-  json entry = {{"name", r.name}, {"role", role_text(r.role)}};
+  json entry = {{"name", r.name}, {"role", enum_text(r.role)}};
   Figures f;
   // Values compared: finite numbers, or category cells (+-inf cells are in neither).
   const uint64_t nr = r.numeric ? r.values_total : r.count - r.non_finite;
@@ -307,8 +301,8 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
     if (method == DriftMethod::kAuto || method == DriftMethod::kDomainClassifier) {
       method = chosen;
     } else if (!applies(method, kind)) {
-      f.notes.push_back(fmt::format("{} does not apply to a {} column: the default, {}, decides", method_text(method),
-                                    kind_text(kind), method_text(chosen)));
+      f.notes.push_back(fmt::format("{} does not apply to a {} column: the default, {}, decides", enum_text(method),
+                                    enum_text(kind), enum_text(chosen)));
       method = chosen;
     }
     statistic = f.statistic[method];
@@ -317,8 +311,8 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
   const double threshold = options.threshold ? *options.threshold : default_threshold(method);
   bool drift = false;
   if (statistic) drift = p_value ? *p_value < threshold : *statistic >= threshold;
-  entry["kind"] = kind_text(kind);
-  entry["method"] = method_text(method);
+  entry["kind"] = enum_text(kind);
+  entry["method"] = enum_text(method);
   entry["statistic"] = num(statistic);
   entry["p_value"] = num(p_value);
   entry["p_value_adjusted"] = nullptr;
@@ -368,38 +362,13 @@ std::vector<float> feature_rows(const data::Dataset& d) {
 
 json source_json(const Profile& p) {
   return {{"source", p.source},
-          {"kind", p.from_profile_file ? "profile" : source_kind_text(p.kind)},
+          {"kind", enum_text(p.from_profile_file ? SourceKind::kProfile : p.kind)},
           {"sha256", p.sha256},
           {"rows", p.rows},
           {"profile", p.from_profile_file ? json(p.profile_path) : json(nullptr)}};
 }
 
 }  // namespace
-
-std::string_view method_text(DriftMethod method) {
-  switch (method) {
-    case DriftMethod::kAuto: return "auto";
-    case DriftMethod::kKs: return "ks";
-    case DriftMethod::kWasserstein: return "wasserstein";
-    case DriftMethod::kPsi: return "psi";
-    case DriftMethod::kJs: return "js";
-    case DriftMethod::kChiSquare: return "chisquare";
-    case DriftMethod::kZ: return "z";
-    case DriftMethod::kKl: return "kl";
-    case DriftMethod::kDomainClassifier: return "domain-classifier";
-  }
-  return "auto";
-}
-
-std::string method_choices() { return "auto, ks, wasserstein, psi, js, chisquare, z, kl, domain-classifier"; }
-
-DriftMethod parse_method(std::string_view text) {
-  for (DriftMethod m : {DriftMethod::kAuto, DriftMethod::kKs, DriftMethod::kWasserstein, DriftMethod::kPsi, DriftMethod::kJs,
-                        DriftMethod::kChiSquare, DriftMethod::kZ, DriftMethod::kKl, DriftMethod::kDomainClassifier}) {
-    if (method_text(m) == text) return m;
-  }
-  throw UsageError(fmt::format("--method '{}': expected one of {}", text, method_choices()));
-}
 
 json drift_document(const Profile& reference, const Profile& current, const DriftOptions& options,
                     const data::Dataset* reference_images, const data::Dataset* current_images) {
@@ -518,7 +487,7 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
               {"current", source_json(current)},
               {"n_reference", reference.rows},
               {"n_current", current.rows},
-              {"method", method_text(options.method)},
+              {"method", enum_text(options.method)},
               {"drift_share", options.drift_share},
               {"columns", entries},
               {"n_columns", entries.size()},

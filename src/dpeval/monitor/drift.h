@@ -38,10 +38,11 @@ namespace dpeval::monitor {
 inline constexpr std::string_view kDriftSchema = "dpeval.drift/1";
 
 enum class DriftMethod : uint8_t { kAuto, kKs, kWasserstein, kPsi, kJs, kChiSquare, kZ, kKl, kDomainClassifier };
-std::string_view method_text(DriftMethod method);
-// Throws UsageError listing the spellings.
-DriftMethod parse_method(std::string_view text);
-std::string method_choices();
+inline constexpr EnumText<DriftMethod> kDriftMethodTexts[] = {
+    {DriftMethod::kAuto, "auto"},           {DriftMethod::kKs, "ks"},   {DriftMethod::kWasserstein, "wasserstein"},
+    {DriftMethod::kPsi, "psi"},             {DriftMethod::kJs, "js"},   {DriftMethod::kChiSquare, "chisquare"},
+    {DriftMethod::kZ, "z"},                 {DriftMethod::kKl, "kl"},   {DriftMethod::kDomainClassifier, "domain-classifier"}};
+constexpr const auto& enum_texts(DriftMethod) { return kDriftMethodTexts; }
 
 struct DriftOptions {
   DriftMethod method = DriftMethod::kAuto;

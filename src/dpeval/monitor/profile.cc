@@ -133,16 +133,6 @@ struct Reader {
 
 }  // namespace
 
-std::string_view role_text(ColumnRole role) {
-  switch (role) {
-    case ColumnRole::kFeature: return "feature";
-    case ColumnRole::kLabel: return "label";
-    case ColumnRole::kPrediction: return "prediction";
-    case ColumnRole::kImageSummary: return "image_summary";
-  }
-  return "feature";
-}
-
 const ColumnProfile* Profile::find(std::string_view name) const {
   for (const ColumnProfile& c : columns) {
     if (c.name == name) return &c;
@@ -280,7 +270,7 @@ nlohmann::json profile_to_json(const Profile& profile) {
   nlohmann::json columns = nlohmann::json::array();
   for (const ColumnProfile& p : profile.columns) {
     nlohmann::json c = {{"name", p.name},
-                        {"role", role_text(p.role)},
+                        {"role", enum_text(p.role)},
                         {"rows", p.rows},
                         {"count", p.count},
                         {"missing", p.missing},
@@ -329,7 +319,7 @@ nlohmann::json profile_to_json(const Profile& profile) {
   }
   nlohmann::json doc = {{"schema", kProfileSchema},
                         {"dpeval_version", kVersion},
-                        {"source", {{"path", profile.source}, {"kind", source_kind_text(profile.kind)}, {"sha256", profile.sha256}}},
+                        {"source", {{"path", profile.source}, {"kind", enum_text(profile.kind)}, {"sha256", profile.sha256}}},
                         {"rows", profile.rows},
                         {"sample_limit", kMaxProfileValues},
                         {"seed", profile.seed},
@@ -359,14 +349,11 @@ Profile profile_from_json(const nlohmann::json& doc, const std::string& path,
   const nlohmann::json& source = r.ref(doc, "source", "profile");
   out.source = r.get<std::string>(source, "path", "source");
   const std::string kind = r.get<std::string>(source, "kind", "source");
-  bool known_kind = false;
-  for (SourceKind k : {SourceKind::kCsv, SourceKind::kNpy, SourceKind::kFashionMnist, SourceKind::kFashionMnistTest}) {
-    if (source_kind_text(k) == kind) {
-      out.kind = k;
-      known_kind = true;
-    }
+  const std::optional<SourceKind> known_kind = find_enum<SourceKind>(kind);
+  if (!known_kind || *known_kind == SourceKind::kProfile) {
+    throw InputError(fmt::format("{}: source.kind '{}' is not one dpeval writes", path, kind));
   }
-  if (!known_kind) throw InputError(fmt::format("{}: source.kind '{}' is not one dpeval writes", path, kind));
+  out.kind = *known_kind;
   out.sha256 = r.get<std::string>(source, "sha256", "source");
   out.rows = r.get<uint64_t>(doc, "rows", "profile");
   out.seed = r.get<uint64_t>(doc, "seed", "profile");
@@ -407,14 +394,9 @@ Profile profile_from_json(const nlohmann::json& doc, const std::string& path,
     p.name = r.get<std::string>(c, "name", where);
     const std::string at = fmt::format("column '{}'", p.name);
     const std::string role = r.get<std::string>(c, "role", at);
-    bool known_role = false;
-    for (ColumnRole k : {ColumnRole::kFeature, ColumnRole::kLabel, ColumnRole::kPrediction, ColumnRole::kImageSummary}) {
-      if (role_text(k) == role) {
-        p.role = k;
-        known_role = true;
-      }
-    }
+    const std::optional<ColumnRole> known_role = find_enum<ColumnRole>(role);
     if (!known_role) throw InputError(fmt::format("{}: {}: role '{}' is not one dpeval writes", path, at, role));
+    p.role = *known_role;
     p.rows = r.get<uint64_t>(c, "rows", at);
     p.count = r.get<uint64_t>(c, "count", at);
     p.missing = r.get<uint64_t>(c, "missing", at);

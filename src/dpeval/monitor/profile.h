@@ -50,7 +50,11 @@ inline constexpr std::string_view kProfileSchema = "dpeval.profile/1";
 inline constexpr size_t kProfileImageRows = 10000;
 
 enum class ColumnRole : uint8_t { kFeature, kLabel, kPrediction, kImageSummary };
-std::string_view role_text(ColumnRole role);
+inline constexpr EnumText<ColumnRole> kColumnRoleTexts[] = {{ColumnRole::kFeature, "feature"},
+                                                            {ColumnRole::kLabel, "label"},
+                                                            {ColumnRole::kPrediction, "prediction"},
+                                                            {ColumnRole::kImageSummary, "image_summary"}};
+constexpr const auto& enum_texts(ColumnRole) { return kColumnRoleTexts; }
 
 struct ColumnProfile {
   std::string name;
