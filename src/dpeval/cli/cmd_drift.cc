@@ -27,6 +27,17 @@ void declare_source(CommandFiles& files, std::string_view option, const std::str
   files.data_input(option, spec == "fashion-mnist-test" ? std::string("fashion-mnist") : spec);
 }
 
+// How both commands read a source into a profile.
+monitor::ProfileOptions profile_options(const std::vector<std::string>& categorical, const std::string& label_col,
+                                        const std::string& prediction_col, uint64_t seed) {
+  monitor::ProfileOptions po;
+  po.categorical = categorical;
+  po.label_col = label_col;
+  po.prediction_col = prediction_col;
+  po.seed = seed;
+  return po;
+}
+
 struct ProfileArgs {
   std::string data;
   std::string checkpoint;
@@ -122,11 +133,7 @@ int run_profile(ProfileArgs& a) {
   files.check();
   monitor::ReadOptions read;
   read.threads = a.threads;
-  monitor::ProfileOptions po;
-  po.categorical = a.categorical;
-  po.label_col = a.label_col;
-  po.prediction_col = a.prediction_col;
-  po.seed = a.seed;
+  const monitor::ProfileOptions po = profile_options(a.categorical, a.label_col, a.prediction_col, a.seed);
   monitor::SourceData data = monitor::read_source(a.data, read);
   std::optional<nlohmann::json> model;
   if (!a.checkpoint.empty()) model = reference_predictions(a.checkpoint, a.data, a.label_col, data);
@@ -249,11 +256,7 @@ int run_drift(DriftArgs& a) {
 
   monitor::ReadOptions read;
   read.threads = a.threads;
-  monitor::ProfileOptions po;
-  po.categorical = a.categorical;
-  po.label_col = a.label_col;
-  po.prediction_col = a.prediction_col;
-  po.seed = a.seed;
+  const monitor::ProfileOptions po = profile_options(a.categorical, a.label_col, a.prediction_col, a.seed);
   monitor::Profile reference;
   data::Dataset reference_images;
   // The two sides are read side by side (each in parallel parts), so that one

@@ -202,8 +202,7 @@ void numeric_figures(const ColumnProfile& r, const ColumnProfile& c, Figures& f)
   f.distribution = histogram(a, b);
 }
 
-void categorical_figures(const ColumnProfile& r, const ColumnProfile& c, Kind kind, Figures& f) {
-  const Categories cats = union_categories(r, c);
+void categorical_figures(const Categories& cats, Kind kind, Figures& f) {
   const stats::ChiSquared chi = stats::chi2_homogeneity(cats.ref, cats.cur);
   const double js = stats::js_distance(cats.ref, cats.cur);
   const std::vector<double> pr = stats::floored_shares(cats.ref), pc = stats::floored_shares(cats.cur);
@@ -255,11 +254,12 @@ void check_same_type(const Sides& s, const ColumnProfile& r, const ColumnProfile
       where(s.current), where(text_profile), line, r.name));
 }
 
-Kind column_kind(const ColumnProfile& r, const ColumnProfile& c) {
+// `cats`: the union of both sides' categories, or null when a side kept none.
+Kind column_kind(const ColumnProfile& r, const ColumnProfile& c, const Categories* cats) {
   const bool numeric = (r.count == 0 || r.numeric) && (c.count == 0 || c.numeric);
   if (numeric && (r.distinct > kMaxNumericAsCategories || c.distinct > kMaxNumericAsCategories)) return Kind::kNumeric;
-  if (!r.has_categories || !c.has_categories) return Kind::kNumeric;  // cannot count the union: many values
-  const size_t n_values = union_categories(r, c).values.size();
+  if (!cats) return Kind::kNumeric;  // cannot count the union: many values
+  const size_t n_values = cats->values.size();
   if (numeric && n_values > kMaxNumericAsCategories) return Kind::kNumeric;
   if (n_values <= 2) return Kind::kBinary;
   return Kind::kCategorical;
@@ -281,12 +281,16 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
     f.notes.push_back(fmt::format("no values in the {}: nothing to compare, no statistic",
                                   nr == 0 && nc == 0 ? "reference or the current" : (nr == 0 ? "reference" : "current")));
   } else {
-    kind = column_kind(r, c);
+    // Numeric columns of many values keep no categories: no union to build then.
+    const bool few_numbers = r.distinct <= kMaxNumericAsCategories && c.distinct <= kMaxNumericAsCategories;
+    std::optional<Categories> cats;
+    if (r.has_categories && c.has_categories && (!r.numeric || !c.numeric || few_numbers)) cats = union_categories(r, c);
+    kind = column_kind(r, c, cats ? &*cats : nullptr);
     const bool both_numbers = r.numeric && c.numeric;
     if (both_numbers) numeric_figures(r, c, f);
     if (kind != Kind::kNumeric) {
       Figures cat;
-      categorical_figures(r, c, kind, cat);
+      categorical_figures(*cats, kind, cat);
       for (auto& [k, v] : cat.metrics.items()) f.metrics[k] = v;  // the category view decides
       for (auto& [k, v] : cat.statistic) f.statistic[k] = v;
       for (auto& [k, v] : cat.p_value) f.p_value[k] = v;
@@ -294,7 +298,7 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
       f.distribution = cat.distribution;
       if (both_numbers) {
         f.notes.push_back(fmt::format("{} distinct values in all: compared as categories (numeric metrics also given)",
-                                      union_categories(r, c).values.size()));
+                                      cats->values.size()));
       }
     }
     const DriftMethod chosen = auto_method(kind, nr);
@@ -351,12 +355,14 @@ const ColumnProfile& current_column(const Sides& s, const std::string& name, std
   return *c;
 }
 
-// Every row of an image dataset as float32 in [0, 1], row-major.
-std::vector<float> feature_rows(const data::Dataset& d) {
-  std::vector<uint32_t> all(d.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
-  std::vector<float> out(all.size() * static_cast<size_t>(d.sample_numel()));
-  d.gather(all, out.data(), nullptr);
+// The rows of an image dataset the domain classifier draws for `side` (its own
+// subsample_rows, so it draws them all again and nothing changes), as float32
+// in [0, 1], row-major: 10,000 rows, not the 60,000 of a full Fashion-MNIST.
+std::vector<float> feature_rows(const data::Dataset& d, const DomainClassifierOptions& dc, uint64_t side) {
+  const std::vector<size_t> rows = subsample_rows(d.size(), dc.max_rows_per_side, dc.seed, side);
+  const std::vector<uint32_t> index(rows.begin(), rows.end());
+  std::vector<float> out(index.size() * static_cast<size_t>(d.sample_numel()));
+  d.gather(index, out.data(), nullptr);
   return out;
 }
 
@@ -459,14 +465,13 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
   const bool images = reference_images && current_images && reference_images->size() > 0 && current_images->size() > 0;
   if (options.method == DriftMethod::kDomainClassifier && !images) {
     throw UsageError("--method domain-classifier needs images on both sides (fashion-mnist, fashion-mnist-test or .npy "
-                     "arrays; a profile keeps no pixels)");
+                     "arrays, or a profile of one)");
   }
   if (images) {
     DomainClassifierOptions dc;
     dc.threshold = options.domain_threshold;
     dc.seed = options.seed;
     dc.threads = options.threads;
-    const std::vector<float> ref_rows = feature_rows(*reference_images), cur_rows = feature_rows(*current_images);
     const size_t width = static_cast<size_t>(reference_images->sample_numel());
     if (static_cast<size_t>(current_images->sample_numel()) != width) {
       throw InputError(fmt::format("{} has images of {} values, {} of {}: the domain classifier compares images of one size",
@@ -477,6 +482,8 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
                                   "current): not run",
                                   kDomainClassifierRowsMin, reference_images->size(), current_images->size()));
     } else {
+      const std::vector<float> ref_rows = feature_rows(*reference_images, dc, 0);
+      const std::vector<float> cur_rows = feature_rows(*current_images, dc, 1);
       model = to_json(domain_classifier_drift({ref_rows, width}, {cur_rows, width}, dc));
     }
   }

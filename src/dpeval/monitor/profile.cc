@@ -50,6 +50,17 @@ double blocked_sum(std::span<const double> values, F f) {
 
 std::string number_category(double v) { return fmt::format("{}", v); }
 
+// Calls f(value, copies) for each run of equal values of an ascending sample.
+template <typename F>
+void for_each_run(std::span<const double> sorted, F f) {
+  for (size_t i = 0; i < sorted.size();) {
+    size_t j = i;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    f(sorted[i], static_cast<uint64_t>(j - i));
+    i = j;
+  }
+}
+
 // Counts, moments, deciles and (for at most kMaxNumericCategories distinct
 // values, or any number of them when `all_categories`) the category counts of
 // an ascending column, then the sample above options.max_values.
@@ -71,12 +82,7 @@ void describe_numbers(ColumnProfile& p, BigVector<double>&& sorted, const Profil
   p.distinct = distinct;
   if (distinct <= kMaxNumericCategories || all_categories) {
     p.has_categories = true;
-    for (size_t i = 0; i < n;) {
-      size_t j = i;
-      while (j < n && sorted[j] == sorted[i]) ++j;
-      p.categories.emplace_back(number_category(sorted[i]), j - i);
-      i = j;
-    }
+    for_each_run(sorted, [&](double v, uint64_t copies) { p.categories.emplace_back(number_category(v), copies); });
   }
   if (n > options.max_values) {
     // A seeded uniform sample without replacement: a partial Fisher-Yates shuffle.
@@ -192,12 +198,7 @@ Profile build_profile(SourceData&& data, const ProfileOptions& options) {
     } else {
       // Text, or text and numbers: every value is a category (numbers by their shortest spelling).
       std::map<std::string, uint64_t> cats(in.texts.begin(), in.texts.end());
-      for (size_t i = 0; i < in.numbers.size();) {
-        size_t j = i;
-        while (j < in.numbers.size() && in.numbers[j] == in.numbers[i]) ++j;
-        cats[number_category(in.numbers[i])] += j - i;
-        i = j;
-      }
+      for_each_run(in.numbers, [&](double v, uint64_t copies) { cats[number_category(v)] += copies; });
       p.has_categories = true;
       p.categories.assign(cats.begin(), cats.end());
       p.distinct = p.categories.size();
