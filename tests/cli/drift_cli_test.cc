@@ -4,9 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli_test_util.h"
 
@@ -38,11 +37,11 @@ TEST(DriftCli, ProfileThenDriftEqualsDriftAgainstTheFile) {
   EXPECT_EQ(p["schema"], "dpeval.profile/1");
   EXPECT_EQ(p["source"]["sha256"].get<std::string>().size(), 64u);
   const fs::path raw_out = test_dir() / "raw.json", prof_out = test_dir() / "prof.json";
-  r = run_dpeval("drift --reference " + ref.string() + " --current " + cur.string() + " --label-col y --json-out " +
-                 raw_out.string());
+  r = run_dpeval("drift --reference " + ref.string() + " --current " + cur.string() +
+                 " --label-col y --json-out " + raw_out.string());
   ASSERT_EQ(r.code, 0) << r.err;
-  r = run_dpeval("drift --reference " + profile.string() + " --current " + cur.string() + " --label-col y --json-out " +
-                 prof_out.string());
+  r = run_dpeval("drift --reference " + profile.string() + " --current " + cur.string() +
+                 " --label-col y --json-out " + prof_out.string());
   ASSERT_EQ(r.code, 0) << r.err;
   json a = read_json(raw_out), b = read_json(prof_out);
   EXPECT_EQ(a["drifted_columns"], json::array({"a"}));
@@ -124,28 +123,31 @@ TEST(DriftCli, OutputsMayNotLandOnInputsAndReportsAreWritten) {
 TEST(DriftCli, ProfileWithACheckpointHoldsTheReferencePredictions) {
   std::ostringstream t;
   t << "a,b,y\n";
-  for (int i = 0; i < 400; ++i) t << (i % 2 ? 1.0 : -1.0) + (i * 37 % 100) / 100.0 << "," << (i * 13 % 50) / 10.0 << "," << i % 2 << "\n";
+  for (int i = 0; i < 400; ++i)
+    t << (i % 2 ? 1.0 : -1.0) + (i * 37 % 100) / 100.0 << "," << (i * 13 % 50) / 10.0 << "," << i % 2 << "\n";
   const fs::path csv = write("p_train.csv", t.str());
   const fs::path run = test_dir() / "p_run";
-  CliRun r = run_dpeval("train --data " + csv.string() + " --label-col y --epochs 2 --batch 16 --out " + run.string());
+  CliRun r = run_dpeval("train --data " + csv.string() + " --label-col y --epochs 2 --batch 16 --out " +
+                        run.string());
   ASSERT_EQ(r.code, 0) << r.err;
   const fs::path profile = test_dir() / "p.profile.json";
-  r = run_dpeval("profile --data " + csv.string() + " --label-col y --checkpoint " + (run / "checkpoint.dpck").string() +
-                 " --out " + profile.string());
+  r = run_dpeval("profile --data " + csv.string() + " --label-col y --checkpoint " +
+                 (run / "checkpoint.dpck").string() + " --out " + profile.string());
   ASSERT_EQ(r.code, 0) << r.err;
   const json model = read_json(profile)["model"];
   EXPECT_EQ(model["num_classes"], 2);
   EXPECT_GT(model["accuracy"].get<double>(), 0.5);
   EXPECT_TRUE(model["ece"].is_number());
   EXPECT_GT(model["temperature"].get<double>(), 0);
-  EXPECT_NEAR(model["predicted_share"][0].get<double>() + model["predicted_share"][1].get<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(model["predicted_share"][0].get<double>() + model["predicted_share"][1].get<double>(), 1.0,
+              1e-12);
   const fs::path predictions = test_dir() / "p_predictions.csv";
   r = run_dpeval("predict --checkpoint " + (run / "checkpoint.dpck").string() + " --data " + csv.string() +
                  " --out " + predictions.string());
   ASSERT_EQ(r.code, 0) << r.err;
   const fs::path out = test_dir() / "p_drift.json";
-  r = run_dpeval("drift --reference " + profile.string() + " --current " + predictions.string() + " --predictions-only " +
-                 "--json-out " + out.string());
+  r = run_dpeval("drift --reference " + profile.string() + " --current " + predictions.string() +
+                 " --predictions-only " + "--json-out " + out.string());
   ASSERT_EQ(r.code, 0) << r.err;
   const json doc = read_json(out);
   ASSERT_EQ(doc["predictions"].size(), 2u) << doc["predictions"].dump();

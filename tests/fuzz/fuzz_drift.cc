@@ -9,9 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "dpeval/core/error.h"
 #include "dpeval/monitor/drift.h"
@@ -48,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     DriftOptions options;
     options.threads = 1;
     nlohmann::json a = drift_document(reference, current, options, nullptr, nullptr);
-    const Profile back = profile_from_json(nlohmann::json::parse(profile_to_json(reference).dump()), "p.json");
+    const Profile back =
+        profile_from_json(nlohmann::json::parse(profile_to_json(reference).dump()), "p.json");
     nlohmann::json b = drift_document(back, current, options, nullptr, nullptr);
     a.erase("reference");
     b.erase("reference");

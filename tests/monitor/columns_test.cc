@@ -1,13 +1,14 @@
 // Reading drift sources: a CSV read in parallel parts equals the cells it
 // holds, line numbers in messages are the file's across parts, NPY images
 // become the two summary columns.
+#include "dpeval/monitor/columns.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "dpeval/core/error.h"
-#include "dpeval/monitor/columns.h"
 
 namespace dpeval::monitor {
 namespace {
@@ -23,7 +24,8 @@ TEST(DriftColumns, AFileReadInPartsCountsEveryCell) {
   text << "x,c,m\n";
   const int rows = 200000;  // several MiB: read in parallel parts
   for (int i = 0; i < rows; ++i) {
-    text << (i % 1000) * 0.25 << "," << (i % 3 == 0 ? "\"a,b\"" : "z") << "," << (i % 10 == 0 ? "NA" : "inf") << "\n";
+    text << (i % 1000) * 0.25 << "," << (i % 3 == 0 ? "\"a,b\"" : "z") << "," << (i % 10 == 0 ? "NA" : "inf")
+         << "\n";
   }
   ReadOptions o;
   o.threads = 2;
@@ -67,7 +69,7 @@ TEST(DriftColumns, PlainPartsGiveTheGeneralReadersCells) {
   for (int i = 0; i < 120000; ++i) {
     const std::string t = i % 7 == 0 ? " NA " : (i % 2 ? "odd" : "even");
     plain << " " << i * 0.5 << " ," << t << "\r\n";
-    const std::string bare = i % 7 == 0 ? "NA" : t;  // quoted cells keep their blanks
+    const std::string bare = i % 7 == 0 ? "NA" : t;            // quoted cells keep their blanks
     quoted << " " << i * 0.5 << " , \"" << bare << "\" \r\n";  // the same cells, through the general reader
     if (i % 1000 == 0) {
       plain << "\r\n";

@@ -3,6 +3,8 @@
 // absolute below 1e-12), Evidently's default method and verdict; a profile
 // gives the same document as the file it was made from; bad input names the
 // file and column.
+#include "dpeval/monitor/drift.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 
 #include "dpeval/core/error.h"
 #include "dpeval/monitor/columns.h"
-#include "dpeval/monitor/drift.h"
 #include "dpeval/monitor/profile.h"
 
 namespace dpeval::monitor {
@@ -91,7 +92,8 @@ TEST(DriftProfile, AProfileGivesTheSameDocumentAsItsFile) {
     const std::string ref = fixture_dir() + name + "_ref.csv", cur = fixture_dir() + name + "_cur.csv";
     const json raw = drift_of(ref, cur);
     // Through the profile's JSON text, as `dpeval profile` writes it and `dpeval drift` reads it.
-    const Profile back = profile_from_json(json::parse(profile_to_json(profile_of(ref)).dump()), "ref.profile.json");
+    const Profile back =
+        profile_from_json(json::parse(profile_to_json(profile_of(ref)).dump()), "ref.profile.json");
     json via = drift_document(back, profile_of(cur, UINT64_MAX), {}, nullptr, nullptr);
     json a = raw, b = via;
     a.erase("reference");
@@ -164,8 +166,8 @@ TEST(DriftBadInput, ATypeThatDiffersSaysWhichSideAndLine) {
   o.categorical = {"b"};
   ProfileOptions po;
   po.categorical = {"b"};
-  const json doc = drift_document(build_profile(read_source(ref, {}), po), build_profile(read_source(cur, {}), po), o,
-                                  nullptr, nullptr);
+  const json doc = drift_document(build_profile(read_source(ref, {}), po),
+                                  build_profile(read_source(cur, {}), po), o, nullptr, nullptr);
   EXPECT_EQ(column_named(doc, "b")["kind"], "categorical");
 }
 
@@ -217,13 +219,15 @@ TEST(DriftDecision, DatasetDriftFollowsTheShareAndBenjaminiHochberg) {
   doc = drift_of(ref, cur, o);
   EXPECT_EQ(column_named(doc, "a")["method"], "ks");
   EXPECT_TRUE(column_named(doc, "a")["p_value_adjusted"].is_number());
-  EXPECT_GE(column_named(doc, "a")["p_value_adjusted"].get<double>(), column_named(doc, "a")["p_value"].get<double>());
+  EXPECT_GE(column_named(doc, "a")["p_value_adjusted"].get<double>(),
+            column_named(doc, "a")["p_value"].get<double>());
   EXPECT_EQ(doc["multiple_testing"]["columns_tested"], 2);
 }
 
 TEST(DriftGates, NamesValuesAndUnknownNames) {
   const json doc = drift_of(fixture_dir() + "large_ref.csv", fixture_dir() + "large_cur.csv");
-  const std::vector<std::string> gates = {"dataset_drift == 1", "share_drifted > 0.3", "psi.a > 100", "drift.b == 1"};
+  const std::vector<std::string> gates = {"dataset_drift == 1", "share_drifted > 0.3", "psi.a > 100",
+                                          "drift.b == 1"};
   const auto results = evaluate_drift_gates(doc, gates);
   ASSERT_EQ(results.size(), 4u);
   EXPECT_FALSE(results[0].passed);
@@ -246,8 +250,8 @@ TEST(DriftEdgeCases, InfiniteAndHugeCellsAreLeftOutOfCategoriesAndNumbers) {
   o.categorical = {"x"};
   ProfileOptions po;
   po.categorical = {"x"};
-  const json doc = drift_document(build_profile(read_source(ref, {}), po), build_profile(read_source(cur, {}), po), o,
-                                  nullptr, nullptr);
+  const json doc = drift_document(build_profile(read_source(ref, {}), po),
+                                  build_profile(read_source(cur, {}), po), o, nullptr, nullptr);
   const json& x = column_named(doc, "x");
   EXPECT_EQ(x["n_current"], 0);
   EXPECT_TRUE(x["statistic"].is_null());
@@ -261,7 +265,8 @@ TEST(DriftBadInput, AProfileWhoseCountsDoNotFitIsRefused) {
   json doc = profile_to_json(profile_of(fixture_dir() + "large_ref.csv"));
   doc["columns"][0]["sampled"] = true;
   doc["columns"][0]["sorted_values"] = {{"encoding", "base64-float64-le"}, {"count", 0}, {"data", ""}};
-  EXPECT_NE(input_error([&] { profile_from_json(doc, "tampered.json"); }).find("tampered.json"), std::string::npos);
+  EXPECT_NE(input_error([&] { profile_from_json(doc, "tampered.json"); }).find("tampered.json"),
+            std::string::npos);
   doc = profile_to_json(profile_of(fixture_dir() + "large_ref.csv"));
   doc["columns"][0]["decile_counts"][0] = 1;
   EXPECT_NE(input_error([&] { profile_from_json(doc, "bins.json"); }).find("do not fit"), std::string::npos);
@@ -272,8 +277,8 @@ TEST(DriftProfile, DeclarationsTravelWithTheProfileAndApplyToIt) {
   // Profiled with --categorical k, drifted without it: the current side follows the profile.
   ProfileOptions po;
   po.categorical = {"k"};
-  const Profile declared = profile_from_json(json::parse(profile_to_json(build_profile(read_source(ref, {}), po)).dump()),
-                                             "declared.json");
+  const Profile declared = profile_from_json(
+      json::parse(profile_to_json(build_profile(read_source(ref, {}), po)).dump()), "declared.json");
   SourceData current = read_source(cur, {});
   const ProfileOptions cpo = current_profile_options(declared, current, {});
   const json a = drift_document(declared, build_profile(std::move(current), cpo), {}, nullptr, nullptr);
@@ -285,8 +290,9 @@ TEST(DriftProfile, DeclarationsTravelWithTheProfileAndApplyToIt) {
   SourceData current2 = read_source(cur, {});
   ProfileOptions given;
   given.categorical = {"k"};
-  const json b = drift_document(plain, build_profile(std::move(current2), current_profile_options(plain, current2, given)),
-                                {}, nullptr, nullptr);
+  const json b = drift_document(
+      plain, build_profile(std::move(current2), current_profile_options(plain, current2, given)), {}, nullptr,
+      nullptr);
   EXPECT_EQ(column_named(b, "k")["metrics"], column_named(a, "k")["metrics"]);
   EXPECT_THROW(declare_categorical(plain, {"nope"}, ""), ConfigError);
 }

@@ -1,10 +1,10 @@
 // dpeval profile and dpeval drift: a reference profile of a dataset, and
 // whether current data still looks like the reference (docs/DRIFT.md).
+#include <fmt/format.h>
+
 #include <future>
 #include <memory>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "dpeval/cli/command_files.h"
 #include "dpeval/cli/commands.h"
@@ -15,9 +15,9 @@
 #include "dpeval/eval/gates.h"
 #include "dpeval/eval/recalibrate.h"
 #include "dpeval/kernels/kernels.h"
-#include "dpeval/run/checkpoint_model.h"
 #include "dpeval/monitor/drift.h"
 #include "dpeval/report/drift_report.h"
+#include "dpeval/run/checkpoint_model.h"
 
 namespace dpeval::cli {
 namespace {
@@ -28,8 +28,9 @@ void declare_source(CommandFiles& files, std::string_view option, const std::str
 }
 
 // How both commands read a source into a profile.
-monitor::ProfileOptions profile_options(const std::vector<std::string>& categorical, const std::string& label_col,
-                                        const std::string& prediction_col, uint64_t seed) {
+monitor::ProfileOptions profile_options(const std::vector<std::string>& categorical,
+                                        const std::string& label_col, const std::string& prediction_col,
+                                        uint64_t seed) {
   monitor::ProfileOptions po;
   po.categorical = categorical;
   po.label_col = label_col;
@@ -57,7 +58,8 @@ struct ProfileArgs {
 // against them as prediction drift.
 nlohmann::json reference_predictions(const std::string& checkpoint, const std::string& spec,
                                      const std::string& label_col, monitor::SourceData& data) {
-  run::LoadedCheckpoint loaded = run::load_checkpoint(checkpoint, data.is_image() ? "" : spec, "train", label_col);
+  run::LoadedCheckpoint loaded =
+      run::load_checkpoint(checkpoint, data.is_image() ? "" : spec, "train", label_col);
   const size_t k = static_cast<size_t>(loaded.state.num_classes);
   // Images: the profiled images themselves. A table: the rows the model reads
   // from it (the run's own file: its train split), which may be fewer than
@@ -65,14 +67,15 @@ nlohmann::json reference_predictions(const std::string& checkpoint, const std::s
   const data::Dataset& rows = data.is_image() ? data.images : loaded.dataset;
   const bool labelled = data.kind != monitor::SourceKind::kNpy;  // an image array has no labels
   if (static_cast<size_t>(rows.sample_numel()) != static_cast<size_t>(loaded.dataset.sample_numel())) {
-    throw InputError(fmt::format("{}: rows of {} values; the checkpoint's model reads {}", spec, rows.sample_numel(),
-                                 loaded.dataset.sample_numel()));
+    throw InputError(fmt::format("{}: rows of {} values; the checkpoint's model reads {}", spec,
+                                 rows.sample_numel(), loaded.dataset.sample_numel()));
   }
   const eval::Predictions p = run::model_predictions(loaded.model, rows, k, checkpoint, {});
   const size_t n = p.n;
   std::vector<double> probs(n * k);
   for (size_t i = 0; i < n; ++i) {
-    for (size_t c = 0; c < k; ++c) probs[i * k + c] = k == 2 ? (c == 1 ? p.scores[i] : 1 - p.scores[i]) : p.probs[i * k + c];
+    for (size_t c = 0; c < k; ++c)
+      probs[i * k + c] = k == 2 ? (c == 1 ? p.scores[i] : 1 - p.scores[i]) : p.probs[i * k + c];
   }
   std::vector<double> predicted_share(k, 0.0), mean_prob(k, 0.0), confidence(n);
   std::vector<uint8_t> correct(n);
@@ -110,17 +113,18 @@ nlohmann::json reference_predictions(const std::string& checkpoint, const std::s
     monitor::sort_values(col.numbers);
     data.columns.push_back(std::move(col));
   }
-  return {{"checkpoint", checkpoint},
-          {"rows", n},
-          {"num_classes", k},
-          {"class_names", loaded.dataset.class_names()},
-          {"predicted_share", predicted_share},
-          {"mean_probability", mean_prob},
-          {"accuracy", accuracy},
-          {"ece", ece},
-          {"ece_bins", co.bins},
-          {"temperature", temperature},
-          {"labels", labelled ? "the data's" : "none (an image array): accuracy, ECE and temperature are null"}};
+  return {
+      {"checkpoint", checkpoint},
+      {"rows", n},
+      {"num_classes", k},
+      {"class_names", loaded.dataset.class_names()},
+      {"predicted_share", predicted_share},
+      {"mean_probability", mean_prob},
+      {"accuracy", accuracy},
+      {"ece", ece},
+      {"ece_bins", co.bins},
+      {"temperature", temperature},
+      {"labels", labelled ? "the data's" : "none (an image array): accuracy, ECE and temperature are null"}};
 }
 
 int run_profile(ProfileArgs& a) {
@@ -141,7 +145,8 @@ int run_profile(ProfileArgs& a) {
   profile.model = model;
   const nlohmann::json doc = monitor::profile_to_json(profile);
   // The summary (--json) leaves out the values: the profile file has them.
-  nlohmann::json summary = {{"schema", doc["schema"]}, {"out", a.out}, {"source", doc["source"]}, {"rows", doc["rows"]}};
+  nlohmann::json summary = {
+      {"schema", doc["schema"]}, {"out", a.out}, {"source", doc["source"]}, {"rows", doc["rows"]}};
   nlohmann::json cols = nlohmann::json::array();
   for (const monitor::ColumnProfile& c : profile.columns) {
     cols.push_back({{"name", c.name},
@@ -185,24 +190,27 @@ struct DriftArgs {
 };
 
 void print_drift_summary(const nlohmann::json& doc) {
-  fmt::print("drift of {} ({} rows) against {} ({} rows): {} of {} columns drifted (share {:.3g}); dataset drift: {}\n",
-             doc["current"]["source"].get<std::string>(), doc["n_current"].get<uint64_t>(),
-             doc["reference"]["source"].get<std::string>(), doc["n_reference"].get<uint64_t>(),
-             doc["n_drifted"].get<size_t>(), doc["n_columns"].get<size_t>(), doc["share_drifted"].get<double>(),
-             doc["dataset_drift"].get<bool>() ? "yes" : "no");
+  fmt::print(
+      "drift of {} ({} rows) against {} ({} rows): {} of {} columns drifted (share {:.3g}); dataset drift: "
+      "{}\n",
+      doc["current"]["source"].get<std::string>(), doc["n_current"].get<uint64_t>(),
+      doc["reference"]["source"].get<std::string>(), doc["n_reference"].get<uint64_t>(),
+      doc["n_drifted"].get<size_t>(), doc["n_columns"].get<size_t>(), doc["share_drifted"].get<double>(),
+      doc["dataset_drift"].get<bool>() ? "yes" : "no");
   auto line = [](const nlohmann::json& e) {
     fmt::print("  {:<6} {:<24} {:<12} {:<12} statistic {:<10} p {:<10} threshold {}\n",
-               e["drift"].get<bool>() ? "DRIFT" : "ok", e["name"].get<std::string>(), e["kind"].get<std::string>(),
-               e["method"].get<std::string>(), e["statistic"].dump(), e["p_value"].dump(), e["threshold"].dump());
+               e["drift"].get<bool>() ? "DRIFT" : "ok", e["name"].get<std::string>(),
+               e["kind"].get<std::string>(), e["method"].get<std::string>(), e["statistic"].dump(),
+               e["p_value"].dump(), e["threshold"].dump());
   };
   for (const auto& e : doc["columns"]) line(e);
   if (doc["label"].is_object()) line(doc["label"]);
   for (const auto& e : doc["predictions"]) line(e);
   if (doc["model_drift"].is_object()) {
     const auto& m = doc["model_drift"];
-    fmt::print("  domain classifier: AUC {:.4f} [{:.4f}, {:.4f}] vs threshold {}: {}\n", m["auc"].get<double>(),
-               m["auc_ci"][0].get<double>(), m["auc_ci"][1].get<double>(), m["threshold"].dump(),
-               m["drift"].get<bool>() ? "DRIFT" : "ok");
+    fmt::print("  domain classifier: AUC {:.4f} [{:.4f}, {:.4f}] vs threshold {}: {}\n",
+               m["auc"].get<double>(), m["auc_ci"][0].get<double>(), m["auc_ci"][1].get<double>(),
+               m["threshold"].dump(), m["drift"].get<bool>() ? "DRIFT" : "ok");
   }
   for (const auto& gate : doc.value("gates", nlohmann::json::array())) {
     fmt::print("  gate {} {} (value {})\n", gate["passed"].get<bool>() ? "PASS" : "FAIL",
@@ -211,18 +219,20 @@ void print_drift_summary(const nlohmann::json& doc) {
 }
 
 int run_drift(DriftArgs& a) {
-  kernels::blas_stop_threads();  // every core is drift's
+  kernels::blas_stop_threads();                                // every core is drift's
   for (const std::string& g : a.fail_if) eval::parse_gate(g);  // a typo is a usage error before any work
   monitor::DriftOptions o;
   const std::optional<monitor::DriftMethod> method = find_enum<monitor::DriftMethod>(a.method);
   if (!method) {
-    throw UsageError(fmt::format("--method '{}': expected {}", a.method, enum_choices<monitor::DriftMethod>()));
+    throw UsageError(
+        fmt::format("--method '{}': expected {}", a.method, enum_choices<monitor::DriftMethod>()));
   }
   o.method = *method;
   if (a.threshold >= 0) {
     if (o.method == monitor::DriftMethod::kDomainClassifier) {
       if (!(a.threshold >= 0.5 && a.threshold < 1)) {
-        throw UsageError(fmt::format("--threshold {}: the domain classifier's AUC threshold is in [0.5, 1)", a.threshold));
+        throw UsageError(
+            fmt::format("--threshold {}: the domain classifier's AUC threshold is in [0.5, 1)", a.threshold));
       }
       o.domain_threshold = a.threshold;
     } else {
@@ -232,7 +242,8 @@ int run_drift(DriftArgs& a) {
   o.drift_share = a.drift_share;
   o.columns = a.columns;
   o.predictions_only = a.predictions_only;
-  if (a.predictions_only && !a.columns.empty()) throw UsageError("--predictions-only and --columns exclude each other");
+  if (a.predictions_only && !a.columns.empty())
+    throw UsageError("--predictions-only and --columns exclude each other");
   o.categorical = a.categorical;
   o.label_col = a.label_col;
   o.prediction_col = a.prediction_col;
@@ -240,7 +251,8 @@ int run_drift(DriftArgs& a) {
   o.threads = a.threads;
   const bool reference_is_profile = monitor::looks_like_profile_path(a.reference);
   if (monitor::looks_like_profile_path(a.current)) {
-    throw UsageError("--current " + a.current + ": a profile can only be the reference; give the current data itself");
+    throw UsageError("--current " + a.current +
+                     ": a profile can only be the reference; give the current data itself");
   }
   CommandFiles files;
   if (reference_is_profile) {
@@ -301,7 +313,8 @@ int run_drift(DriftArgs& a) {
 Command add_profile_command(CLI::App& root) {
   auto args = std::make_shared<ProfileArgs>();
   ProfileArgs& a = *args;
-  CLI::App* app = root.add_subcommand("profile", "Write a reference profile of a dataset for later drift checks");
+  CLI::App* app =
+      root.add_subcommand("profile", "Write a reference profile of a dataset for later drift checks");
   app->footer(R"(Examples:
   dpeval profile --data train.csv --label-col y --out ref.profile.json
   dpeval profile --data fashion-mnist --out fmnist.profile.json
@@ -312,12 +325,16 @@ category counts and the sorted values KS and Wasserstein need (all of them up to
 column, above that a seeded sample), and the source's SHA-256. Drift against a profile equals drift
 against the file it was made from. See docs/DRIFT.md.
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input.)");
-  app->add_option("--data", a.data, "A .csv/.tsv[.gz] table, an .npy image array, or fashion-mnist")->required();
+  app->add_option("--data", a.data, "A .csv/.tsv[.gz] table, an .npy image array, or fashion-mnist")
+      ->required();
   app->add_option("--label-col", a.label_col, "The label column (profiled as categories, role label)");
-  app->add_option("--prediction-col", a.prediction_col, "A prediction column (prob_* columns are predictions too)");
-  app->add_option("--checkpoint", a.checkpoint,
-                  "Also the model's reference predictions on --data: prob_<k> columns, accuracy, ECE, temperature");
-  app->add_option("--categorical", a.categorical, "Columns to treat as categories whatever their cells")->delimiter(',');
+  app->add_option("--prediction-col", a.prediction_col,
+                  "A prediction column (prob_* columns are predictions too)");
+  app->add_option(
+      "--checkpoint", a.checkpoint,
+      "Also the model's reference predictions on --data: prob_<k> columns, accuracy, ECE, temperature");
+  app->add_option("--categorical", a.categorical, "Columns to treat as categories whatever their cells")
+      ->delimiter(',');
   app->add_option("--out", a.out, "The profile file to write (.json)")->required();
   add_seed_option(*app, a.seed, "Seed of the sample kept above 1,000,000 values");
   add_threads_option(*app, a.threads);
@@ -333,7 +350,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input.)");
 Command add_drift_command(CLI::App& root) {
   auto args = std::make_shared<DriftArgs>();
   DriftArgs& a = *args;
-  CLI::App* app = root.add_subcommand("drift", "Does the current data still look like the reference? Per column and overall");
+  CLI::App* app = root.add_subcommand(
+      "drift", "Does the current data still look like the reference? Per column and overall");
   app->footer(R"(Examples:
   dpeval drift --reference train.csv --current today.csv --json-out drift.json --html drift.html
   dpeval drift --reference ref.profile.json --current today.csv --fail-if "share_drifted > 0.3"
@@ -350,14 +368,17 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error (also an unknown gate name), 
 4 a gate failed.)");
   app->add_option("--reference", a.reference, "Reference data or a profile (.json)")->required();
   app->add_option("--current", a.current, "Current data")->required();
-  app->add_option("--columns", a.columns, "Only these columns (default: every feature column)")->delimiter(',');
+  app->add_option("--columns", a.columns, "Only these columns (default: every feature column)")
+      ->delimiter(',');
   app->add_flag("--predictions-only", a.predictions_only,
                 "No feature columns: only label and prediction drift (a dpeval predict file as --current)");
-  app->add_option("--categorical", a.categorical, "Columns to treat as categories whatever their cells")->delimiter(',');
+  app->add_option("--categorical", a.categorical, "Columns to treat as categories whatever their cells")
+      ->delimiter(',');
   app->add_option("--label-col", a.label_col, "The label column: label drift, reported on its own");
   app->add_option("--prediction-col", a.prediction_col,
                   "A prediction column: prediction drift, on its own (prob_* columns are predictions too)");
-  app->add_option("--method", a.method, "auto, ks, wasserstein, psi, js, chisquare, z, kl or domain-classifier")
+  app->add_option("--method", a.method,
+                  "auto, ks, wasserstein, psi, js, chisquare, z, kl or domain-classifier")
       ->capture_default_str();
   app->add_option("--threshold", a.threshold,
                   "Every column's threshold (p-value methods: drift when p < it; distances: when >= it; "
@@ -366,7 +387,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error (also an unknown gate name), 
   app->add_option("--drift-share", a.drift_share, "Dataset drift when this share of columns drifted")
       ->check(number_in(0, 1, true, false))
       ->capture_default_str();
-  add_seed_option(*app, a.seed, "Seed of the domain classifier and of the reference sample above 1,000,000 values");
+  add_seed_option(*app, a.seed,
+                  "Seed of the domain classifier and of the reference sample above 1,000,000 values");
   add_threads_option(*app, a.threads);
   app->add_option("--fail-if", a.fail_if, "Gate; repeatable (exit 4 if any fails)");
   app->add_option("--html", a.html, "Write a self-contained HTML report");

@@ -37,8 +37,9 @@ std::vector<std::byte> base64_decode(std::string_view text, std::string_view wha
   size_t written = 0;
   for (size_t at = 0; at < text.size(); at += kChunk) {
     const size_t n = std::min(kChunk, text.size() - at);
-    const int got = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data() + written),
-                                    reinterpret_cast<const unsigned char*>(text.data() + at), static_cast<int>(n));
+    const int got =
+        EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data() + written),
+                        reinterpret_cast<const unsigned char*>(text.data() + at), static_cast<int>(n));
     if (got < 0) throw InputError(std::string(what) + ": not base64 text");
     written += static_cast<size_t>(got);
   }

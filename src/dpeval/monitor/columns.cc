@@ -3,13 +3,13 @@
 // task; the parts' columns are joined in file order and sorted.
 #include "dpeval/monitor/columns.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <future>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
@@ -63,8 +63,8 @@ void check_regular_file(const fs::path& path) {
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) throw InputError(fmt::format("{}: cannot read: no such file", path.string()));
   if (!fs::is_regular_file(st)) {
-    throw InputError(fmt::format("{}: is not a regular file (a directory, FIFO or device); expected a data file",
-                                 path.string()));
+    throw InputError(fmt::format(
+        "{}: is not a regular file (a directory, FIFO or device); expected a data file", path.string()));
   }
 }
 
@@ -81,14 +81,15 @@ struct PartColumns {
   std::vector<double*> slots;         // per column: where this part's next number goes
   std::vector<size_t> numbers;        // per column: how many this part wrote
   uint64_t rows = 0;
-  uint64_t lines = 0;  // line ends consumed in the part
+  uint64_t lines = 0;                // line ends consumed in the part
   std::optional<std::string> error;  // what was wrong with a record
-  uint64_t error_line = 0;            // within the part
+  uint64_t error_line = 0;           // within the part
   size_t error_field = 0, error_offset = 0, fields = 0;
   bool ragged = false;
 };
 
-[[gnu::always_inline]] inline void add_cell(ColumnValues& col, double*& slot, std::string_view cell, uint64_t line) {
+[[gnu::always_inline]] inline void add_cell(ColumnValues& col, double*& slot, std::string_view cell,
+                                            uint64_t line) {
   if (data::is_missing_spelling(cell)) {
     ++col.missing;
     return;
@@ -148,9 +149,10 @@ bool parse_plain_part(std::string_view text, const data::TableDialect& dialect, 
       while (q < end && *q != delimiter && *q != '\n') ++q;
       const bool last = q == end || *q == '\n';
       const char* field_end = last && q > f && q[-1] == '\r' ? q - 1 : q;
-      if (c == width || static_cast<size_t>(field_end - f) > dialect.max_cell_bytes) return false;  // too many fields
-      add_cell(out.columns[c], out.slots[c], data::table_trim(std::string_view(f, static_cast<size_t>(field_end - f))),
-               line);
+      if (c == width || static_cast<size_t>(field_end - f) > dialect.max_cell_bytes)
+        return false;  // too many fields
+      add_cell(out.columns[c], out.slots[c],
+               data::table_trim(std::string_view(f, static_cast<size_t>(field_end - f))), line);
       ++c;
       if (last) {
         p = q == end ? end : q + 1;
@@ -217,18 +219,22 @@ SourceData read_csv(std::string_view text, std::string_view source, char delimit
   text.remove_prefix(data::table_bom_bytes(text));
   data::TableRecordReader header(text, dialect);
   const data::TableStatus hs = header.next();
-  if (hs == data::TableStatus::kEnd) throw InputError(fmt::format("{}: file is empty; expected a header row", source));
+  if (hs == data::TableStatus::kEnd)
+    throw InputError(fmt::format("{}: file is empty; expected a header row", source));
   if (hs != data::TableStatus::kRecord) {
     throw InputError(data::table_error_message(source, header.line(), header.error_offset(), nullptr,
                                                header.error_field(), header.error_text(hs)));
   }
   std::vector<std::string> names;
-  for (std::string_view f : header.fields()) names.push_back(to_valid_utf8(f));  // Note [Text cells are UTF-8]
+  for (std::string_view f : header.fields())
+    names.push_back(to_valid_utf8(f));  // Note [Text cells are UTF-8]
   for (size_t c = 0; c < names.size(); ++c) {
-    if (names[c].empty()) throw InputError(fmt::format("{}:{}: column {} has an empty name", source, header.line(), c + 1));
+    if (names[c].empty())
+      throw InputError(fmt::format("{}:{}: column {} has an empty name", source, header.line(), c + 1));
     for (size_t d = 0; d < c; ++d) {
       if (names[d] == names[c]) {
-        throw InputError(fmt::format("{}:{}: column '{}' appears twice in the header", source, header.line(), names[c]));
+        throw InputError(
+            fmt::format("{}:{}: column '{}' appears twice in the header", source, header.line(), names[c]));
       }
     }
   }
@@ -267,7 +273,8 @@ SourceData read_csv(std::string_view text, std::string_view source, char delimit
   }
   pool.parallel_for(parts.size(), [&](size_t begin, size_t end) {
     for (size_t p = begin; p < end; ++p) {
-      parse_part(body.substr(bounds[p], bounds[p + 1] - bounds[p]), dialect, names.size(), newlines[p], parts[p]);
+      parse_part(body.substr(bounds[p], bounds[p + 1] - bounds[p]), dialect, names.size(), newlines[p],
+                 parts[p]);
     }
   });
 
@@ -277,7 +284,8 @@ SourceData read_csv(std::string_view text, std::string_view source, char delimit
     PartColumns& part = parts[p];
     if (part.error) {
       const uint64_t line = base + part.error_line;
-      if (part.ragged) throw InputError(data::table_ragged_message(source, line, part.fields, names, header.line()));
+      if (part.ragged)
+        throw InputError(data::table_ragged_message(source, line, part.fields, names, header.line()));
       const size_t byte = data::table_bom_bytes(whole) + header.position() + bounds[p] + part.error_offset;
       throw InputError(data::table_error_message(source, line, byte, &names, part.error_field, *part.error));
     }
@@ -382,11 +390,12 @@ SourceData read_fashion_mnist(bool test) {
 SourceData read_npy_images(const fs::path& path) {
   check_regular_file(path);
   FileBytes bytes(path);
-  const data::NpyArray a = data::parse_npy(std::as_bytes(std::span<const char>(bytes.bytes().data(), bytes.bytes().size())),
-                                           path.string());
+  const data::NpyArray a = data::parse_npy(
+      std::as_bytes(std::span<const char>(bytes.bytes().data(), bytes.bytes().size())), path.string());
   if (a.shape.size() != 2 && a.shape.size() != 3) {
-    throw InputError(fmt::format("{}: an image array has shape N x H x W or N x F; this one has {} dimensions",
-                                 path.string(), a.shape.size()));
+    throw InputError(
+        fmt::format("{}: an image array has shape N x H x W or N x F; this one has {} dimensions",
+                    path.string(), a.shape.size()));
   }
   const int64_t n = a.shape[0];
   if (n < 1) throw InputError(fmt::format("{}: the array has no rows", path.string()));
@@ -400,14 +409,16 @@ SourceData read_npy_images(const fs::path& path) {
   if (a.dtype == data::NpyArray::DType::kU8) {
     std::vector<uint8_t> pixels(a.data.size());
     std::memcpy(pixels.data(), a.data.data(), a.data.size());
-    out.images = data::Dataset::from_u8(out.source, sample, std::move(pixels), 1.0f / 255.0f, std::move(labels), 1);
+    out.images =
+        data::Dataset::from_u8(out.source, sample, std::move(pixels), 1.0f / 255.0f, std::move(labels), 1);
   } else if (a.dtype == data::NpyArray::DType::kF32 || a.dtype == data::NpyArray::DType::kF64) {
     std::vector<float> values = data::npy_to_f32(a, path.string());
     for (size_t i = 0; i < values.size(); ++i) {
       if (!(values[i] >= 0.0f && values[i] <= 1.0f)) {
-        throw InputError(fmt::format("{}: element {} (row {}) is {}; float images must lie in [0, 1] "
-                                     "(uint8 arrays are scaled by 1/255)",
-                                     path.string(), i, i / static_cast<size_t>(sample.numel()), values[i]));
+        throw InputError(
+            fmt::format("{}: element {} (row {}) is {}; float images must lie in [0, 1] "
+                        "(uint8 arrays are scaled by 1/255)",
+                        path.string(), i, i / static_cast<size_t>(sample.numel()), values[i]));
       }
     }
     out.images = data::Dataset::from_f32(out.source, sample, std::move(values), std::move(labels), 1);
@@ -430,30 +441,35 @@ const ColumnValues* SourceData::find(std::string_view name) const {
 }
 
 SourceData read_source(std::string_view spec, const ReadOptions& options) {
-  if (spec.empty()) throw ConfigError("an empty data source; expected a CSV/TSV file, an .npy array, fashion-mnist or fashion-mnist-test");
+  if (spec.empty())
+    throw ConfigError(
+        "an empty data source; expected a CSV/TSV file, an .npy array, fashion-mnist or fashion-mnist-test");
   if (spec == "fashion-mnist") return read_fashion_mnist(false);
   if (spec == "fashion-mnist-test") {
-    if (!options.allow_fashion_mnist_test) throw ConfigError("fashion-mnist-test is a current set, not a reference");
+    if (!options.allow_fashion_mnist_test)
+      throw ConfigError("fashion-mnist-test is a current set, not a reference");
     return read_fashion_mnist(true);
   }
   const fs::path path{std::string(spec)};
   if (ends_with_ci(spec, ".npy")) return read_npy_images(path);
   if (!(ends_with_ci(spec, ".csv") || ends_with_ci(spec, ".tsv") || ends_with_ci(spec, ".csv.gz") ||
         ends_with_ci(spec, ".tsv.gz") || ends_with_ci(spec, ".txt"))) {
-    throw ConfigError(fmt::format("{}: unknown data source; expected a .csv, .tsv (or .gz of either) or .npy file, "
-                                  "fashion-mnist or fashion-mnist-test",
-                                  spec));
+    throw ConfigError(
+        fmt::format("{}: unknown data source; expected a .csv, .tsv (or .gz of either) or .npy file, "
+                    "fashion-mnist or fashion-mnist-test",
+                    spec));
   }
   check_regular_file(path);
   FileBytes raw(path);
   const bool gz = raw.bytes().size() >= 2 && static_cast<unsigned char>(raw.bytes()[0]) == 0x1f &&
                   static_cast<unsigned char>(raw.bytes()[1]) == 0x8b;
   // The file's hash is computed beside the parse (it reads the same pages).
-  std::future<std::string> sha256 = std::async(std::launch::async, [&raw] { return sha256_of_bytes(raw.bytes()); });
+  std::future<std::string> sha256 =
+      std::async(std::launch::async, [&raw] { return sha256_of_bytes(raw.bytes()); });
   std::string inflated;
   if (gz) inflated = data::read_table_file(path);
-  SourceData out = read_csv(gz ? std::string_view(inflated) : raw.bytes(), spec, data::table_delimiter_for(spec),
-                            options.threads);
+  SourceData out = read_csv(gz ? std::string_view(inflated) : raw.bytes(), spec,
+                            data::table_delimiter_for(spec), options.threads);
   out.sha256 = sha256.get();
   return out;
 }

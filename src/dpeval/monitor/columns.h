@@ -46,11 +46,12 @@ namespace dpeval::monitor {
 inline constexpr double kMaxMagnitude = 1e150;
 
 enum class SourceKind : uint8_t { kCsv, kNpy, kFashionMnist, kFashionMnistTest, kProfile };
-inline constexpr EnumText<SourceKind> kSourceKindTexts[] = {{SourceKind::kCsv, "csv"},
-                                                            {SourceKind::kNpy, "npy"},
-                                                            {SourceKind::kFashionMnist, "fashion-mnist"},
-                                                            {SourceKind::kFashionMnistTest, "fashion-mnist-test"},
-                                                            {SourceKind::kProfile, "profile"}};
+inline constexpr EnumText<SourceKind> kSourceKindTexts[] = {
+    {SourceKind::kCsv, "csv"},
+    {SourceKind::kNpy, "npy"},
+    {SourceKind::kFashionMnist, "fashion-mnist"},
+    {SourceKind::kFashionMnistTest, "fashion-mnist-test"},
+    {SourceKind::kProfile, "profile"}};
 constexpr const auto& enum_texts(SourceKind) { return kSourceKindTexts; }
 
 struct ColumnValues {
@@ -78,7 +79,7 @@ struct SourceData {
 };
 
 struct ReadOptions {
-  size_t threads = 0;           // 0: every core
+  size_t threads = 0;  // 0: every core
   bool allow_fashion_mnist_test = true;
 };
 

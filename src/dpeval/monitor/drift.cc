@@ -1,11 +1,11 @@
 // Per-column drift, the dataset verdict and the drift document (drift.h).
 #include "dpeval/monitor/drift.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "dpeval/core/error.h"
 #include "dpeval/core/thread_pool.h"
@@ -49,21 +49,28 @@ constexpr const auto& enum_texts(Kind) { return kKindTexts; }
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 json num(const std::optional<double>& v) { return v ? num(*v) : json(nullptr); }
 
-bool gives_p_value(DriftMethod m) { return m == DriftMethod::kKs || m == DriftMethod::kChiSquare || m == DriftMethod::kZ; }
+bool gives_p_value(DriftMethod m) {
+  return m == DriftMethod::kKs || m == DriftMethod::kChiSquare || m == DriftMethod::kZ;
+}
 
 double default_threshold(DriftMethod m) { return gives_p_value(m) ? 0.05 : 0.1; }
 
 bool applies(DriftMethod m, Kind k) {
   switch (m) {
     case DriftMethod::kKs:
-    case DriftMethod::kWasserstein: return k == Kind::kNumeric;
-    case DriftMethod::kChiSquare: return k != Kind::kNumeric;
-    case DriftMethod::kZ: return k == Kind::kBinary;
+    case DriftMethod::kWasserstein:
+      return k == Kind::kNumeric;
+    case DriftMethod::kChiSquare:
+      return k != Kind::kNumeric;
+    case DriftMethod::kZ:
+      return k == Kind::kBinary;
     case DriftMethod::kPsi:
     case DriftMethod::kJs:
-    case DriftMethod::kKl: return true;
+    case DriftMethod::kKl:
+      return true;
     case DriftMethod::kAuto:
-    case DriftMethod::kDomainClassifier: return false;
+    case DriftMethod::kDomainClassifier:
+      return false;
   }
   return false;
 }
@@ -72,9 +79,12 @@ bool applies(DriftMethod m, Kind k) {
 DriftMethod auto_method(Kind k, uint64_t reference_values) {
   if (reference_values <= kSmallReference) {
     switch (k) {
-      case Kind::kNumeric: return DriftMethod::kKs;
-      case Kind::kCategorical: return DriftMethod::kChiSquare;
-      case Kind::kBinary: return DriftMethod::kZ;
+      case Kind::kNumeric:
+        return DriftMethod::kKs;
+      case Kind::kCategorical:
+        return DriftMethod::kChiSquare;
+      case Kind::kBinary:
+        return DriftMethod::kZ;
     }
   }
   return k == Kind::kNumeric ? DriftMethod::kWasserstein : DriftMethod::kJs;
@@ -117,13 +127,15 @@ json histogram(std::span<const double> a, std::span<const double> b) {
   const double lo = std::min(a.front(), b.front()), hi = std::max(a.back(), b.back());
   const size_t bins = hi > lo ? kHistogramBins : 1;
   std::vector<double> edges(bins + 1);
-  for (size_t i = 0; i <= bins; ++i) edges[i] = i == bins ? hi : lo + (hi - lo) * static_cast<double>(i) / bins;
+  for (size_t i = 0; i <= bins; ++i)
+    edges[i] = i == bins ? hi : lo + (hi - lo) * static_cast<double>(i) / bins;
   auto shares = [&](std::span<const double> v) {
     std::vector<double> s(bins);
     size_t below = 0;
     for (size_t i = 0; i < bins; ++i) {
-      const size_t upto = i + 1 == bins ? v.size()
-                                        : static_cast<size_t>(std::lower_bound(v.begin(), v.end(), edges[i + 1]) - v.begin());
+      const size_t upto =
+          i + 1 == bins ? v.size()
+                        : static_cast<size_t>(std::lower_bound(v.begin(), v.end(), edges[i + 1]) - v.begin());
       s[i] = static_cast<double>(upto - below) / static_cast<double>(v.size());
       below = upto;
     }
@@ -136,7 +148,9 @@ json category_bars(const Categories& cats) {
   const double nr = sum(cats.ref), nc = sum(cats.cur);
   std::vector<size_t> order(cats.values.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto weight = [&](size_t i) { return std::max(nr > 0 ? cats.ref[i] / nr : 0, nc > 0 ? cats.cur[i] / nc : 0); };
+  auto weight = [&](size_t i) {
+    return std::max(nr > 0 ? cats.ref[i] / nr : 0, nc > 0 ? cats.cur[i] / nc : 0);
+  };
   std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return weight(x) > weight(y); });
   json bars = json::array();
   double other_r = 0, other_c = 0;
@@ -167,9 +181,10 @@ void numeric_figures(const ColumnProfile& r, const ColumnProfile& c, Figures& f)
     // See Note [Negligible exact p-values].
     p_exact = p_asymp < kNegligibleP ? p_asymp : stats::ks_2samp_pvalue_exact(d, m, n);
     if (p_asymp < kNegligibleP) {
-      f.notes.push_back(fmt::format("ks_pvalue_exact: the asymptotic p-value is below {:g}, so the exact one is far "
-                                    "below 1e-12 too; the asymptotic value stands in for it",
-                                    kNegligibleP));
+      f.notes.push_back(
+          fmt::format("ks_pvalue_exact: the asymptotic p-value is below {:g}, so the exact one is far "
+                      "below 1e-12 too; the asymptotic value stands in for it",
+                      kNegligibleP));
     }
   }
   const double norm = std::max(r.std, kMinNormStd);
@@ -178,7 +193,8 @@ void numeric_figures(const ColumnProfile& r, const ColumnProfile& c, Figures& f)
                                   kMinNormStd, kMinNormStd));
   }
   const std::vector<double> cur_counts = stats::sorted_bin_counts(b, r.decile_edges);
-  const std::vector<double> pr = stats::floored_shares(r.decile_counts), pc = stats::floored_shares(cur_counts);
+  const std::vector<double> pr = stats::floored_shares(r.decile_counts),
+                            pc = stats::floored_shares(cur_counts);
   const double psi = stats::psi(pr, pc), js = stats::js_distance(pr, pc), kl = stats::kl_divergence(pr, pc);
   f.metrics["ks_statistic"] = num(d);
   f.metrics["ks_pvalue"] = num(p_asymp);
@@ -195,9 +211,10 @@ void numeric_figures(const ColumnProfile& r, const ColumnProfile& c, Figures& f)
   f.statistic[DriftMethod::kJs] = js;
   f.statistic[DriftMethod::kKl] = kl;
   if (r.sampled) {
-    f.notes.push_back(fmt::format("the reference has {} values; KS and Wasserstein compare a seeded sample of {} of them "
-                                  "(the deciles, mean and std are over all)",
-                                  r.values_total, m));
+    f.notes.push_back(
+        fmt::format("the reference has {} values; KS and Wasserstein compare a seeded sample of {} of them "
+                    "(the deciles, mean and std are over all)",
+                    r.values_total, m));
   }
   f.distribution = histogram(a, b);
 }
@@ -224,7 +241,9 @@ void categorical_figures(const Categories& cats, Kind kind, Figures& f) {
     f.statistic[DriftMethod::kZ] = z.z;
     f.p_value[DriftMethod::kZ] = z.p_value;
   }
-  if (chi.dof == 0) f.notes.push_back("fewer than two categories in all: the chi-squared test has nothing to compare (p = 1)");
+  if (chi.dof == 0)
+    f.notes.push_back(
+        "fewer than two categories in all: the chi-squared test has nothing to compare (p = 1)");
   f.distribution = category_bars(cats);
 }
 
@@ -246,18 +265,20 @@ void check_same_type(const Sides& s, const ColumnProfile& r, const ColumnProfile
   if (r.count == 0 || c.count == 0 || r.numeric == c.numeric) return;
   const ColumnProfile& text_side = r.numeric ? c : r;
   const Profile& text_profile = r.numeric ? s.current : s.reference;
-  const std::string line = text_side.first_text_line ? fmt::format(", first at line {}", text_side.first_text_line) : "";
+  const std::string line =
+      text_side.first_text_line ? fmt::format(", first at line {}", text_side.first_text_line) : "";
   throw InputError(fmt::format(
       "column '{}' is {} in the reference ({}) but {} in the current ({}): its type differs between the two "
       "(text cells in {}{}); fix the data, or declare it with --categorical {}",
-      r.name, r.numeric ? "numeric" : "categorical (text)", where(s.reference), c.numeric ? "numeric" : "categorical (text)",
-      where(s.current), where(text_profile), line, r.name));
+      r.name, r.numeric ? "numeric" : "categorical (text)", where(s.reference),
+      c.numeric ? "numeric" : "categorical (text)", where(s.current), where(text_profile), line, r.name));
 }
 
 // `cats`: the union of both sides' categories, or null when a side kept none.
 Kind column_kind(const ColumnProfile& r, const ColumnProfile& c, const Categories* cats) {
   const bool numeric = (r.count == 0 || r.numeric) && (c.count == 0 || c.numeric);
-  if (numeric && (r.distinct > kMaxNumericAsCategories || c.distinct > kMaxNumericAsCategories)) return Kind::kNumeric;
+  if (numeric && (r.distinct > kMaxNumericAsCategories || c.distinct > kMaxNumericAsCategories))
+    return Kind::kNumeric;
   if (!cats) return Kind::kNumeric;  // cannot count the union: many values
   const size_t n_values = cats->values.size();
   if (numeric && n_values > kMaxNumericAsCategories) return Kind::kNumeric;
@@ -265,7 +286,8 @@ Kind column_kind(const ColumnProfile& r, const ColumnProfile& c, const Categorie
   return Kind::kCategorical;
 }
 
-json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile& c, const DriftOptions& options) {
+json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile& c,
+                    const DriftOptions& options) {
   check_same_type(s, r, c);
   json entry = {{"name", r.name}, {"role", enum_text(r.role)}};
   Figures f;
@@ -277,14 +299,17 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
   std::optional<double> statistic, p_value;
   if (nr == 0 || nc == 0) {
     kind = r.numeric ? Kind::kNumeric : Kind::kCategorical;
-    if (method == DriftMethod::kAuto || method == DriftMethod::kDomainClassifier) method = auto_method(kind, nr);
-    f.notes.push_back(fmt::format("no values in the {}: nothing to compare, no statistic",
-                                  nr == 0 && nc == 0 ? "reference or the current" : (nr == 0 ? "reference" : "current")));
+    if (method == DriftMethod::kAuto || method == DriftMethod::kDomainClassifier)
+      method = auto_method(kind, nr);
+    f.notes.push_back(
+        fmt::format("no values in the {}: nothing to compare, no statistic",
+                    nr == 0 && nc == 0 ? "reference or the current" : (nr == 0 ? "reference" : "current")));
   } else {
     // Numeric columns of many values keep no categories: no union to build then.
     const bool few_numbers = r.distinct <= kMaxNumericAsCategories && c.distinct <= kMaxNumericAsCategories;
     std::optional<Categories> cats;
-    if (r.has_categories && c.has_categories && (!r.numeric || !c.numeric || few_numbers)) cats = union_categories(r, c);
+    if (r.has_categories && c.has_categories && (!r.numeric || !c.numeric || few_numbers))
+      cats = union_categories(r, c);
     kind = column_kind(r, c, cats ? &*cats : nullptr);
     const bool both_numbers = r.numeric && c.numeric;
     if (both_numbers) numeric_figures(r, c, f);
@@ -297,16 +322,17 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
       f.notes.insert(f.notes.end(), cat.notes.begin(), cat.notes.end());
       f.distribution = cat.distribution;
       if (both_numbers) {
-        f.notes.push_back(fmt::format("{} distinct values in all: compared as categories (numeric metrics also given)",
-                                      cats->values.size()));
+        f.notes.push_back(
+            fmt::format("{} distinct values in all: compared as categories (numeric metrics also given)",
+                        cats->values.size()));
       }
     }
     const DriftMethod chosen = auto_method(kind, nr);
     if (method == DriftMethod::kAuto || method == DriftMethod::kDomainClassifier) {
       method = chosen;
     } else if (!applies(method, kind)) {
-      f.notes.push_back(fmt::format("{} does not apply to a {} column: the default, {}, decides", enum_text(method),
-                                    enum_text(kind), enum_text(chosen)));
+      f.notes.push_back(fmt::format("{} does not apply to a {} column: the default, {}, decides",
+                                    enum_text(method), enum_text(kind), enum_text(chosen)));
       method = chosen;
     }
     statistic = f.statistic[method];
@@ -328,14 +354,16 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
   entry["missing_reference"] = r.missing;
   entry["missing_current"] = c.missing;
   if (r.non_finite + c.non_finite > 0) {
-    f.notes.push_back(fmt::format("+-inf cells left out: {} in the reference, {} in the current", r.non_finite, c.non_finite));
+    f.notes.push_back(fmt::format("+-inf cells left out: {} in the reference, {} in the current",
+                                  r.non_finite, c.non_finite));
   }
   for (const auto& [name, value] : f.metrics.items()) {
     if (!value.is_null()) continue;
     if (name == "ks_pvalue_exact") {
-      f.notes.push_back(fmt::format("ks_pvalue_exact is null: more than {} values on a side, where scipy's 'auto' "
-                                    "uses the asymptotic p-value too",
-                                    kMaxExactKs));
+      f.notes.push_back(
+          fmt::format("ks_pvalue_exact is null: more than {} values on a side, where scipy's 'auto' "
+                      "uses the asymptotic p-value too",
+                      kMaxExactKs));
     } else {
       f.notes.push_back(fmt::format("{} is null: not defined for these samples", name));
     }
@@ -349,8 +377,8 @@ json compare_column(const Sides& s, const ColumnProfile& r, const ColumnProfile&
 const ColumnProfile& current_column(const Sides& s, const std::string& name, std::string_view what) {
   const ColumnProfile* c = s.current.find(name);
   if (!c) {
-    throw InputError(fmt::format("{}: no column '{}' ({} in the reference {}); the current has: {}", where(s.current),
-                                 name, what, where(s.reference), known_columns(s.current)));
+    throw InputError(fmt::format("{}: no column '{}' ({} in the reference {}); the current has: {}",
+                                 where(s.current), name, what, where(s.reference), known_columns(s.current)));
   }
   return *c;
 }
@@ -385,8 +413,8 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
     for (const std::string& name : options.columns) {
       const ColumnProfile* r = reference.find(name);
       if (!r) {
-        throw InputError(fmt::format("{}: no column '{}' (--columns); the reference has: {}", where(reference), name,
-                                     known_columns(reference)));
+        throw InputError(fmt::format("{}: no column '{}' (--columns); the reference has: {}",
+                                     where(reference), name, known_columns(reference)));
       }
       features.push_back(r);
     }
@@ -397,8 +425,8 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
   }
   for (const std::string& name : options.categorical) {
     if (!reference.find(name)) {
-      throw InputError(fmt::format("{}: no column '{}' (--categorical); the reference has: {}", where(reference), name,
-                                   known_columns(reference)));
+      throw InputError(fmt::format("{}: no column '{}' (--categorical); the reference has: {}",
+                                   where(reference), name, known_columns(reference)));
     }
   }
   // Every column is compared on its own: in parallel, one column per task.
@@ -408,7 +436,8 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
     std::vector<const ColumnProfile*> currents;
     for (const ColumnProfile* r : features) currents.push_back(&current_column(s, r->name, "a feature"));
     pool.parallel_for(features.size(), [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) entries[i] = compare_column(s, *features[i], *currents[i], options);
+      for (size_t i = begin; i < end; ++i)
+        entries[i] = compare_column(s, *features[i], *currents[i], options);
     });
   }
   // Benjamini-Hochberg over the columns whose method gives a p-value.
@@ -436,14 +465,16 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
       drifted_names.push_back(e["name"]);
     }
   }
-  const double share = entries.empty() ? 0.0 : static_cast<double>(drifted) / static_cast<double>(entries.size());
+  const double share =
+      entries.empty() ? 0.0 : static_cast<double>(drifted) / static_cast<double>(entries.size());
   // Label and predictions.
   json label = nullptr;
   for (const ColumnProfile& r : reference.columns) {
     if (r.role != ColumnRole::kLabel) continue;
     const ColumnProfile* c = current.find(r.name);
     if (!c) {
-      if (options.label_col.empty()) continue;  // an image set's own labels, absent from an array: nothing to say
+      if (options.label_col.empty())
+        continue;  // an image set's own labels, absent from an array: nothing to say
       current_column(s, r.name, "--label-col");
     }
     label = compare_column(s, r, *c, options);
@@ -462,10 +493,12 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
   // Images: the domain classifier.
   json model = nullptr;
   std::vector<std::string> notes;
-  const bool images = reference_images && current_images && reference_images->size() > 0 && current_images->size() > 0;
+  const bool images =
+      reference_images && current_images && reference_images->size() > 0 && current_images->size() > 0;
   if (options.method == DriftMethod::kDomainClassifier && !images) {
-    throw UsageError("--method domain-classifier needs images on both sides (fashion-mnist, fashion-mnist-test or .npy "
-                     "arrays, or a profile of one)");
+    throw UsageError(
+        "--method domain-classifier needs images on both sides (fashion-mnist, fashion-mnist-test or .npy "
+        "arrays, or a profile of one)");
   }
   if (images) {
     DomainClassifierOptions dc;
@@ -474,13 +507,15 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
     dc.threads = options.threads;
     const size_t width = static_cast<size_t>(reference_images->sample_numel());
     if (static_cast<size_t>(current_images->sample_numel()) != width) {
-      throw InputError(fmt::format("{} has images of {} values, {} of {}: the domain classifier compares images of one size",
-                                   where(reference), width, where(current), current_images->sample_numel()));
+      throw InputError(fmt::format(
+          "{} has images of {} values, {} of {}: the domain classifier compares images of one size",
+          where(reference), width, where(current), current_images->sample_numel()));
     }
     if (std::min(reference_images->size(), current_images->size()) < kDomainClassifierRowsMin) {
-      notes.push_back(fmt::format("the domain classifier needs at least {} images on each side ({} reference, {} "
-                                  "current): not run",
-                                  kDomainClassifierRowsMin, reference_images->size(), current_images->size()));
+      notes.push_back(
+          fmt::format("the domain classifier needs at least {} images on each side ({} reference, {} "
+                      "current): not run",
+                      kDomainClassifierRowsMin, reference_images->size(), current_images->size()));
     } else {
       const std::vector<float> ref_rows = feature_rows(*reference_images, dc, 0);
       const std::vector<float> cur_rows = feature_rows(*current_images, dc, 1);
@@ -515,14 +550,16 @@ json drift_document(const Profile& reference, const Profile& current, const Drif
   return doc;
 }
 
-std::vector<eval::GateResult> evaluate_drift_gates(const json& doc, std::span<const std::string> expressions) {
+std::vector<eval::GateResult> evaluate_drift_gates(const json& doc,
+                                                   std::span<const std::string> expressions) {
   std::vector<const json*> entries;
   for (const json& e : doc["columns"]) entries.push_back(&e);
   if (doc["label"].is_object()) entries.push_back(&doc["label"]);
   for (const json& e : doc["predictions"]) entries.push_back(&e);
-  static const std::vector<std::string> kTop = {"dataset_drift", "share_drifted", "n_drifted", "n_columns", "n_reference",
-                                                "n_current"};
-  static const std::vector<std::string> kFigures = {"drift", "statistic", "p_value", "p_value_adjusted", "threshold"};
+  static const std::vector<std::string> kTop = {"dataset_drift", "share_drifted", "n_drifted",
+                                                "n_columns",     "n_reference",   "n_current"};
+  static const std::vector<std::string> kFigures = {"drift", "statistic", "p_value", "p_value_adjusted",
+                                                    "threshold"};
   auto value_of = [](const json& v) -> std::optional<double> {
     if (v.is_boolean()) return v.get<bool>() ? 1.0 : 0.0;
     if (v.is_number()) return v.get<double>();
@@ -532,15 +569,20 @@ std::vector<eval::GateResult> evaluate_drift_gates(const json& doc, std::span<co
     std::string out;
     for (const std::string& t : kTop) out += t + ", ";
     if (doc["model_drift"].is_object()) out += "auc, ";
-    out += "<figure>.<column> with figure one of drift, statistic, p_value, p_value_adjusted, threshold or a metric "
-           "(ks_statistic, ks_pvalue, ks_pvalue_exact, wasserstein, wasserstein_normed, psi, js_distance, kl_divergence, "
-           "chi2_statistic, chi2_pvalue, z_pvalue) and column one of: ";
-    for (size_t i = 0; i < entries.size(); ++i) out += (i ? ", " : "") + (*entries[i])["name"].get<std::string>();
+    out +=
+        "<figure>.<column> with figure one of drift, statistic, p_value, p_value_adjusted, threshold or a "
+        "metric "
+        "(ks_statistic, ks_pvalue, ks_pvalue_exact, wasserstein, wasserstein_normed, psi, js_distance, "
+        "kl_divergence, "
+        "chi2_statistic, chi2_pvalue, z_pvalue) and column one of: ";
+    for (size_t i = 0; i < entries.size(); ++i)
+      out += (i ? ", " : "") + (*entries[i])["name"].get<std::string>();
     return out;
   };
   auto lookup = [&](const eval::GateExpr& g) -> std::optional<double> {
     if (g.scope != eval::GateExpr::Scope::kOverall) {
-      throw UsageError(fmt::format("--fail-if '{}': drift gates name a figure; valid names: {}", g.text, valid_names()));
+      throw UsageError(
+          fmt::format("--fail-if '{}': drift gates name a figure; valid names: {}", g.text, valid_names()));
     }
     const std::string& name = g.metric;
     if (std::find(kTop.begin(), kTop.end(), name) != kTop.end()) return value_of(doc[name]);
@@ -550,11 +592,13 @@ std::vector<eval::GateResult> evaluate_drift_gates(const json& doc, std::span<co
       const std::string figure = name.substr(0, dot), column = name.substr(dot + 1);
       for (const json* e : entries) {
         if ((*e)["name"] != column) continue;
-        if (std::find(kFigures.begin(), kFigures.end(), figure) != kFigures.end()) return value_of((*e)[figure]);
+        if (std::find(kFigures.begin(), kFigures.end(), figure) != kFigures.end())
+          return value_of((*e)[figure]);
         if ((*e)["metrics"].contains(figure)) return value_of((*e)["metrics"][figure]);
       }
     }
-    throw UsageError(fmt::format("--fail-if '{}': unknown name '{}'; valid names: {}", g.text, name, valid_names()));
+    throw UsageError(
+        fmt::format("--fail-if '{}': unknown name '{}'; valid names: {}", g.text, name, valid_names()));
   };
   return eval::evaluate_gates(expressions, lookup);
 }

@@ -23,12 +23,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "dpeval/eval/gates.h"
 #include "dpeval/monitor/profile.h"
@@ -37,23 +36,39 @@ namespace dpeval::monitor {
 
 inline constexpr std::string_view kDriftSchema = "dpeval.drift/1";
 
-enum class DriftMethod : uint8_t { kAuto, kKs, kWasserstein, kPsi, kJs, kChiSquare, kZ, kKl, kDomainClassifier };
+enum class DriftMethod : uint8_t {
+  kAuto,
+  kKs,
+  kWasserstein,
+  kPsi,
+  kJs,
+  kChiSquare,
+  kZ,
+  kKl,
+  kDomainClassifier
+};
 inline constexpr EnumText<DriftMethod> kDriftMethodTexts[] = {
-    {DriftMethod::kAuto, "auto"},           {DriftMethod::kKs, "ks"},   {DriftMethod::kWasserstein, "wasserstein"},
-    {DriftMethod::kPsi, "psi"},             {DriftMethod::kJs, "js"},   {DriftMethod::kChiSquare, "chisquare"},
-    {DriftMethod::kZ, "z"},                 {DriftMethod::kKl, "kl"},   {DriftMethod::kDomainClassifier, "domain-classifier"}};
+    {DriftMethod::kAuto, "auto"},
+    {DriftMethod::kKs, "ks"},
+    {DriftMethod::kWasserstein, "wasserstein"},
+    {DriftMethod::kPsi, "psi"},
+    {DriftMethod::kJs, "js"},
+    {DriftMethod::kChiSquare, "chisquare"},
+    {DriftMethod::kZ, "z"},
+    {DriftMethod::kKl, "kl"},
+    {DriftMethod::kDomainClassifier, "domain-classifier"}};
 constexpr const auto& enum_texts(DriftMethod) { return kDriftMethodTexts; }
 
 struct DriftOptions {
   DriftMethod method = DriftMethod::kAuto;
-  std::optional<double> threshold;  // every column's; default per method
+  std::optional<double> threshold;   // every column's; default per method
   double drift_share = 0.5;          // dataset drift when share_drifted >= this
   std::vector<std::string> columns;  // empty: every feature column of the reference
   bool predictions_only = false;     // no feature columns: the label and prediction columns alone
   std::vector<std::string> categorical;
   std::string label_col;
   std::string prediction_col;
-  double domain_threshold = 0.55;    // the domain classifier's AUC threshold (with --threshold for it)
+  double domain_threshold = 0.55;  // the domain classifier's AUC threshold (with --threshold for it)
   uint64_t seed = 0;
   size_t threads = 0;
 };
@@ -74,6 +89,7 @@ nlohmann::json drift_document(const Profile& reference, const Profile& current, 
 // p_value_adjusted, threshold or any name in its metrics. A figure that is
 // null fails its gate. Throws UsageError naming the valid names for an
 // unknown one.
-std::vector<eval::GateResult> evaluate_drift_gates(const nlohmann::json& doc, std::span<const std::string> expressions);
+std::vector<eval::GateResult> evaluate_drift_gates(const nlohmann::json& doc,
+                                                   std::span<const std::string> expressions);
 
 }  // namespace dpeval::monitor

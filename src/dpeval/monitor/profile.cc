@@ -1,21 +1,21 @@
 // Building, writing and reading reference profiles (Note [Profile contents]).
 #include "dpeval/monitor/profile.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "dpeval/core/base64.h"
 #include "dpeval/core/document_schema.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/mapped_file.h"
-#include "dpeval/core/thread_pool.h"
 #include "dpeval/core/rng.h"
+#include "dpeval/core/thread_pool.h"
 #include "dpeval/core/version.h"
 #include "dpeval/data/number.h"
 #include "dpeval/monitor/domain_classifier.h"
@@ -64,8 +64,8 @@ void for_each_run(std::span<const double> sorted, F f) {
 // Counts, moments, deciles and (for at most kMaxNumericCategories distinct
 // values, or any number of them when `all_categories`) the category counts of
 // an ascending column, then the sample above options.max_values.
-void describe_numbers(ColumnProfile& p, BigVector<double>&& sorted, const ProfileOptions& options, uint64_t stream,
-                      bool all_categories) {
+void describe_numbers(ColumnProfile& p, BigVector<double>&& sorted, const ProfileOptions& options,
+                      uint64_t stream, bool all_categories) {
   const size_t n = sorted.size();
   p.values_total = n;
   if (n == 0) return;
@@ -74,7 +74,8 @@ void describe_numbers(ColumnProfile& p, BigVector<double>&& sorted, const Profil
   // Mean and population std (numpy.std, ddof 0), two passes of blocked sums.
   const double mean = blocked_sum(sorted, [](double v) { return v; }) / static_cast<double>(n);
   p.mean = mean;
-  p.std = std::sqrt(blocked_sum(sorted, [mean](double v) { return (v - mean) * (v - mean); }) / static_cast<double>(n));
+  p.std = std::sqrt(blocked_sum(sorted, [mean](double v) { return (v - mean) * (v - mean); }) /
+                    static_cast<double>(n));
   p.decile_edges = stats::decile_edges(sorted);
   p.decile_counts = stats::sorted_bin_counts(sorted, p.decile_edges);
   uint64_t distinct = 0;
@@ -82,7 +83,8 @@ void describe_numbers(ColumnProfile& p, BigVector<double>&& sorted, const Profil
   p.distinct = distinct;
   if (distinct <= kMaxNumericCategories || all_categories) {
     p.has_categories = true;
-    for_each_run(sorted, [&](double v, uint64_t copies) { p.categories.emplace_back(number_category(v), copies); });
+    for_each_run(sorted,
+                 [&](double v, uint64_t copies) { p.categories.emplace_back(number_category(v), copies); });
   }
   if (n > options.max_values) {
     // A seeded uniform sample without replacement: a partial Fisher-Yates shuffle.
@@ -106,7 +108,8 @@ void check_named(const SourceData& data, const std::string& name, std::string_vi
   if (name.empty() || data.find(name)) return;
   std::string known;
   for (const ColumnValues& c : data.columns) known += (known.empty() ? "" : ", ") + c.name;
-  throw ConfigError(fmt::format("{} '{}': {} has no such column; it has: {}", option, name, data.source, known));
+  throw ConfigError(
+      fmt::format("{} '{}': {} has no such column; it has: {}", option, name, data.source, known));
 }
 
 // JSON field readers that name the file and field on failure.
@@ -132,7 +135,8 @@ struct Reader {
   }
   const std::string& text(const nlohmann::json& obj, const char* key, const std::string& where) const {
     const nlohmann::json& v = ref(obj, key, where);
-    if (!v.is_string()) throw InputError(fmt::format("{}: {}: field '{}' has the wrong type", path, where, key));
+    if (!v.is_string())
+      throw InputError(fmt::format("{}: {}: field '{}' has the wrong type", path, where, key));
     return v.get_ref<const std::string&>();
   }
 };
@@ -208,7 +212,8 @@ Profile build_profile(SourceData&& data, const ProfileOptions& options) {
   return out;
 }
 
-void declare_categorical(Profile& reference, const std::vector<std::string>& categorical, const std::string& label_col) {
+void declare_categorical(Profile& reference, const std::vector<std::string>& categorical,
+                         const std::string& label_col) {
   auto declare = [&](const std::string& name, std::string_view option) {
     ColumnProfile* p = nullptr;
     for (ColumnProfile& c : reference.columns) {
@@ -224,9 +229,10 @@ void declare_categorical(Profile& reference, const std::vector<std::string>& cat
     if (!p->numeric) return;
     if (!p->has_categories) {
       if (option == "--label-col") return;  // a label of many numbers is compared as numbers
-      throw InputError(fmt::format("{} '{}': the profile {} holds the column as {} distinct numbers without their "
-                                   "counts; make the profile with {} {}",
-                                   option, name, reference.profile_path, p->distinct, option, name));
+      throw InputError(
+          fmt::format("{} '{}': the profile {} holds the column as {} distinct numbers without their "
+                      "counts; make the profile with {} {}",
+                      option, name, reference.profile_path, p->distinct, option, name));
     }
     p->numeric = false;
     p->values.clear();
@@ -260,7 +266,8 @@ ProfileOptions current_profile_options(const Profile& reference, const SourceDat
       double v;
       numbers = data::parse_number(r.categories[i].first, &v);
     }
-    if (numbers && std::find(out.categorical.begin(), out.categorical.end(), r.name) == out.categorical.end()) {
+    if (numbers &&
+        std::find(out.categorical.begin(), out.categorical.end(), r.name) == out.categorical.end()) {
       out.categorical.push_back(r.name);
     }
   }
@@ -270,14 +277,9 @@ ProfileOptions current_profile_options(const Profile& reference, const SourceDat
 nlohmann::json profile_to_json(const Profile& profile) {
   nlohmann::json columns = nlohmann::json::array();
   for (const ColumnProfile& p : profile.columns) {
-    nlohmann::json c = {{"name", p.name},
-                        {"role", enum_text(p.role)},
-                        {"rows", p.rows},
-                        {"count", p.count},
-                        {"missing", p.missing},
-                        {"non_finite", p.non_finite},
-                        {"numeric", p.numeric},
-                        {"distinct", p.distinct}};
+    nlohmann::json c = {{"name", p.name},       {"role", enum_text(p.role)}, {"rows", p.rows},
+                        {"count", p.count},     {"missing", p.missing},      {"non_finite", p.non_finite},
+                        {"numeric", p.numeric}, {"distinct", p.distinct}};
     if (p.numeric) {
       c["values_total"] = p.values_total;
       c["sampled"] = p.sampled;
@@ -290,7 +292,8 @@ nlohmann::json profile_to_json(const Profile& profile) {
       std::vector<std::byte> bytes(p.values.size() * sizeof(double));
       static_assert(std::endian::native == std::endian::little, "profiles store little-endian float64");
       if (!bytes.empty()) std::memcpy(bytes.data(), p.values.data(), bytes.size());
-      c["sorted_values"] = {{"encoding", "base64-float64-le"}, {"count", p.values.size()}, {"data", base64_encode(bytes)}};
+      c["sorted_values"] = {
+          {"encoding", "base64-float64-le"}, {"count", p.values.size()}, {"data", base64_encode(bytes)}};
     }
     if (p.has_categories) {
       nlohmann::json cats = nlohmann::json::array();
@@ -312,21 +315,26 @@ nlohmann::json profile_to_json(const Profile& profile) {
       for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
       std::vector<float> x(pixels.size());
       d.gather(all, x.data(), nullptr);
-      for (size_t i = 0; i < x.size(); ++i) pixels[i] = static_cast<std::byte>(std::lround(std::clamp(x[i], 0.0f, 1.0f) * 255.0f));
+      for (size_t i = 0; i < x.size(); ++i)
+        pixels[i] = static_cast<std::byte>(std::lround(std::clamp(x[i], 0.0f, 1.0f) * 255.0f));
     }
     std::vector<int64_t> shape(d.sample_shape().dims().begin(), d.sample_shape().dims().end());
-    images = {{"rows", d.size()}, {"sample_shape", shape}, {"encoding", "base64-uint8"}, {"scale", "1/255"},
+    images = {{"rows", d.size()},
+              {"sample_shape", shape},
+              {"encoding", "base64-uint8"},
+              {"scale", "1/255"},
               {"data", base64_encode(pixels)}};
   }
-  nlohmann::json doc = {{"schema", kProfileSchema},
-                        {"dpeval_version", kVersion},
-                        {"source", {{"path", profile.source}, {"kind", enum_text(profile.kind)}, {"sha256", profile.sha256}}},
-                        {"rows", profile.rows},
-                        {"sample_limit", kMaxProfileValues},
-                        {"seed", profile.seed},
-                        {"columns", std::move(columns)},
-                        {"model", profile.model ? *profile.model : nlohmann::json(nullptr)},
-                        {"images", images}};
+  nlohmann::json doc = {
+      {"schema", kProfileSchema},
+      {"dpeval_version", kVersion},
+      {"source", {{"path", profile.source}, {"kind", enum_text(profile.kind)}, {"sha256", profile.sha256}}},
+      {"rows", profile.rows},
+      {"sample_limit", kMaxProfileValues},
+      {"seed", profile.seed},
+      {"columns", std::move(columns)},
+      {"model", profile.model ? *profile.model : nlohmann::json(nullptr)},
+      {"images", images}};
   return doc;
 }
 
@@ -373,9 +381,12 @@ Profile profile_from_json(const nlohmann::json& doc, const std::string& path,
       }
       width *= d;
     }
-    std::vector<std::byte> bytes = base64_decode(payload(r.text(im, "data", "images")), path + ": images.data");
-    if (shape.empty() || rows == 0 || rows > UINT32_MAX || bytes.size() != rows * static_cast<uint64_t>(width)) {
-      throw InputError(fmt::format("{}: images: {} bytes for {} rows of {} values", path, bytes.size(), rows, width));
+    std::vector<std::byte> bytes =
+        base64_decode(payload(r.text(im, "data", "images")), path + ": images.data");
+    if (shape.empty() || rows == 0 || rows > UINT32_MAX ||
+        bytes.size() != rows * static_cast<uint64_t>(width)) {
+      throw InputError(
+          fmt::format("{}: images: {} bytes for {} rows of {} values", path, bytes.size(), rows, width));
     }
     std::vector<uint8_t> pixels(bytes.size());
     std::memcpy(pixels.data(), bytes.data(), bytes.size());
@@ -388,79 +399,84 @@ Profile profile_from_json(const nlohmann::json& doc, const std::string& path,
   out.columns.resize(columns.size());
   ThreadPool pool;
   pool.parallel_for(columns.size(), [&](size_t begin, size_t end) {
-  for (size_t i = begin; i < end; ++i) {
-    const nlohmann::json& c = columns[i];
-    const std::string where = fmt::format("columns[{}]", i);
-    ColumnProfile p;
-    p.name = r.get<std::string>(c, "name", where);
-    const std::string at = fmt::format("column '{}'", p.name);
-    const std::string role = r.get<std::string>(c, "role", at);
-    const std::optional<ColumnRole> known_role = find_enum<ColumnRole>(role);
-    if (!known_role) throw InputError(fmt::format("{}: {}: role '{}' is not one dpeval writes", path, at, role));
-    p.role = *known_role;
-    p.rows = r.get<uint64_t>(c, "rows", at);
-    p.count = r.get<uint64_t>(c, "count", at);
-    p.missing = r.get<uint64_t>(c, "missing", at);
-    p.non_finite = r.get<uint64_t>(c, "non_finite", at);
-    p.numeric = r.get<bool>(c, "numeric", at);
-    p.distinct = r.get<uint64_t>(c, "distinct", at);
-    if (p.numeric) {
-      p.values_total = r.get<uint64_t>(c, "values_total", at);
-      p.sampled = r.get<bool>(c, "sampled", at);
-      p.mean = r.get<double>(c, "mean", at);
-      p.std = r.get<double>(c, "std", at);
-      p.min = r.get<double>(c, "min", at);
-      p.max = r.get<double>(c, "max", at);
-      p.decile_edges = r.get<std::vector<double>>(c, "decile_edges", at);
-      p.decile_counts = r.get<std::vector<double>>(c, "decile_counts", at);
-      const nlohmann::json& sv = r.ref(c, "sorted_values", at);
-      if (r.get<std::string>(sv, "encoding", at + " sorted_values") != "base64-float64-le") {
-        throw InputError(fmt::format("{}: {}: sorted_values.encoding must be base64-float64-le", path, at));
-      }
-      const uint64_t count = r.get<uint64_t>(sv, "count", at + " sorted_values");
-      const std::vector<std::byte> bytes =
-          base64_decode(payload(r.text(sv, "data", at + " sorted_values")), fmt::format("{}: {} sorted_values", path, at));
-      if (bytes.size() != count * sizeof(double)) {
-        throw InputError(fmt::format("{}: {}: sorted_values holds {} bytes; count {} needs {}", path, at, bytes.size(),
-                                     count, count * sizeof(double)));
-      }
-      p.values.resize(count);
-      if (!bytes.empty()) std::memcpy(p.values.data(), bytes.data(), bytes.size());
-      const bool edges_ok = (p.values_total == 0 && p.decile_edges.empty() && p.decile_counts.empty()) ||
-                            (p.decile_edges.size() == stats::kDecileBins - 1 && p.decile_counts.size() == stats::kDecileBins);
-      if (!edges_ok) throw InputError(fmt::format("{}: {}: expected 9 decile_edges and 10 decile_counts", path, at));
-      for (size_t k = 0; k < p.values.size(); ++k) {
-        if (!std::isfinite(p.values[k]) || (k > 0 && p.values[k] < p.values[k - 1])) {
-          throw InputError(fmt::format("{}: {}: sorted_values are not finite and ascending (value {})", path, at, k));
+    for (size_t i = begin; i < end; ++i) {
+      const nlohmann::json& c = columns[i];
+      const std::string where = fmt::format("columns[{}]", i);
+      ColumnProfile p;
+      p.name = r.get<std::string>(c, "name", where);
+      const std::string at = fmt::format("column '{}'", p.name);
+      const std::string role = r.get<std::string>(c, "role", at);
+      const std::optional<ColumnRole> known_role = find_enum<ColumnRole>(role);
+      if (!known_role)
+        throw InputError(fmt::format("{}: {}: role '{}' is not one dpeval writes", path, at, role));
+      p.role = *known_role;
+      p.rows = r.get<uint64_t>(c, "rows", at);
+      p.count = r.get<uint64_t>(c, "count", at);
+      p.missing = r.get<uint64_t>(c, "missing", at);
+      p.non_finite = r.get<uint64_t>(c, "non_finite", at);
+      p.numeric = r.get<bool>(c, "numeric", at);
+      p.distinct = r.get<uint64_t>(c, "distinct", at);
+      if (p.numeric) {
+        p.values_total = r.get<uint64_t>(c, "values_total", at);
+        p.sampled = r.get<bool>(c, "sampled", at);
+        p.mean = r.get<double>(c, "mean", at);
+        p.std = r.get<double>(c, "std", at);
+        p.min = r.get<double>(c, "min", at);
+        p.max = r.get<double>(c, "max", at);
+        p.decile_edges = r.get<std::vector<double>>(c, "decile_edges", at);
+        p.decile_counts = r.get<std::vector<double>>(c, "decile_counts", at);
+        const nlohmann::json& sv = r.ref(c, "sorted_values", at);
+        if (r.get<std::string>(sv, "encoding", at + " sorted_values") != "base64-float64-le") {
+          throw InputError(fmt::format("{}: {}: sorted_values.encoding must be base64-float64-le", path, at));
+        }
+        const uint64_t count = r.get<uint64_t>(sv, "count", at + " sorted_values");
+        const std::vector<std::byte> bytes = base64_decode(payload(r.text(sv, "data", at + " sorted_values")),
+                                                           fmt::format("{}: {} sorted_values", path, at));
+        if (bytes.size() != count * sizeof(double)) {
+          throw InputError(fmt::format("{}: {}: sorted_values holds {} bytes; count {} needs {}", path, at,
+                                       bytes.size(), count, count * sizeof(double)));
+        }
+        p.values.resize(count);
+        if (!bytes.empty()) std::memcpy(p.values.data(), bytes.data(), bytes.size());
+        const bool edges_ok =
+            (p.values_total == 0 && p.decile_edges.empty() && p.decile_counts.empty()) ||
+            (p.decile_edges.size() == stats::kDecileBins - 1 && p.decile_counts.size() == stats::kDecileBins);
+        if (!edges_ok)
+          throw InputError(fmt::format("{}: {}: expected 9 decile_edges and 10 decile_counts", path, at));
+        for (size_t k = 0; k < p.values.size(); ++k) {
+          if (!std::isfinite(p.values[k]) || (k > 0 && p.values[k] < p.values[k - 1])) {
+            throw InputError(
+                fmt::format("{}: {}: sorted_values are not finite and ascending (value {})", path, at, k));
+          }
+        }
+        const bool counts_fit = p.sampled ? (count >= 1 && count < p.values_total) : count == p.values_total;
+        double binned = 0;
+        for (double k : p.decile_counts) binned += k;
+        if (!counts_fit || binned != static_cast<double>(p.values_total) || p.values_total > p.count) {
+          throw InputError(
+              fmt::format("{}: {}: {} sorted values, {} in the decile bins and {} cells for {} values in "
+                          "the source{}: the counts do not fit together",
+                          path, at, count, binned, p.count, p.values_total, p.sampled ? " (sampled)" : ""));
+        }
+        for (size_t k = 0; k < p.decile_edges.size(); ++k) {
+          if (!std::isfinite(p.decile_edges[k]) || (k > 0 && p.decile_edges[k] < p.decile_edges[k - 1])) {
+            throw InputError(fmt::format("{}: {}: decile_edges are not finite and ascending", path, at));
+          }
         }
       }
-      const bool counts_fit = p.sampled ? (count >= 1 && count < p.values_total) : count == p.values_total;
-      double binned = 0;
-      for (double k : p.decile_counts) binned += k;
-      if (!counts_fit || binned != static_cast<double>(p.values_total) || p.values_total > p.count) {
-        throw InputError(fmt::format("{}: {}: {} sorted values, {} in the decile bins and {} cells for {} values in "
-                                     "the source{}: the counts do not fit together",
-                                     path, at, count, binned, p.count, p.values_total, p.sampled ? " (sampled)" : ""));
-      }
-      for (size_t k = 0; k < p.decile_edges.size(); ++k) {
-        if (!std::isfinite(p.decile_edges[k]) || (k > 0 && p.decile_edges[k] < p.decile_edges[k - 1])) {
-          throw InputError(fmt::format("{}: {}: decile_edges are not finite and ascending", path, at));
+      const nlohmann::json& cats = c.contains("categories") ? c["categories"] : nlohmann::json(nullptr);
+      if (!cats.is_null()) {
+        if (!cats.is_array()) throw InputError(fmt::format("{}: {}: 'categories' is not an array", path, at));
+        p.has_categories = true;
+        for (const nlohmann::json& kv : cats) {
+          if (!kv.is_array() || kv.size() != 2 || !kv[0].is_string() || !kv[1].is_number_unsigned()) {
+            throw InputError(fmt::format("{}: {}: each category is [\"value\", count]", path, at));
+          }
+          p.categories.emplace_back(kv[0].get<std::string>(), kv[1].get<uint64_t>());
         }
       }
+      out.columns[i] = std::move(p);
     }
-    const nlohmann::json& cats = c.contains("categories") ? c["categories"] : nlohmann::json(nullptr);
-    if (!cats.is_null()) {
-      if (!cats.is_array()) throw InputError(fmt::format("{}: {}: 'categories' is not an array", path, at));
-      p.has_categories = true;
-      for (const nlohmann::json& kv : cats) {
-        if (!kv.is_array() || kv.size() != 2 || !kv[0].is_string() || !kv[1].is_number_unsigned()) {
-          throw InputError(fmt::format("{}: {}: each category is [\"value\", count]", path, at));
-        }
-        p.categories.emplace_back(kv[0].get<std::string>(), kv[1].get<uint64_t>());
-      }
-    }
-    out.columns[i] = std::move(p);
-  }
   });
   return out;
 }

@@ -23,13 +23,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "dpeval/monitor/columns.h"
 
@@ -65,8 +64,8 @@ struct ColumnProfile {
   uint64_t non_finite = 0;
   bool numeric = false;  // every non-missing cell is a number (and the column was not declared categorical)
   // Numbers (numeric columns).
-  BigVector<double> values;  // ascending: every finite value, or the sample
-  uint64_t values_total = 0;   // finite values in the source
+  BigVector<double> values;   // ascending: every finite value, or the sample
+  uint64_t values_total = 0;  // finite values in the source
   bool sampled = false;
   double mean = 0, std = 0, min = 0, max = 0;
   uint64_t distinct = 0;
@@ -90,7 +89,7 @@ struct Profile {
   // (subsample_rows with the profile's seed, at most kProfileImageRows), as
   // 8-bit pixels (Note [Profile images]). 0 rows otherwise.
   data::Dataset images;
-  bool from_profile_file = false;        // read from a profile, not built from data
+  bool from_profile_file = false;  // read from a profile, not built from data
   std::string profile_path;
   const ColumnProfile* find(std::string_view name) const;
 };
@@ -115,7 +114,8 @@ Profile build_profile(SourceData&& data, const ProfileOptions& options);
 // profile kept its category counts (at most kMaxNumericCategories distinct
 // values); otherwise InputError naming the option and column (make the
 // profile with --categorical). ConfigError for a column it does not have.
-void declare_categorical(Profile& reference, const std::vector<std::string>& categorical, const std::string& label_col);
+void declare_categorical(Profile& reference, const std::vector<std::string>& categorical,
+                         const std::string& label_col);
 
 // How to profile the current data so that it compares with `reference`: the
 // given --categorical, --label-col and --prediction-col where the current has
