@@ -77,18 +77,25 @@ TEST(ScoreSort, AllEqualKeysSkipEveryPass) {
 
 // eval::sort_ascending (Note [Sorting doubles in place]) against std::sort:
 // negatives, -0.0, ties, constant runs, sizes around the radix threshold, and
-// values that share their top digits (passes skipped, odd pass counts).
+// values that share their top digits (passes skipped, odd pass counts), and
+// runs of one prefix around Note [Prefix passes]' insertion limit (some sorted
+// by insertion, some whole).
 TEST(SortAscending, EqualsStdSortWithNegativeZeroFolded) {
   std::mt19937_64 rng(7);
   for (size_t n : {0, 1, 2, 4095, 4096, 4097, 100000}) {
-    for (int shape = 0; shape < 4; ++shape) {
+    for (int shape = 0; shape < 5; ++shape) {
       std::vector<double> v(n);
       for (double& x : v) {
         switch (shape) {
           case 0: x = std::normal_distribution<double>(0, 3)(rng); break;
           case 1: x = static_cast<double>(static_cast<int>(rng() % 21) - 10); break;       // ties, zeros
           case 2: x = 0.5 + static_cast<double>(rng() % 1000) * 1e-9; break;              // shared top bits
-          default: x = (rng() % 2) ? -0.0 : 0.0; break;                                   // signed zeros only
+          case 3: x = (rng() % 2) ? -0.0 : 0.0; break;                                   // signed zeros only
+          default:  // n / 20 prefixes (a signed power of two times 1 + k 2^-18), ~20 values each
+            x = std::ldexp(1.0 + std::ldexp(static_cast<double>(rng() % std::max<size_t>(1, n / 120)), -18) +
+                               std::ldexp(static_cast<double>(rng() % 1000), -45),
+                           static_cast<int>(rng() % 3)) * ((rng() % 2) ? -1 : 1);
+            break;
         }
       }
       std::vector<double> reference = v;

@@ -90,6 +90,42 @@ TEST(DriftColumns, PlainPartsGiveTheGeneralReadersCells) {
   EXPECT_EQ(a.find("t")->missing, static_cast<uint64_t>((120000 + 6) / 7));
 }
 
+// Note [Numbers first]: a field read as a plain decimal is the same cell as
+// through the general reader, whatever follows the digits (a delimiter, LF,
+// CRLF, the end of the file, a letter, an exponent, too many digits).
+TEST(DriftColumns, NumbersReadFirstAreTheGeneralReadersCells) {
+  const std::vector<std::string> cells = {"-0.0", "12",  "3.25", "1.5x", "007", "-",    "1e5",
+                                          "5.",   "+2",  "-7.5", "",     "NA",   "0.1", "1.2.3", "9007199254740993",
+                                          "inf",  "1e400", "-.5", "12345678901234567890"};
+  std::ostringstream plain, quoted;
+  plain << "a,b\n";
+  quoted << "a,b\n";
+  for (int i = 0; i < 60000; ++i) {
+    const std::string& x = cells[static_cast<size_t>(i) % cells.size()];
+    const std::string& y = cells[static_cast<size_t>(i * 7 + 3) % cells.size()];
+    const char* end = i % 3 == 0 ? "\r\n" : "\n";
+    plain << x << "," << y << end;
+    quoted << '"' << x << "\",\"" << y << '"' << end;
+  }
+  plain << "4.5,6";  // no line end at the end of the file
+  quoted << "\"4.5\",\"6\"";
+  ReadOptions o;
+  o.threads = 2;
+  const SourceData a = read_source(write_file("numbers_plain.csv", plain.str()), o);
+  const SourceData b = read_source(write_file("numbers_quoted.csv", quoted.str()), o);
+  ASSERT_EQ(a.rows, b.rows);
+  for (size_t c = 0; c < 2; ++c) {
+    EXPECT_EQ(a.columns[c].numbers, b.columns[c].numbers) << c;
+    EXPECT_EQ(a.columns[c].missing, b.columns[c].missing) << c;
+    EXPECT_EQ(a.columns[c].non_finite, b.columns[c].non_finite) << c;
+    EXPECT_EQ(a.columns[c].texts, b.columns[c].texts) << c;
+    EXPECT_EQ(a.columns[c].first_number_line, b.columns[c].first_number_line) << c;
+    EXPECT_EQ(a.columns[c].first_text_line, b.columns[c].first_text_line) << c;
+  }
+  EXPECT_EQ(a.rows, 60001u);
+  EXPECT_EQ(a.find("a")->texts.count("1.5x"), 1u);
+}
+
 // Note [Text cells are UTF-8]: bytes that are not UTF-8 become U+FFFD, so the
 // drift document can be written and the categories still compare.
 TEST(DriftColumns, CellsThatAreNotUtf8AreReadWithReplacementCharacters) {

@@ -1,7 +1,6 @@
 // dpeval's entry point: parse, dispatch to the chosen subcommand, and map
 // errors to exit codes. This is the only place that decides an exit code.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -15,7 +14,6 @@
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/version.h"
-#include "dpeval/kernels/kernels.h"
 
 namespace {
 
@@ -32,13 +30,6 @@ int report(const char* kind, const std::exception& e, int code) {
 
 int main(int argc, char** argv) {
   using namespace dpeval;
-  // Note [OpenBLAS core type] in kernels.h: when OpenBLAS fell back to slow
-  // kernels on a CPU it does not know, start again with the right ones. If the
-  // exec fails, carry on with the slow kernels: same results, slower.
-  if (const char* core = kernels::blas_better_coretype()) {
-    setenv("OPENBLAS_CORETYPE", core, 1);
-    execv("/proc/self/exe", argv);
-  }
   using namespace dpeval::cli;
   CLI::App app{"dpeval: data-parallel training and evaluation", "dpeval"};
   app.set_version_flag("--version", std::string("dpeval ") + dpeval::kVersion);

@@ -39,14 +39,15 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
           const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 // Limits the BLAS library to `threads` threads for the whole process
-// (openblas_set_num_threads when OpenBLAS is linked; a no-op for a BLAS without it).
+// (openblas_set_num_threads).
 // dpeval calls it with 1 at start-up: workers, not BLAS, are the parallelism.
 void blas_set_threads(int threads);
 // Stops the BLAS library's own worker threads now. OpenBLAS starts them when it
 // loads and they spin, yielding, for a while before they sleep: a command that
 // keeps every core busy with threads of its own (drift) loses a core's share
-// to them. BLAS starts them again if a later call wants them. A no-op for a
-// BLAS without such threads.
+// to them. BLAS starts them again if a later call wants them. A no-op when the
+// library was never opened (Note [OpenBLAS opened on first use] in gemm.cc):
+// it starts them when it loads.
 void blas_stop_threads();
 // The BLAS implementation's self-description ("OpenBLAS 0.3.21 ..."), or "unknown".
 const char* blas_name();
@@ -57,12 +58,11 @@ const char* blas_name();
 // knows no Emerald Rapids, model 207) falls back to "Prescott", SSE3 kernels
 // 3-4x slower than the AVX-512 ones (nn_bench MLP step: 9.2k vs 29.4k
 // samples/s). OPENBLAS_CORETYPE overrides the choice, but only before the
-// library loads, so main() sets it and re-executes itself (once: the variable
-// is then set). This returns the core type to ask for, from the CPU's
-// features: "SkylakeX" with AVX-512 F/BW/DQ/VL, "Haswell" with AVX2 and FMA;
-// nullptr when OPENBLAS_CORETYPE is already set, when OpenBLAS already chose a
-// core other than a pre-AVX2 one, or when the CPU has neither feature set.
-const char* blas_better_coretype();
+// library loads. So when the library, opened on first use (Note [OpenBLAS
+// opened on first use] in gemm.cc), chose a pre-AVX2 core, and the user set
+// no OPENBLAS_CORETYPE, the loader asks for the core the CPU's features allow
+// ("SkylakeX" with AVX-512 F/BW/DQ/VL, "Haswell" with AVX2 and FMA), sets the
+// variable and opens the library again. blas_name() says which core it runs.
 
 // Geometry of a 2-D convolution over one [C, H, W] image.
 struct Conv2dGeometry {

@@ -1,10 +1,13 @@
 #include "dpeval/stats/two_sample.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <future>
 #include <limits>
+#include <optional>
+#include <vector>
 
 #include "dpeval/core/check.h"
 #include "dpeval/stats/distributions.h"
@@ -57,32 +60,82 @@ struct Walk {
   double weighted = 0;
 };
 
-// The merged distinct values of a[i..] and b[j..] below `stop`: the largest
-// |i n_b - j n_a| once every copy of a value is counted, and the sum of it
-// times the gap to the next merged value of the whole samples. One step per
-// copy, with no branch on which sample holds the smaller value (the choice is
-// arithmetic): a merge's mispredicted branches cost more than its work.
-Walk walk_merged(std::span<const double> a, std::span<const double> b, size_t i, size_t j, double stop) {
-  constexpr double kPast = std::numeric_limits<double>::infinity();  // past the end of a sample
-  const auto na = static_cast<int64_t>(a.size()), nb = static_cast<int64_t>(b.size());
-  auto at = [](std::span<const double> s, size_t k) { return k < s.size() ? s[k] : kPast; };
-  Walk w;
-  double va = at(a, i), vb = at(b, j);
-  double x = std::min(va, vb);
-  while (x < stop) {
-    i += va == x;
-    j += vb == x;
-    va = at(a, i);
-    vb = at(b, j);
-    const double next = std::min(va, vb);
-    if (next != x) {  // every copy of x is counted
-      const int64_t diff = std::abs(static_cast<int64_t>(i) * nb - static_cast<int64_t>(j) * na);
-      w.max_diff = std::max(w.max_diff, diff);
-      if (next != kPast) w.weighted += static_cast<double>(diff) * (next - x);
-    }
-    x = next;
+// One walk over the merged distinct values of a[i..] and b[j..] below `stop`:
+// the largest |i n_b - j n_a| once every copy of a value is counted, and the
+// sum of it times the gap to the next merged value of the whole samples. One
+// step per copy, with no branch on which sample holds the smaller value (the
+// choice is arithmetic): a merge's mispredicted branches cost more than its
+// work.
+class Walker {
+ public:
+  Walker(std::span<const double> a, std::span<const double> b, size_t i, size_t j, double stop)
+      : a_(a), b_(b), na_(static_cast<int64_t>(a.size())), nb_(static_cast<int64_t>(b.size())), i_(i), j_(j),
+        stop_(stop) {
+    va_ = at(a_, i_);
+    vb_ = at(b_, j_);
+    x_ = std::min(va_, vb_);
   }
-  return w;
+  bool active() const { return x_ < stop_; }
+  void step() {
+    i_ += va_ == x_;
+    j_ += vb_ == x_;
+    va_ = at(a_, i_);
+    vb_ = at(b_, j_);
+    const double next = std::min(va_, vb_);
+    if (next != x_) {  // every copy of x is counted
+      const int64_t diff = std::abs(static_cast<int64_t>(i_) * nb_ - static_cast<int64_t>(j_) * na_);
+      walk_.max_diff = std::max(walk_.max_diff, diff);
+      if (next != kPast) walk_.weighted += static_cast<double>(diff) * (next - x_);
+    }
+    x_ = next;
+  }
+  const Walk& result() const { return walk_; }
+
+ private:
+  static constexpr double kPast = std::numeric_limits<double>::infinity();  // past the end of a sample
+  static double at(std::span<const double> s, size_t k) { return k < s.size() ? s[k] : kPast; }
+
+  std::span<const double> a_, b_;
+  int64_t na_, nb_;
+  size_t i_, j_;
+  double stop_, va_ = 0, vb_ = 0, x_ = 0;
+  Walk walk_;
+};
+
+// Note [Interleaved walks]
+// A walk is one chain of dependent steps (the next index needs the compare of
+// the last load), so a core runs it at the chain's latency, a few ns a step,
+// with most of its units idle. The merged range is therefore cut at values of
+// `a` into kChains pieces (every copy of a value falls in one piece) and the
+// pieces' walks are stepped in turn in one loop: independent chains the core
+// overlaps. Their maxima are combined and their sums added in piece order, so
+// the result depends on the data and the number of pieces alone.
+constexpr int kChains = 4;
+
+// Walks the merged values in [low, high) of `a` (high = +inf for the last piece).
+Walk walk_pieces(std::span<const double> a, std::span<const double> b, std::span<const double> cuts) {
+  // cuts: kChains + 1 values, ascending; piece k is [cuts[k], cuts[k + 1]).
+  auto start = [&](double v, std::span<const double> s) {
+    return static_cast<size_t>(std::lower_bound(s.begin(), s.end(), v) - s.begin());
+  };
+  std::array<std::optional<Walker>, kChains> w;
+  for (int k = 0; k < kChains; ++k) {
+    const size_t i = start(cuts[k], a), j = start(cuts[k], b);
+    w[k].emplace(a, b, i, j, cuts[k + 1]);
+  }
+  while (w[0]->active() && w[1]->active() && w[2]->active() && w[3]->active()) {
+    w[0]->step();
+    w[1]->step();
+    w[2]->step();
+    w[3]->step();
+  }
+  Walk total;
+  for (auto& walker : w) {
+    while (walker->active()) walker->step();
+    total.max_diff = std::max(total.max_diff, walker->result().max_diff);
+    total.weighted += walker->result().weighted;
+  }
+  return total;
 }
 
 }  // namespace
@@ -94,19 +147,21 @@ KsWasserstein ks_and_wasserstein(std::span<const double> a, std::span<const doub
   DPEVAL_CHECK(std::isfinite(a.front()) && std::isfinite(a.back()) && std::isfinite(b.front()) &&
                std::isfinite(b.back()))
       << "ks_and_wasserstein: a value that is not finite";
+  // Cut points: quantiles of `a`, kChains pieces per thread (see Note [Interleaved walks]).
+  const int threads = halves ? 2 : 1;
+  const int pieces = threads * kChains;
+  std::vector<double> cuts(static_cast<size_t>(pieces) + 1);
+  cuts[0] = -std::numeric_limits<double>::infinity();
+  for (int k = 1; k < pieces; ++k) cuts[k] = a[a.size() * static_cast<size_t>(k) / static_cast<size_t>(pieces)];
+  cuts[pieces] = std::numeric_limits<double>::infinity();
+  const std::span<const double> all(cuts);
   Walk low, high;
   if (halves) {
-    // Every value below the pivot is walked by the first half, the rest by the second.
-    const double pivot = a[a.size() / 2];
-    const auto i0 = static_cast<size_t>(std::lower_bound(a.begin(), a.end(), pivot) - a.begin());
-    const auto j0 = static_cast<size_t>(std::lower_bound(b.begin(), b.end(), pivot) - b.begin());
-    std::future<Walk> upper = std::async(std::launch::async, [&] {
-      return walk_merged(a, b, i0, j0, std::numeric_limits<double>::infinity());
-    });
-    low = walk_merged(a, b, 0, 0, pivot);
+    std::future<Walk> upper = std::async(std::launch::async, [&] { return walk_pieces(a, b, all.subspan(kChains)); });
+    low = walk_pieces(a, b, all.first(kChains + 1));
     high = upper.get();
   } else {
-    low = walk_merged(a, b, 0, 0, std::numeric_limits<double>::infinity());
+    low = walk_pieces(a, b, all);
   }
   const double nn = static_cast<double>(a.size()) * static_cast<double>(b.size());
   return {static_cast<double>(std::max(low.max_diff, high.max_diff)) / nn, (low.weighted + high.weighted) / nn};
