@@ -534,6 +534,6 @@ SourceData read_csv_text(std::string_view text, std::string_view source, const R
   return out;
 }
 
-void sort_values(BigVector<double>& values) { eval::sort_ascending(values); }
+void sort_values(Numbers& values) { eval::sort_ascending(values); }
 
 }  // namespace dpeval::monitor

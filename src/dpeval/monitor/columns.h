@@ -45,6 +45,12 @@ namespace dpeval::monitor {
 
 inline constexpr double kMaxMagnitude = 1e150;
 
+// A column's numbers: millions of them, on huge pages, and not zeroed when
+// sized (the readers write every number before anything reads it; zeroing
+// 8 MB of fresh pages twice, by the kernel and by the vector, cost more than
+// the sort of them).
+using Numbers = std::vector<double, UninitializedAllocator<double>>;
+
 enum class SourceKind : uint8_t { kCsv, kNpy, kFashionMnist, kFashionMnistTest, kProfile };
 inline constexpr EnumText<SourceKind> kSourceKindTexts[] = {
     {SourceKind::kCsv, "csv"},
@@ -56,7 +62,7 @@ constexpr const auto& enum_texts(SourceKind) { return kSourceKindTexts; }
 
 struct ColumnValues {
   std::string name;
-  BigVector<double> numbers;  // the finite numeric cells, ascending once read_source returns
+  Numbers numbers;  // the finite numeric cells, ascending once read_source returns
   std::unordered_map<std::string, uint64_t> texts;  // cells that are neither numbers nor missing -> count
   uint64_t missing = 0;
   uint64_t non_finite = 0;  // +-inf cells
@@ -93,6 +99,6 @@ SourceData read_source(std::string_view spec, const ReadOptions& options);
 SourceData read_csv_text(std::string_view text, std::string_view source, const ReadOptions& options);
 
 // Sorts ascending (an LSD radix sort above a few thousand values). No NaN.
-void sort_values(BigVector<double>& values);
+void sort_values(Numbers& values);
 
 }  // namespace dpeval::monitor

@@ -122,7 +122,8 @@ void sort_ascending(std::span<double> values) {
     const uint64_t key = key_of(values[c]);
     for (int pass = kFirstPrefixPass; pass < kRadixPasses; ++pass) ++(*counts)[pass][internal::radix_digit(key, pass)];
   }
-  BigVector<uint64_t> scratch(n);
+  // Every key is written before it is read: no zeroing (Note [Huge pages for big columns]).
+  std::vector<uint64_t, UninitializedAllocator<uint64_t>> scratch(n);
   // Where the keys are: still values, as key bits in `values`, or in `scratch`.
   enum class At { kRawValues, kValueBits, kScratch } at = At::kRawValues;
   const uint64_t first_key = key_of(values[0]);
