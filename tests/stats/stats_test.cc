@@ -191,5 +191,40 @@ TEST(KsAndWasserstein, EqualTheSeparateStatisticsWholeAndInHalves) {
   }
 }
 
+// Note [Sortedness on the way]: a sample out of order anywhere (inside a
+// piece, at a cut, at either end, in either sample) is refused, never walked
+// into a number.
+TEST(KsAndWasserstein, RefusesASampleOutOfOrderWherever) {
+  std::mt19937_64 rng(23);
+  std::vector<double> a(5000), b(4001);
+  for (double& x : a) x = std::normal_distribution<double>(0, 1)(rng);
+  for (double& x : b) x = std::normal_distribution<double>(0.2, 1.5)(rng);
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  for (bool halves : {false, true}) EXPECT_NO_THROW(ks_and_wasserstein(a, b, halves));
+  std::vector<size_t> places = {0, 1, 624, 625, 626, 1249, 1250, 2499, 2500, 2501, 3750, 4998};
+  for (int t = 0; t < 40; ++t) places.push_back(rng() % 4999);
+  for (int which = 0; which < 2; ++which) {
+    for (size_t at : places) {
+      std::vector<double> x = which == 0 ? a : b;
+      if (at + 1 >= x.size()) continue;
+      for (int how = 0; how < 2; ++how) {
+        std::vector<double> y = x;
+        if (how == 0) {
+          std::swap(y[at], y[at + 1]);  // two neighbours swapped
+        } else {
+          y[at] = y[at + 1] + 0.5;  // one value too big for its place
+        }
+        const std::span<const double> ra = which == 0 ? std::span<const double>(y) : std::span<const double>(a);
+        const std::span<const double> rb = which == 0 ? std::span<const double>(b) : std::span<const double>(y);
+        for (bool halves : {false, true}) {
+          EXPECT_THROW(ks_and_wasserstein(ra, rb, halves), InternalError)
+              << "sample " << which << " at " << at << " how " << how << " halves " << halves;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dpeval::stats
