@@ -502,12 +502,10 @@ Profile read_profile(const std::filesystem::path& path) {
   size_t copied = 0;
   for (size_t k = text.find(kKey); k != std::string_view::npos; k = text.find(kKey, k + 1)) {
     const size_t begin = k + kKey.size();
-    size_t end = begin;
-    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '+' ||
-                                 text[end] == '/' || text[end] == '=')) {
-      ++end;
-    }
-    if (end >= text.size() || text[end] != '"' || end - begin < 64) continue;  // small or odd: the parser's
+    // The string's end: its first '"' (a payload is base64, which
+    // base64_decode checks; one before an escaping '\\' is left to the parser).
+    const size_t end = text.find('"', begin);
+    if (end == std::string_view::npos || text[end - 1] == '\\' || end - begin < 64) continue;  // the parser's
     lifted.append(text.substr(copied, begin - copied));
     lifted += '#';
     lifted += std::to_string(payloads.size());
