@@ -20,9 +20,13 @@ std::vector<std::byte> bytes_of(std::string_view s) {
 }
 
 TEST(Base64, Rfc4648Vectors) {
-  const std::pair<std::string_view, std::string_view> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},           {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<std::string_view, std::string_view> vectors[] = {{"", ""},
+                                                                   {"f", "Zg=="},
+                                                                   {"fo", "Zm8="},
+                                                                   {"foo", "Zm9v"},
+                                                                   {"foob", "Zm9vYg=="},
+                                                                   {"fooba", "Zm9vYmE="},
+                                                                   {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, coded] : vectors) {
     EXPECT_EQ(base64_encode(bytes_of(plain)), coded);
     EXPECT_EQ(base64_decode(coded, "v"), bytes_of(plain)) << coded;
@@ -42,8 +46,8 @@ TEST(Base64, EveryByteAndLengthRoundTrips) {
 }
 
 TEST(Base64, TextThatIsNotBase64IsRefusedNamingWhat) {
-  for (std::string_view bad : {"Zg=", "Zm9v\n", "Zm9vYmF", "Zm=v", "Zm9*", "Zg==Zg==", "=Zm9", "====", "Z===",
-                               " Zm9", "Zm9v\xC3\xA9==", "Zm9-", "Zm9_"}) {
+  for (std::string_view bad : {"Zg=", "Zm9v\n", "Zm9vYmF", "Zm=v", "Zm9*", "Zg==Zg==", "=Zm9",
+                               "====", "Z===", " Zm9", "Zm9v\xC3\xA9==", "Zm9-", "Zm9_"}) {
     try {
       base64_decode(bad, "profile.json: x.data");
       ADD_FAILURE() << "accepted " << bad;

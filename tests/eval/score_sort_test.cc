@@ -5,14 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <bit>
-#include <random>
-
-#include "dpeval/eval/sort_values.h"
-
 #include <cmath>
 #include <limits>
 #include <random>
 #include <vector>
+
+#include "dpeval/eval/sort_values.h"
 
 namespace dpeval::eval::internal {
 namespace {
@@ -87,14 +85,23 @@ TEST(SortAscending, EqualsStdSortWithNegativeZeroFolded) {
       std::vector<double> v(n);
       for (double& x : v) {
         switch (shape) {
-          case 0: x = std::normal_distribution<double>(0, 3)(rng); break;
-          case 1: x = static_cast<double>(static_cast<int>(rng() % 21) - 10); break;       // ties, zeros
-          case 2: x = 0.5 + static_cast<double>(rng() % 1000) * 1e-9; break;              // shared top bits
-          case 3: x = (rng() % 2) ? -0.0 : 0.0; break;                                   // signed zeros only
+          case 0:
+            x = std::normal_distribution<double>(0, 3)(rng);
+            break;
+          case 1:
+            x = static_cast<double>(static_cast<int>(rng() % 21) - 10);
+            break;  // ties, zeros
+          case 2:
+            x = 0.5 + static_cast<double>(rng() % 1000) * 1e-9;
+            break;  // shared top bits
+          case 3:
+            x = (rng() % 2) ? -0.0 : 0.0;
+            break;  // signed zeros only
           default:  // n / 20 prefixes (a signed power of two times 1 + k 2^-18), ~20 values each
             x = std::ldexp(1.0 + std::ldexp(static_cast<double>(rng() % std::max<size_t>(1, n / 120)), -18) +
                                std::ldexp(static_cast<double>(rng() % 1000), -45),
-                           static_cast<int>(rng() % 3)) * ((rng() % 2) ? -1 : 1);
+                           static_cast<int>(rng() % 3)) *
+                ((rng() % 2) ? -1 : 1);
             break;
         }
       }
@@ -104,7 +111,8 @@ TEST(SortAscending, EqualsStdSortWithNegativeZeroFolded) {
       eval::sort_ascending(v);
       ASSERT_EQ(v.size(), reference.size());
       for (size_t i = 0; i < n; ++i) {
-        ASSERT_EQ(std::bit_cast<uint64_t>(v[i]), std::bit_cast<uint64_t>(reference[i])) << "n " << n << " shape " << shape << " at " << i;
+        ASSERT_EQ(std::bit_cast<uint64_t>(v[i]), std::bit_cast<uint64_t>(reference[i]))
+            << "n " << n << " shape " << shape << " at " << i;
       }
     }
   }

@@ -151,8 +151,8 @@ TEST(Blas, OpenedOnAFastCoreUnlessTheUserChose) {
   const std::string name = blas_name();
   __builtin_cpu_init();
   if (kUserChoseCore || !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) GTEST_SKIP();
-  for (const char* slow : {" Prescott ", " Core2 ", " Penryn ", " Dunnington ", " Nehalem ", " Atom ",
-                           " Sandybridge "}) {
+  for (const char* slow :
+       {" Prescott ", " Core2 ", " Penryn ", " Dunnington ", " Nehalem ", " Atom ", " Sandybridge "}) {
     EXPECT_EQ(name.find(slow), std::string::npos) << name;
   }
 }

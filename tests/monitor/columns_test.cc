@@ -94,9 +94,25 @@ TEST(DriftColumns, PlainPartsGiveTheGeneralReadersCells) {
 // through the general reader, whatever follows the digits (a delimiter, LF,
 // CRLF, the end of the file, a letter, an exponent, too many digits).
 TEST(DriftColumns, NumbersReadFirstAreTheGeneralReadersCells) {
-  const std::vector<std::string> cells = {"-0.0", "12",  "3.25", "1.5x", "007", "-",    "1e5",
-                                          "5.",   "+2",  "-7.5", "",     "NA",   "0.1", "1.2.3", "9007199254740993",
-                                          "inf",  "1e400", "-.5", "12345678901234567890"};
+  const std::vector<std::string> cells = {"-0.0",
+                                          "12",
+                                          "3.25",
+                                          "1.5x",
+                                          "007",
+                                          "-",
+                                          "1e5",
+                                          "5.",
+                                          "+2",
+                                          "-7.5",
+                                          "",
+                                          "NA",
+                                          "0.1",
+                                          "1.2.3",
+                                          "9007199254740993",
+                                          "inf",
+                                          "1e400",
+                                          "-.5",
+                                          "12345678901234567890"};
   std::ostringstream plain, quoted;
   plain << "a,b\n";
   quoted << "a,b\n";

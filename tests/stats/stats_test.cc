@@ -176,8 +176,10 @@ TEST(KsAndWasserstein, EqualTheSeparateStatisticsWholeAndInHalves) {
     for (size_t n : {1, 3, 50, 4001}) {
       for (int ties = 0; ties < 2; ++ties) {
         std::vector<double> a(m), b(n);
-        for (double& x : a) x = ties ? static_cast<double>(rng() % 7) : std::normal_distribution<double>(0, 1)(rng);
-        for (double& x : b) x = ties ? static_cast<double>(rng() % 9) : std::normal_distribution<double>(0.3, 2)(rng);
+        for (double& x : a)
+          x = ties ? static_cast<double>(rng() % 7) : std::normal_distribution<double>(0, 1)(rng);
+        for (double& x : b)
+          x = ties ? static_cast<double>(rng() % 9) : std::normal_distribution<double>(0.3, 2)(rng);
         std::sort(a.begin(), a.end());
         std::sort(b.begin(), b.end());
         const double ks = ks_statistic(a, b), w = wasserstein_distance(a, b);
@@ -215,8 +217,10 @@ TEST(KsAndWasserstein, RefusesASampleOutOfOrderWherever) {
         } else {
           y[at] = y[at + 1] + 0.5;  // one value too big for its place
         }
-        const std::span<const double> ra = which == 0 ? std::span<const double>(y) : std::span<const double>(a);
-        const std::span<const double> rb = which == 0 ? std::span<const double>(b) : std::span<const double>(y);
+        const std::span<const double> ra =
+            which == 0 ? std::span<const double>(y) : std::span<const double>(a);
+        const std::span<const double> rb =
+            which == 0 ? std::span<const double>(b) : std::span<const double>(y);
         for (bool halves : {false, true}) {
           EXPECT_THROW(ks_and_wasserstein(ra, rb, halves), InternalError)
               << "sample " << which << " at " << at << " how " << how << " halves " << halves;

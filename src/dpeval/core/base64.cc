@@ -37,7 +37,8 @@ constexpr std::array<uint8_t, 256> make_decode_table() {
   std::array<uint8_t, 256> t{};
   t.fill(kNotBase64);
   constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (size_t k = 0; k < kAlphabet.size(); ++k) t[static_cast<unsigned char>(kAlphabet[k])] = static_cast<uint8_t>(k);
+  for (size_t k = 0; k < kAlphabet.size(); ++k)
+    t[static_cast<unsigned char>(kAlphabet[k])] = static_cast<uint8_t>(k);
   return t;
 }
 constexpr std::array<uint8_t, 256> kDecode = make_decode_table();

@@ -54,7 +54,8 @@ template <typename Fn>
 Fn symbol(void* handle, const char* name, bool required) {
   void* f = dlsym(handle, name);
   if (f == nullptr && required) {
-    throw IoError(std::string(kBlasSoname) + " has no " + name + ": it is not OpenBLAS (install libopenblas0-pthread)");
+    throw IoError(std::string(kBlasSoname) + " has no " + name +
+                  ": it is not OpenBLAS (install libopenblas0-pthread)");
   }
   return reinterpret_cast<Fn>(f);
 }
@@ -64,8 +65,8 @@ BlasFunctions open_blas() {
   b.handle = dlopen(kBlasSoname, RTLD_NOW | RTLD_LOCAL);
   if (b.handle == nullptr) {
     const char* why = dlerror();
-    throw IoError(std::string("cannot load OpenBLAS (") + kBlasSoname + "): " + (why != nullptr ? why : "unknown") +
-                  "; install libopenblas0-pthread");
+    throw IoError(std::string("cannot load OpenBLAS (") + kBlasSoname +
+                  "): " + (why != nullptr ? why : "unknown") + "; install libopenblas0-pthread");
   }
   b.sgemm = symbol<decltype(b.sgemm)>(b.handle, "cblas_sgemm", true);
   b.set_num_threads = symbol<decltype(b.set_num_threads)>(b.handle, "openblas_set_num_threads", true);
@@ -79,7 +80,7 @@ BlasFunctions open_blas() {
 const char* better_coretype_than(const char* core) {
   if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return nullptr;
   // The pre-AVX2 cores DYNAMIC_ARCH falls back to.
-  static constexpr const char* kFallbacks[] = {"Prescott", "Core2", "Penryn", "Dunnington",
+  static constexpr const char* kFallbacks[] = {"Prescott", "Core2", "Penryn",     "Dunnington",
                                                "Nehalem",  "Atom",  "Sandybridge"};
   bool fallback = core == nullptr;
   for (const char* name : kFallbacks) fallback = fallback || std::strcmp(core, name) == 0;
@@ -130,9 +131,9 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
   DPEVAL_CHECK(ldc >= N) << "gemm: ldc=" << ldc << " < N=" << N;
   if (M == 0 || N == 0) return;
   blas().sgemm(CblasRowMajor, ta == Trans::kYes ? CblasTrans : CblasNoTrans,
-              tb == Trans::kYes ? CblasTrans : CblasNoTrans, to_blasint(M, "M"), to_blasint(N, "N"),
-              to_blasint(K, "K"), alpha, A, to_blasint(std::max<int64_t>(lda, 1), "lda"), B,
-              to_blasint(std::max<int64_t>(ldb, 1), "ldb"), beta, C, to_blasint(ldc, "ldc"));
+               tb == Trans::kYes ? CblasTrans : CblasNoTrans, to_blasint(M, "M"), to_blasint(N, "N"),
+               to_blasint(K, "K"), alpha, A, to_blasint(std::max<int64_t>(lda, 1), "lda"), B,
+               to_blasint(std::max<int64_t>(ldb, 1), "ldb"), beta, C, to_blasint(ldc, "ldc"));
 }
 
 // Nothing to stop when the library was never opened: it starts its threads when it loads.

@@ -64,8 +64,8 @@ void for_each_run(std::span<const double> sorted, F f) {
 // Counts, moments, deciles and (for at most kMaxNumericCategories distinct
 // values, or any number of them when `all_categories`) the category counts of
 // an ascending column, then the sample above options.max_values.
-void describe_numbers(ColumnProfile& p, Numbers&& sorted, const ProfileOptions& options,
-                      uint64_t stream, bool all_categories) {
+void describe_numbers(ColumnProfile& p, Numbers&& sorted, const ProfileOptions& options, uint64_t stream,
+                      bool all_categories) {
   const size_t n = sorted.size();
   p.values_total = n;
   if (n == 0) return;

@@ -64,7 +64,7 @@ struct ColumnProfile {
   uint64_t non_finite = 0;
   bool numeric = false;  // every non-missing cell is a number (and the column was not declared categorical)
   // Numbers (numeric columns).
-  Numbers values;   // ascending: every finite value, or the sample
+  Numbers values;             // ascending: every finite value, or the sample
   uint64_t values_total = 0;  // finite values in the source
   bool sampled = false;
   double mean = 0, std = 0, min = 0, max = 0;

@@ -70,7 +70,12 @@ struct Walk {
 class Walker {
  public:
   Walker(std::span<const double> a, std::span<const double> b, size_t i, size_t j, double stop)
-      : a_(a), b_(b), na_(static_cast<int64_t>(a.size())), nb_(static_cast<int64_t>(b.size())), i_(i), j_(j),
+      : a_(a),
+        b_(b),
+        na_(static_cast<int64_t>(a.size())),
+        nb_(static_cast<int64_t>(b.size())),
+        i_(i),
+        j_(j),
         stop_(stop) {
     va_ = at(a_, i_);
     vb_ = at(b_, j_);
@@ -172,12 +177,14 @@ KsWasserstein ks_and_wasserstein(std::span<const double> a, std::span<const doub
   const int pieces = threads * kChains;
   std::vector<double> cuts(static_cast<size_t>(pieces) + 1);
   cuts[0] = -std::numeric_limits<double>::infinity();
-  for (int k = 1; k < pieces; ++k) cuts[k] = a[a.size() * static_cast<size_t>(k) / static_cast<size_t>(pieces)];
+  for (int k = 1; k < pieces; ++k)
+    cuts[k] = a[a.size() * static_cast<size_t>(k) / static_cast<size_t>(pieces)];
   cuts[pieces] = std::numeric_limits<double>::infinity();
   const std::span<const double> all(cuts);
   Walk low, high;
   if (halves) {
-    std::future<Walk> upper = std::async(std::launch::async, [&] { return walk_pieces(a, b, all.subspan(kChains)); });
+    std::future<Walk> upper =
+        std::async(std::launch::async, [&] { return walk_pieces(a, b, all.subspan(kChains)); });
     low = walk_pieces(a, b, all.first(kChains + 1));
     high = upper.get();
   } else {
@@ -185,7 +192,8 @@ KsWasserstein ks_and_wasserstein(std::span<const double> a, std::span<const doub
   }
   DPEVAL_CHECK(low.in_order && high.in_order) << "ks_and_wasserstein: samples must be sorted ascending";
   const double nn = static_cast<double>(a.size()) * static_cast<double>(b.size());
-  return {static_cast<double>(std::max(low.max_diff, high.max_diff)) / nn, (low.weighted + high.weighted) / nn};
+  return {static_cast<double>(std::max(low.max_diff, high.max_diff)) / nn,
+          (low.weighted + high.weighted) / nn};
 }
 
 ZTest two_proportion_z(double k_a, double n_a, double k_b, double n_b) {

@@ -120,7 +120,8 @@ void sort_ascending(std::span<double> values) {
   }
   if (c < n) {
     const uint64_t key = key_of(values[c]);
-    for (int pass = kFirstPrefixPass; pass < kRadixPasses; ++pass) ++(*counts)[pass][internal::radix_digit(key, pass)];
+    for (int pass = kFirstPrefixPass; pass < kRadixPasses; ++pass)
+      ++(*counts)[pass][internal::radix_digit(key, pass)];
   }
   // Every key is written before it is read: no zeroing (Note [Huge pages for big columns]).
   std::vector<uint64_t, UninitializedAllocator<uint64_t>> scratch(n);
@@ -138,10 +139,12 @@ void sort_ascending(std::span<double> values) {
           [&](size_t o, uint64_t key) { values[o] = std::bit_cast<double>(key); });
       at = At::kValueBits;
     } else if (at == At::kValueBits) {
-      scatter_pairs(n, pass, offsets, [&](size_t i) { return std::bit_cast<uint64_t>(values[i]); }, to_scratch);
+      scatter_pairs(
+          n, pass, offsets, [&](size_t i) { return std::bit_cast<uint64_t>(values[i]); }, to_scratch);
       at = At::kScratch;
     } else {
-      scatter_pairs(n, pass, offsets, [&](size_t i) { return key_of(values[i]); }, to_scratch);
+      scatter_pairs(
+          n, pass, offsets, [&](size_t i) { return key_of(values[i]); }, to_scratch);
       at = At::kScratch;
     }
   }
