@@ -35,5 +35,7 @@ Command add_audit_command(CLI::App& root);
 Command add_report_command(CLI::App& root);
 Command add_profile_command(CLI::App& root);
 Command add_drift_command(CLI::App& root);
+Command add_export_command(CLI::App& root);
+Command add_import_command(CLI::App& root);
 
 }  // namespace dpeval::cli

@@ -1,10 +1,10 @@
 #include "dpeval/parallel/train_checkpoint.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "dpeval/core/checkpoint_file.h"
 #include "dpeval/core/error.h"
@@ -21,11 +21,7 @@ namespace dpeval::parallel {
 // config and the step count: no wall-clock timings, output paths, host names or
 // process ids. JSON sections are dumped with sorted keys (nlohmann's default map).
 
-void save_train_state(const std::filesystem::path& path, const TrainState& state) {
-  CheckpointFile file;
-  file.put_string("config", state.config.to_json().dump());
-  file.put_floats("params", state.params);
-  file.put_floats("optimizer.state", state.optimizer_state);
+std::string train_state_progress(const TrainState& state) {
   nlohmann::json progress;
   progress["epochs_done"] = state.epochs_done;
   progress["global_step"] = state.global_step;
@@ -48,7 +44,15 @@ void save_train_state(const std::filesystem::path& path, const TrainState& state
   if (!state.data_path.empty()) progress["data_path"] = state.data_path;
   if (!state.labels_path.empty()) progress["labels_path"] = state.labels_path;
   if (!state.feature_names.empty()) progress["feature_names"] = state.feature_names;
-  file.put_string("progress", progress.dump());
+  return progress.dump();
+}
+
+void save_train_state(const std::filesystem::path& path, const TrainState& state) {
+  CheckpointFile file;
+  file.put_string("config", state.config.to_json().dump());
+  file.put_floats("params", state.params);
+  file.put_floats("optimizer.state", state.optimizer_state);
+  file.put_string("progress", train_state_progress(state));
   file.save(path);
 }
 
@@ -56,7 +60,8 @@ namespace {
 
 // progress[key] as an integer in [lo, hi]; InputError naming the field otherwise
 // (a huge value must not wrap into a negative int).
-int64_t bounded_integer(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi, const std::string& where) {
+int64_t bounded_integer(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi,
+                        const std::string& where) {
   const nlohmann::json& v = j.at(key);
   bool ok = false;
   int64_t out = 0;
@@ -69,8 +74,8 @@ int64_t bounded_integer(const nlohmann::json& j, const char* key, int64_t lo, in
     ok = true;
   }
   if (!ok || out < lo || out > hi) {
-    throw InputError(fmt::format("{}: section 'progress': {} is {}; expected an integer in [{}, {}]", where, key,
-                                 v.dump(), lo, hi));
+    throw InputError(fmt::format("{}: section 'progress': {} is {}; expected an integer in [{}, {}]", where,
+                                 key, v.dump(), lo, hi));
   }
   return out;
 }
@@ -100,12 +105,19 @@ RunData load_checkpoint_data(const TrainState& state, const std::string& checkpo
 
 TrainState load_train_state(const std::filesystem::path& path) {
   const CheckpointFile file = CheckpointFile::load(path);
-  const std::string where = path.string();
+  return train_state_from_sections(
+      file.get_string("config"), file.get_string("progress"),
+      [&](std::string_view section, size_t n) { return file.get_floats(section, n); }, path.string());
+}
+
+TrainState train_state_from_sections(
+    std::string_view config_text, std::string_view progress_text,
+    const std::function<std::vector<float>(std::string_view, size_t)>& floats, const std::string& where) {
   TrainState state;
   nlohmann::json config, progress;
   try {
-    config = nlohmann::json::parse(file.get_string("config"));
-    progress = nlohmann::json::parse(file.get_string("progress"));
+    config = nlohmann::json::parse(config_text);
+    progress = nlohmann::json::parse(progress_text);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(where + ": section 'config' or 'progress' is not valid JSON: " + e.what());
   }
@@ -115,14 +127,16 @@ TrainState load_train_state(const std::filesystem::path& path) {
     throw InputError(where + ": section 'config': " + e.what());
   }
   try {
-    state.epochs_done = static_cast<int>(bounded_integer(progress, "epochs_done", 1, kMaxCheckpointEpochs, where));
+    state.epochs_done =
+        static_cast<int>(bounded_integer(progress, "epochs_done", 1, kMaxCheckpointEpochs, where));
     state.global_step = progress.at("global_step").get<uint64_t>();
     state.optimizer_steps = progress.at("optimizer_steps").get<uint64_t>();
     const auto n_params = progress.at("params").get<size_t>();
     const auto n_state = progress.at("optimizer_state").get<size_t>();
     state.dataset_hash = std::stoull(progress.at("dataset_hash").get<std::string>(), nullptr, 16);
     state.sample_shape = Shape(progress.at("sample_shape").get<std::vector<int64_t>>());
-    state.num_classes = static_cast<int>(bounded_integer(progress, "num_classes", 1, data::kMaxClasses, where));
+    state.num_classes =
+        static_cast<int>(bounded_integer(progress, "num_classes", 1, data::kMaxClasses, where));
     state.class_names = progress.at("class_names").get<std::vector<std::string>>();
     for (const auto& e : progress.at("history")) {
       EpochRecord r;
@@ -135,8 +149,8 @@ TrainState load_train_state(const std::filesystem::path& path) {
     state.data_path = progress.value("data_path", std::string());
     state.labels_path = progress.value("labels_path", std::string());
     state.feature_names = progress.value("feature_names", std::vector<std::string>());
-    state.params = file.get_floats("params", n_params);
-    state.optimizer_state = file.get_floats("optimizer.state", n_state);
+    state.params = floats("params", n_params);
+    state.optimizer_state = floats("optimizer.state", n_state);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(where + ": section 'progress': " + e.what());
   } catch (const std::logic_error& e) {
@@ -144,12 +158,14 @@ TrainState load_train_state(const std::filesystem::path& path) {
   }
   uint64_t numel = 1;
   for (int64_t d : state.sample_shape.dims()) {
-    if (d < 1 || d > (int64_t{1} << 31) || (numel *= static_cast<uint64_t>(d)) > (uint64_t{1} << 31)) numel = 0;
+    if (d < 1 || d > (int64_t{1} << 31) || (numel *= static_cast<uint64_t>(d)) > (uint64_t{1} << 31))
+      numel = 0;
     if (numel == 0) break;
   }
   if (state.sample_shape.rank() < 1 || numel == 0) {
     throw InputError(where + ": section 'progress': invalid sample_shape " +
-                     progress.at("sample_shape").dump() + "; expected dimensions >= 1 and at most 2^31 elements");
+                     progress.at("sample_shape").dump() +
+                     "; expected dimensions >= 1 and at most 2^31 elements");
   }
   if (state.class_names.size() != static_cast<size_t>(state.num_classes)) {
     throw InputError(fmt::format("{}: section 'progress': {} class names for {} classes", where,

@@ -26,7 +26,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dpeval/core/shape.h"
@@ -44,7 +46,7 @@ struct TrainState {
   int epochs_done = 0;  // on load: 1..kMaxCheckpointEpochs, and the history's length
   uint64_t global_step = 0;
   uint64_t dataset_hash = 0;
-  Shape sample_shape;                    // one sample, no batch dim: what the model was built for
+  Shape sample_shape;  // one sample, no batch dim: what the model was built for
   int num_classes = 0;
   std::vector<std::string> class_names;
   std::vector<EpochRecord> history;  // seconds are not stored
@@ -67,6 +69,18 @@ void save_train_state(const std::filesystem::path& path, const TrainState& state
 // a checkpoint of a diverged run (NaN or infinite weights) would predict NaN.
 // Throws InputError naming the file.
 TrainState load_train_state(const std::filesystem::path& path);
+
+// The checkpoint's "progress" section: every field of `state` but the config
+// and the float arrays (whose lengths it records), as JSON text.
+std::string train_state_progress(const TrainState& state);
+// load_train_state's reading and checks, from a checkpoint's sections held
+// elsewhere (run/safetensors.h): the config and progress JSON texts, and
+// floats(section, n) giving section "params" or "optimizer.state" with the
+// length progress records (throwing InputError when it has another). `where`
+// names the source in messages.
+TrainState train_state_from_sections(
+    std::string_view config_text, std::string_view progress_text,
+    const std::function<std::vector<float>(std::string_view, size_t)>& floats, const std::string& where);
 
 // The run's own data as `state` trained on it (parallel::load_run_data on the
 // stored absolute paths when present), after checking that its train split is

@@ -196,6 +196,12 @@ TrainResult train(const TrainConfig& config_in, const TrainRunOptions& options) 
                        hex64(resume->dataset_hash) + ", now " + hex64(inputs.dataset_hash) + ")");
     }
     const size_t slots = optim::make_optimizer(config.optimizer, 1)->state_slots();
+    if (resume->params.size() == param_count && slots > 0 && resume->optimizer_state.empty()) {
+      throw InputError(options.resume_from->string() +
+                       ": checkpoint holds no optimizer state (it was made by `dpeval import`, see "
+                       "docs/EXPORT.md); it predicts and evaluates, but training cannot resume from it with an "
+                       "optimizer that keeps state");
+    }
     if (resume->params.size() != param_count || resume->optimizer_state.size() != slots * param_count) {
       throw InputError(options.resume_from->string() + ": checkpoint holds " +
                        std::to_string(resume->params.size()) + " parameters, the model has " +
