@@ -329,5 +329,22 @@ TEST(CheckpointFile, FailedSaveLeavesTheExistingFileAndNoTemporary) {
   EXPECT_EQ(CheckpointFile::load(path).get_string("config"), R"({"lr":0.05})");
 }
 
+// A FIFO, a device or a directory named as a checkpoint is refused at once:
+// reading a FIFO with no writer would wait for ever.
+TEST(CheckpointFile, AFifoDeviceOrDirectoryIsRefusedNotWaitedOn) {
+  const std::filesystem::path fifo = std::filesystem::path(testing::TempDir()) / "checkpoint_fifo.dpck";
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::filesystem::path& p :
+       {fifo, std::filesystem::path("/dev/null"), std::filesystem::path(testing::TempDir())}) {
+    try {
+      CheckpointFile::load(p);
+      ADD_FAILURE() << "loaded " << p;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dpeval

@@ -6,6 +6,7 @@
 #include "dpeval/run/safetensors.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cmath>
@@ -191,6 +192,16 @@ TEST(Safetensors, MalformedFilesAreRefusedNamingWhatIsWrong) {
                  "dpeval.safetensors/1");
   expect_refused("bad_progress", with([](nlohmann::json& h) { h["__metadata__"]["dpeval.progress"] = "{}"; }),
                  "__metadata__");
+  try {
+    read_safetensors(dir());
+    ADD_FAILURE() << "read a directory";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
+  const fs::path fifo = dir() / "fifo.safetensors";
+  fs::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THROW(read_safetensors(fifo), InputError);  // refused, not a hang waiting for a writer
   std::string nan = good;
   const float q = std::nanf("");
   std::memcpy(nan.data() + nan.size() - 4, &q, 4);

@@ -294,6 +294,12 @@ CheckpointFile CheckpointFile::parse(std::span<const std::byte> bytes, std::stri
 }
 
 CheckpointFile CheckpointFile::load(const std::filesystem::path& path) {
+  // A checkpoint is a file: a FIFO or a device would block the read or never end.
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    throw InputError(path.string() +
+                     ": not a regular file (a directory, FIFO or device); expected a checkpoint");
+  }
   const std::string bytes = read_file(path);
   return parse(as_bytes(bytes), path.string());
 }

@@ -91,13 +91,25 @@ std::string safetensors_bytes(const parallel::TrainState& state, const std::stri
 }
 
 parallel::TrainState read_safetensors(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {  // a FIFO would block the open below
+    throw InputError(
+        fmt::format("{}: not a regular file (missing, a directory, FIFO or device); expected a "
+                    ".safetensors file",
+                    path.string()));
+  }
   const MappedFile map(path);
-  if (!map.mapped())
+  if (!map.mapped()) {
     throw InputError(fmt::format("{}: cannot read (missing, empty or not a regular file)", path.string()));
-  const std::string_view file = map.text();
-  if (file.size() < 8)
+  }
+  return safetensors_state(map.text(), path);
+}
+
+parallel::TrainState safetensors_state(std::string_view file, const std::filesystem::path& path) {
+  if (file.size() < 8) {
     throw InputError(fmt::format("{}: {} bytes; a safetensors file starts with an 8-byte header length",
                                  path.string(), file.size()));
+  }
   uint64_t n = 0;
   std::memcpy(&n, file.data(), 8);
   if (n > kMaxHeaderBytes || n > file.size() - 8) {

@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dpeval/core/shape.h"
@@ -66,5 +67,7 @@ std::string safetensors_bytes(const parallel::TrainState& state, const std::stri
 // metadata, a tensor missing, extra or of the wrong shape for the model the
 // metadata describes, or a weight that is not finite.
 parallel::TrainState read_safetensors(const std::filesystem::path& path);
+// The same from the file's bytes; `path` names it in messages (the fuzz target's entry).
+parallel::TrainState safetensors_state(std::string_view bytes, const std::filesystem::path& path);
 
 }  // namespace dpeval::run
