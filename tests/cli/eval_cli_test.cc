@@ -4,10 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/cli_test_util.h"
 
@@ -34,8 +33,9 @@ TEST(EvalCli, BinaryDocumentSlicesAndGates) {
   const fs::path csv = write("eval_binary.csv", binary_csv());
   const fs::path html = test_dir() / "report.html", md = test_dir() / "summary.md";
   CliRun r = run_dpeval("eval --predictions " + csv.string() +
-                    " --task binary --slice-by region --bootstrap-resamples 200 --seed 3 --json --html " + html.string() +
-                    " --md " + md.string() + " --fail-if 'accuracy < 0.5' --fail-if 'slice:region=south:recall < 0.9'");
+                        " --task binary --slice-by region --bootstrap-resamples 200 --seed 3 --json --html " +
+                        html.string() + " --md " + md.string() +
+                        " --fail-if 'accuracy < 0.5' --fail-if 'slice:region=south:recall < 0.9'");
   ASSERT_EQ(r.code, 0) << r.err;
   const json doc = json::parse(r.out);
   EXPECT_EQ(doc["task"], "binary");
@@ -54,7 +54,8 @@ TEST(EvalCli, BinaryDocumentSlicesAndGates) {
     EXPECT_DOUBLE_EQ(s["metrics"]["recall"].get<double>(), expected) << s["value"];
     EXPECT_EQ(s["n"], 200);
   }
-  const double lo = doc["intervals"]["accuracy"]["lo"].get<double>(), hi = doc["intervals"]["accuracy"]["hi"].get<double>();
+  const double lo = doc["intervals"]["accuracy"]["lo"].get<double>(),
+               hi = doc["intervals"]["accuracy"]["hi"].get<double>();
   EXPECT_LT(lo, 0.875);
   EXPECT_GT(hi, 0.875);
   ASSERT_EQ(doc["gates"].size(), 2u);
@@ -64,7 +65,8 @@ TEST(EvalCli, BinaryDocumentSlicesAndGates) {
   EXPECT_NE(dpeval::read_file(md).find("accuracy"), std::string::npos);
 
   // Same seed, same document.
-  CliRun again = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --bootstrap-resamples 200 --seed 3 --json");
+  CliRun again = run_dpeval("eval --predictions " + csv.string() +
+                            " --task binary --slice-by region --bootstrap-resamples 200 --seed 3 --json");
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(json::parse(again.out)["intervals"], doc["intervals"]);
 }
@@ -72,8 +74,9 @@ TEST(EvalCli, BinaryDocumentSlicesAndGates) {
 TEST(EvalCli, AFailedGateExitsFourAndAnUnknownTargetTwo) {
   const fs::path csv = write("eval_gates.csv", binary_csv());
   const fs::path out = test_dir() / "gates.json";
-  CliRun r = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --json-out " + out.string() +
-                    " --fail-if 'slice:region=north:recall < 0.7' --fail-if 'accuracy < 0.5'");
+  CliRun r =
+      run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --json-out " +
+                 out.string() + " --fail-if 'slice:region=north:recall < 0.7' --fail-if 'accuracy < 0.5'");
   EXPECT_EQ(r.code, 4) << r.err;
   const json doc = json::parse(dpeval::read_file(out));
   EXPECT_FALSE(doc["gates"][0]["passed"].get<bool>());
@@ -83,7 +86,8 @@ TEST(EvalCli, AFailedGateExitsFourAndAnUnknownTargetTwo) {
 
   for (const char* gate : {"'rmse > 1'", "'slice:region=east:recall < 0.7'", "'slice:city=x:recall < 1'",
                            "'fairness:equalized_odds_difference > 0.1'", "'accuracy <'"}) {
-    r = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --fail-if " + gate);
+    r = run_dpeval("eval --predictions " + csv.string() + " --task binary --slice-by region --fail-if " +
+                   gate);
     EXPECT_EQ(r.code, 2) << gate << ": " << r.err;
   }
 }
@@ -111,7 +115,8 @@ TEST(EvalCli, RegressionAndMulticlass) {
   EXPECT_DOUBLE_EQ(doc["metrics"]["max_error"].get<double>(), 0.5);
   EXPECT_FALSE(doc.contains("calibration"));
 
-  const fs::path multi = write("eval_multi.csv", "label,prob_0,prob_1,prob_2\n0,0.7,0.2,0.1\n1,0.1,0.8,0.1\n2,0.5,0.2,0.3\n");
+  const fs::path multi =
+      write("eval_multi.csv", "label,prob_0,prob_1,prob_2\n0,0.7,0.2,0.1\n1,0.1,0.8,0.1\n2,0.5,0.2,0.3\n");
   r = run_dpeval("eval --predictions " + multi.string() + " --task multiclass --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const json m = json::parse(r.out);
@@ -129,7 +134,8 @@ TEST(EvalCli, EvaluatesACheckpointDirectly) {
   }
   const fs::path csv = write("eval_train.csv", text);
   const fs::path run = test_dir() / "eval_run";
-  CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 3 --batch 16 --lr 0.05 --out " + run.string());
+  CliRun r =
+      run_dpeval("train --data " + csv.string() + " --epochs 3 --batch 16 --lr 0.05 --out " + run.string());
   ASSERT_EQ(r.code, 0) << r.err;
   r = run_dpeval("eval --checkpoint " + (run / "checkpoint.dpck").string() + " --slice-by city --json");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -179,7 +185,8 @@ TEST(CalibrateCli, TemperatureFixesAnOverconfidentModelOnHeldOutData) {
   EXPECT_EQ(text.substr(0, text.find('\n')), "label,prob_0,prob_1,prob_2,group");
   r = run_dpeval("eval --predictions " + out.string() + " --task multiclass --slice-by group --json");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NEAR(json::parse(r.out)["calibration"]["ece"].get<double>(), doc["after"]["ece"].get<double>(), 1e-9);
+  EXPECT_NEAR(json::parse(r.out)["calibration"]["ece"].get<double>(), doc["after"]["ece"].get<double>(),
+              1e-9);
 
   for (const char* method : {"platt", "isotonic"}) {
     r = run_dpeval(std::string("calibrate --method ") + method + " --fit " + val.string() + " --apply " +
@@ -198,6 +205,44 @@ TEST(CalibrateCli, BadMethodIsUsageAndOneClassFitSetIsBadInput) {
   r = run_dpeval("calibrate --fit " + one.string() + " --apply " + test.string());
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.err.find("one class"), std::string::npos) << r.err;
+}
+
+// dpeval compare (eval/compare.h): 0 promotes, 4 keeps the champion, 3 for
+// files of different rows, 2 for an unknown metric; the JSON says why.
+TEST(CompareCli, ExitCodesSayPromoteOrKeep) {
+  std::string weak = "label,prob_0,prob_1\n", strong = weak, other = weak;
+  for (int r = 0; r < 400; ++r) {
+    const int y = r % 2;
+    const bool weak_right = r % 10 < 7, strong_right = r % 10 < 9;
+    auto row = [&](bool right) {
+      const double p1 = (right == (y == 1)) ? 0.8 : 0.2;
+      return std::to_string(y) + "," + std::to_string(1 - p1) + "," + std::to_string(p1) + "\n";
+    };
+    weak += row(weak_right);
+    strong += row(strong_right);
+    other += r == 101 ? std::string("0,0.5,0.5\n") : row(strong_right);  // row 102: label 0, not 1
+  }
+  const fs::path a = write("cmp_weak.csv", weak), b = write("cmp_strong.csv", strong),
+                 c = write("cmp_other.csv", other);
+  const fs::path out = test_dir() / "compare.json";
+  CliRun r = run_dpeval("compare --a " + a.string() + " --b " + b.string() + " --json-out " + out.string());
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(dpeval::read_file(out));
+  EXPECT_TRUE(doc["promote"].get<bool>());
+  EXPECT_NEAR(doc["gain"].get<double>(), 0.2, 1e-12);
+  EXPECT_EQ(doc["only_challenger_right"], 80);
+  r = run_dpeval("compare --a " + b.string() + " --b " + a.string());
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_NE(r.err.find("KEEP THE CHAMPION"), std::string::npos) << r.err;
+  r = run_dpeval("compare --a " + a.string() + " --b " + c.string());
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("row 102"), std::string::npos) << r.err;
+  r = run_dpeval("compare --a " + a.string() + " --b " + b.string() + " --metric f1");
+  EXPECT_EQ(r.code, 2) << r.err;
+  r = run_dpeval("compare --a " + a.string() + " --b " + b.string() + " --bootstrap 0");
+  EXPECT_EQ(r.code, 2) << r.err;
+  r = run_dpeval("compare --a " + a.string() + " --b " + b.string() + " --json-out " + a.string());
+  EXPECT_EQ(r.code, 2) << r.err;  // an output onto an input
 }
 
 }  // namespace

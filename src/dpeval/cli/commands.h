@@ -37,5 +37,6 @@ Command add_profile_command(CLI::App& root);
 Command add_drift_command(CLI::App& root);
 Command add_export_command(CLI::App& root);
 Command add_import_command(CLI::App& root);
+Command add_compare_command(CLI::App& root);
 
 }  // namespace dpeval::cli

@@ -1,10 +1,13 @@
 #include "dpeval/stats/distributions.h"
 
+#include <algorithm>
+#include <boost/math/distributions/binomial.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
 #include <numbers>
 #include <string>
 
+#include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
 
 namespace dpeval::stats {
@@ -53,6 +56,20 @@ double kolmogorov_sf(double x) {
     sign = -sign;
   }
   return 2 * sum;
+}
+
+double binomial_half_sf_at_least(uint64_t k, uint64_t n) {
+  DPEVAL_CHECK(k <= n) << "binomial test: k " << k << " > n " << n;
+  if (k == 0) return 1;
+  const boost::math::binomial_distribution<double> b(static_cast<double>(n), 0.5);
+  return boost::math::cdf(boost::math::complement(b, static_cast<double>(k - 1)));  // P(X > k - 1)
+}
+
+double binomial_half_two_sided(uint64_t k, uint64_t n) {
+  DPEVAL_CHECK(k <= n) << "binomial test: k " << k << " > n " << n;
+  if (n == 0) return 1;
+  const double tail = std::min(binomial_half_sf_at_least(k, n), binomial_half_sf_at_least(n - k, n));
+  return std::min(1.0, 2 * tail);
 }
 
 }  // namespace dpeval::stats

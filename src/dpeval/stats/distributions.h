@@ -17,6 +17,13 @@ double chi2_sf(double x, double df);
 // P(Z > z) for a standard normal Z: erfc(z / sqrt 2) / 2, scipy.stats.norm.sf.
 double normal_sf(double z);
 
+// The exact binomial test of k successes in n trials at p = 1/2 (McNemar's
+// exact test on k of n discordant pairs): P(X >= k), and scipy 1.10's
+// binomtest(k, n, 0.5).pvalue (two-sided: 2 min(P(X <= k), P(X >= k)),
+// at most 1; the distribution is symmetric). 1 when n = 0. Requires k <= n.
+double binomial_half_sf_at_least(uint64_t k, uint64_t n);
+double binomial_half_two_sided(uint64_t k, uint64_t n);
+
 // P(K > x) for Kolmogorov's limiting distribution K (the limit of sqrt(n) D_n),
 // scipy.stats.kstwobign.sf. 1 for x <= 0. See Note [Kolmogorov series].
 double kolmogorov_sf(double x);
