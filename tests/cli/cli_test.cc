@@ -6,9 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/cli_test_util.h"
 #include "dpeval/core/atomic_file.h"
@@ -81,7 +80,8 @@ TEST(Cli, BadTablesExitThreeAndNameTheLine) {
   };
   for (const Case& c : cases) {
     const fs::path p = write(c.name, c.content);
-    expect_bad_input(run_dpeval("train --data " + p.string() + " --epochs 1 --out " + out.string()), c.where, out);
+    expect_bad_input(run_dpeval("train --data " + p.string() + " --epochs 1 --out " + out.string()), c.where,
+                     out);
   }
 }
 
@@ -101,12 +101,14 @@ TEST(Cli, BadFashionMnistFilesExitThree) {
   }
   truncated += std::string(1000, '\x7f');
   for (const std::string& images : {wrong_magic, absurd, truncated}) {
-    dpeval::write_file_atomic(dir / "train-images-idx3-ubyte.gz", images);  // plain IDX is accepted under this name too
-    for (const char* f : {"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+    dpeval::write_file_atomic(dir / "train-images-idx3-ubyte.gz",
+                              images);  // plain IDX is accepted under this name too
+    for (const char* f :
+         {"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
       fs::copy_file(fs::path(DPEVAL_FMNIST_DIR) / f, dir / f, fs::copy_options::overwrite_existing);
     }
     expect_bad_input(run_dpeval("train --data fashion-mnist --epochs 1 --out " + out.string(),
-                            "DPEVAL_FMNIST_DIR=" + dir.string()),
+                                "DPEVAL_FMNIST_DIR=" + dir.string()),
                      "train-images-idx3-ubyte.gz", out);
   }
 }
@@ -115,11 +117,14 @@ TEST(Cli, InvalidModelTomlExitsThreeNamingTheLine) {
   const fs::path csv = write("ok.csv", blobs_csv(40));
   const fs::path out = test_dir() / "toml_out";
   const fs::path bad_syntax = write("bad_syntax.toml", "name = \"x\"\n[[layers]]\ntype = \n");
-  expect_bad_input(run_dpeval("train --model " + bad_syntax.string() + " --data " + csv.string() + " --out " + out.string()),
+  expect_bad_input(run_dpeval("train --model " + bad_syntax.string() + " --data " + csv.string() + " --out " +
+                              out.string()),
                    "bad_syntax.toml:3", out);
-  const fs::path bad_type = write("bad_type.toml", "name = \"x\"\n[[layers]]\ntype = \"linear\"\n\n[[layers]]\ntype = \"wormhole\"\n");
-  expect_bad_input(run_dpeval("train --model " + bad_type.string() + " --data " + csv.string() + " --out " + out.string()),
-                   "bad_type.toml:6", out);
+  const fs::path bad_type = write(
+      "bad_type.toml", "name = \"x\"\n[[layers]]\ntype = \"linear\"\n\n[[layers]]\ntype = \"wormhole\"\n");
+  expect_bad_input(
+      run_dpeval("train --model " + bad_type.string() + " --data " + csv.string() + " --out " + out.string()),
+      "bad_type.toml:6", out);
 }
 
 // Note [OpenBLAS core type] (kernels.h): on a CPU with AVX2 + FMA the run uses
@@ -129,7 +134,8 @@ TEST(Cli, TrainUsesFastBlasKernelsUnlessTheUserChose) {
   const fs::path csv = write("blas.csv", blobs_csv(64));
   const auto blas_of = [&](const std::string& env) {
     const fs::path out = test_dir() / "blas_run";
-    const CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 1 --batch 16 --out " + out.string() + " --json", env);
+    const CliRun r = run_dpeval(
+        "train --data " + csv.string() + " --epochs 1 --batch 16 --out " + out.string() + " --json", env);
     EXPECT_EQ(r.code, 0) << r.err;
     return nlohmann::json::parse(dpeval::read_file(out / "summary.json")).value("blas", std::string());
   };
@@ -146,13 +152,14 @@ TEST(Cli, TrainUsesFastBlasKernelsUnlessTheUserChose) {
 TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
   const fs::path csv = write("train.csv", blobs_csv(400));
   const fs::path out = test_dir() / "run";
-  CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 2 --batch 16 --lr 0.02 --out " + out.string() + " --json");
+  CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 2 --batch 16 --lr 0.02 --out " +
+                        out.string() + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto printed = nlohmann::json::parse(r.out);
   const auto written = nlohmann::json::parse(dpeval::read_file(out / "summary.json"));
   EXPECT_EQ(printed, written);
-  for (const char* key : {"model", "params", "seed", "config_hash", "epochs", "final_test_accuracy", "samples_per_s",
-                          "peak_rss_mb"}) {
+  for (const char* key : {"model", "params", "seed", "config_hash", "epochs", "final_test_accuracy",
+                          "samples_per_s", "peak_rss_mb"}) {
     EXPECT_TRUE(written.contains(key)) << key;
   }
   ASSERT_EQ(written["epochs"].size(), 2u);
@@ -160,15 +167,16 @@ TEST(Cli, TrainJsonPredictAndCorruptCheckpoint) {
     EXPECT_TRUE(written["epochs"][0].contains(key)) << key;
   }
   // --json-out FILE writes there and keeps stdout clean.
-  r = run_dpeval("train --data " + csv.string() + " --epochs 1 --out " + (test_dir() / "run2").string() + " --json-out " +
-             (test_dir() / "s.json").string());
+  r = run_dpeval("train --data " + csv.string() + " --epochs 1 --out " + (test_dir() / "run2").string() +
+                 " --json-out " + (test_dir() / "s.json").string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(r.out.empty());
   EXPECT_TRUE(nlohmann::json::parse(dpeval::read_file(test_dir() / "s.json")).contains("samples_per_s"));
 
   // predict: header, K probabilities per row summing to 1, the categorical column kept.
   const fs::path preds = test_dir() / "preds.csv";
-  r = run_dpeval("predict --checkpoint " + (out / "checkpoint.dpck").string() + " --out " + preds.string() + " --json");
+  r = run_dpeval("predict --checkpoint " + (out / "checkpoint.dpck").string() + " --out " + preds.string() +
+                 " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   std::ifstream in(preds);
   std::string header, row;
@@ -204,8 +212,10 @@ TEST(Cli, ScaleStudyWritesScaleJson) {
   CliRun r = run_dpeval("scale --help");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("Examples"), std::string::npos);
-  r = run_dpeval("scale --data " + csv.string() + " --workers 2,1 --epochs 1 --batch 8 --backend threads "
-                    "--price-per-core-hour 0.05 --target-accuracy 0.6 --out " + out.string() + " --json");
+  r = run_dpeval("scale --data " + csv.string() +
+                 " --workers 2,1 --epochs 1 --batch 8 --backend threads "
+                 "--price-per-core-hour 0.05 --target-accuracy 0.6 --out " +
+                 out.string() + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto printed = nlohmann::json::parse(r.out);
   const auto written = nlohmann::json::parse(dpeval::read_file(out / "scale.json"));
@@ -213,8 +223,9 @@ TEST(Cli, ScaleStudyWritesScaleJson) {
   int lists = 0;
   for (const auto& [key, value] : written.items()) lists += value.is_array() ? 1 : 0;
   EXPECT_EQ(lists, 1);  // the rows are the only list
-  for (const char* key : {"model", "data", "backend", "epochs", "target_accuracy", "price_per_core_hour", "cores",
-                          "dpeval_version", "efficiency_baseline_workers", "recommended_workers", "recommendation"}) {
+  for (const char* key :
+       {"model", "data", "backend", "epochs", "target_accuracy", "price_per_core_hour", "cores",
+        "dpeval_version", "efficiency_baseline_workers", "recommended_workers", "recommendation"}) {
     EXPECT_TRUE(written.contains(key)) << key;
   }
   const auto& runs = written["runs"];
@@ -223,9 +234,10 @@ TEST(Cli, ScaleStudyWritesScaleJson) {
   EXPECT_EQ(runs[1]["workers"], 2);
   EXPECT_EQ(runs[1]["global_batch"], 16);
   for (const auto& row : runs) {
-    for (const char* key : {"workers", "global_batch", "samples_per_s", "efficiency", "step_ms", "step_breakdown_ms",
-                            "allreduce_gbps", "time_to_target_s", "final_test_accuracy", "final_test_loss",
-                            "seconds_per_epoch", "cost_per_epoch", "oversubscribed", "out_dir"}) {
+    for (const char* key :
+         {"workers", "global_batch", "samples_per_s", "efficiency", "step_ms", "step_breakdown_ms",
+          "allreduce_gbps", "time_to_target_s", "final_test_accuracy", "final_test_loss", "seconds_per_epoch",
+          "cost_per_epoch", "oversubscribed", "out_dir"}) {
       EXPECT_TRUE(row.contains(key)) << key;
     }
     EXPECT_TRUE(row["cost_per_epoch"].is_number()) << row;
@@ -240,9 +252,49 @@ TEST(Cli, ScaleStudyWritesScaleJson) {
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("--workers"), std::string::npos) << r.err;
   EXPECT_EQ(run_dpeval("scale --data " + csv.string() + " --workers 0 --out " + bad_out.string()).code, 2);
-  EXPECT_EQ(run_dpeval("scale --data " + csv.string() + " --workers 1 --target-accuracy 1.5 --out " + bad_out.string()).code,
+  EXPECT_EQ(run_dpeval("scale --data " + csv.string() + " --workers 1 --target-accuracy 1.5 --out " +
+                       bad_out.string())
+                .code,
             2);
   EXPECT_FALSE(fs::exists(bad_out / "scale.json"));
+}
+
+// dpeval export / import (run/safetensors.h) from the command line: the round
+// trip predicts what the original predicts, byte for byte; a wrong format is a
+// usage error, an output onto the input too, and a file that is not
+// safetensors is bad input that leaves no checkpoint behind.
+TEST(Cli, ExportImportRoundTripAndRefusals) {
+  const fs::path csv = write("export.csv", blobs_csv(120));
+  const fs::path run = test_dir() / "export_run";
+  CliRun r = run_dpeval("train --data " + csv.string() + " --epochs 2 --batch 16 --out " + run.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const fs::path ck = run / "checkpoint.dpck", st = test_dir() / "export.safetensors",
+                 back = test_dir() / "back.dpck";
+  r = run_dpeval("export --checkpoint " + ck.string() + " --format safetensors --out " + st.string() +
+                 " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The mlp preset, here on 4 features: named as the PyTorch MLP.
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tensors"][0]["name"].get<std::string>(), "fc1.weight");
+  r = run_dpeval("import --in " + st.string() + " --out " + back.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const fs::path p1 = test_dir() / "p1.csv", p2 = test_dir() / "p2.csv";
+  ASSERT_EQ(
+      run_dpeval("predict --checkpoint " + ck.string() + " --data " + csv.string() + " --out " + p1.string())
+          .code,
+      0);
+  ASSERT_EQ(run_dpeval("predict --checkpoint " + back.string() + " --data " + csv.string() + " --out " +
+                       p2.string())
+                .code,
+            0);
+  EXPECT_EQ(dpeval::read_file(p1), dpeval::read_file(p2));
+  EXPECT_EQ(run_dpeval("export --checkpoint " + ck.string() + " --format onnx --out " + st.string()).code, 2);
+  EXPECT_EQ(run_dpeval("export --checkpoint " + ck.string() + " --out " + ck.string()).code, 2);
+  EXPECT_EQ(run_dpeval("import --in " + st.string() + " --out " + st.string()).code, 2);
+  const fs::path none = test_dir() / "none.dpck";
+  r = run_dpeval("import --in " + csv.string() + " --out " + none.string());
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("export.csv"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(none));
 }
 
 }  // namespace
