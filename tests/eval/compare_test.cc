@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 #include <string>
 
@@ -35,22 +36,23 @@ TEST(Compare, McNemarExactEqualsScipyBinomtest) {
   EXPECT_EQ(stats::binomial_half_sf_at_least(0, 0), 1.0);
 }
 
-// Multiclass predictions of `n` rows: the true class gets `right` where
-// right(r), else a wrong class does.
-Predictions make(size_t n, size_t k, const std::function<bool(size_t)>& right, std::string source) {
-  Predictions p;
-  p.task = Task::multiclass;
-  p.source = std::move(source);
-  p.n = n;
-  p.num_classes = k;
-  p.labels.resize(n);
-  p.probs.assign(n * k, 0.1 / static_cast<double>(k - 1));
+// Multiclass predictions of `n` rows, read as a prediction file is: the true
+// class gets 0.9 where right(r), else the next class does.
+Predictions make(size_t n, size_t k, const std::function<bool(size_t)>& right, const std::string& source) {
+  std::string text = "label";
+  for (size_t c = 0; c < k; ++c) text += ",prob_" + std::to_string(c);
+  text += "\n";
+  const std::string low = std::to_string(0.1 / static_cast<double>(k - 1));
   for (size_t r = 0; r < n; ++r) {
-    p.labels[r] = static_cast<double>(r % k);
     const size_t winner = right(r) ? r % k : (r + 1) % k;
-    for (size_t c = 0; c < k; ++c) p.probs[r * k + c] = c == winner ? 0.9 : 0.1 / static_cast<double>(k - 1);
+    text += std::to_string(r % k);
+    for (size_t c = 0; c < k; ++c) text += "," + (c == winner ? std::string("0.9") : low);
+    text += "\n";
   }
-  return p;
+  ReadOptions o;
+  o.task = Task::multiclass;
+  o.threads = 1;
+  return parse_predictions_csv(text, source, o);
 }
 
 TEST(Compare, ABetterChallengerIsPromotedAndTheReverseIsNot) {
