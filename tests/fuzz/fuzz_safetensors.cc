@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   try {
     const dpeval::parallel::TrainState state = dpeval::run::safetensors_state(bytes, "fuzz.safetensors");
-    const std::string again = dpeval::run::safetensors_bytes(state, "fuzz");
+    const std::string again =
+        dpeval::run::safetensors_bytes(state, dpeval::run::state_dict_names(state, "fuzz"));
     const dpeval::parallel::TrainState back = dpeval::run::safetensors_state(again, "again.safetensors");
     if (back.params != state.params || back.config.to_json() != state.config.to_json() ||
         back.sample_shape.dims() != state.sample_shape.dims() || back.class_names != state.class_names) {

@@ -55,6 +55,8 @@ TrainState make_state(const nn::ModelSpec& spec, uint64_t seed) {
   return s;
 }
 
+std::string exported(const TrainState& s) { return safetensors_bytes(s, state_dict_names(s, "ck")); }
+
 fs::path dir() {
   const fs::path d = fs::path(testing::TempDir()) / "safetensors_test";
   fs::create_directories(d);
@@ -113,7 +115,7 @@ TEST(Safetensors, PresetsAreNamedAsThePeersStateDict) {
 TEST(Safetensors, ExportThenImportIsTheCheckpointWithoutOptimizerState) {
   for (const char* preset : {"mlp", "cnn"}) {
     const TrainState s = make_state(nn::model_spec_preset(preset), 7);
-    const std::string bytes = safetensors_bytes(s, "ck");
+    const std::string bytes = exported(s);
     uint64_t n = 0;
     std::memcpy(&n, bytes.data(), 8);
     EXPECT_EQ((8 + n) % 8, 0u) << "tensors start 8-byte aligned";
@@ -137,7 +139,7 @@ TEST(Safetensors, ExportThenImportIsTheCheckpointWithoutOptimizerState) {
 // tensor or field where there is one); nothing is half-read.
 TEST(Safetensors, MalformedFilesAreRefusedNamingWhatIsWrong) {
   const TrainState s = make_state(nn::model_spec_preset("mlp"), 3);
-  const std::string good = safetensors_bytes(s, "ck");
+  const std::string good = exported(s);
   const auto [header, data] = split(good);
   auto expect_refused = [&](const std::string& name, const std::string& bytes, const std::string& says) {
     const fs::path p = write(name + ".safetensors", bytes);
@@ -225,7 +227,7 @@ TEST(Safetensors, PyTorchLoadsTheWeightsAndComputesTheSameLogits) {
   }
   for (const char* preset : {"mlp", "cnn"}) {
     const TrainState s = make_state(nn::model_spec_preset(preset), 11);
-    const fs::path weights = write(std::string(preset) + "_torch.safetensors", safetensors_bytes(s, "ck"));
+    const fs::path weights = write(std::string(preset) + "_torch.safetensors", exported(s));
     nn::Model model = nn::Model::build(s.config.model_spec, s.sample_shape, s.num_classes);
     std::copy(s.params.begin(), s.params.end(), model.params().begin());
     const Tensor& ours = model.forward(x, {.training = false});

@@ -37,7 +37,7 @@ int run_export(const ExportArgs& a) {
   files.check();
   const parallel::TrainState state = parallel::load_train_state(a.checkpoint);
   const std::vector<run::NamedTensor> tensors = run::state_dict_names(state, a.checkpoint);
-  const std::string bytes = run::safetensors_bytes(state, a.checkpoint);
+  const std::string bytes = run::safetensors_bytes(state, tensors);
   write_file_atomic(a.out, bytes);
   nlohmann::json names = nlohmann::json::array();
   for (const run::NamedTensor& t : tensors) names.push_back({{"name", t.name}, {"shape", t.shape.dims()}});

@@ -88,6 +88,12 @@ struct PartColumns {
   bool ragged = false;
 };
 
+// A finite number of a column: into its slot, -0.0 as 0.0.
+[[gnu::always_inline]] inline void store_number(ColumnValues& col, double*& slot, double v, uint64_t line) {
+  *slot++ = v + 0.0;
+  if (col.first_number_line == 0) col.first_number_line = line;
+}
+
 [[gnu::always_inline]] inline void add_cell(ColumnValues& col, double*& slot, std::string_view cell,
                                             uint64_t line) {
   if (data::is_missing_spelling(cell)) {
@@ -102,8 +108,7 @@ struct PartColumns {
       ++col.non_finite;
       if (col.first_number_line == 0) col.first_number_line = line;
     } else {
-      *slot++ = v + 0.0;  // -0.0 is 0.0
-      if (col.first_number_line == 0) col.first_number_line = line;
+      store_number(col, slot, v, line);
     }
     return;
   }
@@ -183,9 +188,7 @@ bool parse_plain_part(std::string_view text, const data::TableDialect& dialect, 
       if (const char* n = data::internal::parse_plain_decimal(f, end, &v);
           n != nullptr && (n == end || *n == delimiter || *n == '\n' || *n == '\r')) {
         if (c == width) return false;  // too many fields
-        ColumnValues& col = out.columns[c];
-        *out.slots[c]++ = v + 0.0;  // -0.0 is 0.0
-        if (col.first_number_line == 0) col.first_number_line = line;
+        store_number(out.columns[c], out.slots[c], v, line);
         ++c;
         if (n == end || *n != delimiter) {  // the line's end ("\r" is "\r\n" here)
           p = n == end ? end : n + (*n == '\r' ? 2 : 1);

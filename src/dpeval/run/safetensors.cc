@@ -59,16 +59,16 @@ std::vector<NamedTensor> state_dict_names(const parallel::TrainState& state, con
   return out;
 }
 
-std::string safetensors_bytes(const parallel::TrainState& state, const std::string& checkpoint) {
-  const std::vector<NamedTensor> tensors = state_dict_names(state, checkpoint);
+std::string safetensors_bytes(const parallel::TrainState& state, const std::vector<NamedTensor>& tensors) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  parallel::TrainState exported = state;
-  exported.optimizer_state.clear();  // see Note [Safetensors metadata]
-  exported.optimizer_steps = 0;
+  // The progress without optimizer state (Note [Safetensors metadata]).
+  nlohmann::json progress = nlohmann::json::parse(parallel::train_state_progress(state));
+  progress["optimizer_state"] = 0;
+  progress["optimizer_steps"] = 0;
   header["__metadata__"] = {{"format", "pt"},
                             {"dpeval.schema", std::string(kSchema)},
                             {"dpeval.config", state.config.to_json().dump()},
-                            {"dpeval.progress", parallel::train_state_progress(exported)}};
+                            {"dpeval.progress", progress.dump()}};
   size_t at = 0;
   for (const NamedTensor& t : tensors) {
     const size_t bytes = static_cast<size_t>(t.shape.numel()) * sizeof(float);

@@ -55,9 +55,10 @@ struct NamedTensor {
 // order. Throws InputError when the checkpoint does not fit its own model.
 std::vector<NamedTensor> state_dict_names(const parallel::TrainState& state, const std::string& checkpoint);
 
-// The bytes of a safetensors file holding `state`'s parameters (Note
-// [Safetensors layout], [Safetensors metadata]).
-std::string safetensors_bytes(const parallel::TrainState& state, const std::string& checkpoint);
+// The bytes of a safetensors file holding `state`'s parameters under the
+// names state_dict_names gave (Note [Safetensors layout], [Safetensors
+// metadata]).
+std::string safetensors_bytes(const parallel::TrainState& state, const std::vector<NamedTensor>& tensors);
 
 // The checkpoint state a safetensors file written by safetensors_bytes holds,
 // with no optimizer state. Throws InputError naming the file and the field:
