@@ -14,10 +14,10 @@ packages=(
   libopenblas-dev libopenblas0-pthread
   libopenmpi-dev openmpi-bin
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libfast-float-dev
-  libxxhash-dev libssl-dev zlib1g-dev libsqlite3-dev libre2-dev
+  libxxhash-dev libssl-dev zlib1g-dev libsqlite3-dev libre2-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev libboost-math-dev
   dataset-fashion-mnist
-  python3 chromium
+  python3 chromium prometheus
 )
 for arg in "$@"; do
   case "$arg" in

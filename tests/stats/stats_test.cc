@@ -13,6 +13,7 @@
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/check.h"
 #include "dpeval/stats/binned.h"
+#include "dpeval/core/error.h"
 #include "dpeval/stats/distributions.h"
 #include "dpeval/stats/two_sample.h"
 
@@ -232,3 +233,27 @@ TEST(KsAndWasserstein, RefusesASampleOutOfOrderWherever) {
 
 }  // namespace
 }  // namespace dpeval::stats
+
+// scipy 1.10: binom.cdf(k, n, p) and binom.sf(k - 1, n, p), printed with repr.
+TEST(Stats, BinomialTailsEqualScipy) {
+  struct Case {
+    uint64_t k, n;
+    double p, cdf, sf;
+  };
+  const Case cases[] = {{0, 10, 0.3, 0.028247524900000005, 1.0},
+                        {3, 10, 0.3, 0.6496107184000002, 0.6172172136000003},
+                        {850, 1000, 0.83, 0.9595462320925856, 0.04861674021722511},
+                        {990, 1000, 0.9, 1.0, 1.450898832178329e-32},
+                        {700, 1000, 0.83, 3.1862257891541744e-24, 1.0},
+                        {10, 10, 0.5, 1.0, 0.0009765625}};
+  for (const Case& c : cases) {
+    EXPECT_NEAR(dpeval::stats::binomial_cdf_at_most(c.k, c.n, c.p), c.cdf, 1e-9 * c.cdf) << c.k << "/" << c.n;
+    EXPECT_NEAR(dpeval::stats::binomial_sf_at_least(c.k, c.n, c.p), c.sf, 1e-9 * c.sf) << c.k << "/" << c.n;
+  }
+  // Degenerate probabilities and no trials.
+  EXPECT_EQ(dpeval::stats::binomial_cdf_at_most(3, 10, 1.0), 0.0);
+  EXPECT_EQ(dpeval::stats::binomial_sf_at_least(3, 10, 0.0), 0.0);
+  EXPECT_EQ(dpeval::stats::binomial_cdf_at_most(0, 0, 0.4), 1.0);
+  EXPECT_THROW(dpeval::stats::binomial_cdf_at_most(1, 2, 1.5), dpeval::ConfigError);
+  EXPECT_THROW(dpeval::stats::binomial_sf_at_least(1, 2, std::nan("")), dpeval::ConfigError);
+}

@@ -38,5 +38,7 @@ Command add_drift_command(CLI::App& root);
 Command add_export_command(CLI::App& root);
 Command add_import_command(CLI::App& root);
 Command add_compare_command(CLI::App& root);
+Command add_serve_command(CLI::App& root);
+Command add_monitor_command(CLI::App& root);
 
 }  // namespace dpeval::cli

@@ -398,13 +398,9 @@ void add_image_columns(SourceData& out) {
   for (size_t i = 0; i < n; ++i) {
     const uint32_t index = static_cast<uint32_t>(i);
     d.gather({&index, 1}, row.data(), nullptr);
-    double sum = 0;
-    for (float x : row) sum += x;
-    const double m = sum / static_cast<double>(f);
-    double ss = 0;
-    for (float x : row) ss += (x - m) * (x - m);
-    mean.numbers[i] = m + 0.0;
-    std.numbers[i] = std::sqrt(ss / static_cast<double>(f));
+    const ImageSummary summary = summarize_image(row);
+    mean.numbers[i] = summary.mean;
+    std.numbers[i] = summary.std;
     mean.first_number_line = std.first_number_line = 1;
   }
   eval::sort_ascending(mean.numbers);
@@ -495,6 +491,15 @@ const ColumnValues* SourceData::find(std::string_view name) const {
     if (c.name == name) return &c;
   }
   return nullptr;
+}
+
+ImageSummary summarize_image(std::span<const float> pixels) {
+  double sum = 0;
+  for (float x : pixels) sum += x;
+  const double m = sum / static_cast<double>(pixels.size());
+  double ss = 0;
+  for (float x : pixels) ss += (x - m) * (x - m);
+  return {m + 0.0, std::sqrt(ss / static_cast<double>(pixels.size()))};
 }
 
 SourceData read_source(std::string_view spec, const ReadOptions& options) {

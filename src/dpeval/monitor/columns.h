@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -97,6 +98,13 @@ SourceData read_source(std::string_view spec, const ReadOptions& options);
 
 // The same for CSV text in memory (tests); `source` starts messages.
 SourceData read_csv_text(std::string_view text, std::string_view source, const ReadOptions& options);
+
+// An image's mean and population std of intensity: its mean_intensity and
+// std_intensity cells (Note [Drift sources]). Requires pixels non-empty.
+struct ImageSummary {
+  double mean = 0, std = 0;
+};
+ImageSummary summarize_image(std::span<const float> pixels);
 
 // Sorts ascending (an LSD radix sort above a few thousand values). No NaN.
 void sort_values(Numbers& values);

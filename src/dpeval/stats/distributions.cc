@@ -65,6 +65,35 @@ double binomial_half_sf_at_least(uint64_t k, uint64_t n) {
   return boost::math::cdf(boost::math::complement(b, static_cast<double>(k - 1)));  // P(X > k - 1)
 }
 
+namespace {
+
+void check_binomial(uint64_t k, uint64_t n, double p) {
+  DPEVAL_CHECK(k <= n) << "binomial test: k " << k << " > n " << n;
+  if (!(p >= 0 && p <= 1)) {
+    throw ConfigError("binomial test: expected a success probability in [0, 1], got " + std::to_string(p));
+  }
+}
+
+}  // namespace
+
+double binomial_cdf_at_most(uint64_t k, uint64_t n, double p) {
+  check_binomial(k, n, p);
+  if (k == n) return 1;
+  if (p == 0) return 1;
+  if (p == 1) return 0;  // k < n: X = n surely
+  const boost::math::binomial_distribution<double> b(static_cast<double>(n), p);
+  return boost::math::cdf(b, static_cast<double>(k));
+}
+
+double binomial_sf_at_least(uint64_t k, uint64_t n, double p) {
+  check_binomial(k, n, p);
+  if (k == 0) return 1;
+  if (p == 1) return 1;
+  if (p == 0) return 0;  // k > 0: X = 0 surely
+  const boost::math::binomial_distribution<double> b(static_cast<double>(n), p);
+  return boost::math::cdf(boost::math::complement(b, static_cast<double>(k - 1)));  // P(X > k - 1)
+}
+
 double binomial_half_two_sided(uint64_t k, uint64_t n) {
   DPEVAL_CHECK(k <= n) << "binomial test: k " << k << " > n " << n;
   if (n == 0) return 1;

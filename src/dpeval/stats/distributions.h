@@ -24,6 +24,14 @@ double normal_sf(double z);
 double binomial_half_sf_at_least(uint64_t k, uint64_t n);
 double binomial_half_two_sided(uint64_t k, uint64_t n);
 
+// One-sided exact binomial tails for k successes in n trials at success
+// probability p in [0, 1]: P(X <= k) and P(X >= k), scipy 1.10's
+// binom.cdf(k, n, p) and binom.sf(k - 1, n, p) (binomtest's 'less' and
+// 'greater' p-values). 1 when n = 0. Requires k <= n; ConfigError for p
+// outside [0, 1] or NaN.
+double binomial_cdf_at_most(uint64_t k, uint64_t n, double p);
+double binomial_sf_at_least(uint64_t k, uint64_t n, double p);
+
 // P(K > x) for Kolmogorov's limiting distribution K (the limit of sqrt(n) D_n),
 // scipy.stats.kstwobign.sf. 1 for x <= 0. See Note [Kolmogorov series].
 double kolmogorov_sf(double x);

@@ -1,0 +1,140 @@
+// See batcher.h.
+#include "dpeval/serve/batcher.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "dpeval/core/check.h"
+#include "dpeval/core/error.h"
+#include "dpeval/nn/loss.h"
+
+namespace dpeval::serve {
+
+Batcher::Batcher(nn::Model model, BatcherOptions options) : model_(std::move(model)), options_(std::move(options)) {
+  DPEVAL_CHECK(options_.max_batch >= 1) << "max_batch " << options_.max_batch;
+  num_features_ = static_cast<size_t>(model_.sample_shape().numel());
+  num_classes_ = static_cast<size_t>(model_.num_classes());
+  thread_ = std::thread([this] { run(); });
+}
+
+Batcher::~Batcher() { stop(); }
+
+void Batcher::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Batcher::announce_arrival(int delta) {
+  {
+    std::lock_guard lock(mu_);
+    arriving_ += delta;
+  }
+  if (delta < 0) work_cv_.notify_all();
+}
+
+void Batcher::set_temperature(double t) {
+  DPEVAL_CHECK(t > 0 && std::isfinite(t)) << "temperature " << t;
+  std::lock_guard lock(mu_);
+  temperature_ = t;
+}
+
+double Batcher::temperature() const {
+  std::lock_guard lock(mu_);
+  return temperature_;
+}
+
+void Batcher::predict(std::span<const float> rows, size_t n, std::span<float> raw, std::span<float> served,
+                      std::span<double> temperature) {
+  DPEVAL_CHECK(rows.size() == n * num_features_ && raw.size() == n * num_classes_ &&
+               served.size() == n * num_classes_ && temperature.size() == n)
+      << "predict: " << rows.size() << " values for " << n << " rows";
+  Job job;
+  job.rows = rows.data();
+  job.n = job.left = n;
+  job.raw = raw.data();
+  job.served = served.data();
+  job.temperature = temperature.data();
+  std::unique_lock lock(mu_);
+  --arriving_;
+  if (stop_) throw Error("the server is shutting down");
+  if (n == 0) return;
+  job.arrived = std::chrono::steady_clock::now();
+  queue_.push_back(&job);
+  queued_rows_ += n;
+  work_cv_.notify_all();
+  done_cv_.wait(lock, [&] { return job.done; });
+}
+
+void Batcher::run() {
+  struct Piece {
+    Job* job;
+    size_t first, count;
+  };
+  std::vector<Piece> pieces;
+  Tensor x, scaled, raw, served;
+  nn::ForwardOptions forward;
+  forward.training = false;
+  const size_t f = num_features_, k = num_classes_;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_cv_.wait(lock, [&] { return stop_ || queued_rows_ > 0; });
+    if (queued_rows_ == 0) return;  // stopping, nothing left
+    // See Note [Micro-batching].
+    if (queued_rows_ < options_.max_batch && arriving_ > 0 && options_.max_delay.count() > 0 && !stop_) {
+      const auto deadline = queue_.front()->arrived + options_.max_delay;
+      work_cv_.wait_until(lock, deadline,
+                          [&] { return stop_ || queued_rows_ >= options_.max_batch || arriving_ <= 0; });
+    }
+    pieces.clear();
+    size_t rows = 0;
+    while (rows < options_.max_batch && !queue_.empty()) {
+      Job* job = queue_.front();
+      const size_t take = std::min(options_.max_batch - rows, job->n - job->next);
+      pieces.push_back({job, job->next, take});
+      job->next += take;
+      rows += take;
+      if (job->next == job->n) queue_.pop_front();
+    }
+    queued_rows_ -= rows;
+    const double t = temperature_;
+    lock.unlock();
+    x.resize(model_.sample_shape().with_outer(static_cast<int64_t>(rows)));
+    size_t at = 0;
+    for (const Piece& p : pieces) {
+      std::memcpy(x.data() + at * f, p.job->rows + p.first * f, p.count * f * sizeof(float));
+      at += p.count;
+    }
+    const Tensor& logits = model_.forward(x, forward);
+    nn::softmax(logits, raw);
+    const Tensor* answer = &raw;
+    if (t != 1) {
+      scaled.resize(logits.shape());
+      const float inv = static_cast<float>(1 / t);
+      for (size_t i = 0; i < logits.size(); ++i) scaled.data()[i] = logits.data()[i] * inv;
+      nn::softmax(scaled, served);
+      answer = &served;
+    }
+    at = 0;
+    for (const Piece& p : pieces) {
+      std::memcpy(p.job->raw + p.first * k, raw.data() + at * k, p.count * k * sizeof(float));
+      std::memcpy(p.job->served + p.first * k, answer->data() + at * k, p.count * k * sizeof(float));
+      std::fill_n(p.job->temperature + p.first, p.count, t);
+      at += p.count;
+    }
+    if (options_.on_batch) options_.on_batch(rows);
+    lock.lock();
+    for (const Piece& p : pieces) {
+      p.job->left -= p.count;
+      if (p.job->left == 0) p.job->done = true;
+    }
+    done_cv_.notify_all();
+  }
+}
+
+}  // namespace dpeval::serve

@@ -1,0 +1,784 @@
+// See server.h.
+#include "dpeval/serve/server.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <unistd.h>
+
+#include <array>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "dpeval/core/error.h"
+#include "dpeval/core/hash.h"
+#include "dpeval/eval/recalibrate.h"
+#include "dpeval/govern/manifest.h"
+#include "dpeval/monitor/window_drift.h"
+#include "dpeval/parallel/train_checkpoint.h"
+#include "dpeval/run/checkpoint_model.h"
+#include "dpeval/serve/batcher.h"
+#include "dpeval/serve/http_error.h"
+#include "dpeval/serve/prometheus.h"
+#include "dpeval/serve/request.h"
+#include "dpeval/serve/store.h"
+
+namespace dpeval::serve {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+enum Endpoint { kPredict, kFeedback, kMetrics, kHealthz, kReadyz, kMonitor, kRecalibrate, kOther, kEndpoints };
+constexpr std::array<const char*, kEndpoints> kEndpointNames = {
+    "/v1/predict", "/v1/feedback", "/metrics", "/healthz", "/readyz", "/v1/monitor", "/v1/recalibrate", "other"};
+
+Endpoint endpoint_of(const std::string& path) {
+  for (int e = 0; e < kOther; ++e)
+    if (path == kEndpointNames[static_cast<size_t>(e)]) return static_cast<Endpoint>(e);
+  return kOther;
+}
+
+// Set per request on the thread that serves it (httplib serves a request on one thread).
+thread_local Clock::time_point t_request_start;
+thread_local bool t_request_started = false;
+thread_local bool t_reject_connection = false;
+
+// See Note [Serving limits]: `threads` workers serve connections; up to
+// max_connections wait for one; any beyond go to one rejecting thread that
+// answers 503 (the pre-routing handler sees t_reject_connection).
+class ConnectionPool : public httplib::TaskQueue {
+ public:
+  ConnectionPool(size_t threads, size_t max_connections, std::atomic<uint64_t>& rejected)
+      : max_(max_connections), rejected_(rejected) {
+    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(queue_, false); });
+    workers_.emplace_back([this] { work(overflow_, true); });
+  }
+  ~ConnectionPool() override { shutdown(); }
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard lock(mu_);
+      if (held_ >= max_) {
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+        overflow_.push_back(std::move(fn));
+      } else {
+        ++held_;
+        queue_.push_back(std::move(fn));
+      }
+    }
+    cv_.notify_all();
+  }
+  void shutdown() override {
+    {
+      std::lock_guard lock(mu_);
+      if (shutdown_) return;
+      shutdown_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+
+ private:
+  void work(std::deque<std::function<void()>>& q, bool reject) {
+    t_reject_connection = reject;
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return shutdown_ || !q.empty(); });
+        if (q.empty()) return;
+        fn = std::move(q.front());
+        q.pop_front();
+      }
+      fn();
+      if (!reject) {
+        std::lock_guard lock(mu_);
+        --held_;
+      }
+    }
+  }
+  size_t max_;
+  std::atomic<uint64_t>& rejected_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_, overflow_;
+  size_t held_ = 0;
+  bool shutdown_ = false;
+  std::vector<std::thread> workers_;
+};
+
+std::array<unsigned char, SHA256_DIGEST_LENGTH> sha256_of(std::string_view s) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> d{};
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d.data());
+  return d;
+}
+
+// Posts alarms to --on-alarm, one at a time, off the request path; at most
+// kMaxPending wait (older ones are dropped with a count).
+class AlarmNotifier {
+ public:
+  explicit AlarmNotifier(const std::string& url) {
+    // http://host[:port][/path]
+    const std::string rest = url.substr(7);
+    const size_t slash = rest.find('/');
+    base_ = "http://" + rest.substr(0, slash);
+    path_ = slash == std::string::npos ? "/" : rest.substr(slash);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~AlarmNotifier() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void post(json doc) {
+    {
+      std::lock_guard lock(mu_);
+      if (pending_.size() >= kMaxPending) pending_.pop_front();
+      pending_.push_back(doc.dump());
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  static constexpr size_t kMaxPending = 100;
+  void run() {
+    httplib::Client client(base_);
+    client.set_connection_timeout(2, 0);
+    client.set_read_timeout(2, 0);
+    client.set_write_timeout(2, 0);
+    for (;;) {
+      std::string body;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !pending_.empty(); });
+        if (pending_.empty()) return;
+        body = std::move(pending_.front());
+        pending_.pop_front();
+      }
+      const auto r = client.Post(path_, body, "application/json");
+      if (!r || r->status >= 300) {
+        fmt::print(stderr, "dpeval serve: --on-alarm {}{}: {}\n", base_, path_,
+                   r ? fmt::format("answered {}", r->status) : httplib::to_string(r.error()));
+      }
+    }
+  }
+  std::string base_, path_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> pending_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+std::vector<double> batch_bounds(size_t max_batch) {
+  std::vector<double> b;
+  for (size_t v = 1; v < max_batch; v *= 2) b.push_back(static_cast<double>(v));
+  b.push_back(static_cast<double>(max_batch));
+  return b;
+}
+
+const std::vector<double> kLatencyBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                            0.025,  0.05,    0.1,    0.25,  0.5,   1,     2.5};
+
+void append_floats(std::string& out, const float* p, size_t k) {
+  out.push_back('[');
+  for (size_t c = 0; c < k; ++c) {
+    if (c) out.push_back(',');
+    fmt::format_to(std::back_inserter(out), "{}", p[c]);
+  }
+  out.push_back(']');
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions o;
+  parallel::TrainState state;
+  std::vector<std::string> class_names;
+  std::string model_sha256, profile_sha256;
+  std::optional<monitor::Profile> profile;
+  std::unique_ptr<monitor::WindowDrift> drift;
+  std::unique_ptr<Batcher> batcher;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<AlarmNotifier> notifier;
+  size_t f = 0, k = 0;
+
+  // Guarded by mu: the ledger (id -> its prediction), the monitors and the
+  // open label-free window's inputs. Store sequence numbers are taken under
+  // it too, so the store's order is the monitors' order.
+  std::mutex mu;
+  std::unordered_map<std::string, uint64_t> ledger;  // id -> index below; kReserved while being predicted
+  static constexpr uint64_t kReserved = UINT64_MAX;
+  std::vector<float> served, raw;
+  std::vector<double> temperature;
+  std::vector<uint8_t> labelled;
+  std::unique_ptr<monitor::OnlineMonitor> monitor;
+  std::vector<float> window_features, window_probs;
+  size_t window_rows = 0;
+
+  // Metrics (Note [Serving limits] counts rejected connections).
+  std::mutex requests_mu;
+  std::map<std::pair<int, int>, uint64_t> requests;  // (endpoint, status) -> count
+  std::vector<std::unique_ptr<Histogram>> latency;
+  std::unique_ptr<Histogram> batch_size;
+  std::atomic<int64_t> in_flight{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> predictions_total{0}, feedback_total{0};
+
+  httplib::Server http;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> listening{false};
+  int bound_port = 0;
+  std::string id_prefix;
+  std::atomic<uint64_t> next_id{0};
+  std::optional<std::array<unsigned char, SHA256_DIGEST_LENGTH>> token_digest;
+
+  explicit Impl(const ServerOptions& options);
+  void rebuild_from_store();
+  void routes();
+  std::string predict(const httplib::Request& req);
+  std::string feedback(const httplib::Request& req);
+  std::string metrics_text();
+  json monitor_document();
+  json recalibrate(const char* why);
+  void after_window(std::optional<size_t> unlabelled, std::optional<size_t> labelled, std::unique_lock<std::mutex>& lock);
+};
+
+Server::Impl::Impl(const ServerOptions& options) : o(options) {
+  monitor::check_online_options(o.online);
+  state = parallel::load_train_state(o.checkpoint);
+  nn::Model model = run::build_checkpoint_model(state, o.checkpoint.string());
+  k = static_cast<size_t>(state.num_classes);
+  f = static_cast<size_t>(model.sample_shape().numel());
+  class_names = state.class_names;
+  if (class_names.size() != k) {
+    class_names.clear();
+    for (size_t c = 0; c < k; ++c) class_names.push_back(std::to_string(c));
+  }
+  uint64_t size = 0;
+  model_sha256 = govern::sha256_file(o.checkpoint, size);
+  monitor::OnlineReference reference;
+  if (!o.profile.empty()) {
+    profile = monitor::read_profile(o.profile);
+    profile_sha256 = govern::sha256_file(o.profile, size);
+    monitor::WindowDriftInputs inputs;
+    inputs.feature_names = state.feature_names;
+    inputs.num_features = f;
+    inputs.num_classes = k;
+    drift = std::make_unique<monitor::WindowDrift>(*profile, inputs);
+    if (profile->model && (*profile->model)["accuracy"].is_number()) {
+      reference.accuracy = (*profile->model)["accuracy"].get<double>();
+      if ((*profile->model)["ece"].is_number()) reference.ece = (*profile->model)["ece"].get<double>();
+      reference.source = fmt::format("{} (the model on the profiled data)", o.profile.string());
+    }
+  }
+  if (!reference.accuracy && !state.history.empty()) {
+    reference.accuracy = state.history.back().test_accuracy;
+    reference.source = fmt::format("{} (test accuracy of epoch {})", o.checkpoint.string(), state.history.back().epoch);
+  }
+  if (!reference.accuracy) reference.source = "none: the decay and feedback-loop tests are off";
+  monitor = std::make_unique<monitor::OnlineMonitor>(k, reference, o.online);
+
+  BatcherOptions bo;
+  bo.max_batch = o.max_batch;
+  bo.max_delay = o.max_delay;
+  batch_size = std::make_unique<Histogram>(batch_bounds(o.max_batch));
+  bo.on_batch = [this](size_t rows) { batch_size->observe(static_cast<double>(rows)); };
+  batcher = std::make_unique<Batcher>(std::move(model), bo);
+  for (int e = 0; e < kEndpoints; ++e) latency.push_back(std::make_unique<Histogram>(kLatencyBounds));
+
+  StoreIdentity identity{model_sha256, profile_sha256, k, class_names};
+  store = std::make_unique<Store>(o.store, identity);
+  rebuild_from_store();
+  const json doc = monitor->document();
+  store->set_meta("reference", doc["reference"].dump());
+  store->set_meta("online_options", json{{"window", o.online.window},
+                                         {"alpha", o.online.alpha},
+                                         {"decay_margin", o.online.decay_margin},
+                                         {"feedback_loop_margin", o.online.loop_margin},
+                                         {"ece_threshold", o.online.ece_threshold},
+                                         {"drift_share_threshold", o.online.drift_share}}
+                                        .dump());
+  if (!o.on_alarm_url.empty()) notifier = std::make_unique<AlarmNotifier>(o.on_alarm_url);
+  if (!o.token.empty()) token_digest = sha256_of(o.token);
+  std::random_device rd;
+  id_prefix = fmt::format("p{:08x}{:04x}", rd(), static_cast<uint32_t>(getpid()) & 0xffff);
+  routes();
+}
+
+void Server::Impl::rebuild_from_store() {
+  const StoreContents c = read_store(o.store);
+  for (const StoredPrediction& p : c.predictions) {
+    ledger.emplace(p.id, temperature.size());
+    served.insert(served.end(), p.probs.begin(), p.probs.end());
+    raw.insert(raw.end(), p.raw.begin(), p.raw.end());
+    temperature.push_back(p.temperature);
+    labelled.push_back(0);
+  }
+  for (const StoredFeedback& fb : c.feedback) {
+    const auto it = ledger.find(fb.id);
+    if (it != ledger.end()) labelled[it->second] = 1;
+  }
+  replay_store(c, *monitor);
+  if (c.meta.count("temperature")) {
+    const double t = std::strtod(c.meta.at("temperature").c_str(), nullptr);
+    if (t > 0 && std::isfinite(t)) batcher->set_temperature(t);
+  }
+  predictions_total = c.predictions.size();
+  feedback_total = c.feedback.size();
+  if (!c.predictions.empty()) {
+    fmt::print(stderr, "dpeval serve: rebuilt the monitors from {}: {} predictions, {} feedback labels\n",
+               Store::db_path(o.store).string(), c.predictions.size(), c.feedback.size());
+  }
+}
+
+std::string Server::Impl::predict(const httplib::Request& req) {
+  batcher->announce_arrival(1);
+  PredictRows rows;
+  std::vector<std::string> ids;
+  try {
+    RequestLimits limits;
+    limits.num_features = f;
+    limits.max_rows = o.max_request_rows;
+    rows = parse_predict_body(req.body, req.get_header_value("Content-Type"), limits);
+    ids = rows.ids;
+    std::lock_guard lock(mu);
+    for (size_t i = 0; i < rows.n; ++i) {
+      if (ids[i].empty()) ids[i] = fmt::format("{}-{}", id_prefix, next_id.fetch_add(1));
+      if (!ledger.emplace(ids[i], kReserved).second) {
+        for (size_t j = 0; j < i; ++j) ledger.erase(ids[j]);
+        throw HttpError(409, rows.n == 1 ? "id" : fmt::format("instances[{}].id", i),
+                        fmt::format("id '{}' names an earlier prediction (or twice in this request); ids are unique",
+                                    ids[i]));
+      }
+    }
+  } catch (...) {
+    batcher->announce_arrival(-1);
+    throw;
+  }
+  const size_t n = rows.n;
+  std::vector<float> probs_raw(n * k), probs_served(n * k);
+  std::vector<double> temps(n);
+  try {
+    batcher->predict(rows.values, n, probs_raw, probs_served, temps);
+  } catch (...) {
+    std::lock_guard lock(mu);
+    for (const std::string& id : ids) ledger.erase(id);
+    throw;
+  }
+  const double now = unix_now();
+  std::vector<StoredPrediction> stored(n);
+  std::string out = "{\"predictions\":[";
+  for (size_t i = 0; i < n; ++i) {
+    const float* p = probs_served.data() + i * k;
+    size_t best = 0;
+    for (size_t c = 1; c < k; ++c)
+      if (p[c] > p[best]) best = c;
+    StoredPrediction& s = stored[i];
+    s.id = ids[i];
+    s.time = now;
+    s.input_hash = hex64(hash64(std::as_bytes(std::span(rows.values.data() + i * f, f))));
+    s.label = static_cast<int32_t>(best);
+    s.probs.assign(p, p + k);
+    s.raw.assign(probs_raw.data() + i * k, probs_raw.data() + (i + 1) * k);
+    s.temperature = temps[i];
+    if (i) out.push_back(',');
+    out += "{\"id\":";
+    out += json(ids[i]).dump();
+    fmt::format_to(std::back_inserter(out), ",\"label\":{},\"class\":{},\"probabilities\":", best,
+                   json(class_names[best]).dump());
+    append_floats(out, p, k);
+    out.push_back('}');
+  }
+  out += "]}";
+  std::unique_lock lock(mu);
+  std::optional<size_t> closed;
+  for (size_t i = 0; i < n; ++i) {
+    ledger[ids[i]] = temperature.size();
+    served.insert(served.end(), stored[i].probs.begin(), stored[i].probs.end());
+    raw.insert(raw.end(), stored[i].raw.begin(), stored[i].raw.end());
+    temperature.push_back(temps[i]);
+    labelled.push_back(0);
+    if (drift) {
+      window_features.insert(window_features.end(), rows.values.begin() + static_cast<ptrdiff_t>(i * f),
+                             rows.values.begin() + static_cast<ptrdiff_t>((i + 1) * f));
+      window_probs.insert(window_probs.end(), stored[i].probs.begin(), stored[i].probs.end());
+      ++window_rows;
+    }
+    if (const auto w = monitor->add_prediction(stored[i].probs)) {
+      // A window closed: its drift is measured below, after this request's
+      // later rows start the next window.
+      closed = w;
+      if (drift && i + 1 < n) {
+        // Rows past the window's end belong to the next one; measure now.
+        after_window(closed, std::nullopt, lock);
+        closed.reset();
+      }
+    }
+  }
+  store->append_predictions(std::move(stored));
+  predictions_total.fetch_add(n, std::memory_order_relaxed);
+  if (closed) after_window(closed, std::nullopt, lock);
+  return out;
+}
+
+// A window closed (with `lock` held): measure a label-free window's drift,
+// recalibrate after a labelled one when asked to, post alarms.
+void Server::Impl::after_window(std::optional<size_t> unlabelled, std::optional<size_t> labelled_window,
+                                std::unique_lock<std::mutex>& lock) {
+  std::vector<json> alarms;
+  if (unlabelled && drift) {
+    json doc = nullptr;
+    if (window_rows >= 2) doc = drift->measure(window_features, window_probs, window_rows);
+    window_features.clear();
+    window_probs.clear();
+    window_rows = 0;
+    if (!doc.is_null()) {
+      doc.erase("columns_detail");
+      monitor->attach_drift(*unlabelled, doc);
+      store->append_event({unix_now(), "drift", static_cast<int64_t>(*unlabelled), doc});
+      const monitor::UnlabelledWindow& w = monitor->unlabelled()[*unlabelled];
+      if (w.drift_alarm) alarms.push_back({{"kind", "drift"}, {"window", w.number}, {"drift_share", *w.drift_share}});
+    }
+  }
+  if (labelled_window) {
+    const monitor::LabelledWindow& w = monitor->labelled()[*labelled_window];
+    if (w.decay) alarms.push_back({{"kind", "decay"}, {"window", w.number}, {"accuracy", w.accuracy}});
+    if (w.feedback_loop) alarms.push_back({{"kind", "feedback_loop"}, {"window", w.number}, {"accuracy", w.accuracy}});
+    if (w.recalibrate && o.auto_recalibrate) recalibrate("auto: the window's ECE is above --ece-threshold");
+  }
+  if (alarms.empty()) return;
+  const std::vector<std::string> reasons = monitor->retrain_reasons();
+  for (json& a : alarms) {
+    a["retrain_recommended"] = !reasons.empty();
+    a["retrain_reasons"] = reasons;
+    a["model_sha256"] = model_sha256;
+    store->append_event({unix_now(), "alarm", a["window"].get<int64_t>(), a});
+    fmt::print(stderr, "dpeval serve: alarm {}\n", a.dump());
+    if (notifier) notifier->post(a);
+  }
+  (void)lock;
+}
+
+// With mu held. Fits a temperature on the last closed labelled window's raw
+// probabilities and swaps it in.
+json Server::Impl::recalibrate(const char* why) {
+  if (monitor->labelled().empty()) {
+    throw HttpError(409, "window", fmt::format("no labelled window has closed yet ({} of {} labels): nothing to fit "
+                                               "a temperature on",
+                                               monitor->feedback() % o.online.window, o.online.window));
+  }
+  const auto& labels = monitor->last_window_labels();
+  const eval::Recalibrator r = eval::fit_multiclass(eval::RecalibrationMethod::kTemperature, labels,
+                                                    monitor->last_window_raw(), k, eval::ScoreScale::kProbability);
+  const double before = batcher->temperature();
+  batcher->set_temperature(r.temperature);
+  const monitor::LabelledWindow& w = monitor->labelled().back();
+  json doc = {{"window", w.number},
+              {"temperature", r.temperature},
+              {"temperature_before", before},
+              {"ece_window", w.ece ? json(*w.ece) : json(nullptr)},
+              {"why", why}};
+  store->set_meta("temperature", fmt::format("{}", r.temperature));
+  store->append_event({unix_now(), "recalibration", static_cast<int64_t>(w.number), doc});
+  fmt::print(stderr, "dpeval serve: recalibrated: temperature {} -> {} ({})\n", before, r.temperature, why);
+  return doc;
+}
+
+std::string Server::Impl::feedback(const httplib::Request& req) {
+  std::vector<FeedbackItem> items = parse_feedback_body(req.body, class_names, o.max_request_rows);
+  std::vector<uint64_t> index(items.size());
+  std::unique_lock lock(mu);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string field = items.size() == 1 && !req.body.starts_with("{\"feedback\"") ? "id" : fmt::format("feedback[{}].id", i);
+    const auto it = ledger.find(items[i].id);
+    auto undo = [&] {
+      for (size_t j = 0; j < i; ++j) labelled[index[j]] = 0;
+    };
+    if (it == ledger.end() || it->second == kReserved) {
+      undo();
+      throw HttpError(404, field, fmt::format("no prediction has id '{}'", items[i].id));
+    }
+    if (labelled[it->second]) {
+      undo();
+      throw HttpError(409, field, fmt::format("prediction '{}' already has its label", items[i].id));
+    }
+    index[i] = it->second;
+    labelled[it->second] = 1;
+  }
+  std::vector<StoredFeedback> rows;
+  const double now = unix_now();
+  for (const FeedbackItem& item : items) rows.push_back({0, item.id, item.label, now});
+  // Ordered with the monitors (under mu), committed outside it.
+  lock.unlock();
+  try {
+    store->append_feedback(std::move(rows));
+  } catch (...) {
+    lock.lock();
+    for (uint64_t i : index) labelled[i] = 0;
+    throw;
+  }
+  lock.lock();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const uint64_t j = index[i];
+    if (const auto w = monitor->add_feedback({served.data() + j * k, k}, {raw.data() + j * k, k}, temperature[j],
+                                             items[i].label)) {
+      after_window(std::nullopt, w, lock);
+    }
+  }
+  feedback_total.fetch_add(items.size(), std::memory_order_relaxed);
+  return json{{"accepted", items.size()}}.dump();
+}
+
+json Server::Impl::monitor_document() {
+  std::lock_guard lock(mu);
+  json doc = monitor->document();
+  doc["schema"] = "dpeval.monitor/1";
+  doc["model"] = {{"checkpoint", o.checkpoint.string()}, {"sha256", model_sha256}, {"temperature", batcher->temperature()}};
+  doc["profile"] = o.profile.empty() ? json(nullptr)
+                                     : json{{"path", o.profile.string()}, {"sha256", profile_sha256}};
+  doc["store"] = Store::db_path(o.store).string();
+  return doc;
+}
+
+std::string Server::Impl::metrics_text() {
+  std::string out;
+  out.reserve(8192);
+  append_family(out, "dpeval_http_requests_total", "counter", "HTTP requests answered, by endpoint and status code.");
+  {
+    std::lock_guard lock(requests_mu);
+    for (const auto& [key, count] : requests) {
+      append_sample(out, "dpeval_http_requests_total",
+                    fmt::format("endpoint=\"{}\",code=\"{}\"", kEndpointNames[static_cast<size_t>(key.first)], key.second),
+                    static_cast<double>(count));
+    }
+  }
+  append_family(out, "dpeval_http_request_duration_seconds", "histogram",
+                "Time from a request's start to its answer, by endpoint.");
+  for (int e = 0; e < kEndpoints; ++e) {
+    latency[static_cast<size_t>(e)]->append_series(out, "dpeval_http_request_duration_seconds",
+                                                   fmt::format("endpoint=\"{}\"", kEndpointNames[static_cast<size_t>(e)]));
+  }
+  append_family(out, "dpeval_batch_size", "histogram", "Rows per forward pass of the model (micro-batches).");
+  batch_size->append_series(out, "dpeval_batch_size", "");
+  append_family(out, "dpeval_http_in_flight_requests", "gauge", "Requests being handled now.");
+  append_sample(out, "dpeval_http_in_flight_requests", "", static_cast<double>(in_flight.load()));
+  append_family(out, "dpeval_rejected_connections_total", "counter", "Connections answered 503 beyond --max-connections.");
+  append_sample(out, "dpeval_rejected_connections_total", "", static_cast<double>(rejected_connections.load()));
+  const double preds = static_cast<double>(predictions_total.load());
+  const double fb = static_cast<double>(feedback_total.load());
+  append_family(out, "dpeval_predictions_total", "counter", "Rows predicted (stored), since the store began.");
+  append_sample(out, "dpeval_predictions_total", "", preds);
+  append_family(out, "dpeval_feedback_total", "counter", "Feedback labels joined to a prediction.");
+  append_sample(out, "dpeval_feedback_total", "", fb);
+  append_family(out, "dpeval_feedback_join_rate", "gauge", "Share of predictions that have their label.");
+  append_sample(out, "dpeval_feedback_join_rate", "", preds > 0 ? fb / preds : 0.0);
+  append_family(out, "dpeval_temperature", "gauge", "Temperature the served probabilities use (1: as trained).");
+  append_sample(out, "dpeval_temperature", "", batcher->temperature());
+  std::lock_guard lock(mu);
+  const auto nan = std::nan("");
+  const monitor::LabelledWindow* lw = monitor->labelled().empty() ? nullptr : &monitor->labelled().back();
+  const monitor::UnlabelledWindow* uw = monitor->unlabelled().empty() ? nullptr : &monitor->unlabelled().back();
+  auto gauge = [&](const char* name, const char* help, double v) {
+    append_family(out, name, "gauge", help);
+    append_sample(out, name, "", v);
+  };
+  gauge("dpeval_windows_labelled", "Labelled windows closed.", static_cast<double>(monitor->labelled().size()));
+  gauge("dpeval_windows_unlabelled", "Prediction (label-free) windows closed.", static_cast<double>(monitor->unlabelled().size()));
+  gauge("dpeval_window_accuracy", "Realised accuracy of the last labelled window.", lw ? lw->accuracy : nan);
+  gauge("dpeval_window_log_loss", "Log loss of the last labelled window.", lw ? lw->log_loss : nan);
+  gauge("dpeval_window_ece", "ECE (15 bins) of the last labelled window.", lw && lw->ece ? *lw->ece : nan);
+  gauge("dpeval_window_estimated_accuracy_labelled",
+        "Estimated accuracy (mean top-class probability) of the last labelled window's rows.",
+        lw ? lw->estimated_accuracy : nan);
+  gauge("dpeval_window_estimated_accuracy",
+        "Estimated accuracy (mean top-class probability) of the last prediction window.", uw ? uw->estimated_accuracy : nan);
+  gauge("dpeval_reference_accuracy", "The model's accuracy on its reference data.",
+        monitor->reference().accuracy.value_or(nan));
+  gauge("dpeval_window_drift_share", "Share of drifted columns in the last prediction window.",
+        uw && uw->drift_share ? *uw->drift_share : nan);
+  append_family(out, "dpeval_window_feature_drift", "gauge",
+                "1 when the column drifted in the last prediction window, else 0.");
+  append_family(out, "dpeval_window_feature_drift_statistic", "gauge",
+                "The drift statistic of the column in the last prediction window.");
+  if (uw && uw->drift.is_object()) {
+    std::string drift_flags, statistics;
+    auto add = [&](const json& e) {
+      if (!e.is_object() || !e.contains("name")) return;
+      const std::string labels = fmt::format("column=\"{}\"", label_value(e["name"].get<std::string>()));
+      append_sample(drift_flags, "dpeval_window_feature_drift", labels, e.value("drift", false) ? 1.0 : 0.0);
+      if (e["statistic"].is_number()) append_sample(statistics, "dpeval_window_feature_drift_statistic", labels, e["statistic"].get<double>());
+    };
+    for (const json& e : uw->drift.value("columns", json::array())) add(e);
+    for (const json& e : uw->drift.value("predictions", json::array())) add(e);
+    // Samples of one family must follow their own HELP/TYPE lines.
+    const size_t at = out.rfind("# HELP dpeval_window_feature_drift_statistic");
+    out.insert(at, drift_flags);
+    out += statistics;
+  }
+  const std::vector<std::string> reasons = monitor->retrain_reasons();
+  gauge("dpeval_retrain_recommended", "1 when the monitors recommend retraining (see dpeval_retrain_reason).",
+        reasons.empty() ? 0.0 : 1.0);
+  append_family(out, "dpeval_retrain_reason", "gauge", "1 for each reason retraining is recommended now.");
+  for (const char* r : {"decay", "drift", "feedback_loop"}) {
+    const bool on = std::find(reasons.begin(), reasons.end(), r) != reasons.end();
+    append_sample(out, "dpeval_retrain_reason", fmt::format("reason=\"{}\"", r), on ? 1.0 : 0.0);
+  }
+  gauge("dpeval_decay_alarm", "1 when the last labelled window raised the silent-decay alarm.", lw && lw->decay ? 1.0 : 0.0);
+  gauge("dpeval_feedback_loop_alarm", "1 when the last labelled window raised the feedback-loop alarm.",
+        lw && lw->feedback_loop ? 1.0 : 0.0);
+  return out;
+}
+
+void Server::Impl::routes() {
+  auto json_error = [](httplib::Response& res, int status, const std::string& field, const std::string& what) {
+    res.status = status;
+    res.set_content(json{{"error", what}, {"field", field}}.dump(), "application/json");
+  };
+  http.set_pre_routing_handler([this, json_error](const httplib::Request& req, httplib::Response& res) {
+    t_request_start = Clock::now();
+    t_request_started = true;
+    if (t_reject_connection) {
+      res.set_header("Connection", "close");
+      json_error(res, 503, "connection",
+                 fmt::format("too many connections (--max-connections {}); try again", o.max_connections));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (token_digest && req.path != "/healthz") {
+      const std::string auth = req.get_header_value("Authorization");
+      const std::string given = auth.starts_with("Bearer ") ? auth.substr(7) : std::string();
+      const auto d = sha256_of(given);
+      if (given.empty() || CRYPTO_memcmp(d.data(), token_digest->data(), d.size()) != 0) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        json_error(res, 401, "Authorization",
+                   given.empty() ? "missing bearer token (Authorization: Bearer <token>)" : "wrong bearer token");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Every handler: in-flight count, HttpError -> its status, anything else -> 500.
+  auto wrap = [this, json_error](std::function<void(const httplib::Request&, httplib::Response&)> fn) {
+    return [this, json_error, fn](const httplib::Request& req, httplib::Response& res) {
+      in_flight.fetch_add(1);
+      try {
+        fn(req, res);
+      } catch (const HttpError& e) {
+        json_error(res, e.status(), e.field(), e.what());
+      } catch (const Error& e) {
+        json_error(res, stopping ? 503 : 500, "server", e.what());
+      } catch (const std::exception& e) {
+        json_error(res, 500, "server", fmt::format("internal error: {}", e.what()));
+      }
+      in_flight.fetch_sub(1);
+    };
+  };
+  http.Post("/v1/predict", wrap([this](const httplib::Request& req, httplib::Response& res) {
+              res.set_content(predict(req), "application/json");
+            }));
+  http.Post("/v1/feedback", wrap([this](const httplib::Request& req, httplib::Response& res) {
+              res.set_content(feedback(req), "application/json");
+            }));
+  http.Post("/v1/recalibrate", wrap([this](const httplib::Request&, httplib::Response& res) {
+              std::lock_guard lock(mu);
+              res.set_content(recalibrate("POST /v1/recalibrate").dump(), "application/json");
+            }));
+  http.Get("/metrics", wrap([this](const httplib::Request&, httplib::Response& res) {
+             res.set_content(metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
+           }));
+  http.Get("/healthz", wrap([](const httplib::Request&, httplib::Response& res) {
+             res.set_content("{\"status\":\"ok\"}", "application/json");
+           }));
+  http.Get("/readyz", wrap([this](const httplib::Request&, httplib::Response& res) {
+             const bool ready = listening && !stopping;
+             res.status = ready ? 200 : 503;
+             res.set_content(json{{"ready", ready}, {"status", ready ? "ready" : "draining"}}.dump(), "application/json");
+           }));
+  http.Get("/v1/monitor", wrap([this](const httplib::Request&, httplib::Response& res) {
+             res.set_content(monitor_document().dump(), "application/json");
+           }));
+  // httplib's own errors (no route: 404, wrong method, a body over the limit: 413, a malformed request: 400)
+  // get a JSON body too.
+  http.set_error_handler(httplib::Server::HandlerWithResponse([json_error](const httplib::Request& req,
+                                                                          httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string what = fmt::format("HTTP {}", res.status);
+    std::string field = "path";
+    if (res.status == 404) what = fmt::format("no endpoint {} {}", req.method, req.path);
+    if (res.status == 413) {
+      field = "body";
+      what = "body larger than --max-body-bytes";
+    }
+    if (res.status == 400) field = "request";
+    json_error(res, res.status, field, what);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    const Endpoint e = endpoint_of(req.path);
+    {
+      std::lock_guard lock(requests_mu);
+      ++requests[{e, res.status}];
+    }
+    if (t_request_started) {
+      latency[static_cast<size_t>(e)]->observe(std::chrono::duration<double>(Clock::now() - t_request_start).count());
+      t_request_started = false;
+    }
+  });
+  http.set_payload_max_length(o.max_body_bytes);
+  http.set_keep_alive_timeout(5);
+  http.set_keep_alive_max_count(100000);
+  http.set_read_timeout(5, 0);
+  http.set_write_timeout(5, 0);
+  http.set_tcp_nodelay(true);
+  http.new_task_queue = [this] { return new ConnectionPool(o.threads, o.max_connections, rejected_connections); };
+}
+
+Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {
+  Impl& s = *impl_;
+  if (s.o.port == 0) {
+    s.bound_port = s.http.bind_to_any_port(s.o.host);
+    if (s.bound_port < 0) throw IoError(fmt::format("--host {}: cannot bind any port", s.o.host));
+  } else {
+    if (!s.http.bind_to_port(s.o.host, s.o.port)) {
+      throw IoError(fmt::format("--host {} --port {}: cannot bind (in use, or not an address of this machine)", s.o.host,
+                                s.o.port));
+    }
+    s.bound_port = s.o.port;
+  }
+}
+
+Server::~Server() = default;
+
+int Server::port() const { return impl_->bound_port; }
+
+void Server::run() {
+  Impl& s = *impl_;
+  s.listening = true;
+  const bool ok = s.http.listen_after_bind();
+  s.listening = false;
+  // See Note [Draining]: the connection pool has answered every request it held.
+  s.batcher->stop();
+  s.store->flush();
+  if (!ok && !s.stopping) throw IoError(fmt::format("{}:{}: the server stopped listening", s.o.host, s.bound_port));
+}
+
+void Server::stop() {
+  impl_->stopping = true;
+  impl_->http.stop();
+}
+
+}  // namespace dpeval::serve
