@@ -5,7 +5,7 @@
 # Idempotent and quick when everything is already there: apt-get runs only for missing packages.
 # Usage: scripts/install-deps.sh [--fuzz] [--peers]
 #   --fuzz   adds clang and its libFuzzer runtime (make fuzz, make fuzz-replay)
-#   --peers  adds Debian's PyTorch, scikit-learn, pandas and OpenBLAS runtime (bench/, tests/golden and
+#   --peers  adds Debian's PyTorch, scikit-learn, pandas, Flask and OpenBLAS runtime (bench/, tests/golden and
 #            tests/eval fixture generators)
 set -euo pipefail
 
@@ -22,7 +22,7 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
-    --peers) packages+=(python3-torch python3-numpy python3-sklearn python3-pandas libopenblas0-pthread) ;;
+    --peers) packages+=(python3-torch python3-numpy python3-sklearn python3-pandas libopenblas0-pthread python3-flask) ;;
     *) echo "install-deps: unknown option $arg (expected --fuzz or --peers)" >&2; exit 2 ;;
   esac
 done

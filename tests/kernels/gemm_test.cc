@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <cstdlib>
 #include <limits>
 #include <sstream>
@@ -154,6 +155,52 @@ TEST(Blas, OpenedOnAFastCoreUnlessTheUserChose) {
   for (const char* slow :
        {" Prescott ", " Core2 ", " Penryn ", " Dunnington ", " Nehalem ", " Atom ", " Sandybridge "}) {
     EXPECT_EQ(name.find(slow), std::string::npos) << name;
+  }
+}
+
+}  // namespace
+}  // namespace dpeval::kernels
+
+namespace dpeval::kernels {
+namespace {
+
+// Note [Batch-invariant GEMM]: every element is fma(A[i][k], B[k][j], acc) in
+// k order from 0, so it equals this loop bitwise, whatever M and N.
+std::vector<float> fma_loop(Trans tb, int64_t M, int64_t N, int64_t K, const std::vector<float>& a,
+                            const std::vector<float>& b) {
+  std::vector<float> c(static_cast<size_t>(M * N));
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j = 0; j < N; ++j) {
+      float acc = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        const float bkj = tb == Trans::kNo ? b[static_cast<size_t>(k * N + j)] : b[static_cast<size_t>(j * K + k)];
+        acc = std::fmaf(a[static_cast<size_t>(i * K + k)], bkj, acc);
+      }
+      c[static_cast<size_t>(i * N + j)] = acc;
+    }
+  }
+  return c;
+}
+
+TEST(GemmBatchInvariant, EqualsTheFmaLoopBitwiseAndEveryRowIsItsOwn) {
+  for (const Trans tb : {Trans::kNo, Trans::kYes}) {
+    for (const auto& [M, N, K] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+             {1, 1, 1}, {3, 17, 5}, {4, 16, 784}, {7, 33, 100}, {65, 10, 256}, {130, 70, 31}, {2, 0, 3}, {0, 5, 5}}) {
+      const std::vector<float> a = testing::random_floats(static_cast<size_t>(M * K), 1);
+      const std::vector<float> b = testing::random_floats(static_cast<size_t>(K * N), 2);
+      std::vector<float> c(static_cast<size_t>(M * N), std::nanf(""));
+      gemm_batch_invariant(Trans::kNo, tb, M, N, K, a.data(), K, b.data(), tb == Trans::kNo ? N : K, c.data(), N);
+      const std::vector<float> expected = fma_loop(tb, M, N, K, a, b);
+      ASSERT_EQ(c.size(), expected.size());
+      EXPECT_EQ(std::memcmp(c.data(), expected.data(), c.size() * sizeof(float)), 0) << M << "x" << N << "x" << K;
+      // One row at a time gives the same bits as the whole batch.
+      for (int64_t i = 0; i < M; ++i) {
+        std::vector<float> row(static_cast<size_t>(N));
+        gemm_batch_invariant(Trans::kNo, tb, 1, N, K, a.data() + i * K, K, b.data(), tb == Trans::kNo ? N : K,
+                             row.data(), N);
+        EXPECT_EQ(std::memcmp(row.data(), c.data() + i * N, row.size() * sizeof(float)), 0) << "row " << i;
+      }
+    }
   }
 }
 

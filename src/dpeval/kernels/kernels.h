@@ -38,6 +38,15 @@ enum class Trans { kNo, kYes };
 void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
           const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
+// C = op(A) * op(B) (alpha 1, beta 0) with every element of C a function of
+// its row of op(A), its column of op(B) and K alone: the same bits whatever M
+// and N, and wherever the row and column sit. What inference uses so that a
+// row's prediction does not depend on the batch it rode in (`dpeval serve`
+// equals `dpeval predict`; Note [Batch-invariant GEMM] in gemm_invariant.cc).
+// Requires ta == kNo; lda >= K, ldb as stored, ldc >= N. Single-threaded.
+void gemm_batch_invariant(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+                          const float* B, int64_t ldb, float* C, int64_t ldc);
+
 // Limits the BLAS library to `threads` threads for the whole process
 // (openblas_set_num_threads).
 // dpeval calls it with 1 at start-up: workers, not BLAS, are the parallelism.

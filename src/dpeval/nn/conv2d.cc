@@ -95,7 +95,7 @@ int64_t Conv2d::winograd_chunk() const {
 }
 
 void Conv2d::winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
-                               bool relu, float* out) {
+                               bool relu, float* out, bool batch_invariant) {
   const int64_t H = geometry_.height, W = geometry_.width;
   const int64_t tiles = kernels::winograd_5x5_tiles(H, W), chunk = winograd_chunk();
   for (int64_t first = 0; first < batch; first += chunk) {
@@ -105,8 +105,13 @@ void Conv2d::winograd_convolve(const float* in, int64_t batch, int64_t cols, int
     wino_m_.resize(static_cast<size_t>(36 * T * rows));
     kernels::winograd_5x5_input(in + first * cols * H * W, n, cols, H, W, wino_v_.data());
     for (int64_t xi = 0; xi < 36; ++xi) {
-      kernels::gemm(Trans::kNo, Trans::kNo, T, rows, cols, 1.0f, wino_v_.data() + xi * T * cols, cols,
-                    wino_u_.data() + xi * cols * rows, rows, 0.0f, wino_m_.data() + xi * T * rows, rows);
+      if (batch_invariant) {
+        kernels::gemm_batch_invariant(Trans::kNo, Trans::kNo, T, rows, cols, wino_v_.data() + xi * T * cols, cols,
+                                      wino_u_.data() + xi * cols * rows, rows, wino_m_.data() + xi * T * rows, rows);
+      } else {
+        kernels::gemm(Trans::kNo, Trans::kNo, T, rows, cols, 1.0f, wino_v_.data() + xi * T * cols, cols,
+                      wino_u_.data() + xi * cols * rows, rows, 0.0f, wino_m_.data() + xi * T * rows, rows);
+      }
     }
     kernels::winograd_5x5_output(wino_m_.data(), n, rows, H, W, bias, relu, out + first * rows * H * W);
   }
@@ -134,7 +139,17 @@ void Conv2d::winograd_backward_params(const Tensor& x, const Tensor& y, Tensor& 
   if (batch > 0) kernels::winograd_5x5_weights_grad(wino_du_.data(), OC, C, accumulate, grad(0).data());
 }
 
-void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {
+void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext& context) {
+  // Inference that must not depend on the batch (Note [Batch-invariant GEMM]):
+  // every GEMM of the forward through the invariant kernel.
+  const auto product = [&](Trans tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                           int64_t ldb, float* c, int64_t ldc) {
+    if (context.batch_invariant) {
+      kernels::gemm_batch_invariant(Trans::kNo, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    } else {
+      kernels::gemm(Trans::kNo, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+    }
+  };
   const int64_t batch = x.dim(0);
   ensure_shape(y, batch, output_shape());
   const int64_t oc = out_channels_, ckk = geometry_.col_rows(), P = plane_;
@@ -143,7 +158,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {
   if (winograd_forward()) {
     wino_u_.resize(static_cast<size_t>(36 * oc * geometry_.channels));
     kernels::winograd_5x5_weights(w, oc, geometry_.channels, /*input_grad=*/false, wino_u_.data());
-    winograd_convolve(x.data(), batch, geometry_.channels, oc, bias, relu_fused(), y.data());
+    winograd_convolve(x.data(), batch, geometry_.channels, oc, bias, relu_fused(), y.data(), context.batch_invariant);
     return;
   }
   for (int64_t first = 0; first < batch; first += chunk_) {
@@ -151,11 +166,10 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {
     lower(x, first, n);
     float* out = y.data() + first * oc * P;
     if (n == 1) {
-      kernels::gemm(Trans::kNo, Trans::kNo, oc, P, ckk, 1.0f, w, ckk, cols_.data(), P, 0.0f, out, P);
+      product(Trans::kNo, oc, P, ckk, w, ckk, cols_.data(), P, out, P);
     } else {
       staging_.resize(static_cast<size_t>(oc * n * P));
-      kernels::gemm(Trans::kNo, Trans::kNo, oc, n * P, ckk, 1.0f, w, ckk, cols_.data(), n * P, 0.0f,
-                    staging_.data(), n * P);
+      product(Trans::kNo, oc, n * P, ckk, w, ckk, cols_.data(), n * P, staging_.data(), n * P);
       chunk_to_nchw(staging_.data(), n, oc, P, out);
     }
     for (int64_t j = 0; j < n; ++j) kernels::bias_add_channels(oc, P, bias, out + j * oc * P);

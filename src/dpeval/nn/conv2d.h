@@ -70,9 +70,10 @@ class Conv2d final : public Layer {
   // cols_[CKK, n*P] = the columns of images [first, first + n) of x.
   void lower(const Tensor& x, int64_t first, int64_t n);
   // out [batch][rows][H][W] = the 5x5 same convolution of in [batch][cols][H][W]
-  // with wino_u_ (transformed for `rows` outputs from `cols` inputs), + bias.
+  // with wino_u_ (transformed for `rows` outputs from `cols` inputs), + bias;
+  // its GEMMs batch-invariant when asked (Note [Batch-invariant GEMM]).
   void winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
-                         bool relu, float* out);
+                         bool relu, float* out, bool batch_invariant = false);
   // Images per Winograd chunk: 36 GEMMs about kMinGemmColumns tiles tall.
   int64_t winograd_chunk() const;
   // dy of images [first, first + n): ReLU mask (when fused), and grad(1) (+)= its bias gradient.

@@ -52,6 +52,7 @@ struct LayerForwardContext {
   bool training = true;
   uint64_t rng_key = 0;    // ForwardOptions::rng_key
   size_t layer_index = 0;  // position in the model: keys Dropout's mask
+  bool batch_invariant = false;  // ForwardOptions::batch_invariant
 };
 
 class Layer {

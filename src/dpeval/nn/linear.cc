@@ -28,11 +28,16 @@ std::vector<ParamSlot> Linear::param_slots() const {
           {"bias", Shape{out_}, ParamInit::kUniform, bound}};
 }
 
-void Linear::forward(const Tensor& x, Tensor& y, const LayerForwardContext&) {
+void Linear::forward(const Tensor& x, Tensor& y, const LayerForwardContext& context) {
   const int64_t batch = x.dim(0);
   ensure_shape(y, batch, output_shape());
-  kernels::gemm(Trans::kNo, Trans::kYes, batch, out_, in_, 1.0f, x.data(), in_, param(0).data(), in_, 0.0f,
-                y.data(), out_);
+  if (context.batch_invariant) {
+    kernels::gemm_batch_invariant(Trans::kNo, Trans::kYes, batch, out_, in_, x.data(), in_, param(0).data(), in_,
+                                  y.data(), out_);
+  } else {
+    kernels::gemm(Trans::kNo, Trans::kYes, batch, out_, in_, 1.0f, x.data(), in_, param(0).data(), in_, 0.0f,
+                  y.data(), out_);
+  }
   if (relu_fused()) {
     kernels::bias_relu_rows(batch, out_, param(1).data(), y.data());
   } else {

@@ -53,6 +53,10 @@ struct ParamInfo {
 struct ForwardOptions {
   bool training = true;  // false: dropout is the identity
   uint64_t rng_key = 0;  // keys dropout masks; see Note [Dropout determinism] in dropout.h
+  // Every row's output independent of the batch it is in, bitwise (GEMMs
+  // through kernels::gemm_batch_invariant instead of BLAS): what predict and
+  // serve use. Slower than BLAS; training and its evaluation leave it off.
+  bool batch_invariant = false;
 };
 
 class Model {

@@ -12,6 +12,7 @@ namespace {
 
 // Runs the model over the dataset in order and hands each batch's logits and labels on.
 void for_each_batch(nn::Model& model, const data::Dataset& dataset, int batch, size_t begin, size_t end,
+                    bool batch_invariant,
                     const std::function<void(size_t, const Tensor&, std::span<const int32_t>)>& fn) {
   const size_t n = end;
   const size_t b = static_cast<size_t>(batch);
@@ -20,6 +21,7 @@ void for_each_batch(nn::Model& model, const data::Dataset& dataset, int batch, s
   Tensor x;
   nn::ForwardOptions options;
   options.training = false;
+  options.batch_invariant = batch_invariant;
   for (size_t first = begin; first < n; first += b) {
     const size_t count = std::min(b, n - first);
     std::iota(indices.begin(), indices.begin() + static_cast<std::ptrdiff_t>(count), static_cast<uint32_t>(first));
@@ -34,7 +36,7 @@ void for_each_batch(nn::Model& model, const data::Dataset& dataset, int batch, s
 
 EvalSums evaluate_rows(nn::Model& model, const data::Dataset& dataset, int batch, size_t begin, size_t end) {
   EvalSums r;
-  for_each_batch(model, dataset, batch, begin, end, [&](size_t, const Tensor& logits, std::span<const int32_t> labels) {
+  for_each_batch(model, dataset, batch, begin, end, /*batch_invariant=*/false, [&](size_t, const Tensor& logits, std::span<const int32_t> labels) {
     const size_t rows = labels.size();
     const size_t k = logits.size() / std::max<size_t>(1, rows);
     r.loss_sum += static_cast<double>(nn::softmax_cross_entropy(logits, labels, nullptr)) * static_cast<double>(rows);
@@ -69,7 +71,9 @@ EvalResult evaluate(nn::Model& model, const data::Dataset& dataset, int batch) {
 void predict_probabilities(nn::Model& model, const data::Dataset& dataset, int batch,
                            const std::function<void(size_t first_row, const Tensor& probs)>& on_batch) {
   Tensor probs;
-  for_each_batch(model, dataset, batch, 0, dataset.size(), [&](size_t first, const Tensor& logits, std::span<const int32_t>) {
+  // See Note [Batch-invariant GEMM] (kernels/gemm_invariant.cc): a row's
+  // probabilities are the same in any batch, as `dpeval serve` answers them.
+  for_each_batch(model, dataset, batch, 0, dataset.size(), /*batch_invariant=*/true, [&](size_t first, const Tensor& logits, std::span<const int32_t>) {
     nn::softmax(logits, probs);
     on_batch(first, probs);
   });

@@ -35,6 +35,8 @@ EvalResult eval_result(const EvalSums& sums);
 EvalResult evaluate(nn::Model& model, const data::Dataset& dataset, int batch);
 
 // Calls on_batch(first_row, probs [rows, K]) for consecutive batches, in order.
+// Batch-invariant (nn::ForwardOptions::batch_invariant): a row's probabilities
+// do not depend on `batch`, and equal what `dpeval serve` answers for it.
 void predict_probabilities(nn::Model& model, const data::Dataset& dataset, int batch,
                            const std::function<void(size_t first_row, const Tensor& probs)>& on_batch);
 

@@ -80,6 +80,7 @@ void Batcher::run() {
   Tensor x, scaled, raw, served;
   nn::ForwardOptions forward;
   forward.training = false;
+  forward.batch_invariant = true;  // Note [Batch-invariant answers]
   const size_t f = num_features_, k = num_classes_;
   std::unique_lock lock(mu_);
   for (;;) {

@@ -29,10 +29,11 @@ json parse_json(std::string_view body) {
 std::string read_id(const json& item, const std::string& where) {
   const auto it = item.find("id");
   if (it == item.end() || it->is_null()) return "";
-  if (!it->is_string()) bad(where + ".id", fmt::format("{}.id: expected a string, got {}", where, it->type_name()));
+  const std::string field = where.empty() ? "id" : where + ".id";
+  if (!it->is_string()) bad(field, fmt::format("{}: expected a string, got {}", field, it->type_name()));
   const std::string& id = it->get_ref<const std::string&>();
   if (id.empty() || id.size() > kMaxIdBytes) {
-    bad(where + ".id", fmt::format("{}.id: expected 1 to {} bytes, got {}", where, kMaxIdBytes, id.size()));
+    bad(field, fmt::format("{}: expected 1 to {} bytes, got {}", field, kMaxIdBytes, id.size()));
   }
   return id;
 }

@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
 #include "dpeval/eval/recalibrate.h"
@@ -221,8 +222,9 @@ struct Server::Impl {
   // open label-free window's inputs. Store sequence numbers are taken under
   // it too, so the store's order is the monitors' order.
   std::mutex mu;
-  std::unordered_map<std::string, uint64_t> ledger;  // id -> index below; kReserved while being predicted
-  static constexpr uint64_t kReserved = UINT64_MAX;
+  // id -> index below of the latest prediction with that id; index = the
+  // prediction's store seq - 1.
+  std::unordered_map<std::string, uint64_t> ledger;
   std::vector<float> served, raw;
   std::vector<double> temperature;
   std::vector<uint8_t> labelled;
@@ -329,10 +331,7 @@ void Server::Impl::rebuild_from_store() {
     temperature.push_back(p.temperature);
     labelled.push_back(0);
   }
-  for (const StoredFeedback& fb : c.feedback) {
-    const auto it = ledger.find(fb.id);
-    if (it != ledger.end()) labelled[it->second] = 1;
-  }
+  for (const StoredFeedback& fb : c.feedback) labelled[static_cast<size_t>(fb.prediction_seq - 1)] = 1;
   replay_store(c, *monitor);
   if (c.meta.count("temperature")) {
     const double t = std::strtod(c.meta.at("temperature").c_str(), nullptr);
@@ -356,15 +355,8 @@ std::string Server::Impl::predict(const httplib::Request& req) {
     limits.max_rows = o.max_request_rows;
     rows = parse_predict_body(req.body, req.get_header_value("Content-Type"), limits);
     ids = rows.ids;
-    std::lock_guard lock(mu);
-    for (size_t i = 0; i < rows.n; ++i) {
-      if (ids[i].empty()) ids[i] = fmt::format("{}-{}", id_prefix, next_id.fetch_add(1));
-      if (!ledger.emplace(ids[i], kReserved).second) {
-        for (size_t j = 0; j < i; ++j) ledger.erase(ids[j]);
-        throw HttpError(409, rows.n == 1 ? "id" : fmt::format("instances[{}].id", i),
-                        fmt::format("id '{}' names an earlier prediction (or twice in this request); ids are unique",
-                                    ids[i]));
-      }
+    for (std::string& id : ids) {
+      if (id.empty()) id = fmt::format("{}-{}", id_prefix, next_id.fetch_add(1));
     }
   } catch (...) {
     batcher->announce_arrival(-1);
@@ -373,13 +365,7 @@ std::string Server::Impl::predict(const httplib::Request& req) {
   const size_t n = rows.n;
   std::vector<float> probs_raw(n * k), probs_served(n * k);
   std::vector<double> temps(n);
-  try {
-    batcher->predict(rows.values, n, probs_raw, probs_served, temps);
-  } catch (...) {
-    std::lock_guard lock(mu);
-    for (const std::string& id : ids) ledger.erase(id);
-    throw;
-  }
+  batcher->predict(rows.values, n, probs_raw, probs_served, temps);
   const double now = unix_now();
   std::vector<StoredPrediction> stored(n);
   std::string out = "{\"predictions\":[";
@@ -407,8 +393,9 @@ std::string Server::Impl::predict(const httplib::Request& req) {
   out += "]}";
   std::unique_lock lock(mu);
   std::optional<size_t> closed;
+  const size_t first_index = temperature.size();
   for (size_t i = 0; i < n; ++i) {
-    ledger[ids[i]] = temperature.size();
+    ledger[ids[i]] = temperature.size();  // a reused id now names this prediction
     served.insert(served.end(), stored[i].probs.begin(), stored[i].probs.end());
     raw.insert(raw.end(), stored[i].raw.begin(), stored[i].raw.end());
     temperature.push_back(temps[i]);
@@ -430,7 +417,9 @@ std::string Server::Impl::predict(const httplib::Request& req) {
       }
     }
   }
-  store->append_predictions(std::move(stored));
+  const int64_t first_seq = store->append_predictions(std::move(stored));
+  DPEVAL_CHECK(first_seq == static_cast<int64_t>(first_index) + 1)
+      << "store seq " << first_seq << " for prediction index " << first_index;
   predictions_total.fetch_add(n, std::memory_order_relaxed);
   if (closed) after_window(closed, std::nullopt, lock);
   return out;
@@ -509,7 +498,7 @@ std::string Server::Impl::feedback(const httplib::Request& req) {
     auto undo = [&] {
       for (size_t j = 0; j < i; ++j) labelled[index[j]] = 0;
     };
-    if (it == ledger.end() || it->second == kReserved) {
+    if (it == ledger.end()) {
       undo();
       throw HttpError(404, field, fmt::format("no prediction has id '{}'", items[i].id));
     }
@@ -522,17 +511,14 @@ std::string Server::Impl::feedback(const httplib::Request& req) {
   }
   std::vector<StoredFeedback> rows;
   const double now = unix_now();
-  for (const FeedbackItem& item : items) rows.push_back({0, item.id, item.label, now});
-  // Ordered with the monitors (under mu), committed outside it.
-  lock.unlock();
-  try {
-    store->append_feedback(std::move(rows));
-  } catch (...) {
-    lock.lock();
-    for (uint64_t i : index) labelled[i] = 0;
-    throw;
+  for (size_t i = 0; i < items.size(); ++i) {
+    rows.push_back({0, items[i].id, static_cast<int64_t>(index[i]) + 1, items[i].label, now});
   }
-  lock.lock();
+  // Queued and counted in store order under mu; the answer waits for the
+  // commit outside it. A commit that fails (a full disk) is answered 500 and
+  // leaves the labels counted here but not on disk: the server says so on
+  // stderr, and a restart rebuilds the monitors from what is on disk.
+  const uint64_t ticket = store->enqueue_feedback(std::move(rows));
   for (size_t i = 0; i < items.size(); ++i) {
     const uint64_t j = index[i];
     if (const auto w = monitor->add_feedback({served.data() + j * k, k}, {raw.data() + j * k, k}, temperature[j],
@@ -541,6 +527,13 @@ std::string Server::Impl::feedback(const httplib::Request& req) {
     }
   }
   feedback_total.fetch_add(items.size(), std::memory_order_relaxed);
+  lock.unlock();
+  try {
+    store->wait_committed(ticket);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "dpeval serve: the store did not commit {} feedback labels: {}\n", items.size(), e.what());
+    throw;
+  }
   return json{{"accepted", items.size()}}.dump();
 }
 

@@ -25,11 +25,12 @@ namespace {
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS predictions(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, time REAL NOT NULL,
+CREATE TABLE IF NOT EXISTS predictions(seq INTEGER PRIMARY KEY, id TEXT NOT NULL, time REAL NOT NULL,
   input_hash TEXT NOT NULL, label INTEGER NOT NULL, probs BLOB NOT NULL, raw_probs BLOB NOT NULL,
   temperature REAL NOT NULL, model_sha256 TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS feedback(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, label INTEGER NOT NULL,
-  time REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS predictions_id ON predictions(id);
+CREATE TABLE IF NOT EXISTS feedback(seq INTEGER PRIMARY KEY, id TEXT NOT NULL,
+  prediction_seq INTEGER NOT NULL UNIQUE REFERENCES predictions(seq), label INTEGER NOT NULL, time REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, time REAL NOT NULL, kind TEXT NOT NULL,
   window INTEGER NOT NULL, doc TEXT NOT NULL);
 )";
@@ -200,14 +201,18 @@ void Store::set_meta(const std::string& key, const std::string& value) {
   work_cv_.notify_one();
 }
 
-void Store::append_feedback(std::vector<StoredFeedback> rows) {
-  std::unique_lock lock(mu_);
+uint64_t Store::enqueue_feedback(std::vector<StoredFeedback> rows) {
+  std::lock_guard lock(mu_);
   for (StoredFeedback& r : rows) {
     r.seq = next_feedback_seq_++;
     pending_->feedback.push_back(std::move(r));
   }
-  const uint64_t mine = ++queued_gen_;
   work_cv_.notify_one();
+  return ++queued_gen_;
+}
+
+void Store::wait_committed(uint64_t mine) {
+  std::unique_lock lock(mu_);
   done_cv_.wait(lock, [&] { return committed_gen_ >= mine || stop_; });
   if (!error_.empty()) throw IoError(error_);
   if (committed_gen_ < mine) throw IoError(fmt::format("{}: the store closed before the write committed", path_.string()));
@@ -260,8 +265,10 @@ void Store::commit(Batch& b) {
       }
     }
     if (!b.feedback.empty()) {
-      Statement s(db_, path_, "INSERT INTO feedback(seq, id, label, time) VALUES(?, ?, ?, ?)");
-      for (const StoredFeedback& f : b.feedback) s.integer(1, f.seq).text(2, f.id).integer(3, f.label).real(4, f.time).run();
+      Statement s(db_, path_, "INSERT INTO feedback(seq, id, prediction_seq, label, time) VALUES(?, ?, ?, ?, ?)");
+      for (const StoredFeedback& f : b.feedback) {
+        s.integer(1, f.seq).text(2, f.id).integer(3, f.prediction_seq).integer(4, f.label).real(5, f.time).run();
+      }
     }
     if (!b.events.empty()) {
       Statement s(db_, path_, "INSERT INTO events(time, kind, window, doc) VALUES(?, ?, ?, ?)");
@@ -307,15 +314,25 @@ StoreContents read_store(const std::filesystem::path& dir) {
       r.probs = p.column_floats(5, k, "prediction");
       r.raw = p.column_floats(6, k, "prediction");
       r.temperature = p.column_real(7);
+      if (r.seq != static_cast<int64_t>(out.predictions.size()) + 1) {
+        throw InputError(fmt::format("{}: prediction seq {} where {} was expected (rows deleted by hand?)", path.string(),
+                                     r.seq, out.predictions.size() + 1));
+      }
       out.predictions.push_back(std::move(r));
     }
-    Statement f(db, path, "SELECT seq, id, label, time FROM feedback ORDER BY seq");
+    Statement f(db, path, "SELECT seq, id, prediction_seq, label, time FROM feedback ORDER BY seq");
     while (f.next()) {
       StoredFeedback r;
       r.seq = f.column_int(0);
       r.id = f.column_text(1);
-      r.label = static_cast<int32_t>(f.column_int(2));
-      r.time = f.column_real(3);
+      r.prediction_seq = f.column_int(2);
+      r.label = static_cast<int32_t>(f.column_int(3));
+      r.time = f.column_real(4);
+      if (r.prediction_seq < 1 || static_cast<size_t>(r.prediction_seq) > out.predictions.size() ||
+          out.predictions[static_cast<size_t>(r.prediction_seq - 1)].seq != r.prediction_seq) {
+        throw InputError(fmt::format("{}: feedback {} joins prediction {}, which the store does not hold in order",
+                                     path.string(), r.seq, r.prediction_seq));
+      }
       if (r.label < 0 || static_cast<size_t>(r.label) >= k) {
         throw InputError(fmt::format("{}: feedback {} has label {} outside 0..{}", path.string(), r.seq, r.label, k - 1));
       }
@@ -344,20 +361,15 @@ void replay_store(const StoreContents& c, monitor::OnlineMonitor& m) {
   for (const StoredEvent& e : c.events) {
     if (e.kind == "drift") drift_docs[e.window] = &e.doc;
   }
-  std::unordered_map<std::string_view, size_t> index;
-  index.reserve(c.predictions.size());
   for (size_t i = 0; i < c.predictions.size(); ++i) {
     const StoredPrediction& p = c.predictions[i];
-    index.emplace(p.id, i);
     if (const auto w = m.add_prediction(p.probs)) {
       const auto it = drift_docs.find(static_cast<int64_t>(*w));
       if (it != drift_docs.end()) m.attach_drift(*w, *it->second);
     }
   }
   for (const StoredFeedback& f : c.feedback) {
-    const auto it = index.find(f.id);
-    if (it == index.end()) continue;  // a label commits with or after its prediction; not reachable
-    const StoredPrediction& p = c.predictions[it->second];
+    const StoredPrediction& p = c.predictions[static_cast<size_t>(f.prediction_seq - 1)];  // checked by read_store
     m.add_feedback(p.probs, p.raw, p.temperature, f.label);
   }
 }

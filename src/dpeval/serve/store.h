@@ -5,10 +5,12 @@
 //   meta(key, value)            model_sha256, profile_sha256, num_classes,
 //                               class_names (JSON), temperature (the latest)
 //   predictions(seq, id, time, input_hash, label, probs, raw_probs,
-//               temperature, model_sha256)   probs: the served K float32
+//               temperature, model_sha256)   seq: 1, 2, ... in serving order;
+//                               id: the client's (reused ids are allowed:
+//                               feedback labels the latest); probs: the served K float32
 //                               (little-endian BLOB), raw_probs: before
 //                               recalibration; input_hash: xxh3-64 of the row
-//   feedback(seq, id, label, time)           joined to predictions by id
+//   feedback(seq, id, prediction_seq, label, time)   one label per prediction
 //   events(seq, time, kind, window, doc)     "drift" (a label-free window's
 //                               drift document), "recalibration", "alarm"
 //
@@ -59,6 +61,7 @@ struct StoredPrediction {
 struct StoredFeedback {
   int64_t seq = 0;
   std::string id;
+  int64_t prediction_seq = 0;  // the prediction it labels: the latest one with this id when it arrived
   int32_t label = 0;
   double time = 0;
 };
@@ -90,8 +93,14 @@ class Store {
 
   // Queued; seq is assigned in call order (the first returned).
   int64_t append_predictions(std::vector<StoredPrediction> rows);
-  // Blocks until committed (Note [Acknowledged means durable]). Throws IoError when the commit failed.
-  void append_feedback(std::vector<StoredFeedback> rows);
+  // Queues labels (seq assigned in call order) and returns a ticket;
+  // wait_committed(ticket) blocks until they have committed (Note
+  // [Acknowledged means durable]) and throws IoError when the commit failed.
+  // The server queues under its own lock, so that the store's order is the
+  // monitors' order, and waits outside it.
+  uint64_t enqueue_feedback(std::vector<StoredFeedback> rows);
+  void wait_committed(uint64_t ticket);
+  void append_feedback(std::vector<StoredFeedback> rows) { wait_committed(enqueue_feedback(std::move(rows))); }
   void append_event(StoredEvent event);
   void set_meta(const std::string& key, const std::string& value);
   // Blocks until everything queued so far has committed.
