@@ -64,7 +64,10 @@ struct OnlineOptions {
   double alpha = 0.01;         // level of the decay and feedback-loop tests, (0, 0.5]
   double decay_margin = 0.02;  // H0 of the decay test: accuracy >= reference - this, [0, 1)
   double loop_margin = 0.05;   // H0 of the loop test: agreement <= reference + this, [0, 1)
-  double ece_threshold = 0.05; // a labelled window's ECE above it asks for recalibration, (0, 1]
+  // A labelled window's ECE above it asks for recalibration, (0, 1]. ECE over
+  // 15 bins is biased upwards on few rows (about 0.03 for a calibrated model
+  // on 500), so the default asks only for plain miscalibration.
+  double ece_threshold = 0.1;
   double drift_share = 0.5;    // a label-free window whose drifted share reaches it counts as drift, (0, 1]
   size_t ece_bins = 15;
 };

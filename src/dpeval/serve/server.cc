@@ -448,7 +448,9 @@ void Server::Impl::after_window(std::optional<size_t> unlabelled, std::optional<
     const monitor::LabelledWindow& w = monitor->labelled()[*labelled_window];
     if (w.decay) alarms.push_back({{"kind", "decay"}, {"window", w.number}, {"accuracy", w.accuracy}});
     if (w.feedback_loop) alarms.push_back({{"kind", "feedback_loop"}, {"window", w.number}, {"accuracy", w.accuracy}});
-    if (w.recalibrate && o.auto_recalibrate) recalibrate("auto: the window's ECE is above --ece-threshold");
+    if (w.recalibrate && o.auto_recalibrate && !w.feedback_loop) {
+      recalibrate("auto: the window's ECE is above --ece-threshold");
+    }
   }
   if (alarms.empty()) return;
   const std::vector<std::string> reasons = monitor->retrain_reasons();
@@ -470,6 +472,12 @@ json Server::Impl::recalibrate(const char* why) {
     throw HttpError(409, "window", fmt::format("no labelled window has closed yet ({} of {} labels): nothing to fit "
                                                "a temperature on",
                                                monitor->feedback() % o.online.window, o.online.window));
+  }
+  if (monitor->labelled().back().feedback_loop) {
+    throw HttpError(409, "window",
+                    fmt::format("labelled window {} raised the feedback-loop alarm: its labels look model-generated, "
+                                "and a temperature fitted on them would only make the model surer of itself",
+                                monitor->labelled().back().number));
   }
   const auto& labels = monitor->last_window_labels();
   const eval::Recalibrator r = eval::fit_multiclass(eval::RecalibrationMethod::kTemperature, labels,
