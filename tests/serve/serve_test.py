@@ -321,6 +321,32 @@ def main():
     html = open(os.path.join(work, "monitor.html")).read() if os.path.exists(os.path.join(work, "monitor.html")) else ""
     check("Labelled windows" in html and 'class="alarm"' in html, "dpeval monitor --html: the timeline with alarms")
 
+    # Drift per window against a profile made with the checkpoint: input and prediction drift.
+    profile = os.path.join(work, "ref.profile.json")
+    r = subprocess.run([BIN, "profile", "--data", "fashion-mnist", "--checkpoint", ckpt, "--out", profile],
+                       capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0, f"profile --checkpoint exits 0 ({r.stderr[-200:]})")
+    srv = Server(work, ckpt, os.path.join(work, "store_drift"), "--window", "500", "--profile", profile)
+    for start in range(0, 1000, 250):
+        predict(srv, rows[start:start + 250], [f"pc{i}" for i in range(start, start + 250)])
+    for start in range(1000, 2000, 250):
+        predict(srv, [[v * 0.3 for v in rows[i]] for i in range(start, start + 250)],
+                [f"pd{i}" for i in range(start, start + 250)])
+    mon = json.loads(srv.get("/v1/monitor")[1])
+    shares = [(w["drift_share"], w["prediction_drift_share"]) for w in mon["unlabelled"]]
+    check(len(shares) == 4 and shares[0][0] == 0 and shares[1][0] == 0 and shares[2][0] == 1 and shares[3][0] == 1 and
+          shares[2][1] > 0.5, f"drift per window: none in the clean windows, input and prediction drift in the "
+          f"darkened ones {shares}")
+    check([a["window"] for a in mon["alarms"] if a["kind"] == "drift"] == [2, 3] and
+          "drift" in mon["retrain_reasons"], "the drift alarm in the darkened windows; retrain recommended for drift")
+    check(abs(mon["reference"]["accuracy"] - json.load(open(profile))["model"]["accuracy"]) < 1e-12,
+          "the reference accuracy comes from the profile")
+    code, metrics = srv.get("/metrics")
+    pc = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True)
+    check(pc.returncode == 0 and b'dpeval_window_feature_drift{column="mean_intensity"} 1' in metrics,
+          "per-column drift in /metrics, passing promtool")
+    srv.stop()
+
     # 5. kill -9 loses no acknowledged feedback.
     store3 = os.path.join(work, "store3")
     srv = Server(work, ckpt, store3, "--window", "100")

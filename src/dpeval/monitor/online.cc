@@ -86,6 +86,12 @@ void OnlineMonitor::attach_drift(size_t number, json drift) {
     w.drift_share = drift["share_drifted"].get<double>();
     w.drift_alarm = *w.drift_share >= options_.drift_share;
   }
+  if (drift.is_object() && drift.contains("predictions") && drift["predictions"].is_array() &&
+      !drift["predictions"].empty()) {
+    size_t drifted = 0;
+    for (const json& e : drift["predictions"]) drifted += e.value("drift", false) ? 1 : 0;
+    w.prediction_drift_share = static_cast<double>(drifted) / static_cast<double>(drift["predictions"].size());
+  }
   w.drift = std::move(drift);
 }
 
@@ -223,6 +229,7 @@ json OnlineMonitor::document() const {
                           {"estimated_accuracy", w.estimated_accuracy},
                           {"predicted_share", w.predicted_share},
                           {"drift_share", optional_json(w.drift_share)},
+                          {"prediction_drift_share", optional_json(w.prediction_drift_share)},
                           {"drift", w.drift_alarm},
                           {"drift_detail", w.drift}});
     if (w.drift_alarm) {

@@ -102,7 +102,8 @@ struct UnlabelledWindow {
   double estimated_accuracy = 0;
   std::vector<double> predicted_share;  // per class
   nlohmann::json drift;                 // attach_drift's, or null
-  std::optional<double> drift_share;    // drift["share_drifted"]
+  std::optional<double> drift_share;    // drift["share_drifted"]: of the input columns
+  std::optional<double> prediction_drift_share;  // of the prob_<k> columns (drift["predictions"])
   bool drift_alarm = false;
 };
 

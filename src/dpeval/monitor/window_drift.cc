@@ -37,7 +37,10 @@ nlohmann::json WindowDrift::measure(std::span<const float> features, std::span<c
   SourceData current;
   current.source = "the served window";
   current.rows = n;
+  // Every column is made before any is filled: references into the vector stay valid.
+  current.columns.reserve((images_ ? 2 : inputs_.num_features) + (predictions_ ? inputs_.num_classes : 0));
   auto column = [&](std::string name) -> ColumnValues& {
+    DPEVAL_CHECK(current.columns.size() < current.columns.capacity()) << "window drift: columns past the reserve";
     ColumnValues& c = current.columns.emplace_back();
     c.name = std::move(name);
     c.numbers.resize(n);

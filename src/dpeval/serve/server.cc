@@ -612,6 +612,10 @@ std::string Server::Impl::metrics_text() {
         monitor->reference().accuracy.value_or(nan));
   gauge("dpeval_window_drift_share", "Share of drifted columns in the last prediction window.",
         uw && uw->drift_share ? *uw->drift_share : nan);
+  append_family(out, "dpeval_window_prediction_drift_share", "gauge",
+                "Share of drifted prob_<k> columns (prediction drift) in the last prediction window.");
+  append_sample(out, "dpeval_window_prediction_drift_share", "",
+                uw && uw->prediction_drift_share ? *uw->prediction_drift_share : nan);
   append_family(out, "dpeval_window_feature_drift", "gauge",
                 "1 when the column drifted in the last prediction window, else 0.");
   append_family(out, "dpeval_window_feature_drift_statistic", "gauge",
