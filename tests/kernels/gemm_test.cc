@@ -164,19 +164,29 @@ TEST(Blas, OpenedOnAFastCoreUnlessTheUserChose) {
 namespace dpeval::kernels {
 namespace {
 
-// Note [Batch-invariant GEMM]: every element is fma(A[i][k], B[k][j], acc) in
-// k order from 0, so it equals this loop bitwise, whatever M and N.
+// Note [Batch-invariant GEMM], written out element by element: op(B) = B is
+// fma(A[i][k], B[k][j], acc) in k order from 0; op(B) = B^T is 8 lanes of
+// FMAs over k < K8, the fixed lane sum, then the tail by FMA. The kernel
+// equals these loops bitwise, whatever M and N.
 std::vector<float> fma_loop(Trans tb, int64_t M, int64_t N, int64_t K, const std::vector<float>& a,
                             const std::vector<float>& b) {
   std::vector<float> c(static_cast<size_t>(M * N));
+  const int64_t k8 = K - K % 8;
   for (int64_t i = 0; i < M; ++i) {
     for (int64_t j = 0; j < N; ++j) {
-      float acc = 0;
-      for (int64_t k = 0; k < K; ++k) {
-        const float bkj = tb == Trans::kNo ? b[static_cast<size_t>(k * N + j)] : b[static_cast<size_t>(j * K + k)];
-        acc = std::fmaf(a[static_cast<size_t>(i * K + k)], bkj, acc);
+      const float* ai = a.data() + i * K;
+      if (tb == Trans::kNo) {
+        float acc = 0;
+        for (int64_t k = 0; k < K; ++k) acc = std::fmaf(ai[k], b[static_cast<size_t>(k * N + j)], acc);
+        c[static_cast<size_t>(i * N + j)] = acc;
+        continue;
       }
-      c[static_cast<size_t>(i * N + j)] = acc;
+      const float* bj = b.data() + j * K;
+      float l[8] = {};
+      for (int64_t k = 0; k < k8; ++k) l[k % 8] = std::fmaf(ai[k], bj[k], l[k % 8]);
+      float sum = ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+      for (int64_t k = k8; k < K; ++k) sum = std::fmaf(ai[k], bj[k], sum);
+      c[static_cast<size_t>(i * N + j)] = sum;
     }
   }
   return c;

@@ -7,14 +7,20 @@
 // between a batch of 64 and one of 150 (2,700 to 56,000 of 65,536 elements of
 // a 256 x 784 x 256 product differ, by batch size, here). Serving promises a
 // row the same answer `dpeval predict` gives it in whatever batch, so
-// inference uses this kernel instead: C[i][j] is always
-//     acc = 0; for k in 0..K-1: acc = fma(A[i][k], B[k][j], acc)
-// one fused multiply-add per k, in k order, one rounding each. The AVX2 path
-// keeps 4 rows x 16 columns of accumulators in registers (B packed into
-// 16-column panels, zero-padded past N; a row tail runs the 1-row kernel),
-// and each lane does exactly that sequence; the scalar path (no FMA unit)
-// calls std::fmaf in the same order, so both give the same bits, on any
-// machine. About 40 % of OpenBLAS's speed on one core (bench/serve).
+// inference uses this kernel instead, where every element of C is one fixed
+// sequence of fused multiply-adds (one rounding each) that depends on K alone:
+//   op(B) = B (conv, Winograd): acc = 0; for k in 0..K-1: acc = fma(A[i][k], B[k][j], acc).
+//     The AVX2 path keeps 4 rows x 16 columns of accumulators in registers
+//     (B packed into 16-column panels, zero-padded past N; a row tail runs
+//     the 1-row kernel), each lane doing exactly that sequence.
+//   op(B) = B^T (Linear: x W^T, W row-major [N][K]): a dot product of two
+//     contiguous rows, with no packing (packing the weights cost more than
+//     the product for one row): 8 lanes, lane l summing k = l, l + 8, ...
+//     below K8 = K - K mod 8 by FMA in k order; the lanes added as
+//     ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)); then the k >= K8
+//     tail by FMA in k order onto that sum.
+// The scalar path (no FMA unit) performs the same operations with std::fmaf
+// and the same additions, so both give the same bits on any machine.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -44,6 +50,86 @@ void pack_panels(Trans tb, int64_t N, int64_t K, const float* B, int64_t ldb, st
         panel[k * kPanel + jj] = tb == Trans::kNo ? B[k * ldb + j] : B[j * ldb + k];
       }
     }
+  }
+}
+
+// The 8-lane dot product of Note [Batch-invariant GEMM] from its lanes: the fixed reduction, then the tail.
+float finish_dot(const float* lanes, const float* a, const float* b, int64_t k8, int64_t K) {
+  float sum = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+  for (int64_t k = k8; k < K; ++k) sum = std::fmaf(a[k], b[k], sum);
+  return sum;
+}
+
+void dot_rows_scalar(const float* a, int64_t lda, int64_t M, const float* b, int64_t ldb, int64_t N, int64_t K,
+                     float* c, int64_t ldc) {
+  const int64_t k8 = K - K % 8;
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j = 0; j < N; ++j) {
+      const float* ai = a + i * lda;
+      const float* bj = b + j * ldb;
+      float lanes[8] = {};
+      for (int64_t k = 0; k < k8; k += 8) {
+        for (int l = 0; l < 8; ++l) lanes[l] = std::fmaf(ai[k + l], bj[k + l], lanes[l]);
+      }
+      c[i * ldc + j] = finish_dot(lanes, ai, bj, k8, K);
+    }
+  }
+}
+
+// One row of A against `cols` (1 to 4) rows of B: the 8-lane sums, finished.
+template <int64_t kCols>
+__attribute__((target("avx2,fma"))) inline void dot_tile_avx2(const float* ai, const float* b, int64_t ldb, int64_t k8,
+                                                              int64_t K, float* ci) {
+  __m256 acc[kCols];
+  for (auto& v : acc) v = _mm256_setzero_ps();
+  for (int64_t k = 0; k < k8; k += 8) {
+    const __m256 x = _mm256_loadu_ps(ai + k);
+    for (int64_t jj = 0; jj < kCols; ++jj) acc[jj] = _mm256_fmadd_ps(x, _mm256_loadu_ps(b + jj * ldb + k), acc[jj]);
+  }
+  alignas(32) float lanes[8];
+  for (int64_t jj = 0; jj < kCols; ++jj) {
+    _mm256_store_ps(lanes, acc[jj]);
+    ci[jj] = finish_dot(lanes, ai, b + jj * ldb, k8, K);
+  }
+}
+
+// Two rows of A against four rows of B: 8 accumulators, each B row loaded once for both.
+__attribute__((target("avx2,fma"))) void dot_rows_avx2(const float* a, int64_t lda, int64_t M, const float* b,
+                                                        int64_t ldb, int64_t N, int64_t K, float* c, int64_t ldc) {
+  const int64_t k8 = K - K % 8;
+  alignas(32) float lanes[8];
+  int64_t i = 0;
+  for (; i + 2 <= M; i += 2) {
+    int64_t j = 0;
+    for (; j + 4 <= N; j += 4) {
+      __m256 acc[2][4];
+      for (auto& r : acc)
+        for (auto& v : r) v = _mm256_setzero_ps();
+      for (int64_t k = 0; k < k8; k += 8) {
+        const __m256 x0 = _mm256_loadu_ps(a + i * lda + k);
+        const __m256 x1 = _mm256_loadu_ps(a + (i + 1) * lda + k);
+        for (int64_t jj = 0; jj < 4; ++jj) {
+          const __m256 w = _mm256_loadu_ps(b + (j + jj) * ldb + k);
+          acc[0][jj] = _mm256_fmadd_ps(x0, w, acc[0][jj]);
+          acc[1][jj] = _mm256_fmadd_ps(x1, w, acc[1][jj]);
+        }
+      }
+      for (int64_t r = 0; r < 2; ++r) {
+        for (int64_t jj = 0; jj < 4; ++jj) {
+          _mm256_store_ps(lanes, acc[r][jj]);
+          c[(i + r) * ldc + j + jj] = finish_dot(lanes, a + (i + r) * lda, b + (j + jj) * ldb, k8, K);
+        }
+      }
+    }
+    for (; j < N; ++j) {
+      dot_tile_avx2<1>(a + i * lda, b + j * ldb, ldb, k8, K, c + i * ldc + j);
+      dot_tile_avx2<1>(a + (i + 1) * lda, b + j * ldb, ldb, k8, K, c + (i + 1) * ldc + j);
+    }
+  }
+  for (; i < M; ++i) {
+    int64_t j = 0;
+    for (; j + 4 <= N; j += 4) dot_tile_avx2<4>(a + i * lda, b + j * ldb, ldb, k8, K, c + i * ldc + j);
+    for (; j < N; ++j) dot_tile_avx2<1>(a + i * lda, b + j * ldb, ldb, k8, K, c + i * ldc + j);
   }
 }
 
@@ -106,9 +192,22 @@ void gemm_batch_invariant(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, c
                                                                       << " K=" << K;
   DPEVAL_CHECK(ldb >= (tb == Trans::kNo ? N : K)) << "gemm_batch_invariant: ldb=" << ldb;
   if (M == 0 || N == 0) return;
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (tb == Trans::kYes) {
+    // Rows of A against rows of B, in blocks of rows that stay in L1/L2 while B passes.
+    constexpr int64_t kDotRowBlock = 16;
+    for (int64_t i = 0; i < M; i += kDotRowBlock) {
+      const int64_t rows = std::min(kDotRowBlock, M - i);
+      if (avx2) {
+        dot_rows_avx2(A + i * lda, lda, rows, B, ldb, N, K, C + i * ldc, ldc);
+      } else {
+        dot_rows_scalar(A + i * lda, lda, rows, B, ldb, N, K, C + i * ldc, ldc);
+      }
+    }
+    return;
+  }
   thread_local std::vector<float> panels;
   pack_panels(tb, N, K, B, ldb, panels);
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   // Blocks of rows small enough to stay in L2 while every panel passes over them.
   constexpr int64_t kRowBlock = 64;
   for (int64_t i = 0; i < M; i += kRowBlock) {

@@ -16,18 +16,17 @@ Batcher::Batcher(nn::Model model, BatcherOptions options) : model_(std::move(mod
   DPEVAL_CHECK(options_.max_batch >= 1) << "max_batch " << options_.max_batch;
   num_features_ = static_cast<size_t>(model_.sample_shape().numel());
   num_classes_ = static_cast<size_t>(model_.num_classes());
-  thread_ = std::thread([this] { run(); });
+  forward_.training = false;
+  forward_.batch_invariant = true;  // Note [Batch-invariant answers]
 }
 
 Batcher::~Batcher() { stop(); }
 
 void Batcher::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  work_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  std::unique_lock lock(mu_);
+  stop_ = true;
+  // Requests already queued are finished by their own threads; wait for them.
+  done_cv_.wait(lock, [&] { return queue_.empty() && !running_; });
 }
 
 void Batcher::announce_arrival(int delta) {
@@ -68,73 +67,76 @@ void Batcher::predict(std::span<const float> rows, size_t n, std::span<float> ra
   queue_.push_back(&job);
   queued_rows_ += n;
   work_cv_.notify_all();
-  done_cv_.wait(lock, [&] { return job.done; });
+  // See Note [Micro-batching]: whoever finds no batch running runs the next one.
+  while (!job.done) {
+    if (running_) {
+      done_cv_.wait(lock);
+      continue;
+    }
+    running_ = true;
+    try {
+      run_batch(lock);
+    } catch (...) {
+      // The batch's rows (this request's and others') get an error, not a hang.
+      if (!lock.owns_lock()) lock.lock();
+      for (const Piece& p : pieces_) p.job->failed = p.job->done = true;
+      running_ = false;
+      done_cv_.notify_all();
+      throw;
+    }
+    running_ = false;
+    done_cv_.notify_all();
+  }
+  if (job.failed) throw Error("inference failed for this request's batch (see the server's log)");
 }
 
-void Batcher::run() {
-  struct Piece {
-    Job* job;
-    size_t first, count;
-  };
-  std::vector<Piece> pieces;
-  Tensor x, scaled, raw, served;
-  nn::ForwardOptions forward;
-  forward.training = false;
-  forward.batch_invariant = true;  // Note [Batch-invariant answers]
+void Batcher::run_batch(std::unique_lock<std::mutex>& lock) {
+  if (queued_rows_ < options_.max_batch && arriving_ > 0 && options_.max_delay.count() > 0 && !stop_) {
+    const auto deadline = queue_.front()->arrived + options_.max_delay;
+    work_cv_.wait_until(lock, deadline, [&] { return stop_ || queued_rows_ >= options_.max_batch || arriving_ <= 0; });
+  }
+  pieces_.clear();
+  size_t rows = 0;
+  while (rows < options_.max_batch && !queue_.empty()) {
+    Job* job = queue_.front();
+    const size_t take = std::min(options_.max_batch - rows, job->n - job->next);
+    pieces_.push_back({job, job->next, take});
+    job->next += take;
+    rows += take;
+    if (job->next == job->n) queue_.pop_front();
+  }
+  queued_rows_ -= rows;
+  const double t = temperature_;
+  lock.unlock();
   const size_t f = num_features_, k = num_classes_;
-  std::unique_lock lock(mu_);
-  for (;;) {
-    work_cv_.wait(lock, [&] { return stop_ || queued_rows_ > 0; });
-    if (queued_rows_ == 0) return;  // stopping, nothing left
-    // See Note [Micro-batching].
-    if (queued_rows_ < options_.max_batch && arriving_ > 0 && options_.max_delay.count() > 0 && !stop_) {
-      const auto deadline = queue_.front()->arrived + options_.max_delay;
-      work_cv_.wait_until(lock, deadline,
-                          [&] { return stop_ || queued_rows_ >= options_.max_batch || arriving_ <= 0; });
-    }
-    pieces.clear();
-    size_t rows = 0;
-    while (rows < options_.max_batch && !queue_.empty()) {
-      Job* job = queue_.front();
-      const size_t take = std::min(options_.max_batch - rows, job->n - job->next);
-      pieces.push_back({job, job->next, take});
-      job->next += take;
-      rows += take;
-      if (job->next == job->n) queue_.pop_front();
-    }
-    queued_rows_ -= rows;
-    const double t = temperature_;
-    lock.unlock();
-    x.resize(model_.sample_shape().with_outer(static_cast<int64_t>(rows)));
-    size_t at = 0;
-    for (const Piece& p : pieces) {
-      std::memcpy(x.data() + at * f, p.job->rows + p.first * f, p.count * f * sizeof(float));
-      at += p.count;
-    }
-    const Tensor& logits = model_.forward(x, forward);
-    nn::softmax(logits, raw);
-    const Tensor* answer = &raw;
-    if (t != 1) {
-      scaled.resize(logits.shape());
-      const float inv = static_cast<float>(1 / t);
-      for (size_t i = 0; i < logits.size(); ++i) scaled.data()[i] = logits.data()[i] * inv;
-      nn::softmax(scaled, served);
-      answer = &served;
-    }
-    at = 0;
-    for (const Piece& p : pieces) {
-      std::memcpy(p.job->raw + p.first * k, raw.data() + at * k, p.count * k * sizeof(float));
-      std::memcpy(p.job->served + p.first * k, answer->data() + at * k, p.count * k * sizeof(float));
-      std::fill_n(p.job->temperature + p.first, p.count, t);
-      at += p.count;
-    }
-    if (options_.on_batch) options_.on_batch(rows);
-    lock.lock();
-    for (const Piece& p : pieces) {
-      p.job->left -= p.count;
-      if (p.job->left == 0) p.job->done = true;
-    }
-    done_cv_.notify_all();
+  x_.resize(model_.sample_shape().with_outer(static_cast<int64_t>(rows)));
+  size_t at = 0;
+  for (const Piece& p : pieces_) {
+    std::memcpy(x_.data() + at * f, p.job->rows + p.first * f, p.count * f * sizeof(float));
+    at += p.count;
+  }
+  const Tensor& logits = model_.forward(x_, forward_);
+  nn::softmax(logits, raw_);
+  const Tensor* answer = &raw_;
+  if (t != 1) {
+    scaled_.resize(logits.shape());
+    const float inv = static_cast<float>(1 / t);
+    for (size_t i = 0; i < logits.size(); ++i) scaled_.data()[i] = logits.data()[i] * inv;
+    nn::softmax(scaled_, served_);
+    answer = &served_;
+  }
+  at = 0;
+  for (const Piece& p : pieces_) {
+    std::memcpy(p.job->raw + p.first * k, raw_.data() + at * k, p.count * k * sizeof(float));
+    std::memcpy(p.job->served + p.first * k, answer->data() + at * k, p.count * k * sizeof(float));
+    std::fill_n(p.job->temperature + p.first, p.count, t);
+    at += p.count;
+  }
+  if (options_.on_batch) options_.on_batch(rows);
+  lock.lock();
+  for (const Piece& p : pieces_) {
+    p.job->left -= p.count;
+    if (p.job->left == 0) p.job->done = true;
   }
 }
 

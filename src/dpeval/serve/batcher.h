@@ -1,16 +1,19 @@
 // Micro-batching inference: requests from many connections share forward
-// passes of one model (docs/MLOPS.md). predict() enqueues a request's rows and
-// blocks until every row has its probabilities; one batcher thread takes up
-// to max_batch queued rows (whole requests or parts of them, in arrival
-// order), runs the model in eval mode and hands each row its answer.
+// passes of one model (docs/MLOPS.md). predict() queues a request's rows and
+// returns when every row has its probabilities.
 //
 // Note [Micro-batching]
-// The batcher never waits for company it has no reason to expect: when rows
-// are queued and no other predict request is being parsed (announce_arrival
-// counts those), it runs at once, so a lone client pays no delay. When
-// requests are on their way, it waits for them up to max_delay after the
-// oldest queued row arrived, or until max_batch rows are queued. Under load,
-// the rows that arrive while a batch runs form the next one.
+// There is no batcher thread: the request thread that finds no batch running
+// runs the next one (leader and followers). It takes up to max_batch queued
+// rows (whole requests or parts of them, in arrival order), runs the model in
+// eval mode and hands each row its answer; threads whose rows are done
+// return, and one still waiting runs the next batch. A lone client so runs
+// its own forward pass on its own thread, with no hand-off. The leader never
+// waits for company it has no reason to expect: when other predict requests
+// are being parsed (announce_arrival counts those), it waits for them up to
+// max_delay after the oldest queued row arrived, or until max_batch rows are
+// queued; otherwise it runs at once. Under load, the rows that arrive while a
+// batch runs form the next one.
 //
 // Note [Batch-invariant answers]
 // A row's probabilities do not depend on the batch it rode in: every layer
@@ -31,7 +34,7 @@
 #include <functional>
 #include <mutex>
 #include <span>
-#include <thread>
+#include <vector>
 
 #include "dpeval/nn/nn.h"
 
@@ -45,7 +48,7 @@ struct BatcherOptions {
 
 class Batcher {
  public:
-  // Takes the model (eval mode from here on). Starts the batcher thread.
+  // Takes the model (eval mode, batch-invariant from here on).
   Batcher(nn::Model model, BatcherOptions options);
   ~Batcher();  // stop()
   Batcher(const Batcher&) = delete;
@@ -55,8 +58,9 @@ class Batcher {
   size_t num_classes() const { return num_classes_; }
 
   // rows: n x F. Fills raw and served (n x K) and temperature (n: the T each
-  // row was served with). Blocks until done. Thread-safe. After stop(),
-  // throws Error("the server is shutting down").
+  // row was served with). Blocks until done; the calling thread may run
+  // batches for others meanwhile. Thread-safe. After stop(), throws
+  // Error("the server is shutting down").
   void predict(std::span<const float> rows, size_t n, std::span<float> raw, std::span<float> served,
                std::span<double> temperature);
   // A predict request is being parsed (+1) or was given up (-1); predict()
@@ -66,7 +70,7 @@ class Batcher {
   void set_temperature(double t);  // > 0, finite
   double temperature() const;
 
-  // Finishes the queued rows, then ends the thread. Idempotent.
+  // Refuses new requests and waits until the queued ones are answered. Idempotent.
   void stop();
 
  private:
@@ -77,13 +81,20 @@ class Batcher {
     float* served = nullptr;
     double* temperature = nullptr;
     bool done = false;
+    bool failed = false;  // its batch threw
     std::chrono::steady_clock::time_point arrived;
   };
-  void run();
+  struct Piece {
+    Job* job;
+    size_t first, count;
+  };
+  // With mu_ held on entry and exit; releases it while the model runs.
+  void run_batch(std::unique_lock<std::mutex>& lock);
 
   nn::Model model_;
   BatcherOptions options_;
   size_t num_features_ = 0, num_classes_ = 0;
+  nn::ForwardOptions forward_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
   std::deque<Job*> queue_;
@@ -91,7 +102,10 @@ class Batcher {
   int arriving_ = 0;
   double temperature_ = 1;
   bool stop_ = false;
-  std::thread thread_;
+  bool running_ = false;  // a thread is running a batch
+  // The running batch's scratch (used by the one thread running it).
+  std::vector<Piece> pieces_;
+  Tensor x_, scaled_, raw_, served_;
 };
 
 }  // namespace dpeval::serve

@@ -253,6 +253,11 @@ void Store::run() {
 }
 
 void Store::commit(Batch& b) {
+  // See Note [Acknowledged means durable]: a transaction holding labels is
+  // fsynced before the waiters hear of it; predictions alone are committed
+  // to the WAL without an fsync (they survive the process being killed, as
+  // everything written to the kernel does, but not a power cut).
+  exec(db_, path_, b.feedback.empty() ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
   exec(db_, path_, "BEGIN IMMEDIATE");
   try {
     if (!b.predictions.empty()) {

@@ -16,14 +16,16 @@
 //
 // Note [Acknowledged means durable]
 // Writes go through one writer thread that commits whatever is queued in one
-// transaction (group commit) with synchronous=FULL. append_feedback returns
+// transaction (group commit), with synchronous=FULL (an fsync of the WAL)
+// when it holds labels. append_feedback returns
 // only after the transaction holding its labels (and every prediction queued
 // before them, so a label's prediction is never missing) has committed: a
 // feedback answered 2xx survives kill -9 and power loss. Predictions are
-// queued and committed within milliseconds, not waited for: a prediction
-// answered in the last milliseconds before kill -9 may be missing after a
-// restart (its feedback is then answered 404), which keeps the fsync off the
-// prediction path.
+// queued and committed within milliseconds, without an fsync of their own,
+// and not waited for: a prediction answered in the last milliseconds before
+// kill -9 may be missing after a restart (its feedback is then answered 404),
+// and one not yet fsynced may be lost to a power cut. That keeps disk flushes
+// off the prediction path.
 //
 // Thread safety: every member is safe from any thread; reading (read_store)
 // opens its own read-only connection and may run beside a live server.
