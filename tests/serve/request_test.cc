@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 #include "dpeval/serve/http_error.h"
@@ -99,6 +100,56 @@ TEST(Request, FeedbackTakesAnIndexOrAClassName) {
             (std::pair<int, std::string>{400, "feedback[1].label"}));
   EXPECT_EQ(f(R"({"feedback": [{"id": "a", "label": 1}, {"id": "b", "label": 1}, {"id": "c", "label": 1}]})"),
             (std::pair<int, std::string>{413, "feedback"}));
+}
+
+}  // namespace
+}  // namespace dpeval::serve
+
+namespace dpeval::serve {
+namespace {
+
+// Note [Fast path]: where the scanner reads a body, the general parser reads
+// the same rows, bit for bit; where it gives up, the general parser decides.
+TEST(Request, TheFastPathReadsWhatTheGeneralParserReads) {
+  const RequestLimits l = limits(3, 4);
+  const char* fast_bodies[] = {
+      R"({"features": [1, 2.5, -3]})",
+      R"( { "id" : "r-1" , "features" : [ -0 , 0.0 , -0.0 ] } )",
+      R"({"features": [1e5, 1E-7, 12345678901234567890], "id": "x"})",
+      R"({"features": [3.4028234663852886e38, -1.17549435e-38, 0.1]})",
+      R"({"instances": [{"features": [1, 2, 3]}, {"id": "b", "features": [4, 5, 6]}]})",
+      "{\"instances\":[{\"features\":[0.30000000000000004,7,8]}]}\n",
+  };
+  for (const char* body : fast_bodies) {
+    PredictRows fast;
+    ASSERT_TRUE(parse_predict_json_fast(body, l, fast)) << body;
+    const PredictRows general = parse_predict_json_general(body, l);
+    ASSERT_EQ(fast.n, general.n) << body;
+    EXPECT_EQ(fast.ids, general.ids) << body;
+    ASSERT_EQ(fast.values.size(), general.values.size()) << body;
+    EXPECT_EQ(std::memcmp(fast.values.data(), general.values.data(), fast.values.size() * sizeof(float)), 0) << body;
+  }
+  const char* slow_bodies[] = {
+      R"({"id": "a\u0041", "features": [1, 2, 3]})",  // an escape
+      R"({"id": null, "features": [1, 2, 3]})",       // null id
+      R"({"features": [1, 2, 3], "extra": 1})",       // another member
+      R"({"features": [1, 2, 3], "features": [4, 5, 6]})",
+      R"({"features": [1, 2]})",                      // wrong length: the general parser says so
+      R"({"features": [01, 2, 3]})",                  // not JSON
+      R"({"features": [.5, 2, 3]})",
+      R"({"features": [NaN, 2, 3]})",
+      R"({"features": [1e39, 2, 3]})",                // outside float32
+      R"({"features": [1, 2, 3]} x)",
+      R"({"instances": [{"features": [1, 2, 3]}, {"features": [1, 2, 3]}, {"features": [1, 2, 3]},
+                        {"features": [1, 2, 3]}, {"features": [1, 2, 3]}]})",  // over max_rows
+  };
+  for (const char* body : slow_bodies) {
+    PredictRows fast;
+    EXPECT_FALSE(parse_predict_json_fast(body, l, fast)) << body;
+  }
+  // The ones the general parser accepts give the same rows through parse_predict_body.
+  const PredictRows escaped = parse_predict_body(R"({"id": "a\u0041", "features": [1, 2, 3]})", "application/json", l);
+  EXPECT_EQ(escaped.ids[0], "aA");
 }
 
 }  // namespace

@@ -38,6 +38,14 @@ struct RequestLimits {
 
 PredictRows parse_predict_body(std::string_view body, std::string_view content_type, const RequestLimits& limits);
 
+// The two JSON readers parse_predict_body tries in turn (Note [Fast path] in
+// request.cc), apart for tests and fuzzing: the fast one returns false for
+// any body outside its subset (out is then unspecified); the general one
+// reads every body and throws HttpError for a bad one. Where the fast one
+// returns true, both give the same rows bit for bit.
+bool parse_predict_json_fast(std::string_view body, const RequestLimits& limits, PredictRows& out);
+PredictRows parse_predict_json_general(std::string_view body, const RequestLimits& limits);
+
 struct FeedbackItem {
   std::string id;
   int32_t label = 0;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
@@ -121,6 +122,13 @@ std::map<std::string, std::string> read_meta(sqlite3* db, const std::filesystem:
 
 }  // namespace
 
+// Note [Commit window]
+// Predictions are committed in groups: the writer, woken by the first, waits
+// up to kCommitWindow (or kCommitRowsMax rows) for more before it commits.
+// Labels and flush() end the window at once: they are waited for.
+constexpr auto kCommitWindow = std::chrono::milliseconds(2);
+constexpr size_t kCommitRowsMax = 1024;
+
 std::filesystem::path Store::db_path(const std::filesystem::path& dir) { return dir / "serve.db"; }
 
 Store::Store(const std::filesystem::path& dir, const StoreIdentity& identity)
@@ -178,12 +186,14 @@ Store::~Store() {
 int64_t Store::append_predictions(std::vector<StoredPrediction> rows) {
   std::lock_guard lock(mu_);
   const int64_t first = next_prediction_seq_;
+  const bool was_empty = pending_->empty();
   for (StoredPrediction& r : rows) {
     r.seq = next_prediction_seq_++;
     pending_->predictions.push_back(std::move(r));
   }
   ++queued_gen_;
-  work_cv_.notify_one();
+  // The writer needs waking only to start a commit window or to end one early.
+  if (was_empty || pending_->predictions.size() >= kCommitRowsMax) work_cv_.notify_one();
   return first;
 }
 
@@ -207,6 +217,7 @@ uint64_t Store::enqueue_feedback(std::vector<StoredFeedback> rows) {
     r.seq = next_feedback_seq_++;
     pending_->feedback.push_back(std::move(r));
   }
+  urgent_ = true;
   work_cv_.notify_one();
   return ++queued_gen_;
 }
@@ -221,6 +232,7 @@ void Store::wait_committed(uint64_t mine) {
 void Store::flush() {
   std::unique_lock lock(mu_);
   const uint64_t mine = queued_gen_;
+  urgent_ = true;
   work_cv_.notify_one();
   done_cv_.wait(lock, [&] { return committed_gen_ >= mine; });
   if (!error_.empty()) throw IoError(error_);
@@ -229,7 +241,15 @@ void Store::flush() {
 void Store::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return stop_ || !pending_->empty(); });
+    work_cv_.wait(lock, [&] { return stop_ || urgent_ || !pending_->empty(); });
+    // Note [Commit window]: predictions wait up to kCommitWindow for company,
+    // so that a steady stream costs one commit (and one wake-up) per window,
+    // not per request; labels and flushes are committed at once.
+    if (!urgent_ && !stop_) {
+      work_cv_.wait_until(lock, std::chrono::steady_clock::now() + kCommitWindow,
+                          [&] { return stop_ || urgent_ || pending_->predictions.size() >= kCommitRowsMax; });
+    }
+    urgent_ = false;
     if (pending_->empty()) {
       committed_gen_ = queued_gen_;
       done_cv_.notify_all();

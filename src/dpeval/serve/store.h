@@ -124,6 +124,7 @@ class Store {
   std::string error_;  // the last commit's failure, reported to waiters
   int64_t next_prediction_seq_ = 1, next_feedback_seq_ = 1;
   bool stop_ = false;
+  bool urgent_ = false;  // labels or a flush wait: commit now (Note [Commit window])
   std::thread thread_;
 };
 
