@@ -378,6 +378,8 @@ def main():
     check(code == 200, f"the token: 200 ({code})")
     check(srv.get("/healthz")[0] == 200, "/healthz needs no token")
     held = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(2)]
+    for s in held:  # a request line and no more: each holds a worker, reading, for the 5 s read timeout
+        s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n")
     deadline = time.time() + 3  # until the server has accepted both
     while True:
         time.sleep(0.1)
