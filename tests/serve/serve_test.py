@@ -365,6 +365,32 @@ def main():
     check(code == 409, f"after the restart a label already given is still a duplicate ({code})")
     srv.stop()
 
+    # SIGTERM under load: every prediction answered 200 is in the store after the drain.
+    store_drain = os.path.join(work, "store_drain")
+    srv = Server(work, ckpt, store_drain, "--window", "100")
+    answered = []
+    alock = threading.Lock()
+
+    def drain_client(t):
+        for i in range(200):
+            try:
+                code, _ = srv.post("/v1/predict", {"id": f"d{t}_{i}", "features": rows[i]}, timeout=10)
+            except (OSError, http.client.HTTPException):
+                return
+            if code == 200:
+                with alock:
+                    answered.append(f"d{t}_{i}")
+    threads = [threading.Thread(target=drain_client, args=(t,)) for t in range(8)]
+    [th.start() for th in threads]
+    time.sleep(0.3)
+    rc = srv.stop()
+    [th.join() for th in threads]
+    srv = Server(work, ckpt, store_drain, "--window", "100")
+    mon = json.loads(srv.get("/v1/monitor")[1])
+    check(rc == 0 and len(answered) > 0 and mon["predictions"] == len(answered),
+          f"SIGTERM under load: exit {rc}; {len(answered)} predictions answered 200, {mon['predictions']} in the store")
+    srv.stop()
+
     # 6. Token, connection limit.
     token_file = os.path.join(work, "token")
     open(token_file, "w").write("s3cret-token\n")
