@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -194,15 +194,23 @@ std::vector<float> fma_loop(Trans tb, int64_t M, int64_t N, int64_t K, const std
 
 TEST(GemmBatchInvariant, EqualsTheFmaLoopBitwiseAndEveryRowIsItsOwn) {
   for (const Trans tb : {Trans::kNo, Trans::kYes}) {
-    for (const auto& [M, N, K] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
-             {1, 1, 1}, {3, 17, 5}, {4, 16, 784}, {7, 33, 100}, {65, 10, 256}, {130, 70, 31}, {2, 0, 3}, {0, 5, 5}}) {
+    for (const auto& [M, N, K] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1, 1},
+                                                                                    {3, 17, 5},
+                                                                                    {4, 16, 784},
+                                                                                    {7, 33, 100},
+                                                                                    {65, 10, 256},
+                                                                                    {130, 70, 31},
+                                                                                    {2, 0, 3},
+                                                                                    {0, 5, 5}}) {
       const std::vector<float> a = testing::random_floats(static_cast<size_t>(M * K), 1);
       const std::vector<float> b = testing::random_floats(static_cast<size_t>(K * N), 2);
       std::vector<float> c(static_cast<size_t>(M * N), std::nanf(""));
-      gemm_batch_invariant(Trans::kNo, tb, M, N, K, a.data(), K, b.data(), tb == Trans::kNo ? N : K, c.data(), N);
+      gemm_batch_invariant(Trans::kNo, tb, M, N, K, a.data(), K, b.data(), tb == Trans::kNo ? N : K, c.data(),
+                           N);
       const std::vector<float> expected = fma_loop(tb, M, N, K, a, b);
       ASSERT_EQ(c.size(), expected.size());
-      EXPECT_EQ(std::memcmp(c.data(), expected.data(), c.size() * sizeof(float)), 0) << M << "x" << N << "x" << K;
+      EXPECT_EQ(std::memcmp(c.data(), expected.data(), c.size() * sizeof(float)), 0)
+          << M << "x" << N << "x" << K;
       // One row at a time gives the same bits as the whole batch.
       for (int64_t i = 0; i < M; ++i) {
         std::vector<float> row(static_cast<size_t>(N));

@@ -131,7 +131,8 @@ TEST(OnlineMonitor, OptionsOutOfTheirBoundsAreConfigErrors) {
   EXPECT_THROW(OnlineMonitor(kClasses, {}, with([](OnlineOptions& o) { o.window = 0; })), ConfigError);
   EXPECT_THROW(OnlineMonitor(kClasses, {}, with([](OnlineOptions& o) { o.alpha = 0; })), ConfigError);
   EXPECT_THROW(OnlineMonitor(kClasses, {}, with([](OnlineOptions& o) { o.alpha = 0.7; })), ConfigError);
-  EXPECT_THROW(OnlineMonitor(kClasses, {}, with([](OnlineOptions& o) { o.decay_margin = -0.1; })), ConfigError);
+  EXPECT_THROW(OnlineMonitor(kClasses, {}, with([](OnlineOptions& o) { o.decay_margin = -0.1; })),
+               ConfigError);
   EXPECT_THROW(OnlineMonitor(kClasses, {}, with([](OnlineOptions& o) { o.ece_threshold = 0; })), ConfigError);
   EXPECT_THROW(OnlineMonitor(1, {}, {}), ConfigError);
   EXPECT_THROW(OnlineMonitor(kClasses, reference(1.5), {}), ConfigError);

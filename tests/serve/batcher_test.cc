@@ -77,8 +77,10 @@ TEST_P(BatcherTest, EveryRowEqualsTheWholeBatchBitwiseWhateverItsBatch) {
       });
     }
     for (std::thread& t : clients) t.join();
-    EXPECT_EQ(std::memcmp(raw.data(), expected.data(), raw.size() * sizeof(float)), 0) << "max_batch " << max_batch;
-    EXPECT_EQ(std::memcmp(served.data(), expected.data(), served.size() * sizeof(float)), 0) << "max_batch " << max_batch;
+    EXPECT_EQ(std::memcmp(raw.data(), expected.data(), raw.size() * sizeof(float)), 0)
+        << "max_batch " << max_batch;
+    EXPECT_EQ(std::memcmp(served.data(), expected.data(), served.size() * sizeof(float)), 0)
+        << "max_batch " << max_batch;
     for (double t : temperature) EXPECT_EQ(t, 1.0);
   }
 }
@@ -102,7 +104,8 @@ TEST(Batcher, TemperatureScalesTheLogitsAndKeepsTheRawAnswer) {
     double sum = 0;
     for (int c = 0; c < kClasses; ++c) sum += std::sqrt(static_cast<double>(raw[i * kClasses + c]));
     for (int c = 0; c < kClasses; ++c) {
-      EXPECT_NEAR(served[i * kClasses + c], std::sqrt(static_cast<double>(raw[i * kClasses + c])) / sum, 1e-6);
+      EXPECT_NEAR(served[i * kClasses + c], std::sqrt(static_cast<double>(raw[i * kClasses + c])) / sum,
+                  1e-6);
     }
   }
 }

@@ -284,7 +284,7 @@ def pipeline(work):
     mon = srv.monitor()
     reference = mon["reference"]["accuracy"]
     check(mon["predictions"] == 1 and abs(reference - summary["final_test_accuracy"]) < 1e-12,
-          f"its monitors start empty, the reference accuracy its own test accuracy ({reference})")
+          f"its store starts fresh (1 prediction), its reference accuracy its own test accuracy ({reference})")
     check(srv.stop() == 0, "SIGTERM: the challenger's server exits 0")
     print(f"pipeline ran in {time.time() - started:.1f} s", flush=True)
 

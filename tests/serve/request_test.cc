@@ -31,12 +31,14 @@ std::pair<int, std::string> error_of(Fn fn) {
 }
 
 TEST(Request, ReadsOneInstanceABatchAndCsv) {
-  PredictRows one = parse_predict_body(R"({"id": "a", "features": [1, 2.5, -3]})", "application/json", limits());
+  PredictRows one =
+      parse_predict_body(R"({"id": "a", "features": [1, 2.5, -3]})", "application/json", limits());
   ASSERT_EQ(one.n, 1u);
   EXPECT_EQ(one.ids[0], "a");
   EXPECT_EQ(one.values, (std::vector<float>{1, 2.5f, -3}));
-  PredictRows batch = parse_predict_body(R"({"instances": [{"features": [1, 2, 3]}, {"id": "b", "features": [4, 5, 6]}]})",
-                                         "application/json", limits());
+  PredictRows batch =
+      parse_predict_body(R"({"instances": [{"features": [1, 2, 3]}, {"id": "b", "features": [4, 5, 6]}]})",
+                         "application/json", limits());
   ASSERT_EQ(batch.n, 2u);
   EXPECT_EQ(batch.ids[0], "");
   EXPECT_EQ(batch.ids[1], "b");
@@ -67,7 +69,8 @@ TEST(Request, EveryMalformedBodyNamesItsField) {
             (std::pair<int, std::string>{400, "id"}));
   EXPECT_EQ(p(R"({"instances": [{"features": [1, 2, 3]}, {"features": [1, null, 3]}]})"),
             (std::pair<int, std::string>{400, "instances[1].features[1]"}));
-  EXPECT_EQ(p(R"({"instances": [{"features": [1, 2, 3]}, 7]})"), (std::pair<int, std::string>{400, "instances[1]"}));
+  EXPECT_EQ(p(R"({"instances": [{"features": [1, 2, 3]}, 7]})"),
+            (std::pair<int, std::string>{400, "instances[1]"}));
   EXPECT_EQ(p(R"({"instances": []})"), (std::pair<int, std::string>{400, "instances"}));
   EXPECT_EQ(p(R"({"instances": {}})"), (std::pair<int, std::string>{400, "instances"}));
   std::string five = R"({"instances": [)";
@@ -85,8 +88,8 @@ TEST(Request, FeedbackTakesAnIndexOrAClassName) {
   std::vector<FeedbackItem> one = parse_feedback_body(R"({"id": "a", "label": 2})", names, 10);
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].label, 2);
-  std::vector<FeedbackItem> batch =
-      parse_feedback_body(R"({"feedback": [{"id": "a", "label": "dog"}, {"id": "b", "label": 0}]})", names, 10);
+  std::vector<FeedbackItem> batch = parse_feedback_body(
+      R"({"feedback": [{"id": "a", "label": "dog"}, {"id": "b", "label": 0}]})", names, 10);
   ASSERT_EQ(batch.size(), 2u);
   EXPECT_EQ(batch[0].label, 1);
   const auto f = [&](std::string body) { return error_of([&] { parse_feedback_body(body, names, 2); }); };
@@ -127,18 +130,19 @@ TEST(Request, TheFastPathReadsWhatTheGeneralParserReads) {
     ASSERT_EQ(fast.n, general.n) << body;
     EXPECT_EQ(fast.ids, general.ids) << body;
     ASSERT_EQ(fast.values.size(), general.values.size()) << body;
-    EXPECT_EQ(std::memcmp(fast.values.data(), general.values.data(), fast.values.size() * sizeof(float)), 0) << body;
+    EXPECT_EQ(std::memcmp(fast.values.data(), general.values.data(), fast.values.size() * sizeof(float)), 0)
+        << body;
   }
   const char* slow_bodies[] = {
       R"({"id": "a\u0041", "features": [1, 2, 3]})",  // an escape
       R"({"id": null, "features": [1, 2, 3]})",       // null id
       R"({"features": [1, 2, 3], "extra": 1})",       // another member
       R"({"features": [1, 2, 3], "features": [4, 5, 6]})",
-      R"({"features": [1, 2]})",                      // wrong length: the general parser says so
-      R"({"features": [01, 2, 3]})",                  // not JSON
+      R"({"features": [1, 2]})",      // wrong length: the general parser says so
+      R"({"features": [01, 2, 3]})",  // not JSON
       R"({"features": [.5, 2, 3]})",
       R"({"features": [NaN, 2, 3]})",
-      R"({"features": [1e39, 2, 3]})",                // outside float32
+      R"({"features": [1e39, 2, 3]})",  // outside float32
       R"({"features": [1, 2, 3]} x)",
       R"({"instances": [{"features": [1, 2, 3]}, {"features": [1, 2, 3]}, {"features": [1, 2, 3]},
                         {"features": [1, 2, 3]}, {"features": [1, 2, 3]}]})",  // over max_rows
@@ -148,7 +152,8 @@ TEST(Request, TheFastPathReadsWhatTheGeneralParserReads) {
     EXPECT_FALSE(parse_predict_json_fast(body, l, fast)) << body;
   }
   // The ones the general parser accepts give the same rows through parse_predict_body.
-  const PredictRows escaped = parse_predict_body(R"({"id": "a\u0041", "features": [1, 2, 3]})", "application/json", l);
+  const PredictRows escaped =
+      parse_predict_body(R"({"id": "a\u0041", "features": [1, 2, 3]})", "application/json", l);
   EXPECT_EQ(escaped.ids[0], "aA");
 }
 

@@ -61,7 +61,8 @@ TEST(Store, RefusesAnotherModelsStoreAndFilesThatAreNotStores) {
   { Store s(dir.path(), identity("aaaa")); }
   EXPECT_THROW(Store(dir.path(), identity("bbbb")), InputError);
   testing::TempDir other;
-  std::ofstream(Store::db_path(other.path())) << "not a database, just text that is long enough to have a header\n";
+  std::ofstream(Store::db_path(other.path()))
+      << "not a database, just text that is long enough to have a header\n";
   EXPECT_THROW(Store(other.path(), identity()), InputError);
   testing::TempDir empty;
   EXPECT_THROW(read_store(empty.path()), InputError);

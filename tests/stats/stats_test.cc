@@ -12,8 +12,8 @@
 
 #include "dpeval/core/atomic_file.h"
 #include "dpeval/core/check.h"
-#include "dpeval/stats/binned.h"
 #include "dpeval/core/error.h"
+#include "dpeval/stats/binned.h"
 #include "dpeval/stats/distributions.h"
 #include "dpeval/stats/two_sample.h"
 

@@ -2,6 +2,7 @@
 // from its store, as JSON, an HTML timeline and CI gates (docs/MLOPS.md).
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "dpeval/cli/command_files.h"
@@ -30,26 +31,30 @@ std::optional<double> gate_value(const json& doc, const eval::GateExpr& g) {
   const json& l = doc["labelled"];
   const json& u = doc["unlabelled"];
   auto last = [](const json& windows, const char* key) -> std::optional<double> {
-    if (windows.empty() || (!windows.back()[key].is_number() && !windows.back()[key].is_boolean())) return std::nullopt;
+    if (windows.empty() || (!windows.back()[key].is_number() && !windows.back()[key].is_boolean()))
+      return std::nullopt;
     const json& v = windows.back()[key];
     return v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>();
   };
   const std::string& m = g.metric;
-  if (g.scope != eval::GateExpr::Scope::kOverall) throw UsageError(fmt::format("--fail-if '{}': monitor gates name figures, not slices", g.text));
+  if (g.scope != eval::GateExpr::Scope::kOverall)
+    throw UsageError(fmt::format("--fail-if '{}': monitor gates name figures, not slices", g.text));
   if (m == "retrain_recommended") return doc["retrain_recommended"].get<bool>() ? 1.0 : 0.0;
   if (m == "alarms") return static_cast<double>(doc["alarms"].size());
   if (m == "windows_labelled") return static_cast<double>(l.size());
   if (m == "windows_unlabelled") return static_cast<double>(u.size());
   if (m == "predictions") return doc["predictions"].get<double>();
   if (m == "feedback") return doc["feedback"].get<double>();
-  if (m == "accuracy" || m == "log_loss" || m == "ece" || m == "decay" || m == "feedback_loop") return last(l, m.c_str());
+  if (m == "accuracy" || m == "log_loss" || m == "ece" || m == "decay" || m == "feedback_loop")
+    return last(l, m.c_str());
   if (m == "estimated_accuracy") return last(u, "estimated_accuracy");
   if (m == "drift_share") return last(u, "drift_share");
   if (m == "drift") return last(u, "drift");
-  throw UsageError(fmt::format("--fail-if '{}': unknown figure '{}'; expected retrain_recommended, alarms, accuracy, "
-                               "log_loss, ece, decay, feedback_loop, estimated_accuracy, drift_share, drift, "
-                               "windows_labelled, windows_unlabelled, predictions or feedback",
-                               g.text, m));
+  throw UsageError(
+      fmt::format("--fail-if '{}': unknown figure '{}'; expected retrain_recommended, alarms, accuracy, "
+                  "log_loss, ece, decay, feedback_loop, estimated_accuracy, drift_share, drift, "
+                  "windows_labelled, windows_unlabelled, predictions or feedback",
+                  g.text, m));
 }
 
 int run_monitor(MonitorArgs& a) {
@@ -67,13 +72,18 @@ int run_monitor(MonitorArgs& a) {
   serve::replay_store(contents, m);
   json doc = m.document();
   doc["schema"] = "dpeval.monitor/1";
-  auto meta = [&](const char* key) { return contents.meta.count(key) ? contents.meta.at(key) : std::string(); };
-  doc["model"] = {{"sha256", meta("model_sha256")}, {"temperature", meta("temperature").empty() ? "1" : meta("temperature")}};
+  auto meta = [&](const char* key) {
+    return contents.meta.count(key) ? contents.meta.at(key) : std::string();
+  };
+  doc["model"] = {
+      {"sha256", meta("model_sha256")},
+      {"temperature", meta("temperature").empty() ? 1.0 : std::strtod(meta("temperature").c_str(), nullptr)}};
   doc["profile"] = meta("profile_sha256").empty() ? json(nullptr) : json{{"sha256", meta("profile_sha256")}};
   doc["store"] = serve::Store::db_path(a.store).string();
   json events = json::array();
   for (const serve::StoredEvent& e : contents.events) {
-    if (e.kind != "drift") events.push_back({{"time", e.time}, {"kind", e.kind}, {"window", e.window}, {"doc", e.doc}});
+    if (e.kind != "drift")
+      events.push_back({{"time", e.time}, {"kind", e.kind}, {"window", e.window}, {"doc", e.doc}});
   }
   doc["events"] = events;
   const std::vector<eval::GateResult> gates =
@@ -84,11 +94,14 @@ int run_monitor(MonitorArgs& a) {
   outputs.add(a.json.file(), [&] { return json_text(doc); });
   outputs.commit();
   a.json.print(doc);
-  fmt::print(stderr, "dpeval monitor: {} predictions, {} labels; {} labelled and {} prediction windows of {}; {} alarms; "
-             "retrain recommended: {}\n",
-             doc["predictions"].get<size_t>(), doc["feedback"].get<size_t>(), doc["labelled"].size(),
-             doc["unlabelled"].size(), options.window, doc["alarms"].size(),
-             doc["retrain_recommended"].get<bool>() ? "yes (" + doc["retrain_reasons"].dump() + ")" : std::string("no"));
+  fmt::print(
+      stderr,
+      "dpeval monitor: {} predictions, {} labels; {} labelled and {} prediction windows of {}; {} alarms; "
+      "retrain recommended: {}\n",
+      doc["predictions"].get<size_t>(), doc["feedback"].get<size_t>(), doc["labelled"].size(),
+      doc["unlabelled"].size(), options.window, doc["alarms"].size(),
+      doc["retrain_recommended"].get<bool>() ? "yes (" + doc["retrain_reasons"].dump() + ")"
+                                             : std::string("no"));
   size_t failed = 0;
   for (const eval::GateResult& g : gates) {
     fmt::print(stderr, "  gate {} {}\n", g.passed ? "PASS" : "FAIL", g.expression);
@@ -102,7 +115,8 @@ int run_monitor(MonitorArgs& a) {
 Command add_monitor_command(CLI::App& root) {
   auto args = std::make_shared<MonitorArgs>();
   MonitorArgs& a = *args;
-  CLI::App* app = root.add_subcommand("monitor", "Recompute the online monitors of a serving store, with gates for CI");
+  CLI::App* app =
+      root.add_subcommand("monitor", "Recompute the online monitors of a serving store, with gates for CI");
   app->footer(R"(Examples:
   dpeval monitor --store serving/ --html monitor.html
   dpeval monitor --store serving/ --fail-if "retrain_recommended == 1" --json-out monitor.json

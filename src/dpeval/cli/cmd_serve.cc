@@ -31,18 +31,21 @@ std::string read_token(const std::string& path) {
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw UsageError(fmt::format("--token-file {}: not a regular file", path));
   }
-  if (std::filesystem::file_size(path, ec) > 4096) throw InputError(fmt::format("--token-file {}: over 4096 bytes", path));
+  if (std::filesystem::file_size(path, ec) > 4096)
+    throw InputError(fmt::format("--token-file {}: over 4096 bytes", path));
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string token = ss.str();
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+    token.pop_back();
   if (token.empty()) throw InputError(fmt::format("--token-file {}: empty; expected the bearer token", path));
   for (char c : token) {
     if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) {
-      throw InputError(fmt::format("--token-file {}: the token has a space or control byte; expected one line of "
-                                   "printable ASCII",
-                                   path));
+      throw InputError(
+          fmt::format("--token-file {}: the token has a space or control byte; expected one line of "
+                      "printable ASCII",
+                      path));
     }
   }
   return token;
@@ -114,7 +117,8 @@ int run_serve(ServeArgs& a) {
 Command add_serve_command(CLI::App& root) {
   auto args = std::make_shared<ServeArgs>();
   ServeArgs& a = *args;
-  CLI::App* app = root.add_subcommand("serve", "Serve a checkpoint over HTTP with micro-batching and online monitors");
+  CLI::App* app =
+      root.add_subcommand("serve", "Serve a checkpoint over HTTP with micro-batching and online monitors");
   app->footer(R"(Examples:
   dpeval serve --checkpoint runs/mlp/checkpoint.dpck --store serving/
   dpeval serve --checkpoint model.dpck --profile ref.profile.json --store s/ --port 9000 --token-file token.txt
@@ -125,9 +129,11 @@ Every prediction and label is stored in --store (SQLite, WAL); a label answered 
 and the monitors are rebuilt from the store on start. SIGTERM drains and flushes, then exits 0.
 See docs/MLOPS.md. Exit codes: 0 stopped by a signal, 1 runtime failure (port in use), 2 usage error,
 3 bad input (a checkpoint, profile or store that is not one).)");
-  app->add_option("--checkpoint", a.checkpoint, "Checkpoint written by dpeval train (or dpeval import)")->required();
-  app->add_option("--profile", a.profile,
-                  "Reference profile (dpeval profile [--checkpoint]): drift per window and the reference accuracy");
+  app->add_option("--checkpoint", a.checkpoint, "Checkpoint written by dpeval train (or dpeval import)")
+      ->required();
+  app->add_option(
+      "--profile", a.profile,
+      "Reference profile (dpeval profile [--checkpoint]): drift per window and the reference accuracy");
   app->add_option("--host", a.o.host, "Address to bind (loopback unless you mean it)")->capture_default_str();
   app->add_option("--port", a.o.port, "Port (0: any free one, printed on start)")
       ->check(integer_in(0, 65535))
@@ -149,7 +155,8 @@ See docs/MLOPS.md. Exit codes: 0 stopped by a signal, 1 runtime failure (port in
   app->add_option("--max-body-bytes", a.max_body, "Largest request body (413 above), 1024 to 1073741824")
       ->check(integer_in(1024, int64_t{1} << 30))
       ->capture_default_str();
-  app->add_option("--max-request-rows", a.max_rows, "Rows (instances, labels) per request (413 above), 1 to 100000")
+  app->add_option("--max-request-rows", a.max_rows,
+                  "Rows (instances, labels) per request (413 above), 1 to 100000")
       ->check(integer_in(1, 100000))
       ->capture_default_str();
   app->add_option("--window", a.window, "Rows per monitoring window, 1 to 10000000")
@@ -166,15 +173,18 @@ See docs/MLOPS.md. Exit codes: 0 stopped by a signal, 1 runtime failure (port in
                   "Feedback-loop alarm: agreement significantly above reference + this, [0, 1)")
       ->check(number_in(0, 1, false, true))
       ->capture_default_str();
-  app->add_option("--ece-threshold", a.o.online.ece_threshold, "A window's ECE above it advises recalibration, (0, 1]")
+  app->add_option("--ece-threshold", a.o.online.ece_threshold,
+                  "A window's ECE above it advises recalibration, (0, 1]")
       ->check(number_in(0, 1, true))
       ->capture_default_str();
-  app->add_option("--drift-share", a.o.online.drift_share, "A window with this share of columns drifted is drift, (0, 1]")
+  app->add_option("--drift-share", a.o.online.drift_share,
+                  "A window with this share of columns drifted is drift, (0, 1]")
       ->check(number_in(0, 1, true))
       ->capture_default_str();
   app->add_flag("--auto-recalibrate", a.o.auto_recalibrate,
                 "Fit and swap in a temperature when a labelled window's ECE is above --ece-threshold");
-  app->add_option("--token-file", a.token_file, "File holding a bearer token required on every endpoint but /healthz");
+  app->add_option("--token-file", a.token_file,
+                  "File holding a bearer token required on every endpoint but /healthz");
   app->add_option("--on-alarm", a.on_alarm, "http://host:port/path to POST each alarm to (JSON)");
   return {app, [args] { return run_serve(*args); }};
 }

@@ -4,9 +4,8 @@
 // dpeval errors; only main.cc maps them to exit codes.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace dpeval::cli {
 

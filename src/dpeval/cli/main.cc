@@ -36,13 +36,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(R"(Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 bad input data or config,
 4 a quality gate failed. Run `dpeval <command> --help` for a command's options and examples.)");
-  const Command commands[] = {
-      add_train_command(app),    add_predict_command(app),   add_scale_command(app),
-      add_eval_command(app),     add_calibrate_command(app), add_redact_command(app),
-      add_manifest_command(app), add_datasheet_command(app), add_audit_command(app),
-      add_report_command(app),   add_profile_command(app),   add_drift_command(app),
-      add_export_command(app),   add_import_command(app),    add_compare_command(app),
-      add_serve_command(app),    add_monitor_command(app)};
+  const Command commands[] = {add_train_command(app),    add_predict_command(app),   add_scale_command(app),
+                              add_eval_command(app),     add_calibrate_command(app), add_redact_command(app),
+                              add_manifest_command(app), add_datasheet_command(app), add_audit_command(app),
+                              add_report_command(app),   add_profile_command(app),   add_drift_command(app),
+                              add_export_command(app),   add_import_command(app),    add_compare_command(app),
+                              add_serve_command(app),    add_monitor_command(app)};
 
   try {
     app.parse(argc, argv);

@@ -55,13 +55,14 @@ void pack_panels(Trans tb, int64_t N, int64_t K, const float* B, int64_t ldb, st
 
 // The 8-lane dot product of Note [Batch-invariant GEMM] from its lanes: the fixed reduction, then the tail.
 float finish_dot(const float* lanes, const float* a, const float* b, int64_t k8, int64_t K) {
-  float sum = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+  float sum =
+      ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
   for (int64_t k = k8; k < K; ++k) sum = std::fmaf(a[k], b[k], sum);
   return sum;
 }
 
-void dot_rows_scalar(const float* a, int64_t lda, int64_t M, const float* b, int64_t ldb, int64_t N, int64_t K,
-                     float* c, int64_t ldc) {
+void dot_rows_scalar(const float* a, int64_t lda, int64_t M, const float* b, int64_t ldb, int64_t N,
+                     int64_t K, float* c, int64_t ldc) {
   const int64_t k8 = K - K % 8;
   for (int64_t i = 0; i < M; ++i) {
     for (int64_t j = 0; j < N; ++j) {
@@ -78,13 +79,14 @@ void dot_rows_scalar(const float* a, int64_t lda, int64_t M, const float* b, int
 
 // One row of A against `cols` (1 to 4) rows of B: the 8-lane sums, finished.
 template <int64_t kCols>
-__attribute__((target("avx2,fma"))) inline void dot_tile_avx2(const float* ai, const float* b, int64_t ldb, int64_t k8,
-                                                              int64_t K, float* ci) {
+__attribute__((target("avx2,fma"))) inline void dot_tile_avx2(const float* ai, const float* b, int64_t ldb,
+                                                              int64_t k8, int64_t K, float* ci) {
   __m256 acc[kCols];
   for (auto& v : acc) v = _mm256_setzero_ps();
   for (int64_t k = 0; k < k8; k += 8) {
     const __m256 x = _mm256_loadu_ps(ai + k);
-    for (int64_t jj = 0; jj < kCols; ++jj) acc[jj] = _mm256_fmadd_ps(x, _mm256_loadu_ps(b + jj * ldb + k), acc[jj]);
+    for (int64_t jj = 0; jj < kCols; ++jj)
+      acc[jj] = _mm256_fmadd_ps(x, _mm256_loadu_ps(b + jj * ldb + k), acc[jj]);
   }
   alignas(32) float lanes[8];
   for (int64_t jj = 0; jj < kCols; ++jj) {
@@ -95,7 +97,8 @@ __attribute__((target("avx2,fma"))) inline void dot_tile_avx2(const float* ai, c
 
 // Two rows of A against four rows of B: 8 accumulators, each B row loaded once for both.
 __attribute__((target("avx2,fma"))) void dot_rows_avx2(const float* a, int64_t lda, int64_t M, const float* b,
-                                                        int64_t ldb, int64_t N, int64_t K, float* c, int64_t ldc) {
+                                                       int64_t ldb, int64_t N, int64_t K, float* c,
+                                                       int64_t ldc) {
   const int64_t k8 = K - K % 8;
   alignas(32) float lanes[8];
   int64_t i = 0;
@@ -133,10 +136,13 @@ __attribute__((target("avx2,fma"))) void dot_rows_avx2(const float* a, int64_t l
   }
 }
 
-void store_tile(const float* tile, int64_t width, float* c) { std::memcpy(c, tile, static_cast<size_t>(width) * sizeof(float)); }
+void store_tile(const float* tile, int64_t width, float* c) {
+  std::memcpy(c, tile, static_cast<size_t>(width) * sizeof(float));
+}
 
-__attribute__((target("avx2,fma"))) void panel_rows_avx2(const float* a, int64_t lda, int64_t rows, const float* panel,
-                                                          int64_t K, int64_t width, float* c, int64_t ldc) {
+__attribute__((target("avx2,fma"))) void panel_rows_avx2(const float* a, int64_t lda, int64_t rows,
+                                                         const float* panel, int64_t K, int64_t width,
+                                                         float* c, int64_t ldc) {
   alignas(32) float tile[kPanel];
   int64_t i = 0;
   for (; i + kRows <= rows; i += kRows) {
@@ -172,8 +178,8 @@ __attribute__((target("avx2,fma"))) void panel_rows_avx2(const float* a, int64_t
   }
 }
 
-void panel_rows_scalar(const float* a, int64_t lda, int64_t rows, const float* panel, int64_t K, int64_t width, float* c,
-                       int64_t ldc) {
+void panel_rows_scalar(const float* a, int64_t lda, int64_t rows, const float* panel, int64_t K,
+                       int64_t width, float* c, int64_t ldc) {
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t jj = 0; jj < width; ++jj) {
       float acc = 0;
@@ -188,8 +194,8 @@ void panel_rows_scalar(const float* a, int64_t lda, int64_t rows, const float* p
 void gemm_batch_invariant(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
                           const float* B, int64_t ldb, float* C, int64_t ldc) {
   DPEVAL_CHECK(ta == Trans::kNo) << "gemm_batch_invariant: op(A) must be A";
-  DPEVAL_CHECK(M >= 0 && N >= 0 && K >= 0 && lda >= K && ldc >= N) << "gemm_batch_invariant: M=" << M << " N=" << N
-                                                                      << " K=" << K;
+  DPEVAL_CHECK(M >= 0 && N >= 0 && K >= 0 && lda >= K && ldc >= N)
+      << "gemm_batch_invariant: M=" << M << " N=" << N << " K=" << K;
   DPEVAL_CHECK(ldb >= (tb == Trans::kNo ? N : K)) << "gemm_batch_invariant: ldb=" << ldb;
   if (M == 0 || N == 0) return;
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");

@@ -45,11 +45,12 @@ void check_online_options(const OnlineOptions& o) {
 
 OnlineMonitor::OnlineMonitor(size_t num_classes, OnlineReference reference, OnlineOptions options)
     : k_(num_classes), reference_(std::move(reference)), options_(options) {
-  if (num_classes < 2) throw ConfigError(fmt::format("online monitor: {} classes; expected at least 2", num_classes));
+  if (num_classes < 2)
+    throw ConfigError(fmt::format("online monitor: {} classes; expected at least 2", num_classes));
   check_online_options(options_);
   if (reference_.accuracy && !(*reference_.accuracy >= 0 && *reference_.accuracy <= 1)) {
-    throw ConfigError(fmt::format("{}: reference accuracy {} is not in [0, 1]", reference_.source,
-                                  *reference_.accuracy));
+    throw ConfigError(
+        fmt::format("{}: reference accuracy {} is not in [0, 1]", reference_.source, *reference_.accuracy));
   }
   open_predicted_.assign(k_, 0.0);
 }
@@ -90,7 +91,8 @@ void OnlineMonitor::attach_drift(size_t number, json drift) {
       !drift["predictions"].empty()) {
     size_t drifted = 0;
     for (const json& e : drift["predictions"]) drifted += e.value("drift", false) ? 1 : 0;
-    w.prediction_drift_share = static_cast<double>(drifted) / static_cast<double>(drift["predictions"].size());
+    w.prediction_drift_share =
+        static_cast<double>(drifted) / static_cast<double>(drift["predictions"].size());
   }
   w.drift = std::move(drift);
 }
@@ -109,8 +111,8 @@ std::optional<size_t> OnlineMonitor::add_feedback(std::span<const float> served,
   // Log loss as sklearn's: the row renormalised, then clipped to [eps, 1 - eps].
   double sum = 0;
   for (float p : served) sum += p;
-  const double p = std::clamp(static_cast<double>(served[static_cast<size_t>(label)]) / sum, eval::kFloat64Eps,
-                              1 - eval::kFloat64Eps);
+  const double p = std::clamp(static_cast<double>(served[static_cast<size_t>(label)]) / sum,
+                              eval::kFloat64Eps, 1 - eval::kFloat64Eps);
   open_log_loss_ -= std::log(p);
   open_labels_.push_back(label);
   for (float q : raw) open_raw_.push_back(q);
@@ -183,44 +185,47 @@ json OnlineMonitor::document() const {
   json labelled = json::array(), unlabelled = json::array(), alarms = json::array();
   const double ref = reference_.accuracy.value_or(std::nan(""));
   for (const LabelledWindow& w : labelled_) {
-    labelled.push_back({{"window", w.number},
-                        {"rows", w.rows},
-                        {"accuracy", w.accuracy},
-                        {"estimated_accuracy", w.estimated_accuracy},
-                        {"log_loss", w.log_loss},
-                        {"ece", optional_json(w.ece)},
-                        {"ece_raw", optional_json(w.ece_raw)},
-                        {"temperature", w.temperature},
-                        {"decay", w.decay},
-                        {"decay_p_value", optional_json(w.decay_p_value)},
-                        {"decay_rows_needed", w.decay_rows_needed ? json(*w.decay_rows_needed) : json(nullptr)},
-                        {"feedback_loop", w.feedback_loop},
-                        {"feedback_loop_p_value", optional_json(w.loop_p_value)},
-                        {"recalibration_advised", w.recalibrate}});
+    labelled.push_back(
+        {{"window", w.number},
+         {"rows", w.rows},
+         {"accuracy", w.accuracy},
+         {"estimated_accuracy", w.estimated_accuracy},
+         {"log_loss", w.log_loss},
+         {"ece", optional_json(w.ece)},
+         {"ece_raw", optional_json(w.ece_raw)},
+         {"temperature", w.temperature},
+         {"decay", w.decay},
+         {"decay_p_value", optional_json(w.decay_p_value)},
+         {"decay_rows_needed", w.decay_rows_needed ? json(*w.decay_rows_needed) : json(nullptr)},
+         {"feedback_loop", w.feedback_loop},
+         {"feedback_loop_p_value", optional_json(w.loop_p_value)},
+         {"recalibration_advised", w.recalibrate}});
     if (w.decay) {
       alarms.push_back(
           {{"kind", "decay"},
            {"window", w.number},
-           {"reason", fmt::format("labelled window {}: accuracy {:.4f} on {} rows is below the reference {:.4f} "
-                                  "- {} (exact binomial p = {:.3g} < {}; significant after {} rows)",
-                                  w.number, w.accuracy, w.rows, ref, options_.decay_margin, *w.decay_p_value,
-                                  options_.alpha, w.decay_rows_needed.value_or(w.rows))}});
+           {"reason",
+            fmt::format("labelled window {}: accuracy {:.4f} on {} rows is below the reference {:.4f} "
+                        "- {} (exact binomial p = {:.3g} < {}; significant after {} rows)",
+                        w.number, w.accuracy, w.rows, ref, options_.decay_margin, *w.decay_p_value,
+                        options_.alpha, w.decay_rows_needed.value_or(w.rows))}});
     }
     if (w.feedback_loop) {
       alarms.push_back(
           {{"kind", "feedback_loop"},
            {"window", w.number},
-           {"reason", fmt::format("labelled window {}: the labels agree with the served predictions on {:.4f} of "
-                                  "{} rows, above what a model of reference accuracy {:.4f} + {} allows (exact "
-                                  "binomial p = {:.3g} < {}): the labels look model-generated",
-                                  w.number, w.accuracy, w.rows, ref, options_.loop_margin, *w.loop_p_value,
-                                  options_.alpha)}});
+           {"reason",
+            fmt::format("labelled window {}: the labels agree with the served predictions on {:.4f} of "
+                        "{} rows, above what a model of reference accuracy {:.4f} + {} allows (exact "
+                        "binomial p = {:.3g} < {}): the labels look model-generated",
+                        w.number, w.accuracy, w.rows, ref, options_.loop_margin, *w.loop_p_value,
+                        options_.alpha)}});
     }
     if (w.recalibrate) {
       alarms.push_back({{"kind", "calibration"},
                         {"window", w.number},
-                        {"reason", fmt::format("labelled window {}: ECE {:.4f} above the threshold {}", w.number,
-                                               *w.ece, options_.ece_threshold)}});
+                        {"reason", fmt::format("labelled window {}: ECE {:.4f} above the threshold {}",
+                                               w.number, *w.ece, options_.ece_threshold)}});
     }
   }
   for (const UnlabelledWindow& w : unlabelled_) {
@@ -233,10 +238,11 @@ json OnlineMonitor::document() const {
                           {"drift", w.drift_alarm},
                           {"drift_detail", w.drift}});
     if (w.drift_alarm) {
-      alarms.push_back({{"kind", "drift"},
-                        {"window", w.number},
-                        {"reason", fmt::format("prediction window {}: {:.3f} of the columns drifted (threshold {})",
-                                               w.number, *w.drift_share, options_.drift_share)}});
+      alarms.push_back(
+          {{"kind", "drift"},
+           {"window", w.number},
+           {"reason", fmt::format("prediction window {}: {:.3f} of the columns drifted (threshold {})",
+                                  w.number, *w.drift_share, options_.drift_share)}});
     }
   }
   const std::vector<std::string> reasons = retrain_reasons();

@@ -68,7 +68,7 @@ struct OnlineOptions {
   // 15 bins is biased upwards on few rows (about 0.03 for a calibrated model
   // on 500), so the default asks only for plain miscalibration.
   double ece_threshold = 0.1;
-  double drift_share = 0.5;    // a label-free window whose drifted share reaches it counts as drift, (0, 1]
+  double drift_share = 0.5;  // a label-free window whose drifted share reaches it counts as drift, (0, 1]
   size_t ece_bins = 15;
 };
 
@@ -100,9 +100,9 @@ struct UnlabelledWindow {
   size_t number = 0;
   size_t rows = 0;
   double estimated_accuracy = 0;
-  std::vector<double> predicted_share;  // per class
-  nlohmann::json drift;                 // attach_drift's, or null
-  std::optional<double> drift_share;    // drift["share_drifted"]: of the input columns
+  std::vector<double> predicted_share;           // per class
+  nlohmann::json drift;                          // attach_drift's, or null
+  std::optional<double> drift_share;             // drift["share_drifted"]: of the input columns
   std::optional<double> prediction_drift_share;  // of the prob_<k> columns (drift["predictions"])
   bool drift_alarm = false;
 };

@@ -12,12 +12,14 @@ namespace dpeval::monitor {
 WindowDrift::WindowDrift(const Profile& reference, WindowDriftInputs inputs)
     : reference_(reference), inputs_(std::move(inputs)) {
   images_ = inputs_.feature_names.empty();
-  const char* where = reference_.profile_path.empty() ? "the reference profile" : reference_.profile_path.c_str();
+  const char* where =
+      reference_.profile_path.empty() ? "the reference profile" : reference_.profile_path.c_str();
   if (images_) {
     if (!reference_.find("mean_intensity") || !reference_.find("std_intensity")) {
-      throw InputError(fmt::format("{}: not a profile of images (no mean_intensity column), but the model reads "
-                                   "images: profile the data the model was trained on",
-                                   where));
+      throw InputError(
+          fmt::format("{}: not a profile of images (no mean_intensity column), but the model reads "
+                      "images: profile the data the model was trained on",
+                      where));
     }
   } else {
     for (const std::string& name : inputs_.feature_names) {
@@ -33,14 +35,16 @@ WindowDrift::WindowDrift(const Profile& reference, WindowDriftInputs inputs)
 nlohmann::json WindowDrift::measure(std::span<const float> features, std::span<const float> probs,
                                     size_t n) const {
   DPEVAL_CHECK(features.size() == n * inputs_.num_features && probs.size() == n * inputs_.num_classes)
-      << "window drift: " << features.size() << " values, " << probs.size() << " probabilities for " << n << " rows";
+      << "window drift: " << features.size() << " values, " << probs.size() << " probabilities for " << n
+      << " rows";
   SourceData current;
   current.source = "the served window";
   current.rows = n;
   // Every column is made before any is filled: references into the vector stay valid.
   current.columns.reserve((images_ ? 2 : inputs_.num_features) + (predictions_ ? inputs_.num_classes : 0));
   auto column = [&](std::string name) -> ColumnValues& {
-    DPEVAL_CHECK(current.columns.size() < current.columns.capacity()) << "window drift: columns past the reserve";
+    DPEVAL_CHECK(current.columns.size() < current.columns.capacity())
+        << "window drift: columns past the reserve";
     ColumnValues& c = current.columns.emplace_back();
     c.name = std::move(name);
     c.numbers.resize(n);

@@ -91,7 +91,8 @@ int64_t Conv2d::winograd_chunk() const {
   // For the CNN's second conv that is 3 images: v and m together are 2 MB,
   // about one core's L2. Chunks of 2 to 8 images timed the same within this
   // machine's noise (nn_bench BM_TrainStep/cnn, 2026-11-30).
-  return std::max<int64_t>(1, kMinGemmColumns / kernels::winograd_5x5_tiles(geometry_.height, geometry_.width));
+  return std::max<int64_t>(1,
+                           kMinGemmColumns / kernels::winograd_5x5_tiles(geometry_.height, geometry_.width));
 }
 
 void Conv2d::winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
@@ -106,8 +107,9 @@ void Conv2d::winograd_convolve(const float* in, int64_t batch, int64_t cols, int
     kernels::winograd_5x5_input(in + first * cols * H * W, n, cols, H, W, wino_v_.data());
     for (int64_t xi = 0; xi < 36; ++xi) {
       if (batch_invariant) {
-        kernels::gemm_batch_invariant(Trans::kNo, Trans::kNo, T, rows, cols, wino_v_.data() + xi * T * cols, cols,
-                                      wino_u_.data() + xi * cols * rows, rows, wino_m_.data() + xi * T * rows, rows);
+        kernels::gemm_batch_invariant(Trans::kNo, Trans::kNo, T, rows, cols, wino_v_.data() + xi * T * cols,
+                                      cols, wino_u_.data() + xi * cols * rows, rows,
+                                      wino_m_.data() + xi * T * rows, rows);
       } else {
         kernels::gemm(Trans::kNo, Trans::kNo, T, rows, cols, 1.0f, wino_v_.data() + xi * T * cols, cols,
                       wino_u_.data() + xi * cols * rows, rows, 0.0f, wino_m_.data() + xi * T * rows, rows);
@@ -142,8 +144,8 @@ void Conv2d::winograd_backward_params(const Tensor& x, const Tensor& y, Tensor& 
 void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext& context) {
   // Inference that must not depend on the batch (Note [Batch-invariant GEMM]):
   // every GEMM of the forward through the invariant kernel.
-  const auto product = [&](Trans tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                           int64_t ldb, float* c, int64_t ldc) {
+  const auto product = [&](Trans tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                           const float* b, int64_t ldb, float* c, int64_t ldc) {
     if (context.batch_invariant) {
       kernels::gemm_batch_invariant(Trans::kNo, tb, m, n, k, a, lda, b, ldb, c, ldc);
     } else {
@@ -158,7 +160,8 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext& cont
   if (winograd_forward()) {
     wino_u_.resize(static_cast<size_t>(36 * oc * geometry_.channels));
     kernels::winograd_5x5_weights(w, oc, geometry_.channels, /*input_grad=*/false, wino_u_.data());
-    winograd_convolve(x.data(), batch, geometry_.channels, oc, bias, relu_fused(), y.data(), context.batch_invariant);
+    winograd_convolve(x.data(), batch, geometry_.channels, oc, bias, relu_fused(), y.data(),
+                      context.batch_invariant);
     return;
   }
   for (int64_t first = 0; first < batch; first += chunk_) {

@@ -50,8 +50,8 @@ struct ParamSlot {
 // What forward needs besides the input.
 struct LayerForwardContext {
   bool training = true;
-  uint64_t rng_key = 0;    // ForwardOptions::rng_key
-  size_t layer_index = 0;  // position in the model: keys Dropout's mask
+  uint64_t rng_key = 0;          // ForwardOptions::rng_key
+  size_t layer_index = 0;        // position in the model: keys Dropout's mask
   bool batch_invariant = false;  // ForwardOptions::batch_invariant
 };
 

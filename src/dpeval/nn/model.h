@@ -154,7 +154,7 @@ class Model {
   size_t first_param_layer_ = 0;     // lowest layer with parameters (layers_.size() if none)
   std::vector<ParamInfo> param_infos_;
   std::vector<float> params_, grads_;
-  std::span<float> params_view_;  // params_, or a buffer shared with share_params()
+  std::span<float> params_view_;          // params_, or a buffer shared with share_params()
   std::vector<Tensor> outputs_;           // per layer; a fused ReLU's stays empty
   std::vector<const Tensor*> output_of_;  // layer i's output (a fused ReLU: its producer's)
   Tensor dy_[2];                          // backward ping-pong: d loss / d (current activation)

@@ -24,7 +24,8 @@ void for_each_batch(nn::Model& model, const data::Dataset& dataset, int batch, s
   options.batch_invariant = batch_invariant;
   for (size_t first = begin; first < n; first += b) {
     const size_t count = std::min(b, n - first);
-    std::iota(indices.begin(), indices.begin() + static_cast<std::ptrdiff_t>(count), static_cast<uint32_t>(first));
+    std::iota(indices.begin(), indices.begin() + static_cast<std::ptrdiff_t>(count),
+              static_cast<uint32_t>(first));
     x.resize(dataset.sample_shape().with_outer(static_cast<int64_t>(count)));
     dataset.gather(std::span(indices.data(), count), x.data(), labels.data());
     const Tensor& logits = model.forward(x, options);
@@ -36,19 +37,21 @@ void for_each_batch(nn::Model& model, const data::Dataset& dataset, int batch, s
 
 EvalSums evaluate_rows(nn::Model& model, const data::Dataset& dataset, int batch, size_t begin, size_t end) {
   EvalSums r;
-  for_each_batch(model, dataset, batch, begin, end, /*batch_invariant=*/false, [&](size_t, const Tensor& logits, std::span<const int32_t> labels) {
-    const size_t rows = labels.size();
-    const size_t k = logits.size() / std::max<size_t>(1, rows);
-    r.loss_sum += static_cast<double>(nn::softmax_cross_entropy(logits, labels, nullptr)) * static_cast<double>(rows);
-    for (size_t i = 0; i < rows; ++i) {
-      const float* row = logits.data() + i * k;
-      size_t best = 0;
-      for (size_t c = 1; c < k; ++c)
-        if (row[c] > row[best]) best = c;
-      r.correct += static_cast<int32_t>(best) == labels[i];
-    }
-    r.rows += rows;
-  });
+  for_each_batch(model, dataset, batch, begin, end, /*batch_invariant=*/false,
+                 [&](size_t, const Tensor& logits, std::span<const int32_t> labels) {
+                   const size_t rows = labels.size();
+                   const size_t k = logits.size() / std::max<size_t>(1, rows);
+                   r.loss_sum += static_cast<double>(nn::softmax_cross_entropy(logits, labels, nullptr)) *
+                                 static_cast<double>(rows);
+                   for (size_t i = 0; i < rows; ++i) {
+                     const float* row = logits.data() + i * k;
+                     size_t best = 0;
+                     for (size_t c = 1; c < k; ++c)
+                       if (row[c] > row[best]) best = c;
+                     r.correct += static_cast<int32_t>(best) == labels[i];
+                   }
+                   r.rows += rows;
+                 });
   return r;
 }
 
@@ -73,10 +76,11 @@ void predict_probabilities(nn::Model& model, const data::Dataset& dataset, int b
   Tensor probs;
   // See Note [Batch-invariant GEMM] (kernels/gemm_invariant.cc): a row's
   // probabilities are the same in any batch, as `dpeval serve` answers them.
-  for_each_batch(model, dataset, batch, 0, dataset.size(), /*batch_invariant=*/true, [&](size_t first, const Tensor& logits, std::span<const int32_t>) {
-    nn::softmax(logits, probs);
-    on_batch(first, probs);
-  });
+  for_each_batch(model, dataset, batch, 0, dataset.size(), /*batch_invariant=*/true,
+                 [&](size_t first, const Tensor& logits, std::span<const int32_t>) {
+                   nn::softmax(logits, probs);
+                   on_batch(first, probs);
+                 });
 }
 
 }  // namespace dpeval::parallel

@@ -1,7 +1,6 @@
 // See monitor_report.h.
 #include "dpeval/report/monitor_report.h"
 
-
 #include <cmath>
 #include <limits>
 
@@ -13,9 +12,9 @@
 namespace dpeval::report {
 namespace {
 
-using nlohmann::json;
 using internal::escape_html;
 using internal::format_number;
+using nlohmann::json;
 
 double number_or_nan(const json& row, const char* key) {
   const auto it = row.find(key);
@@ -25,8 +24,8 @@ double number_or_nan(const json& row, const char* key) {
 // One timeline: window number on x, the named figures on y in [0, 1], alarms
 // of the given kinds marked on the first series.
 std::string timeline(const json& windows, const json& alarms, const std::string& label,
-                     const std::vector<std::pair<std::string, std::string>>& figures, std::optional<double> reference,
-                     const std::vector<std::string>& alarm_kinds) {
+                     const std::vector<std::pair<std::string, std::string>>& figures,
+                     std::optional<double> reference, const std::vector<std::string>& alarm_kinds) {
   if (windows.empty()) return "<p class=\"meta\">No window has closed yet.</p>\n";
   internal::LineChart chart;
   chart.label = label;
@@ -39,7 +38,8 @@ std::string timeline(const json& windows, const json& alarms, const std::string&
   for (const auto& [key, name] : figures) {
     internal::Series s;
     s.label = name;
-    for (const json& w : windows) s.points.push_back({w["window"].get<double>(), number_or_nan(w, key.c_str())});
+    for (const json& w : windows)
+      s.points.push_back({w["window"].get<double>(), number_or_nan(w, key.c_str())});
     chart.series.push_back(std::move(s));
   }
   if (reference) {
@@ -57,8 +57,9 @@ std::string timeline(const json& windows, const json& alarms, const std::string&
     const size_t w = a.value("window", size_t{0});
     if (w >= windows.size()) continue;
     const double y = number_or_nan(windows[w], figures.front().first.c_str());
-    marks += internal::svg_circle(chart.plot.px(static_cast<double>(w)), chart.plot.py(std::isfinite(y) ? y : 0), 6,
-                                  "alarm", a.value("reason", kind));
+    marks +=
+        internal::svg_circle(chart.plot.px(static_cast<double>(w)), chart.plot.py(std::isfinite(y) ? y : 0),
+                             6, "alarm", a.value("reason", kind));
   }
   const size_t close = svg.rfind("</svg>");
   if (close != std::string::npos) svg.insert(close, marks);
@@ -76,7 +77,8 @@ std::string render_monitor_html(const json& doc) {
     const json& unlabelled = doc.at("unlabelled");
     const json& alarms = doc.at("alarms");
     std::optional<double> reference;
-    if (doc.at("reference").at("accuracy").is_number()) reference = doc["reference"]["accuracy"].get<double>();
+    if (doc.at("reference").at("accuracy").is_number())
+      reference = doc["reference"]["accuracy"].get<double>();
     std::string out =
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -90,30 +92,33 @@ std::string render_monitor_html(const json& doc) {
         format_number(doc.value("window", 0.0)) + "</p></header>\n<main>\n";
     const bool retrain = doc.value("retrain_recommended", false);
     std::string reasons;
-    for (const json& r : doc.at("retrain_reasons")) reasons += (reasons.empty() ? "" : ", ") + r.get<std::string>();
+    for (const json& r : doc.at("retrain_reasons"))
+      reasons += (reasons.empty() ? "" : ", ") + r.get<std::string>();
     out += "<section id=\"verdict\"><h2>Retrain?</h2><p data-field=\"retrain_recommended\" class=\"" +
            std::string(retrain ? "verdict-yes" : "") + "\">" +
-           (retrain ? "Retraining recommended: " + escape_html(reasons) : std::string("No: the last windows raise no "
-                                                                                          "decay, drift or "
-                                                                                          "feedback-loop alarm")) +
-           "</p><p class=\"meta\">reference: " + escape_html(doc["reference"].value("source", "")) + "</p></section>\n";
+           (retrain ? "Retraining recommended: " + escape_html(reasons)
+                    : std::string("No: the last windows raise no "
+                                  "decay, drift or "
+                                  "feedback-loop alarm")) +
+           "</p><p class=\"meta\">reference: " + escape_html(doc["reference"].value("source", "")) +
+           "</p></section>\n";
     out += "<section id=\"labelled\"><h2>Labelled windows</h2>\n";
     out += timeline(labelled, alarms, "Labelled windows: accuracy, estimated accuracy and ECE",
-                    {{"accuracy", "accuracy"}, {"estimated_accuracy", "estimated accuracy"}, {"ece", "ECE"}}, reference,
-                    {"decay", "feedback_loop", "calibration"});
+                    {{"accuracy", "accuracy"}, {"estimated_accuracy", "estimated accuracy"}, {"ece", "ECE"}},
+                    reference, {"decay", "feedback_loop", "calibration"});
     out += "</section>\n<section id=\"unlabelled\"><h2>Prediction windows</h2>\n";
     out += timeline(unlabelled, alarms, "Prediction windows: estimated accuracy and drift share",
-                    {{"estimated_accuracy", "estimated accuracy"}, {"drift_share", "drift share"}}, std::nullopt,
-                    {"drift"});
+                    {{"estimated_accuracy", "estimated accuracy"}, {"drift_share", "drift share"}},
+                    std::nullopt, {"drift"});
     out += "</section>\n<section id=\"alarms\"><h2>Alarms</h2>\n";
     if (alarms.empty()) {
       out += "<p>None.</p>\n";
     } else {
       out += "<table><thead><tr><th>kind</th><th>window</th><th>reason</th></tr></thead><tbody>\n";
       for (const json& a : alarms) {
-        out += "<tr data-alarm=\"" + escape_html(a.value("kind", "")) + "\"><td>" + escape_html(a.value("kind", "")) +
-               "</td><td>" + format_number(a.value("window", 0.0)) + "</td><td>" + escape_html(a.value("reason", "")) +
-               "</td></tr>\n";
+        out += "<tr data-alarm=\"" + escape_html(a.value("kind", "")) + "\"><td>" +
+               escape_html(a.value("kind", "")) + "</td><td>" + format_number(a.value("window", 0.0)) +
+               "</td><td>" + escape_html(a.value("reason", "")) + "</td></tr>\n";
       }
       out += "</tbody></table>\n";
     }

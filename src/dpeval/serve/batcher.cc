@@ -12,7 +12,8 @@
 
 namespace dpeval::serve {
 
-Batcher::Batcher(nn::Model model, BatcherOptions options) : model_(std::move(model)), options_(std::move(options)) {
+Batcher::Batcher(nn::Model model, BatcherOptions options)
+    : model_(std::move(model)), options_(std::move(options)) {
   DPEVAL_CHECK(options_.max_batch >= 1) << "max_batch " << options_.max_batch;
   num_features_ = static_cast<size_t>(model_.sample_shape().numel());
   num_classes_ = static_cast<size_t>(model_.num_classes());
@@ -93,7 +94,8 @@ void Batcher::predict(std::span<const float> rows, size_t n, std::span<float> ra
 void Batcher::run_batch(std::unique_lock<std::mutex>& lock) {
   if (queued_rows_ < options_.max_batch && arriving_ > 0 && options_.max_delay.count() > 0 && !stop_) {
     const auto deadline = queue_.front()->arrived + options_.max_delay;
-    work_cv_.wait_until(lock, deadline, [&] { return stop_ || queued_rows_ >= options_.max_batch || arriving_ <= 0; });
+    work_cv_.wait_until(lock, deadline,
+                        [&] { return stop_ || queued_rows_ >= options_.max_batch || arriving_ <= 0; });
   }
   pieces_.clear();
   size_t rows = 0;

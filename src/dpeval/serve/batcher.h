@@ -41,9 +41,9 @@
 namespace dpeval::serve {
 
 struct BatcherOptions {
-  size_t max_batch = 64;                            // rows per forward pass, >= 1
-  std::chrono::microseconds max_delay{2000};        // >= 0
-  std::function<void(size_t rows)> on_batch;        // called after each forward pass (metrics); may be empty
+  size_t max_batch = 64;                      // rows per forward pass, >= 1
+  std::chrono::microseconds max_delay{2000};  // >= 0
+  std::function<void(size_t rows)> on_batch;  // called after each forward pass (metrics); may be empty
 };
 
 class Batcher {

@@ -25,10 +25,12 @@ void Histogram::append_series(std::string& out, std::string_view name, std::stri
   for (size_t b = 0; b <= bounds_.size(); ++b) {
     cumulative += counts_[b].load(std::memory_order_relaxed);
     const std::string le = b < bounds_.size() ? fmt::format("{}", bounds_[b]) : "+Inf";
-    fmt::format_to(std::back_inserter(out), "{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep, le, cumulative);
+    fmt::format_to(std::back_inserter(out), "{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep, le,
+                   cumulative);
   }
   const std::string braces = labels.empty() ? "" : fmt::format("{{{}}}", labels);
-  fmt::format_to(std::back_inserter(out), "{}_sum{} {}\n", name, braces, sum_.load(std::memory_order_relaxed));
+  fmt::format_to(std::back_inserter(out), "{}_sum{} {}\n", name, braces,
+                 sum_.load(std::memory_order_relaxed));
   fmt::format_to(std::back_inserter(out), "{}_count{} {}\n", name, braces, cumulative);
 }
 

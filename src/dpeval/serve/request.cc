@@ -15,7 +15,9 @@ namespace {
 
 using json = nlohmann::json;
 
-[[noreturn]] void bad(std::string field, const std::string& what) { throw HttpError(400, std::move(field), what); }
+[[noreturn]] void bad(std::string field, const std::string& what) {
+  throw HttpError(400, std::move(field), what);
+}
 
 json parse_json(std::string_view body) {
   if (body.empty()) bad("body", "empty body; expected a JSON object");
@@ -49,12 +51,14 @@ void read_features(const json& item, const std::string& where, size_t f, std::ve
   const auto it = item.find("features");
   const std::string field = where.empty() ? "features" : where + ".features";
   if (it == item.end()) bad(field, fmt::format("{}: missing; expected an array of {} numbers", field, f));
-  if (!it->is_array()) bad(field, fmt::format("{}: expected an array of {} numbers, got {}", field, f, it->type_name()));
+  if (!it->is_array())
+    bad(field, fmt::format("{}: expected an array of {} numbers, got {}", field, f, it->type_name()));
   if (it->size() != f) bad(field, fmt::format("{}: {} values; the model reads {}", field, it->size(), f));
   size_t j = 0;
   for (const json& v : *it) {
     if (!v.is_number()) {
-      bad(fmt::format("{}[{}]", field, j), fmt::format("{}[{}]: expected a number, got {}", field, j, v.type_name()));
+      bad(fmt::format("{}[{}]", field, j),
+          fmt::format("{}[{}]: expected a number, got {}", field, j, v.type_name()));
     }
     out.push_back(checked_float(v.get<double>(), fmt::format("{}[{}]", field, j)));
     ++j;
@@ -64,7 +68,9 @@ void read_features(const json& item, const std::string& where, size_t f, std::ve
 void check_rows(size_t n, size_t max_rows, const char* field) {
   if (n == 0) bad(field, fmt::format("{}: empty; expected 1 to {} rows", field, max_rows));
   if (n > max_rows) {
-    throw HttpError(413, field, fmt::format("{}: {} rows; at most {} per request (--max-request-rows)", field, n, max_rows));
+    throw HttpError(
+        413, field,
+        fmt::format("{}: {} rows; at most {} per request (--max-request-rows)", field, n, max_rows));
   }
 }
 
@@ -101,8 +107,8 @@ class Scan {
   // "<key>" exactly (no escapes).
   bool key(std::string_view k) {
     ws();
-    if (static_cast<size_t>(end_ - p_) < k.size() + 2 || p_[0] != '"' || std::string_view(p_ + 1, k.size()) != k ||
-        p_[k.size() + 1] != '"') {
+    if (static_cast<size_t>(end_ - p_) < k.size() + 2 || p_[0] != '"' ||
+        std::string_view(p_ + 1, k.size()) != k || p_[k.size() + 1] != '"') {
       return false;
     }
     p_ += k.size() + 2;
@@ -170,7 +176,8 @@ bool fast_instance(Scan& s, size_t f, PredictRows& out) {
   std::string id;
   do {
     if (s.key("id")) {
-      if (have_id || !s.lit(':') || !s.plain_string(id) || id.empty() || id.size() > kMaxIdBytes) return false;
+      if (have_id || !s.lit(':') || !s.plain_string(id) || id.empty() || id.size() > kMaxIdBytes)
+        return false;
       have_id = true;
     } else if (s.key("features")) {
       if (have_features || !s.lit(':') || !s.lit('[')) return false;
@@ -250,8 +257,8 @@ PredictRows parse_predict_csv(std::string_view body, const RequestLimits& limits
     size_t first = 0;
     if (with_id) {
       if (cells[0].empty() || cells[0].size() > kMaxIdBytes) {
-        bad(fmt::format("line {} column 1", line_no), fmt::format("line {}: id of {} bytes; expected 1 to {}",
-                                                                  line_no, cells[0].size(), kMaxIdBytes));
+        bad(fmt::format("line {} column 1", line_no),
+            fmt::format("line {}: id of {} bytes; expected 1 to {}", line_no, cells[0].size(), kMaxIdBytes));
       }
       out.ids.emplace_back(cells[0]);
       first = 1;
@@ -276,7 +283,8 @@ PredictRows parse_predict_csv(std::string_view body, const RequestLimits& limits
 
 }  // namespace
 
-PredictRows parse_predict_body(std::string_view body, std::string_view content_type, const RequestLimits& limits) {
+PredictRows parse_predict_body(std::string_view body, std::string_view content_type,
+                               const RequestLimits& limits) {
   if (content_type.starts_with("text/csv")) return parse_predict_csv(body, limits);
   PredictRows fast;
   if (parse_predict_json_fast(body, limits, fast)) return fast;  // Note [Fast path]
@@ -295,7 +303,8 @@ PredictRows parse_predict_json_general(std::string_view body, const RequestLimit
     read_features(doc, "", limits.num_features, out.values);
     return out;
   }
-  if (!instances->is_array()) bad("instances", fmt::format("instances: expected an array, got {}", instances->type_name()));
+  if (!instances->is_array())
+    bad("instances", fmt::format("instances: expected an array, got {}", instances->type_name()));
   check_rows(instances->size(), limits.max_rows, "instances");
   out.n = instances->size();
   out.values.reserve(out.n * limits.num_features);
@@ -309,8 +318,8 @@ PredictRows parse_predict_json_general(std::string_view body, const RequestLimit
   return out;
 }
 
-std::vector<FeedbackItem> parse_feedback_body(std::string_view body, const std::vector<std::string>& class_names,
-                                              size_t max_rows) {
+std::vector<FeedbackItem> parse_feedback_body(std::string_view body,
+                                              const std::vector<std::string>& class_names, size_t max_rows) {
   const json doc = parse_json(body);
   if (!doc.is_object()) bad("body", fmt::format("expected a JSON object, got {}", doc.type_name()));
   const size_t k = class_names.size();
@@ -321,16 +330,19 @@ std::vector<FeedbackItem> parse_feedback_body(std::string_view body, const std::
     if (f.id.empty()) bad(id_field, fmt::format("{}: missing; expected the id of a prediction", id_field));
     const std::string field = where.empty() ? "label" : where + ".label";
     const auto it = item.find("label");
-    if (it == item.end()) bad(field, fmt::format("{}: missing; expected a class index 0 to {}", field, k - 1));
+    if (it == item.end())
+      bad(field, fmt::format("{}: missing; expected a class index 0 to {}", field, k - 1));
     if (it->is_number_integer()) {
       const int64_t v = it->get<int64_t>();
-      if (v < 0 || static_cast<size_t>(v) >= k) bad(field, fmt::format("{}: {} is not a class index 0 to {}", field, v, k - 1));
+      if (v < 0 || static_cast<size_t>(v) >= k)
+        bad(field, fmt::format("{}: {} is not a class index 0 to {}", field, v, k - 1));
       f.label = static_cast<int32_t>(v);
     } else if (it->is_string()) {
       const std::string& name = it->get_ref<const std::string&>();
       size_t c = 0;
       while (c < k && class_names[c] != name) ++c;
-      if (c == k) bad(field, fmt::format("{}: '{}' is not one of the model's class names", field, name.substr(0, 64)));
+      if (c == k)
+        bad(field, fmt::format("{}: '{}' is not one of the model's class names", field, name.substr(0, 64)));
       f.label = static_cast<int32_t>(c);
     } else {
       bad(field, fmt::format("{}: expected a class index 0 to {} or a class name, got {}", field, k - 1,
@@ -344,7 +356,8 @@ std::vector<FeedbackItem> parse_feedback_body(std::string_view body, const std::
     out.push_back(read(doc, ""));
     return out;
   }
-  if (!batch->is_array()) bad("feedback", fmt::format("feedback: expected an array, got {}", batch->type_name()));
+  if (!batch->is_array())
+    bad("feedback", fmt::format("feedback: expected an array, got {}", batch->type_name()));
   check_rows(batch->size(), max_rows, "feedback");
   size_t i = 0;
   for (const json& item : *batch) {

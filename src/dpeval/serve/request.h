@@ -36,7 +36,8 @@ struct RequestLimits {
   size_t max_rows = 1000;   // rows per request (413 above)
 };
 
-PredictRows parse_predict_body(std::string_view body, std::string_view content_type, const RequestLimits& limits);
+PredictRows parse_predict_body(std::string_view body, std::string_view content_type,
+                               const RequestLimits& limits);
 
 // The two JSON readers parse_predict_body tries in turn (Note [Fast path] in
 // request.cc), apart for tests and fuzzing: the fast one returns false for
@@ -52,7 +53,7 @@ struct FeedbackItem {
 };
 
 // class_names: the model's (a label may name one); K = class_names.size().
-std::vector<FeedbackItem> parse_feedback_body(std::string_view body, const std::vector<std::string>& class_names,
-                                              size_t max_rows);
+std::vector<FeedbackItem> parse_feedback_body(std::string_view body,
+                                              const std::vector<std::string>& class_names, size_t max_rows);
 
 }  // namespace dpeval::serve

@@ -41,9 +41,20 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-enum Endpoint { kPredict, kFeedback, kMetrics, kHealthz, kReadyz, kMonitor, kRecalibrate, kOther, kEndpoints };
+enum Endpoint {
+  kPredict,
+  kFeedback,
+  kMetrics,
+  kHealthz,
+  kReadyz,
+  kMonitor,
+  kRecalibrate,
+  kOther,
+  kEndpoints
+};
 constexpr std::array<const char*, kEndpoints> kEndpointNames = {
-    "/v1/predict", "/v1/feedback", "/metrics", "/healthz", "/readyz", "/v1/monitor", "/v1/recalibrate", "other"};
+    "/v1/predict", "/v1/feedback", "/metrics",        "/healthz",
+    "/readyz",     "/v1/monitor",  "/v1/recalibrate", "other"};
 
 Endpoint endpoint_of(const std::string& path) {
   for (int e = 0; e < kOther; ++e)
@@ -193,7 +204,7 @@ std::vector<double> batch_bounds(size_t max_batch) {
 }
 
 const std::vector<double> kLatencyBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                            0.025,  0.05,    0.1,    0.25,  0.5,   1,     2.5};
+                                            0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
 
 void append_floats(std::string& out, const float* p, size_t k) {
   out.push_back('[');
@@ -257,7 +268,8 @@ struct Server::Impl {
   std::string metrics_text();
   json monitor_document();
   json recalibrate(const char* why);
-  void after_window(std::optional<size_t> unlabelled, std::optional<size_t> labelled, std::unique_lock<std::mutex>& lock);
+  void after_window(std::optional<size_t> unlabelled, std::optional<size_t> labelled,
+                    std::unique_lock<std::mutex>& lock);
 };
 
 Server::Impl::Impl(const ServerOptions& options) : o(options) {
@@ -290,7 +302,8 @@ Server::Impl::Impl(const ServerOptions& options) : o(options) {
   }
   if (!reference.accuracy && !state.history.empty()) {
     reference.accuracy = state.history.back().test_accuracy;
-    reference.source = fmt::format("{} (test accuracy of epoch {})", o.checkpoint.string(), state.history.back().epoch);
+    reference.source =
+        fmt::format("{} (test accuracy of epoch {})", o.checkpoint.string(), state.history.back().epoch);
   }
   if (!reference.accuracy) reference.source = "none: the decay and feedback-loop tests are off";
   monitor = std::make_unique<monitor::OnlineMonitor>(k, reference, o.online);
@@ -441,13 +454,15 @@ void Server::Impl::after_window(std::optional<size_t> unlabelled, std::optional<
       monitor->attach_drift(*unlabelled, doc);
       store->append_event({unix_now(), "drift", static_cast<int64_t>(*unlabelled), doc});
       const monitor::UnlabelledWindow& w = monitor->unlabelled()[*unlabelled];
-      if (w.drift_alarm) alarms.push_back({{"kind", "drift"}, {"window", w.number}, {"drift_share", *w.drift_share}});
+      if (w.drift_alarm)
+        alarms.push_back({{"kind", "drift"}, {"window", w.number}, {"drift_share", *w.drift_share}});
     }
   }
   if (labelled_window) {
     const monitor::LabelledWindow& w = monitor->labelled()[*labelled_window];
     if (w.decay) alarms.push_back({{"kind", "decay"}, {"window", w.number}, {"accuracy", w.accuracy}});
-    if (w.feedback_loop) alarms.push_back({{"kind", "feedback_loop"}, {"window", w.number}, {"accuracy", w.accuracy}});
+    if (w.feedback_loop)
+      alarms.push_back({{"kind", "feedback_loop"}, {"window", w.number}, {"accuracy", w.accuracy}});
     if (w.recalibrate && o.auto_recalibrate && !w.feedback_loop) {
       recalibrate("auto: the window's ECE is above --ece-threshold");
     }
@@ -469,19 +484,22 @@ void Server::Impl::after_window(std::optional<size_t> unlabelled, std::optional<
 // probabilities and swaps it in.
 json Server::Impl::recalibrate(const char* why) {
   if (monitor->labelled().empty()) {
-    throw HttpError(409, "window", fmt::format("no labelled window has closed yet ({} of {} labels): nothing to fit "
-                                               "a temperature on",
-                                               monitor->feedback() % o.online.window, o.online.window));
+    throw HttpError(409, "window",
+                    fmt::format("no labelled window has closed yet ({} of {} labels): nothing to fit "
+                                "a temperature on",
+                                monitor->feedback() % o.online.window, o.online.window));
   }
   if (monitor->labelled().back().feedback_loop) {
-    throw HttpError(409, "window",
-                    fmt::format("labelled window {} raised the feedback-loop alarm: its labels look model-generated, "
-                                "and a temperature fitted on them would only make the model surer of itself",
-                                monitor->labelled().back().number));
+    throw HttpError(
+        409, "window",
+        fmt::format("labelled window {} raised the feedback-loop alarm: its labels look model-generated, "
+                    "and a temperature fitted on them would only make the model surer of itself",
+                    monitor->labelled().back().number));
   }
   const auto& labels = monitor->last_window_labels();
-  const eval::Recalibrator r = eval::fit_multiclass(eval::RecalibrationMethod::kTemperature, labels,
-                                                    monitor->last_window_raw(), k, eval::ScoreScale::kProbability);
+  const eval::Recalibrator r =
+      eval::fit_multiclass(eval::RecalibrationMethod::kTemperature, labels, monitor->last_window_raw(), k,
+                           eval::ScoreScale::kProbability);
   const double before = batcher->temperature();
   batcher->set_temperature(r.temperature);
   const monitor::LabelledWindow& w = monitor->labelled().back();
@@ -501,7 +519,9 @@ std::string Server::Impl::feedback(const httplib::Request& req) {
   std::vector<uint64_t> index(items.size());
   std::unique_lock lock(mu);
   for (size_t i = 0; i < items.size(); ++i) {
-    const std::string field = items.size() == 1 && !req.body.starts_with("{\"feedback\"") ? "id" : fmt::format("feedback[{}].id", i);
+    const std::string field = items.size() == 1 && !req.body.starts_with("{\"feedback\"")
+                                  ? "id"
+                                  : fmt::format("feedback[{}].id", i);
     const auto it = ledger.find(items[i].id);
     auto undo = [&] {
       for (size_t j = 0; j < i; ++j) labelled[index[j]] = 0;
@@ -529,8 +549,8 @@ std::string Server::Impl::feedback(const httplib::Request& req) {
   const uint64_t ticket = store->enqueue_feedback(std::move(rows));
   for (size_t i = 0; i < items.size(); ++i) {
     const uint64_t j = index[i];
-    if (const auto w = monitor->add_feedback({served.data() + j * k, k}, {raw.data() + j * k, k}, temperature[j],
-                                             items[i].label)) {
+    if (const auto w = monitor->add_feedback({served.data() + j * k, k}, {raw.data() + j * k, k},
+                                             temperature[j], items[i].label)) {
       after_window(std::nullopt, w, lock);
     }
   }
@@ -539,7 +559,8 @@ std::string Server::Impl::feedback(const httplib::Request& req) {
   try {
     store->wait_committed(ticket);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "dpeval serve: the store did not commit {} feedback labels: {}\n", items.size(), e.what());
+    fmt::print(stderr, "dpeval serve: the store did not commit {} feedback labels: {}\n", items.size(),
+               e.what());
     throw;
   }
   return json{{"accepted", items.size()}}.dump();
@@ -549,9 +570,11 @@ json Server::Impl::monitor_document() {
   std::lock_guard lock(mu);
   json doc = monitor->document();
   doc["schema"] = "dpeval.monitor/1";
-  doc["model"] = {{"checkpoint", o.checkpoint.string()}, {"sha256", model_sha256}, {"temperature", batcher->temperature()}};
-  doc["profile"] = o.profile.empty() ? json(nullptr)
-                                     : json{{"path", o.profile.string()}, {"sha256", profile_sha256}};
+  doc["model"] = {{"checkpoint", o.checkpoint.string()},
+                  {"sha256", model_sha256},
+                  {"temperature", batcher->temperature()}};
+  doc["profile"] =
+      o.profile.empty() ? json(nullptr) : json{{"path", o.profile.string()}, {"sha256", profile_sha256}};
   doc["store"] = Store::db_path(o.store).string();
   return doc;
 }
@@ -559,47 +582,57 @@ json Server::Impl::monitor_document() {
 std::string Server::Impl::metrics_text() {
   std::string out;
   out.reserve(8192);
-  append_family(out, "dpeval_http_requests_total", "counter", "HTTP requests answered, by endpoint and status code.");
+  append_family(out, "dpeval_http_requests_total", "counter",
+                "HTTP requests answered, by endpoint and status code.");
   {
     std::lock_guard lock(requests_mu);
     for (const auto& [key, count] : requests) {
       append_sample(out, "dpeval_http_requests_total",
-                    fmt::format("endpoint=\"{}\",code=\"{}\"", kEndpointNames[static_cast<size_t>(key.first)], key.second),
+                    fmt::format("endpoint=\"{}\",code=\"{}\"", kEndpointNames[static_cast<size_t>(key.first)],
+                                key.second),
                     static_cast<double>(count));
     }
   }
   append_family(out, "dpeval_http_request_duration_seconds", "histogram",
                 "Time from a request's start to its answer, by endpoint.");
   for (int e = 0; e < kEndpoints; ++e) {
-    latency[static_cast<size_t>(e)]->append_series(out, "dpeval_http_request_duration_seconds",
-                                                   fmt::format("endpoint=\"{}\"", kEndpointNames[static_cast<size_t>(e)]));
+    latency[static_cast<size_t>(e)]->append_series(
+        out, "dpeval_http_request_duration_seconds",
+        fmt::format("endpoint=\"{}\"", kEndpointNames[static_cast<size_t>(e)]));
   }
   append_family(out, "dpeval_batch_size", "histogram", "Rows per forward pass of the model (micro-batches).");
   batch_size->append_series(out, "dpeval_batch_size", "");
   append_family(out, "dpeval_http_in_flight_requests", "gauge", "Requests being handled now.");
   append_sample(out, "dpeval_http_in_flight_requests", "", static_cast<double>(in_flight.load()));
-  append_family(out, "dpeval_rejected_connections_total", "counter", "Connections answered 503 beyond --max-connections.");
-  append_sample(out, "dpeval_rejected_connections_total", "", static_cast<double>(rejected_connections.load()));
+  append_family(out, "dpeval_rejected_connections_total", "counter",
+                "Connections answered 503 beyond --max-connections.");
+  append_sample(out, "dpeval_rejected_connections_total", "",
+                static_cast<double>(rejected_connections.load()));
   const double preds = static_cast<double>(predictions_total.load());
   const double fb = static_cast<double>(feedback_total.load());
-  append_family(out, "dpeval_predictions_total", "counter", "Rows predicted (stored), since the store began.");
+  append_family(out, "dpeval_predictions_total", "counter",
+                "Rows predicted (stored), since the store began.");
   append_sample(out, "dpeval_predictions_total", "", preds);
   append_family(out, "dpeval_feedback_total", "counter", "Feedback labels joined to a prediction.");
   append_sample(out, "dpeval_feedback_total", "", fb);
   append_family(out, "dpeval_feedback_join_rate", "gauge", "Share of predictions that have their label.");
   append_sample(out, "dpeval_feedback_join_rate", "", preds > 0 ? fb / preds : 0.0);
-  append_family(out, "dpeval_temperature", "gauge", "Temperature the served probabilities use (1: as trained).");
+  append_family(out, "dpeval_temperature", "gauge",
+                "Temperature the served probabilities use (1: as trained).");
   append_sample(out, "dpeval_temperature", "", batcher->temperature());
   std::lock_guard lock(mu);
   const auto nan = std::nan("");
   const monitor::LabelledWindow* lw = monitor->labelled().empty() ? nullptr : &monitor->labelled().back();
-  const monitor::UnlabelledWindow* uw = monitor->unlabelled().empty() ? nullptr : &monitor->unlabelled().back();
+  const monitor::UnlabelledWindow* uw =
+      monitor->unlabelled().empty() ? nullptr : &monitor->unlabelled().back();
   auto gauge = [&](const char* name, const char* help, double v) {
     append_family(out, name, "gauge", help);
     append_sample(out, name, "", v);
   };
-  gauge("dpeval_windows_labelled", "Labelled windows closed.", static_cast<double>(monitor->labelled().size()));
-  gauge("dpeval_windows_unlabelled", "Prediction (label-free) windows closed.", static_cast<double>(monitor->unlabelled().size()));
+  gauge("dpeval_windows_labelled", "Labelled windows closed.",
+        static_cast<double>(monitor->labelled().size()));
+  gauge("dpeval_windows_unlabelled", "Prediction (label-free) windows closed.",
+        static_cast<double>(monitor->unlabelled().size()));
   gauge("dpeval_window_accuracy", "Realised accuracy of the last labelled window.", lw ? lw->accuracy : nan);
   gauge("dpeval_window_log_loss", "Log loss of the last labelled window.", lw ? lw->log_loss : nan);
   gauge("dpeval_window_ece", "ECE (15 bins) of the last labelled window.", lw && lw->ece ? *lw->ece : nan);
@@ -607,7 +640,8 @@ std::string Server::Impl::metrics_text() {
         "Estimated accuracy (mean top-class probability) of the last labelled window's rows.",
         lw ? lw->estimated_accuracy : nan);
   gauge("dpeval_window_estimated_accuracy",
-        "Estimated accuracy (mean top-class probability) of the last prediction window.", uw ? uw->estimated_accuracy : nan);
+        "Estimated accuracy (mean top-class probability) of the last prediction window.",
+        uw ? uw->estimated_accuracy : nan);
   gauge("dpeval_reference_accuracy", "The model's accuracy on its reference data.",
         monitor->reference().accuracy.value_or(nan));
   gauge("dpeval_window_drift_share", "Share of drifted columns in the last prediction window.",
@@ -626,7 +660,9 @@ std::string Server::Impl::metrics_text() {
       if (!e.is_object() || !e.contains("name")) return;
       const std::string labels = fmt::format("column=\"{}\"", label_value(e["name"].get<std::string>()));
       append_sample(drift_flags, "dpeval_window_feature_drift", labels, e.value("drift", false) ? 1.0 : 0.0);
-      if (e["statistic"].is_number()) append_sample(statistics, "dpeval_window_feature_drift_statistic", labels, e["statistic"].get<double>());
+      if (e["statistic"].is_number())
+        append_sample(statistics, "dpeval_window_feature_drift_statistic", labels,
+                      e["statistic"].get<double>());
     };
     for (const json& e : uw->drift.value("columns", json::array())) add(e);
     for (const json& e : uw->drift.value("predictions", json::array())) add(e);
@@ -643,14 +679,16 @@ std::string Server::Impl::metrics_text() {
     const bool on = std::find(reasons.begin(), reasons.end(), r) != reasons.end();
     append_sample(out, "dpeval_retrain_reason", fmt::format("reason=\"{}\"", r), on ? 1.0 : 0.0);
   }
-  gauge("dpeval_decay_alarm", "1 when the last labelled window raised the silent-decay alarm.", lw && lw->decay ? 1.0 : 0.0);
+  gauge("dpeval_decay_alarm", "1 when the last labelled window raised the silent-decay alarm.",
+        lw && lw->decay ? 1.0 : 0.0);
   gauge("dpeval_feedback_loop_alarm", "1 when the last labelled window raised the feedback-loop alarm.",
         lw && lw->feedback_loop ? 1.0 : 0.0);
   return out;
 }
 
 void Server::Impl::routes() {
-  auto json_error = [](httplib::Response& res, int status, const std::string& field, const std::string& what) {
+  auto json_error = [](httplib::Response& res, int status, const std::string& field,
+                       const std::string& what) {
     res.status = status;
     res.set_content(json{{"error", what}, {"field", field}}.dump(), "application/json");
   };
@@ -669,8 +707,9 @@ void Server::Impl::routes() {
       const auto d = sha256_of(given);
       if (given.empty() || CRYPTO_memcmp(d.data(), token_digest->data(), d.size()) != 0) {
         res.set_header("WWW-Authenticate", "Bearer");
-        json_error(res, 401, "Authorization",
-                   given.empty() ? "missing bearer token (Authorization: Bearer <token>)" : "wrong bearer token");
+        json_error(
+            res, 401, "Authorization",
+            given.empty() ? "missing bearer token (Authorization: Bearer <token>)" : "wrong bearer token");
         return httplib::Server::HandlerResponse::Handled;
       }
     }
@@ -711,24 +750,31 @@ void Server::Impl::routes() {
   http.Get("/readyz", wrap([this](const httplib::Request&, httplib::Response& res) {
              const bool ready = listening && !stopping;
              res.status = ready ? 200 : 503;
-             res.set_content(json{{"ready", ready}, {"status", ready ? "ready" : "draining"}}.dump(), "application/json");
+             res.set_content(json{{"ready", ready}, {"status", ready ? "ready" : "draining"}}.dump(),
+                             "application/json");
            }));
   http.Get("/v1/monitor", wrap([this](const httplib::Request&, httplib::Response& res) {
              res.set_content(monitor_document().dump(), "application/json");
            }));
   // httplib's own errors (no route: 404, wrong method, a body over the limit: 413, a malformed request: 400)
   // get a JSON body too.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([json_error](const httplib::Request& req,
-                                                                          httplib::Response& res) {
+  http.set_error_handler(httplib::Server::HandlerWithResponse([this, json_error](const httplib::Request& req,
+                                                                                 httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string what = fmt::format("HTTP {}", res.status);
     std::string field = "path";
     if (res.status == 404) what = fmt::format("no endpoint {} {}", req.method, req.path);
     if (res.status == 413) {
       field = "body";
-      what = "body larger than --max-body-bytes";
+      what = req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded")
+                 ? "a form-encoded body over 8192 bytes (the HTTP library's cap for that type, which curl -d "
+                   "sends): send Content-Type: application/json"
+                 : fmt::format("body larger than --max-body-bytes {}", o.max_body_bytes);
     }
-    if (res.status == 400) field = "request";
+    if (res.status == 400) {
+      field = "request";
+      what = "malformed HTTP request (a POST needs a Content-Length: send a body, {} where none is needed)";
+    }
     json_error(res, res.status, field, what);
     return httplib::Server::HandlerResponse::Handled;
   }));
@@ -739,7 +785,8 @@ void Server::Impl::routes() {
       ++requests[{e, res.status}];
     }
     if (t_request_started) {
-      latency[static_cast<size_t>(e)]->observe(std::chrono::duration<double>(Clock::now() - t_request_start).count());
+      latency[static_cast<size_t>(e)]->observe(
+          std::chrono::duration<double>(Clock::now() - t_request_start).count());
       t_request_started = false;
     }
   });
@@ -749,7 +796,9 @@ void Server::Impl::routes() {
   http.set_read_timeout(5, 0);
   http.set_write_timeout(5, 0);
   http.set_tcp_nodelay(true);
-  http.new_task_queue = [this] { return new ConnectionPool(o.threads, o.max_connections, rejected_connections); };
+  http.new_task_queue = [this] {
+    return new ConnectionPool(o.threads, o.max_connections, rejected_connections);
+  };
 }
 
 Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {
@@ -759,8 +808,9 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(opti
     if (s.bound_port < 0) throw IoError(fmt::format("--host {}: cannot bind any port", s.o.host));
   } else {
     if (!s.http.bind_to_port(s.o.host, s.o.port)) {
-      throw IoError(fmt::format("--host {} --port {}: cannot bind (in use, or not an address of this machine)", s.o.host,
-                                s.o.port));
+      throw IoError(
+          fmt::format("--host {} --port {}: cannot bind (in use, or not an address of this machine)",
+                      s.o.host, s.o.port));
     }
     s.bound_port = s.o.port;
   }
@@ -778,7 +828,8 @@ void Server::run() {
   // See Note [Draining]: the connection pool has answered every request it held.
   s.batcher->stop();
   s.store->flush();
-  if (!ok && !s.stopping) throw IoError(fmt::format("{}:{}: the server stopped listening", s.o.host, s.bound_port));
+  if (!ok && !s.stopping)
+    throw IoError(fmt::format("{}:{}: the server stopped listening", s.o.host, s.bound_port));
 }
 
 void Server::stop() {

@@ -38,18 +38,18 @@ struct ServerOptions {
   std::filesystem::path checkpoint;
   std::filesystem::path profile;  // empty: no drift monitors; reference accuracy from the checkpoint
   std::string host = "127.0.0.1";
-  int port = 8080;                // 0: any free port (port() says which)
+  int port = 8080;  // 0: any free port (port() says which)
   std::filesystem::path store;
   size_t max_batch = 64;
   std::chrono::microseconds max_delay{2000};
-  size_t threads = 64;            // connections served at once
-  size_t max_connections = 256;   // connections held at once (served + waiting)
+  size_t threads = 64;           // connections served at once
+  size_t max_connections = 256;  // connections held at once (served + waiting)
   size_t max_body_bytes = size_t{8} << 20;
   size_t max_request_rows = 1000;
-  std::string token;              // empty: no auth
+  std::string token;  // empty: no auth
   monitor::OnlineOptions online;
   bool auto_recalibrate = false;
-  std::string on_alarm_url;       // http://host:port/path; empty: none
+  std::string on_alarm_url;  // http://host:port/path; empty: none
 };
 
 class Server {

@@ -88,8 +88,8 @@ class Statement {
   std::vector<float> column_floats(int i, size_t expected, const char* what) const {
     const size_t bytes = static_cast<size_t>(sqlite3_column_bytes(s_, i));
     if (bytes != expected * sizeof(float)) {
-      throw InputError(fmt::format("{}: a stored {} of {} bytes; expected {} float32", path_.string(), what, bytes,
-                                   expected));
+      throw InputError(fmt::format("{}: a stored {} of {} bytes; expected {} float32", path_.string(), what,
+                                   bytes, expected));
     }
     std::vector<float> out(expected);
     if (bytes) std::memcpy(out.data(), sqlite3_column_blob(s_, i), bytes);
@@ -151,17 +151,19 @@ Store::Store(const std::filesystem::path& dir, const StoreIdentity& identity)
     exec(db_, path_, kSchema);
     std::map<std::string, std::string> meta = read_meta(db_, path_);
     if (meta.count("model_sha256") && meta["model_sha256"] != identity.model_sha256) {
-      throw InputError(fmt::format("{}: holds the predictions of another model (sha256 {}, this checkpoint's is "
-                                   "{}): serve a new model with a new --store",
-                                   path_.string(), meta["model_sha256"].substr(0, 12),
-                                   identity.model_sha256.substr(0, 12)));
+      throw InputError(fmt::format(
+          "{}: holds the predictions of another model (sha256 {}, this checkpoint's is "
+          "{}): serve a new model with a new --store",
+          path_.string(), meta["model_sha256"].substr(0, 12), identity.model_sha256.substr(0, 12)));
     }
     Statement put(db_, path_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
     put.text(1, "model_sha256").text(2, identity.model_sha256).run();
     put.text(1, "profile_sha256").text(2, identity.profile_sha256).run();
     put.text(1, "num_classes").text(2, std::to_string(identity.num_classes)).run();
     put.text(1, "class_names").text(2, nlohmann::json(identity.class_names).dump()).run();
-    Statement last(db_, path_, "SELECT (SELECT IFNULL(MAX(seq), 0) FROM predictions), (SELECT IFNULL(MAX(seq), 0) FROM feedback)");
+    Statement last(
+        db_, path_,
+        "SELECT (SELECT IFNULL(MAX(seq), 0) FROM predictions), (SELECT IFNULL(MAX(seq), 0) FROM feedback)");
     if (last.next()) {
       next_prediction_seq_ = last.column_int(0) + 1;
       next_feedback_seq_ = last.column_int(1) + 1;
@@ -226,7 +228,8 @@ void Store::wait_committed(uint64_t mine) {
   std::unique_lock lock(mu_);
   done_cv_.wait(lock, [&] { return committed_gen_ >= mine || stop_; });
   if (!error_.empty()) throw IoError(error_);
-  if (committed_gen_ < mine) throw IoError(fmt::format("{}: the store closed before the write committed", path_.string()));
+  if (committed_gen_ < mine)
+    throw IoError(fmt::format("{}: the store closed before the write committed", path_.string()));
 }
 
 void Store::flush() {
@@ -283,21 +286,29 @@ void Store::commit(Batch& b) {
     if (!b.predictions.empty()) {
       Statement s(db_, path_,
                   "INSERT INTO predictions(seq, id, time, input_hash, label, probs, raw_probs, temperature, "
-                  "model_sha256) VALUES(?, ?, ?, ?, ?, ?, ?, ?, (SELECT value FROM meta WHERE key = 'model_sha256'))");
+                  "model_sha256) VALUES(?, ?, ?, ?, ?, ?, ?, ?, (SELECT value FROM meta WHERE key = "
+                  "'model_sha256'))");
       for (const StoredPrediction& p : b.predictions) {
         s.integer(1, p.seq).text(2, p.id).real(3, p.time).text(4, p.input_hash).integer(5, p.label);
         s.floats(6, p.probs).floats(7, p.raw).real(8, p.temperature).run();
       }
     }
     if (!b.feedback.empty()) {
-      Statement s(db_, path_, "INSERT INTO feedback(seq, id, prediction_seq, label, time) VALUES(?, ?, ?, ?, ?)");
+      Statement s(db_, path_,
+                  "INSERT INTO feedback(seq, id, prediction_seq, label, time) VALUES(?, ?, ?, ?, ?)");
       for (const StoredFeedback& f : b.feedback) {
-        s.integer(1, f.seq).text(2, f.id).integer(3, f.prediction_seq).integer(4, f.label).real(5, f.time).run();
+        s.integer(1, f.seq)
+            .text(2, f.id)
+            .integer(3, f.prediction_seq)
+            .integer(4, f.label)
+            .real(5, f.time)
+            .run();
       }
     }
     if (!b.events.empty()) {
       Statement s(db_, path_, "INSERT INTO events(time, kind, window, doc) VALUES(?, ?, ?, ?)");
-      for (const StoredEvent& e : b.events) s.real(1, e.time).text(2, e.kind).integer(3, e.window).text(4, e.doc.dump()).run();
+      for (const StoredEvent& e : b.events)
+        s.real(1, e.time).text(2, e.kind).integer(3, e.window).text(4, e.doc.dump()).run();
     }
     if (!b.meta.empty()) {
       Statement s(db_, path_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
@@ -326,9 +337,11 @@ StoreContents read_store(const std::filesystem::path& dir) {
     } catch (const std::exception&) {
       throw InputError(fmt::format("{}: meta.num_classes missing or not a number", path.string()));
     }
-    if (k < 2 || k > 100000) throw InputError(fmt::format("{}: meta.num_classes {} out of range", path.string(), k));
+    if (k < 2 || k > 100000)
+      throw InputError(fmt::format("{}: meta.num_classes {} out of range", path.string(), k));
     Statement p(db, path,
-                "SELECT seq, id, time, input_hash, label, probs, raw_probs, temperature FROM predictions ORDER BY seq");
+                "SELECT seq, id, time, input_hash, label, probs, raw_probs, temperature FROM predictions "
+                "ORDER BY seq");
     while (p.next()) {
       StoredPrediction r;
       r.seq = p.column_int(0);
@@ -340,8 +353,8 @@ StoreContents read_store(const std::filesystem::path& dir) {
       r.raw = p.column_floats(6, k, "prediction");
       r.temperature = p.column_real(7);
       if (r.seq != static_cast<int64_t>(out.predictions.size()) + 1) {
-        throw InputError(fmt::format("{}: prediction seq {} where {} was expected (rows deleted by hand?)", path.string(),
-                                     r.seq, out.predictions.size() + 1));
+        throw InputError(fmt::format("{}: prediction seq {} where {} was expected (rows deleted by hand?)",
+                                     path.string(), r.seq, out.predictions.size() + 1));
       }
       out.predictions.push_back(std::move(r));
     }
@@ -355,11 +368,13 @@ StoreContents read_store(const std::filesystem::path& dir) {
       r.time = f.column_real(4);
       if (r.prediction_seq < 1 || static_cast<size_t>(r.prediction_seq) > out.predictions.size() ||
           out.predictions[static_cast<size_t>(r.prediction_seq - 1)].seq != r.prediction_seq) {
-        throw InputError(fmt::format("{}: feedback {} joins prediction {}, which the store does not hold in order",
-                                     path.string(), r.seq, r.prediction_seq));
+        throw InputError(
+            fmt::format("{}: feedback {} joins prediction {}, which the store does not hold in order",
+                        path.string(), r.seq, r.prediction_seq));
       }
       if (r.label < 0 || static_cast<size_t>(r.label) >= k) {
-        throw InputError(fmt::format("{}: feedback {} has label {} outside 0..{}", path.string(), r.seq, r.label, k - 1));
+        throw InputError(
+            fmt::format("{}: feedback {} has label {} outside 0..{}", path.string(), r.seq, r.label, k - 1));
       }
       out.feedback.push_back(std::move(r));
     }
@@ -370,7 +385,8 @@ StoreContents read_store(const std::filesystem::path& dir) {
       r.kind = e.column_text(1);
       r.window = e.column_int(2);
       r.doc = nlohmann::json::parse(e.column_text(3), nullptr, false);
-      if (r.doc.is_discarded()) throw InputError(fmt::format("{}: an event whose document is not JSON", path.string()));
+      if (r.doc.is_discarded())
+        throw InputError(fmt::format("{}: an event whose document is not JSON", path.string()));
       out.events.push_back(std::move(r));
     }
   } catch (...) {
@@ -394,7 +410,8 @@ void replay_store(const StoreContents& c, monitor::OnlineMonitor& m) {
     }
   }
   for (const StoredFeedback& f : c.feedback) {
-    const StoredPrediction& p = c.predictions[static_cast<size_t>(f.prediction_seq - 1)];  // checked by read_store
+    const StoredPrediction& p =
+        c.predictions[static_cast<size_t>(f.prediction_seq - 1)];  // checked by read_store
     m.add_feedback(p.probs, p.raw, p.temperature, f.label);
   }
 }

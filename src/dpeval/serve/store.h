@@ -102,7 +102,9 @@ class Store {
   // monitors' order, and waits outside it.
   uint64_t enqueue_feedback(std::vector<StoredFeedback> rows);
   void wait_committed(uint64_t ticket);
-  void append_feedback(std::vector<StoredFeedback> rows) { wait_committed(enqueue_feedback(std::move(rows))); }
+  void append_feedback(std::vector<StoredFeedback> rows) {
+    wait_committed(enqueue_feedback(std::move(rows)));
+  }
   void append_event(StoredEvent event);
   void set_meta(const std::string& key, const std::string& value);
   // Blocks until everything queued so far has committed.
