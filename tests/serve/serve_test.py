@@ -17,7 +17,7 @@ client bounded in requests and time. On a 1-epoch MLP of Fashion-MNIST:
      store to the same windows and its --fail-if gate exits 4.
   5. kill -9 after acknowledged feedback: the restart loses none of it.
   6. --token-file: 401 without or with a wrong token, /healthz open;
-     --max-connections: one connection too many gets 503; SIGTERM drains and
+     --max-connections: one connection too many gets 429; SIGTERM drains and
      exits 0; POST /v1/recalibrate swaps a temperature in.
 
 Usage: serve_test.py DPEVAL_BINARY FASHION_MNIST_DIR
@@ -397,11 +397,11 @@ def main():
     srv = Server(work, ckpt, os.path.join(work, "store4"), "--token-file", token_file, "--threads", "2",
                  "--max-connections", "2")
     def settled(fn):
-        """fn() until it is not the 503 of --max-connections 2 (the last request's connection may still be held)."""
+        """fn() until it is not the 429 of --max-connections 2 (the last request's connection may still be held)."""
         deadline = time.time() + 5
         while True:
             code, reply = fn()
-            if code != 503 or time.time() > deadline:
+            if code != 429 or time.time() > deadline:
                 return code, reply
             time.sleep(0.05)
     code, reply = settled(lambda: srv.post("/v1/predict", {"features": rows[0]}))
@@ -420,10 +420,10 @@ def main():
     while True:
         time.sleep(0.1)
         code, reply = srv.get("/readyz", headers={"Authorization": "Bearer s3cret-token"}, timeout=5)
-        if code == 503 or time.time() > deadline:
+        if code == 429 or time.time() > deadline:
             break
-    check(code == 503 and json.loads(reply)["field"] == "connection",
-          f"a third connection with two held (--max-connections 2): 503 ({code})")
+    check(code == 429 and json.loads(reply)["field"] == "connection",
+          f"a third connection with two held (--max-connections 2): 429 ({code})")
     for s in held:
         s.close()
     time.sleep(0.2)

@@ -149,7 +149,7 @@ See docs/MLOPS.md. Exit codes: 0 stopped by a signal, 1 runtime failure (port in
       ->check(integer_in(1, 1024))
       ->capture_default_str();
   app->add_option("--max-connections", a.max_connections,
-                  "Connections held at once (served or waiting); beyond: 503, --threads to 65536")
+                  "Connections held at once (served or waiting); beyond: 429, --threads to 65536")
       ->check(integer_in(1, 65536))
       ->capture_default_str();
   app->add_option("--max-body-bytes", a.max_body, "Largest request body (413 above), 1024 to 1073741824")

@@ -69,7 +69,7 @@ thread_local bool t_reject_connection = false;
 
 // See Note [Serving limits]: `threads` workers serve connections; up to
 // max_connections wait for one; any beyond go to one rejecting thread that
-// answers 503 (the pre-routing handler sees t_reject_connection).
+// answers 429 (the pre-routing handler sees t_reject_connection).
 class ConnectionPool : public httplib::TaskQueue {
  public:
   ConnectionPool(size_t threads, size_t max_connections, std::atomic<uint64_t>& rejected)
@@ -605,7 +605,7 @@ std::string Server::Impl::metrics_text() {
   append_family(out, "dpeval_http_in_flight_requests", "gauge", "Requests being handled now.");
   append_sample(out, "dpeval_http_in_flight_requests", "", static_cast<double>(in_flight.load()));
   append_family(out, "dpeval_rejected_connections_total", "counter",
-                "Connections answered 503 beyond --max-connections.");
+                "Connections answered 429 beyond --max-connections.");
   append_sample(out, "dpeval_rejected_connections_total", "",
                 static_cast<double>(rejected_connections.load()));
   const double preds = static_cast<double>(predictions_total.load());
@@ -697,7 +697,8 @@ void Server::Impl::routes() {
     t_request_started = true;
     if (t_reject_connection) {
       res.set_header("Connection", "close");
-      json_error(res, 503, "connection",
+      res.set_header("Retry-After", "1");
+      json_error(res, 429, "connection",
                  fmt::format("too many connections (--max-connections {}); try again", o.max_connections));
       return httplib::Server::HandlerResponse::Handled;
     }

@@ -8,7 +8,7 @@
 // Note [Serving limits]
 // Each is an option with a bound: the body (--max-body-bytes; 413), rows per
 // request (--max-request-rows; 413), rows per forward pass (--max-batch),
-// connections (--max-connections: one beyond them is answered 503 at once by
+// connections (--max-connections: one beyond them is answered 429 at once by
 // a thread kept for that, never queued), slow clients (5 s read and write
 // timeouts), idle keep-alive connections (5 s). A token (--token-file) is
 // compared in constant time (SHA-256 of both sides, CRYPTO_memcmp) on every
