@@ -424,6 +424,23 @@ def main():
             break
     check(code == 429 and json.loads(reply)["field"] == "connection",
           f"a third connection with two held (--max-connections 2): 429 ({code})")
+    # The rejected connection is closed after its 429 (Note [Closing a rejected connection]).
+    extra = socket.create_connection(("127.0.0.1", srv.port))
+    extra.settimeout(5)
+    extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    first = extra.recv(4096)
+    tail = b""
+    try:
+        while True:  # the rest of the answer, then the end of the connection
+            chunk = extra.recv(4096)
+            if not chunk:
+                break
+            tail += chunk
+    except OSError:
+        pass
+    extra.close()
+    check(first.startswith(b"HTTP/1.1 429") and b"HTTP/1.1" not in tail,
+          f"the rejected connection is closed after its 429 ({first[:30]!r})")
     for s in held:
         s.close()
     time.sleep(0.2)

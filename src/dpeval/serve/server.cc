@@ -1,13 +1,17 @@
 // See server.h.
 #include "dpeval/serve/server.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -129,6 +133,46 @@ class ConnectionPool : public httplib::TaskQueue {
   bool shutdown_ = false;
   std::vector<std::thread> workers_;
 };
+
+// Note [Closing a rejected connection]
+// cpp-httplib 0.11 keeps a connection alive after a response that says
+// "Connection: close", and gives handlers no socket. A client over
+// --max-connections could so keep the one rejecting thread busy with request
+// after request while other excess connections wait. The rejecting thread
+// therefore, once the 429 is written (the logger runs then), finds the socket
+// by its two ends (the request's peer address and port, our port) and shuts
+// it down both ways: the kernel still sends the answer, then a FIN, and the
+// server's next read ends the connection.
+void end_connection_from(const std::string& peer_addr, int peer_port, int local_port) {
+  for (int fd = 0; fd < 65536; ++fd) {
+    sockaddr_storage peer{}, local{};
+    socklen_t peer_len = sizeof(peer), local_len = sizeof(local);
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+      if (errno == EBADF && fd > 1024) break;  // past the descriptors in use, as far as can be told cheaply
+      continue;
+    }
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    int pport = 0, lport = 0;
+    if (peer.ss_family == AF_INET) {
+      const auto* p = reinterpret_cast<const sockaddr_in*>(&peer);
+      inet_ntop(AF_INET, &p->sin_addr, text, sizeof(text));
+      pport = ntohs(p->sin_port);
+      lport = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      const auto* p = reinterpret_cast<const sockaddr_in6*>(&peer);
+      inet_ntop(AF_INET6, &p->sin6_addr, text, sizeof(text));
+      pport = ntohs(p->sin6_port);
+      lport = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+    } else {
+      continue;
+    }
+    if (pport == peer_port && lport == local_port && peer_addr == text) {
+      shutdown(fd, SHUT_RDWR);
+      return;
+    }
+  }
+}
 
 std::array<unsigned char, SHA256_DIGEST_LENGTH> sha256_of(std::string_view s) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> d{};
@@ -785,6 +829,9 @@ void Server::Impl::routes() {
       std::lock_guard lock(requests_mu);
       ++requests[{e, res.status}];
     }
+    if (t_reject_connection)
+      end_connection_from(req.remote_addr, req.remote_port,
+                          bound_port);  // Note [Closing a rejected connection]
     if (t_request_started) {
       latency[static_cast<size_t>(e)]->observe(
           std::chrono::duration<double>(Clock::now() - t_request_start).count());
