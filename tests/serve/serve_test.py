@@ -285,11 +285,19 @@ def main():
         time.sleep(0.05)
     check(any(a.get("kind") == "decay" and a.get("window") == 20 for a in alarms),
           f"--on-alarm: the loopback listener got the decay alarm ({[a.get('kind') for a in alarms]})")
+    # Labels of two classes swapped (T-shirt/top 0 and Shirt 6): the same images, the truth moved.
+    swap = {0: 6, 6: 0}
+    stream(2500, 1000, lambda r: r, "flip", label_of=lambda i, s: swap.get(labels[i], labels[i]))
+    mon = json.loads(srv.get("/v1/monitor")[1])
+    flipped = [w for w in mon["labelled"][22:24]]
+    check(len(flipped) == 2 and all(w["decay"] for w in flipped),
+          f"labels of two classes swapped: the decay alarm in windows 22 and 23, the first swapped ones "
+          f"(accuracy {[round(w['accuracy'], 3) for w in flipped]})")
     stream(1000, 500, lambda r: r, "copy", label_of=lambda i, s: s["label"])
     mon = json.loads(srv.get("/v1/monitor")[1])
     loops = [a for a in mon["alarms"] if a["kind"] == "feedback_loop"]
-    check(len(loops) == 1 and loops[0]["window"] == 22,
-          f"labels copied from the predictions: the feedback-loop alarm in window 22 ({[a['window'] for a in loops]})")
+    check(len(loops) == 1 and loops[0]["window"] == 24,
+          f"labels copied from the predictions: the feedback-loop alarm in window 24 ({[a['window'] for a in loops]})")
     code, reply = srv.post("/v1/recalibrate", b"{}")
     check(code == 409 and json.loads(reply)["field"] == "window",
           f"POST /v1/recalibrate on model-generated labels: 409 ({reply[:120]})")
