@@ -209,14 +209,15 @@ TEST(GemmBatchInvariant, EqualsTheFmaLoopBitwiseAndEveryRowIsItsOwn) {
                            N);
       const std::vector<float> expected = fma_loop(tb, M, N, K, a, b);
       ASSERT_EQ(c.size(), expected.size());
-      EXPECT_EQ(std::memcmp(c.data(), expected.data(), c.size() * sizeof(float)), 0)
+      EXPECT_TRUE(c.empty() || std::memcmp(c.data(), expected.data(), c.size() * sizeof(float)) == 0)
           << M << "x" << N << "x" << K;
       // One row at a time gives the same bits as the whole batch.
       for (int64_t i = 0; i < M; ++i) {
         std::vector<float> row(static_cast<size_t>(N));
         gemm_batch_invariant(Trans::kNo, tb, 1, N, K, a.data() + i * K, K, b.data(), tb == Trans::kNo ? N : K,
                              row.data(), N);
-        EXPECT_EQ(std::memcmp(row.data(), c.data() + i * N, row.size() * sizeof(float)), 0) << "row " << i;
+        EXPECT_TRUE(row.empty() || std::memcmp(row.data(), c.data() + i * N, row.size() * sizeof(float)) == 0)
+            << "row " << i;
       }
     }
   }
