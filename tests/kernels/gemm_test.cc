@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "dpeval/core/error.h"
+#include "dpeval/core/thread_pool.h"
 #include "dpeval/kernels/kernels.h"
 #include "dpeval/kernels/reference/reference.h"
 #include "kernels/kernels_test_util.h"
@@ -220,6 +221,28 @@ TEST(GemmBatchInvariant, EqualsTheFmaLoopBitwiseAndEveryRowIsItsOwn) {
             << "row " << i;
       }
     }
+  }
+}
+
+}  // namespace
+}  // namespace dpeval::kernels
+
+namespace dpeval::kernels {
+namespace {
+
+// Blocks of C on a pool's threads: the same bits as on the calling thread alone.
+TEST(GemmBatchInvariant, APoolChangesNoBit) {
+  ThreadPool pool(3);
+  for (const Trans tb : {Trans::kNo, Trans::kYes}) {
+    const int64_t M = 70, N = 300, K = 785;  // 16M multiply-adds: above the threshold for threads
+    const std::vector<float> a = testing::random_floats(static_cast<size_t>(M * K), 3);
+    const std::vector<float> b = testing::random_floats(static_cast<size_t>(K * N), 4);
+    std::vector<float> alone(static_cast<size_t>(M * N)), threaded(static_cast<size_t>(M * N));
+    const int64_t ldb = tb == Trans::kNo ? N : K;
+    gemm_batch_invariant(Trans::kNo, tb, M, N, K, a.data(), K, b.data(), ldb, alone.data(), N);
+    gemm_batch_invariant(Trans::kNo, tb, M, N, K, a.data(), K, b.data(), ldb, threaded.data(), N, &pool);
+    EXPECT_EQ(std::memcmp(alone.data(), threaded.data(), alone.size() * sizeof(float)), 0);
+    EXPECT_EQ(alone, fma_loop(tb, M, N, K, a, b));
   }
 }
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "dpeval/core/check.h"
+#include "dpeval/core/thread_pool.h"
 #include "dpeval/kernels/kernels.h"
 
 namespace dpeval::kernels {
@@ -192,42 +193,57 @@ void panel_rows_scalar(const float* a, int64_t lda, int64_t rows, const float* p
 }  // namespace
 
 void gemm_batch_invariant(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
-                          const float* B, int64_t ldb, float* C, int64_t ldc) {
+                          const float* B, int64_t ldb, float* C, int64_t ldc, ThreadPool* pool) {
   DPEVAL_CHECK(ta == Trans::kNo) << "gemm_batch_invariant: op(A) must be A";
   DPEVAL_CHECK(M >= 0 && N >= 0 && K >= 0 && lda >= K && ldc >= N)
       << "gemm_batch_invariant: M=" << M << " N=" << N << " K=" << K;
   DPEVAL_CHECK(ldb >= (tb == Trans::kNo ? N : K)) << "gemm_batch_invariant: ldb=" << ldb;
   if (M == 0 || N == 0) return;
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (tb == Trans::kYes) {
-    // Rows of A against rows of B, in blocks of rows that stay in L1/L2 while B passes.
-    constexpr int64_t kDotRowBlock = 16;
-    for (int64_t i = 0; i < M; i += kDotRowBlock) {
-      const int64_t rows = std::min(kDotRowBlock, M - i);
-      if (avx2) {
-        dot_rows_avx2(A + i * lda, lda, rows, B, ldb, N, K, C + i * ldc, ldc);
-      } else {
-        dot_rows_scalar(A + i * lda, lda, rows, B, ldb, N, K, C + i * ldc, ldc);
-      }
-    }
-    return;
+  // Blocks of C: rows that stay in cache while a block of columns passes
+  // over them. Every element is computed by the same sequence whichever block
+  // holds it (Note [Batch-invariant GEMM]), so blocks may run on any thread.
+  const bool dot = tb == Trans::kYes;
+  const int64_t row_block = dot ? 16 : 64;
+  const int64_t col_block = 64;  // a multiple of kPanel and of the dot kernel's 4 columns
+  const int64_t row_blocks = (M + row_block - 1) / row_block, col_blocks = (N + col_block - 1) / col_block;
+  const float* panels = nullptr;
+  if (!dot) {
+    thread_local std::vector<float> packed;
+    pack_panels(tb, N, K, B, ldb, packed);
+    panels = packed.data();
   }
-  thread_local std::vector<float> panels;
-  pack_panels(tb, N, K, B, ldb, panels);
-  // Blocks of rows small enough to stay in L2 while every panel passes over them.
-  constexpr int64_t kRowBlock = 64;
-  for (int64_t i = 0; i < M; i += kRowBlock) {
-    const int64_t rows = std::min(kRowBlock, M - i);
-    for (int64_t p = 0; p * kPanel < N; ++p) {
-      const float* panel = panels.data() + p * K * kPanel;
-      const int64_t width = std::min(kPanel, N - p * kPanel);
-      float* c = C + i * ldc + p * kPanel;
-      if (avx2) {
-        panel_rows_avx2(A + i * lda, lda, rows, panel, K, width, c, ldc);
-      } else {
-        panel_rows_scalar(A + i * lda, lda, rows, panel, K, width, c, ldc);
+  auto run_blocks = [&](size_t begin, size_t end) {
+    for (size_t block = begin; block < end; ++block) {
+      const int64_t i = static_cast<int64_t>(block) / col_blocks * row_block;
+      const int64_t j = static_cast<int64_t>(block) % col_blocks * col_block;
+      const int64_t rows = std::min(row_block, M - i), cols = std::min(col_block, N - j);
+      if (dot) {
+        if (avx2) {
+          dot_rows_avx2(A + i * lda, lda, rows, B + j * ldb, ldb, cols, K, C + i * ldc + j, ldc);
+        } else {
+          dot_rows_scalar(A + i * lda, lda, rows, B + j * ldb, ldb, cols, K, C + i * ldc + j, ldc);
+        }
+        continue;
+      }
+      for (int64_t p = j / kPanel; p * kPanel < j + cols; ++p) {
+        const float* panel = panels + p * K * kPanel;
+        const int64_t width = std::min(kPanel, N - p * kPanel);
+        float* c = C + i * ldc + p * kPanel;
+        if (avx2) {
+          panel_rows_avx2(A + i * lda, lda, rows, panel, K, width, c, ldc);
+        } else {
+          panel_rows_scalar(A + i * lda, lda, rows, panel, K, width, c, ldc);
+        }
       }
     }
+  };
+  const auto blocks = static_cast<size_t>(row_blocks * col_blocks);
+  constexpr int64_t kParallelMin = int64_t{1} << 21;  // multiply-adds worth waking threads for
+  if (pool != nullptr && pool->size() > 1 && blocks > 1 && M * N * K >= kParallelMin) {
+    pool->parallel_for(blocks, run_blocks);
+  } else {
+    run_blocks(0, blocks);
   }
 }
 

@@ -25,6 +25,10 @@
 #include <cstdint>
 #include <span>
 
+namespace dpeval {
+class ThreadPool;
+}
+
 namespace dpeval::kernels {
 
 enum class Trans { kNo, kYes };
@@ -43,9 +47,12 @@ void gemm(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, float alpha, cons
 // and N, and wherever the row and column sit. What inference uses so that a
 // row's prediction does not depend on the batch it rode in (`dpeval serve`
 // equals `dpeval predict`; Note [Batch-invariant GEMM] in gemm_invariant.cc).
-// Requires ta == kNo; lda >= K, ldb as stored, ldc >= N. Single-threaded.
+// Requires ta == kNo; lda >= K, ldb as stored, ldc >= N. With a pool (and
+// at least 2M multiply-adds) blocks of C are computed on its threads; each
+// element is computed the same way either way, so the bits do not change.
+// `pool` must not be running another parallel_for.
 void gemm_batch_invariant(Trans ta, Trans tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
-                          const float* B, int64_t ldb, float* C, int64_t ldc);
+                          const float* B, int64_t ldb, float* C, int64_t ldc, ThreadPool* pool = nullptr);
 
 // Limits the BLAS library to `threads` threads for the whole process
 // (openblas_set_num_threads).

@@ -96,7 +96,7 @@ int64_t Conv2d::winograd_chunk() const {
 }
 
 void Conv2d::winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
-                               bool relu, float* out, bool batch_invariant) {
+                               bool relu, float* out, bool batch_invariant, ThreadPool* pool) {
   const int64_t H = geometry_.height, W = geometry_.width;
   const int64_t tiles = kernels::winograd_5x5_tiles(H, W), chunk = winograd_chunk();
   for (int64_t first = 0; first < batch; first += chunk) {
@@ -109,7 +109,7 @@ void Conv2d::winograd_convolve(const float* in, int64_t batch, int64_t cols, int
       if (batch_invariant) {
         kernels::gemm_batch_invariant(Trans::kNo, Trans::kNo, T, rows, cols, wino_v_.data() + xi * T * cols,
                                       cols, wino_u_.data() + xi * cols * rows, rows,
-                                      wino_m_.data() + xi * T * rows, rows);
+                                      wino_m_.data() + xi * T * rows, rows, pool);
       } else {
         kernels::gemm(Trans::kNo, Trans::kNo, T, rows, cols, 1.0f, wino_v_.data() + xi * T * cols, cols,
                       wino_u_.data() + xi * cols * rows, rows, 0.0f, wino_m_.data() + xi * T * rows, rows);
@@ -147,7 +147,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const LayerForwardContext& cont
   const auto product = [&](Trans tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                            const float* b, int64_t ldb, float* c, int64_t ldc) {
     if (context.batch_invariant) {
-      kernels::gemm_batch_invariant(Trans::kNo, tb, m, n, k, a, lda, b, ldb, c, ldc);
+      kernels::gemm_batch_invariant(Trans::kNo, tb, m, n, k, a, lda, b, ldb, c, ldc, context.pool);
     } else {
       kernels::gemm(Trans::kNo, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
     }

@@ -73,7 +73,7 @@ class Conv2d final : public Layer {
   // with wino_u_ (transformed for `rows` outputs from `cols` inputs), + bias;
   // its GEMMs batch-invariant when asked (Note [Batch-invariant GEMM]).
   void winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
-                         bool relu, float* out, bool batch_invariant = false);
+                         bool relu, float* out, bool batch_invariant = false, ThreadPool* pool = nullptr);
   // Images per Winograd chunk: 36 GEMMs about kMinGemmColumns tiles tall.
   int64_t winograd_chunk() const;
   // dy of images [first, first + n): ReLU mask (when fused), and grad(1) (+)= its bias gradient.

@@ -32,6 +32,10 @@
 #include "dpeval/core/tensor.h"
 #include "dpeval/nn/model_spec.h"
 
+namespace dpeval {
+class ThreadPool;
+}  // namespace dpeval
+
 namespace dpeval::nn {
 
 // How Model::init_params fills a slot: PyTorch's defaults.
@@ -53,6 +57,7 @@ struct LayerForwardContext {
   uint64_t rng_key = 0;          // ForwardOptions::rng_key
   size_t layer_index = 0;        // position in the model: keys Dropout's mask
   bool batch_invariant = false;  // ForwardOptions::batch_invariant
+  ThreadPool* pool = nullptr;    // ForwardOptions::pool
 };
 
 class Layer {

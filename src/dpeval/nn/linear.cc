@@ -33,7 +33,7 @@ void Linear::forward(const Tensor& x, Tensor& y, const LayerForwardContext& cont
   ensure_shape(y, batch, output_shape());
   if (context.batch_invariant) {
     kernels::gemm_batch_invariant(Trans::kNo, Trans::kYes, batch, out_, in_, x.data(), in_, param(0).data(),
-                                  in_, y.data(), out_);
+                                  in_, y.data(), out_, context.pool);
   } else {
     kernels::gemm(Trans::kNo, Trans::kYes, batch, out_, in_, 1.0f, x.data(), in_, param(0).data(), in_, 0.0f,
                   y.data(), out_);

@@ -170,6 +170,7 @@ const Tensor& Model::forward(const Tensor& x, const ForwardOptions& options) {
     context.rng_key = options.rng_key;
     context.layer_index = i;
     context.batch_invariant = options.batch_invariant;
+    context.pool = options.pool;
     layers_[i]->forward(layer_input(i), outputs_[i], context);
     output_of_[i] = &outputs_[i];
     if (on_layer_done_) on_layer_done_(i, false);

@@ -41,6 +41,10 @@
 #include "dpeval/nn/layer.h"
 #include "dpeval/nn/model_spec.h"
 
+namespace dpeval {
+class ThreadPool;
+}  // namespace dpeval
+
 namespace dpeval::nn {
 
 struct ParamInfo {
@@ -57,6 +61,8 @@ struct ForwardOptions {
   // through kernels::gemm_batch_invariant instead of BLAS): what predict and
   // serve use. Slower than BLAS; training and its evaluation leave it off.
   bool batch_invariant = false;
+  // Threads for the batch-invariant GEMMs (may be null: the calling thread alone).
+  ThreadPool* pool = nullptr;
 };
 
 class Model {

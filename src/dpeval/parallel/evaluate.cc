@@ -3,8 +3,10 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <vector>
 
+#include "dpeval/core/thread_pool.h"
 #include "dpeval/nn/loss.h"
 
 namespace dpeval::parallel {
@@ -22,6 +24,8 @@ void for_each_batch(nn::Model& model, const data::Dataset& dataset, int batch, s
   nn::ForwardOptions options;
   options.training = false;
   options.batch_invariant = batch_invariant;
+  std::optional<ThreadPool> pool;  // the batch-invariant GEMMs' threads (BLAS has its own)
+  if (batch_invariant) options.pool = &pool.emplace();
   for (size_t first = begin; first < n; first += b) {
     const size_t count = std::min(b, n - first);
     std::iota(indices.begin(), indices.begin() + static_cast<std::ptrdiff_t>(count),

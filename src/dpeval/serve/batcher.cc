@@ -19,6 +19,7 @@ Batcher::Batcher(nn::Model model, BatcherOptions options)
   num_classes_ = static_cast<size_t>(model_.num_classes());
   forward_.training = false;
   forward_.batch_invariant = true;  // Note [Batch-invariant answers]
+  forward_.pool = &pool_;
 }
 
 Batcher::~Batcher() { stop(); }

@@ -36,6 +36,7 @@
 #include <span>
 #include <vector>
 
+#include "dpeval/core/thread_pool.h"
 #include "dpeval/nn/nn.h"
 
 namespace dpeval::serve {
@@ -94,6 +95,7 @@ class Batcher {
   nn::Model model_;
   BatcherOptions options_;
   size_t num_features_ = 0, num_classes_ = 0;
+  ThreadPool pool_;  // the batch's GEMMs on every core (kernels::gemm_batch_invariant)
   nn::ForwardOptions forward_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
