@@ -62,6 +62,7 @@ TEST(Request, EveryMalformedBodyNamesItsField) {
   EXPECT_EQ(p(R"({"features": [1, 2]})"), (std::pair<int, std::string>{400, "features"}));
   EXPECT_EQ(p(R"({"features": [1, "a", 2]})"), (std::pair<int, std::string>{400, "features[1]"}));
   EXPECT_EQ(p(R"({"features": [1, 1e300, 2]})"), (std::pair<int, std::string>{400, "features[1]"}));
+  EXPECT_EQ(p(R"({"features": [1, -2e917, 2]})"), (std::pair<int, std::string>{400, "body"}));  // past double
   EXPECT_EQ(p(R"({"features": "1,2,3"})"), (std::pair<int, std::string>{400, "features"}));
   EXPECT_EQ(p(R"({"id": 5, "features": [1, 2, 3]})"), (std::pair<int, std::string>{400, "id"}));
   EXPECT_EQ(p(R"({"id": "", "features": [1, 2, 3]})"), (std::pair<int, std::string>{400, "id"}));

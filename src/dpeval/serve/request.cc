@@ -25,6 +25,8 @@ json parse_json(std::string_view body) {
     return json::parse(body);
   } catch (const json::parse_error& e) {
     bad("body", fmt::format("not JSON at byte {}: expected a JSON object", e.byte));
+  } catch (const json::exception& e) {  // a number past double's range (1e400): out_of_range 406
+    bad("body", fmt::format("not readable JSON: {}", e.what()));
   }
 }
 
