@@ -27,14 +27,10 @@ and every client a bounded number of requests. Standard library only.
 
 Usage: pipeline_test.py DPEVAL_BINARY FASHION_MNIST_DIR
 """
-import gzip
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -63,73 +59,25 @@ def why(r):
     return "" if r.returncode == 0 else f" (exit {r.returncode}: {r.stderr.strip()[-200:]})"
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_process import ServeProcess, load_test_images  # noqa: E402
 
 
-class Server:
-    """A `dpeval serve` process on a free loopback port."""
+class Server(ServeProcess):
+    """A `dpeval serve` with ARGS, stopped at the end if the test ends early."""
 
     def __init__(self, work, *args):
-        self.port = free_port()
-        self.err = open(os.path.join(work, f"serve-{self.port}.err"), "w")
-        self.proc = subprocess.Popen([BIN, "serve", "--port", str(self.port), *args], stdout=subprocess.DEVNULL,
-                                     stderr=self.err, env=ENV)
+        super().__init__(BIN, work, list(args), env=ENV)
         live.append(self)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("serve exited at start: " + open(self.err.name).read()[-500:])
-            try:
-                if self.get("/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("serve did not answer /healthz within 30 s")
-
-    def request(self, method, path, body=None, content_type="application/json"):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-            c.request(method, path, body=data, headers={"Content-Type": content_type} if data is not None else {})
-            r = c.getresponse()
-            return r.status, r.read()
-        finally:
-            c.close()
-
-    def get(self, path):
-        return self.request("GET", path)
-
-    def post(self, path, body):
-        return self.request("POST", path, body)
 
     def monitor(self):
         code, body = self.get("/v1/monitor")
         assert code == 200, (code, body[:300])
         return json.loads(body)
 
-    def stop(self):
+    def stop(self, sig=signal.SIGTERM):
         live.remove(self)
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-            return None
-
-
-def load_test_rows(n):
-    """The first n test images as the float32 values dpeval feeds the model (u8 * float32(1/255)), and labels."""
-    raw = gzip.open(os.path.join(FMNIST, "t10k-images-idx3-ubyte.gz")).read()[16:16 + n * 784]
-    labels = list(gzip.open(os.path.join(FMNIST, "t10k-labels-idx1-ubyte.gz")).read()[8:8 + n])
-    scale = struct.unpack("f", struct.pack("f", 1 / 255))[0]
-    table = [struct.unpack("f", struct.pack("f", v * scale))[0] for v in range(256)]
-    return [[table[b] for b in raw[i * 784:(i + 1) * 784]] for i in range(n)], labels
+        return super().stop(sig)
 
 
 def read_predictions(path):
@@ -198,7 +146,7 @@ def pipeline(work):
           f"{doc.get('model', {}).get('accuracy')}{why(r)}")
     store = os.path.join(work, "serving", "champion")
     srv = Server(work, "--checkpoint", champion, "--profile", profile, "--store", store, "--window", str(WINDOW))
-    rows, labels = load_test_rows(4000)
+    rows, labels = load_test_images(FMNIST, 4000)
 
     # 3. The clean stream.
     stream(srv, rows, labels, 0, 2000, lambda r: r, "clean")

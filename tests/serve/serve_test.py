@@ -22,14 +22,12 @@ client bounded in requests and time. On a 1-epoch MLP of Fashion-MNIST:
 
 Usage: serve_test.py DPEVAL_BINARY FASHION_MNIST_DIR
 """
-import gzip
 import http.client
 import http.server
 import json
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -46,67 +44,15 @@ def check(ok, what):
         failures.append(what)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_process import ServeProcess, load_test_images  # noqa: E402
 
 
-class Server:
-    """A `dpeval serve` process on a free loopback port."""
+class Server(ServeProcess):
+    """A `dpeval serve` of CKPT with STORE on a free loopback port."""
 
     def __init__(self, work, ckpt, store, *extra):
-        self.port = free_port()
-        self.err = open(os.path.join(work, f"serve-{self.port}.err"), "w")
-        self.proc = subprocess.Popen([BIN, "serve", "--checkpoint", ckpt, "--port", str(self.port), "--store", store,
-                                      *extra], stdout=subprocess.DEVNULL, stderr=self.err)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("serve exited at start: " + open(self.err.name).read()[-500:])
-            try:
-                if self.get("/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("serve did not answer /healthz within 30 s")
-
-    def request(self, method, path, body=None, headers=None, timeout=30):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-            h = {"Content-Type": "application/json"} if data is not None else {}
-            h.update(headers or {})
-            c.request(method, path, body=data, headers=h)
-            r = c.getresponse()
-            return r.status, r.read()
-        finally:
-            c.close()
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, body, **kw):
-        return self.request("POST", path, body, **kw)
-
-    def stop(self, sig=signal.SIGTERM):
-        self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return None
-
-
-def load_test_images(n):
-    """The first n Fashion-MNIST test images as the float32 values dpeval feeds the model (u8 * float32(1/255))."""
-    raw = gzip.open(os.path.join(FMNIST, "t10k-images-idx3-ubyte.gz")).read()[16:16 + n * 784]
-    labels = list(gzip.open(os.path.join(FMNIST, "t10k-labels-idx1-ubyte.gz")).read()[8:8 + n])
-    scale = struct.unpack("f", struct.pack("f", 1 / 255))[0]
-    table = [struct.unpack("f", struct.pack("f", v * scale))[0] for v in range(256)]
-    return [[table[b] for b in raw[i * 784:(i + 1) * 784]] for i in range(n)], labels, raw
+        super().__init__(BIN, work, ["--checkpoint", ckpt, "--store", store, *extra])
 
 
 def predict(srv, rows, ids):
@@ -126,7 +72,7 @@ def main():
     p = subprocess.run([BIN, "predict", "--checkpoint", ckpt, "--out", preds_csv], capture_output=True, text=True)
     check(p.returncode == 0, "predict exits 0")
     expected = [list(map(float, line.split(",")[1:11])) for line in open(preds_csv).read().splitlines()[1:]]
-    rows, labels, raw = load_test_images(10000)
+    rows, labels = load_test_images(FMNIST, 10000)
 
     # 1. Answers.
     store = os.path.join(work, "store")
