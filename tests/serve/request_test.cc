@@ -93,6 +93,11 @@ TEST(Request, FeedbackTakesAnIndexOrAClassName) {
       R"({"feedback": [{"id": "a", "label": "dog"}, {"id": "b", "label": 0}]})", names, 10);
   ASSERT_EQ(batch.size(), 2u);
   EXPECT_EQ(batch[0].label, 1);
+  // Where each id stood, for the server's 404 and 409 about it.
+  EXPECT_EQ(one[0].id_field, "id");
+  EXPECT_EQ(batch[1].id_field, "feedback[1].id");
+  EXPECT_EQ(parse_feedback_body(R"( {"feedback": [{"id": "a", "label": 1}]})", names, 10)[0].id_field,
+            "feedback[0].id");
   const auto f = [&](std::string body) { return error_of([&] { parse_feedback_body(body, names, 2); }); };
   EXPECT_EQ(f(R"({"label": 1})"), (std::pair<int, std::string>{400, "id"}));
   EXPECT_EQ(f(R"({"id": "a"})"), (std::pair<int, std::string>{400, "label"}));

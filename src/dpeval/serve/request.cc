@@ -328,8 +328,9 @@ std::vector<FeedbackItem> parse_feedback_body(std::string_view body,
   auto read = [&](const json& item, const std::string& where) {
     FeedbackItem f;
     f.id = read_id(item, where);
-    const std::string id_field = where.empty() ? "id" : where + ".id";
-    if (f.id.empty()) bad(id_field, fmt::format("{}: missing; expected the id of a prediction", id_field));
+    f.id_field = where.empty() ? "id" : where + ".id";
+    if (f.id.empty())
+      bad(f.id_field, fmt::format("{}: missing; expected the id of a prediction", f.id_field));
     const std::string field = where.empty() ? "label" : where + ".label";
     const auto it = item.find("label");
     if (it == item.end())

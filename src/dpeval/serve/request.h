@@ -50,6 +50,7 @@ PredictRows parse_predict_json_general(std::string_view body, const RequestLimit
 struct FeedbackItem {
   std::string id;
   int32_t label = 0;
+  std::string id_field;  // where the id stood, for errors about it: "id" or "feedback[3].id"
 };
 
 // class_names: the model's (a label may name one); K = class_names.size().

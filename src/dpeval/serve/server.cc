@@ -563,9 +563,7 @@ std::string Server::Impl::feedback(const httplib::Request& req) {
   std::vector<uint64_t> index(items.size());
   std::unique_lock lock(mu);
   for (size_t i = 0; i < items.size(); ++i) {
-    const std::string field = items.size() == 1 && !req.body.starts_with("{\"feedback\"")
-                                  ? "id"
-                                  : fmt::format("feedback[{}].id", i);
+    const std::string& field = items[i].id_field;
     const auto it = ledger.find(items[i].id);
     auto undo = [&] {
       for (size_t j = 0; j < i; ++j) labelled[index[j]] = 0;
