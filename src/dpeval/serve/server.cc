@@ -494,7 +494,6 @@ void Server::Impl::after_window(std::optional<size_t> unlabelled, std::optional<
     window_probs.clear();
     window_rows = 0;
     if (!doc.is_null()) {
-      doc.erase("columns_detail");
       monitor->attach_drift(*unlabelled, doc);
       store->append_event({unix_now(), "drift", static_cast<int64_t>(*unlabelled), doc});
       const monitor::UnlabelledWindow& w = monitor->unlabelled()[*unlabelled];

@@ -58,13 +58,6 @@ double kolmogorov_sf(double x) {
   return 2 * sum;
 }
 
-double binomial_half_sf_at_least(uint64_t k, uint64_t n) {
-  DPEVAL_CHECK(k <= n) << "binomial test: k " << k << " > n " << n;
-  if (k == 0) return 1;
-  const boost::math::binomial_distribution<double> b(static_cast<double>(n), 0.5);
-  return boost::math::cdf(boost::math::complement(b, static_cast<double>(k - 1)));  // P(X > k - 1)
-}
-
 namespace {
 
 void check_binomial(uint64_t k, uint64_t n, double p) {
@@ -93,6 +86,8 @@ double binomial_sf_at_least(uint64_t k, uint64_t n, double p) {
   const boost::math::binomial_distribution<double> b(static_cast<double>(n), p);
   return boost::math::cdf(boost::math::complement(b, static_cast<double>(k - 1)));  // P(X > k - 1)
 }
+
+double binomial_half_sf_at_least(uint64_t k, uint64_t n) { return binomial_sf_at_least(k, n, 0.5); }
 
 double binomial_half_two_sided(uint64_t k, uint64_t n) {
   DPEVAL_CHECK(k <= n) << "binomial test: k " << k << " > n " << n;
