@@ -2,15 +2,18 @@
 // and wasserstein_distance(r, c) get them: from two unsorted float64 arrays
 // in memory. Each timed run starts from fresh unsorted copies (the copy is
 // not timed) and
-//   ks           sorts both (eval::sort_ascending), then ks_statistic and
-//                ks_2samp_pvalue_asymp;
+//   ks           stats::ks_statistic_unsorted (no sort: Note [KS without
+//                sorting]) and ks_2samp_pvalue_asymp, on one thread;
+//   ks_2t        the same with the two samples read on two threads;
+//   ks_sorting   sorts both (eval::sort_ascending), then ks_statistic and
+//                ks_2samp_pvalue_asymp (what `ks` did before);
 //   wasserstein  sorts both, then wasserstein_distance;
 //   both         sorts both once, then all three, on one thread;
 //   sort         sorts both, nothing else;
 //   drift        what `dpeval drift` does, on two threads: the samples sorted
 //                side by side, then KS and Wasserstein from one walk in two
 //                halves (stats::ks_and_wasserstein) and the asymptotic p-value.
-// Medians of R runs each, wall time; one thread but for `drift`. Prints one JSON line with
+// Medians of R runs each, wall time; one thread but for `ks_2t` and `drift`. Prints one JSON line with
 // the times and the figures (bench/drift/run compares them with scipy's).
 //
 //   build/release/bench/drift_ks_bench --reference REF.f64 --current CUR.f64 [--repeats R]
@@ -18,6 +21,7 @@
 // The inputs are raw little-endian float64 (numpy's ndarray.tofile), no NaN.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -97,11 +101,29 @@ int main(int argc, char** argv) {
     dpeval::eval::sort_ascending(b);
   });
   const double ks_s = median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
-    dpeval::eval::sort_ascending(a);
-    dpeval::eval::sort_ascending(b);
-    d = dpeval::stats::ks_statistic(a, b);
+    d = dpeval::stats::ks_statistic_unsorted(a, b, false);
     p = dpeval::stats::ks_2samp_pvalue_asymp(d, m, n);
   });
+  double d2 = 0;
+  const double ks_2t_s =
+      median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
+        d2 = dpeval::stats::ks_statistic_unsorted(a, b, true);
+        p = dpeval::stats::ks_2samp_pvalue_asymp(d2, m, n);
+      });
+  double d_sorting = 0;
+  const double ks_sorting_s =
+      median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
+        dpeval::eval::sort_ascending(a);
+        dpeval::eval::sort_ascending(b);
+        d_sorting = dpeval::stats::ks_statistic(a, b);
+        p = dpeval::stats::ks_2samp_pvalue_asymp(d_sorting, m, n);
+      });
+  if (d2 != d || std::fabs(d_sorting - d) > 1e-13 * d) {
+    std::fprintf(stderr,
+                 "drift_ks_bench: KS statistics disagree: %.17g unsorted, %.17g two threads, %.17g sorted\n",
+                 d, d2, d_sorting);
+    return 1;
+  }
   const double wasserstein_s =
       median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
         dpeval::eval::sort_ascending(a);
@@ -117,21 +139,24 @@ int main(int argc, char** argv) {
         w = dpeval::stats::wasserstein_distance(a, b);
       });
   double drift_d = 0, drift_p = 0, drift_w = 0;
-  const double drift_s = median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
-    std::thread other([&b] { dpeval::eval::sort_ascending(b); });
-    dpeval::eval::sort_ascending(a);
-    other.join();
-    const dpeval::stats::KsWasserstein kw = dpeval::stats::ks_and_wasserstein(a, b, true);
-    drift_d = kw.ks;
-    drift_w = kw.wasserstein;
-    drift_p = dpeval::stats::ks_2samp_pvalue_asymp(drift_d, m, n);
-  });
+  const double drift_s =
+      median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
+        std::thread other([&b] { dpeval::eval::sort_ascending(b); });
+        dpeval::eval::sort_ascending(a);
+        other.join();
+        const dpeval::stats::KsWasserstein kw = dpeval::stats::ks_and_wasserstein(a, b, true);
+        drift_d = kw.ks;
+        drift_w = kw.wasserstein;
+        drift_p = dpeval::stats::ks_2samp_pvalue_asymp(drift_d, m, n);
+      });
   std::printf(
       "{\"reference\": %llu, \"current\": %llu, \"repeats\": %d, \"sort_s\": %.6f, \"ks_s\": %.6f, "
+      "\"ks_2t_s\": %.6f, \"ks_sorting_s\": %.6f, "
       "\"wasserstein_s\": %.6f, \"both_s\": %.6f, \"drift_s\": %.6f, \"ks_statistic\": %.17g, "
-      "\"ks_pvalue\": %.17g, \"wasserstein\": %.17g, \"drift_ks_statistic\": %.17g, \"drift_ks_pvalue\": %.17g, "
+      "\"ks_pvalue\": %.17g, \"wasserstein\": %.17g, \"drift_ks_statistic\": %.17g, \"drift_ks_pvalue\": "
+      "%.17g, "
       "\"drift_wasserstein\": %.17g}\n",
-      static_cast<unsigned long long>(m), static_cast<unsigned long long>(n), repeats, sort_s, ks_s,
-      wasserstein_s, both_s, drift_s, d, p, w, drift_d, drift_p, drift_w);
+      static_cast<unsigned long long>(m), static_cast<unsigned long long>(n), repeats, sort_s, ks_s, ks_2t_s,
+      ks_sorting_s, wasserstein_s, both_s, drift_s, d, p, w, drift_d, drift_p, drift_w);
   return 0;
 }

@@ -15,6 +15,16 @@ namespace dpeval::stats {
 // is empty. Precondition: both sorted ascending, no NaN (DPEVAL_CHECK).
 double ks_statistic(std::span<const double> a_sorted, std::span<const double> b_sorted);
 
+// The same statistic of two samples in any order, without sorting them (Note
+// [KS without sorting] in ks_unsorted.cc): as ks_and_wasserstein computes it,
+// |i n - j m| / (m n) with one rounding, so equal to ks_statistic of the
+// sorted samples to a few ulps. Reads each sample twice and copies out only
+// the values near where the CDFs could be furthest apart; with `concurrent`,
+// a and b are read on two threads (the result is the same). 0 when either
+// sample is empty. Preconditions: no NaN, fewer than 2^31 values each
+// (DPEVAL_CHECK). Thread-safe; the samples are not changed.
+double ks_statistic_unsorted(std::span<const double> a, std::span<const double> b, bool concurrent);
+
 // The two-sided p-value of the two-sample KS test of samples of sizes m and
 // n with statistic d (ks_statistic), by the one-sample exact distribution at
 // the effective size: kstwo_sf(d, round(m n / (m + n))), rounding half to
@@ -60,7 +70,8 @@ struct KsWasserstein {
   double ks = 0;
   double wasserstein = 0;
 };
-KsWasserstein ks_and_wasserstein(std::span<const double> a_sorted, std::span<const double> b_sorted, bool halves);
+KsWasserstein ks_and_wasserstein(std::span<const double> a_sorted, std::span<const double> b_sorted,
+                                 bool halves);
 
 struct ZTest {
   double z = 0;        // (k_a/n_a - k_b/n_b) / pooled standard error
