@@ -2,19 +2,25 @@
 // and wasserstein_distance(r, c) get them: from two unsorted float64 arrays
 // in memory. Each timed run starts from fresh unsorted copies (the copy is
 // not timed) and
-//   ks           stats::ks_statistic_unsorted (no sort: Note [KS without
-//                sorting]) and ks_2samp_pvalue_asymp, on one thread;
-//   ks_2t        the same with the two samples read on two threads;
-//   ks_sorting   sorts both (eval::sort_ascending), then ks_statistic and
-//                ks_2samp_pvalue_asymp (what `ks` did before);
-//   wasserstein  sorts both, then wasserstein_distance;
-//   both         sorts both once, then all three, on one thread;
-//   sort         sorts both, nothing else;
-//   drift        what `dpeval drift` does, on two threads: the samples sorted
-//                side by side, then KS and Wasserstein from one walk in two
-//                halves (stats::ks_and_wasserstein) and the asymptotic p-value.
-// Medians of R runs each, wall time; one thread but for `ks_2t` and `drift`. Prints one JSON line with
-// the times and the figures (bench/drift/run compares them with scipy's).
+//   ks                stats::ks_statistic_unsorted (no sort: Note [KS without
+//                     sorting]) and ks_2samp_pvalue_asymp, on one thread;
+//   ks_2t             the same with the two samples read on two threads;
+//   ks_sorting        sorts both (eval::sort_ascending), then ks_statistic and
+//                     ks_2samp_pvalue_asymp;
+//   wasserstein       stats::ks_and_wasserstein_unsorted (no sort: Note
+//                     [Wasserstein without sorting]; KS comes with it), one thread;
+//   wasserstein_2t    the same on two threads;
+//   wasserstein_sorting  sorts both, then wasserstein_distance;
+//   both              all three, the unsorted way, on one thread;
+//   sort              sorts both, nothing else;
+//   drift             what `dpeval drift` does, on two threads: the samples
+//                     sorted side by side (it wants them sorted for the deciles
+//                     too), then KS and Wasserstein from one walk in two halves
+//                     (stats::ks_and_wasserstein) and the asymptotic p-value.
+// Medians of R runs each, wall time; one thread but for the `_2t` ones and
+// `drift`. The ways must agree (KS bit for bit, Wasserstein to 1e-12), or it
+// exits 1. Prints one JSON line with the times and the figures
+// (bench/drift/run compares them with scipy's).
 //
 //   build/release/bench/drift_ks_bench --reference REF.f64 --current CUR.f64 [--repeats R]
 //
@@ -124,19 +130,34 @@ int main(int argc, char** argv) {
                  d, d2, d_sorting);
     return 1;
   }
+  double w_2t = 0, w_sorting = 0;
   const double wasserstein_s =
       median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
-        dpeval::eval::sort_ascending(a);
-        dpeval::eval::sort_ascending(b);
-        w = dpeval::stats::wasserstein_distance(a, b);
+        w = dpeval::stats::ks_and_wasserstein_unsorted(a, b, false).wasserstein;
       });
-  const double both_s =
+  const double wasserstein_2t_s =
+      median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
+        w_2t = dpeval::stats::ks_and_wasserstein_unsorted(a, b, true).wasserstein;
+      });
+  const double wasserstein_sorting_s =
       median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
         dpeval::eval::sort_ascending(a);
         dpeval::eval::sort_ascending(b);
-        d = dpeval::stats::ks_statistic(a, b);
+        w_sorting = dpeval::stats::wasserstein_distance(a, b);
+      });
+  if (w_2t != w || std::fabs(w_sorting - w) > 1e-12 * w) {
+    std::fprintf(
+        stderr,
+        "drift_ks_bench: Wasserstein distances disagree: %.17g unsorted, %.17g two threads, %.17g sorted\n",
+        w, w_2t, w_sorting);
+    return 1;
+  }
+  const double both_s =
+      median_seconds(repeats, ref, cur, [&](std::vector<double>& a, std::vector<double>& b) {
+        const dpeval::stats::KsWasserstein kw = dpeval::stats::ks_and_wasserstein_unsorted(a, b, false);
+        d = kw.ks;
         p = dpeval::stats::ks_2samp_pvalue_asymp(d, m, n);
-        w = dpeval::stats::wasserstein_distance(a, b);
+        w = kw.wasserstein;
       });
   double drift_d = 0, drift_p = 0, drift_w = 0;
   const double drift_s =
@@ -152,11 +173,13 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"reference\": %llu, \"current\": %llu, \"repeats\": %d, \"sort_s\": %.6f, \"ks_s\": %.6f, "
       "\"ks_2t_s\": %.6f, \"ks_sorting_s\": %.6f, "
-      "\"wasserstein_s\": %.6f, \"both_s\": %.6f, \"drift_s\": %.6f, \"ks_statistic\": %.17g, "
+      "\"wasserstein_s\": %.6f, \"wasserstein_2t_s\": %.6f, \"wasserstein_sorting_s\": %.6f, \"both_s\": "
+      "%.6f, \"drift_s\": %.6f, \"ks_statistic\": %.17g, "
       "\"ks_pvalue\": %.17g, \"wasserstein\": %.17g, \"drift_ks_statistic\": %.17g, \"drift_ks_pvalue\": "
       "%.17g, "
       "\"drift_wasserstein\": %.17g}\n",
       static_cast<unsigned long long>(m), static_cast<unsigned long long>(n), repeats, sort_s, ks_s, ks_2t_s,
-      ks_sorting_s, wasserstein_s, both_s, drift_s, d, p, w, drift_d, drift_p, drift_w);
+      ks_sorting_s, wasserstein_s, wasserstein_2t_s, wasserstein_sorting_s, both_s, drift_s, d, p, w, drift_d,
+      drift_p, drift_w);
   return 0;
 }

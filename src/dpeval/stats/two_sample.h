@@ -16,13 +16,14 @@ namespace dpeval::stats {
 double ks_statistic(std::span<const double> a_sorted, std::span<const double> b_sorted);
 
 // The same statistic of two samples in any order, without sorting them (Note
-// [KS without sorting] in ks_unsorted.cc): as ks_and_wasserstein computes it,
-// |i n - j m| / (m n) with one rounding, so equal to ks_statistic of the
-// sorted samples to a few ulps. Reads each sample twice and copies out only
-// the values near where the CDFs could be furthest apart; with `concurrent`,
-// a and b are read on two threads (the result is the same). 0 when either
-// sample is empty. Preconditions: no NaN, fewer than 2^31 values each
-// (DPEVAL_CHECK). Thread-safe; the samples are not changed.
+// [KS without sorting] in two_sample_unsorted.cc): as ks_and_wasserstein
+// computes it, |i n - j m| / (m n) with one rounding, so equal to
+// ks_statistic of the sorted samples to a few ulps. Reads each sample twice
+// and copies out only the values near where the CDFs could be furthest apart;
+// with `concurrent`, a and b are read on two threads (the result is the same).
+// 0 when either sample is empty. Preconditions: no NaN, fewer than 2^31
+// values each (DPEVAL_CHECK). Thread-safe; the samples are not changed; the
+// calling thread keeps 512 KB of counts for its next call.
 double ks_statistic_unsorted(std::span<const double> a, std::span<const double> b, bool concurrent);
 
 // The two-sided p-value of the two-sample KS test of samples of sizes m and
@@ -72,6 +73,19 @@ struct KsWasserstein {
 };
 KsWasserstein ks_and_wasserstein(std::span<const double> a_sorted, std::span<const double> b_sorted,
                                  bool halves);
+
+// Both of them of two samples in any order, without sorting them (Notes [KS
+// without sorting] and [Wasserstein without sorting] in
+// two_sample_unsorted.cc): KS exactly as ks_statistic_unsorted, Wasserstein
+// equal to wasserstein_distance of the sorted samples to 1e-12 relative (the
+// same areas summed in another order). With `concurrent`, a and b are read
+// on two threads (the result is the same). Samples holding values beyond
+// float's range (|x| > 3.4e38) are sorted and walked instead. Preconditions:
+// both non-empty, finite, fewer than 2^31 values each (DPEVAL_CHECK).
+// Thread-safe; the samples are not changed; the calling thread keeps 1.5 MB
+// of counts and sums for its next call.
+KsWasserstein ks_and_wasserstein_unsorted(std::span<const double> a, std::span<const double> b,
+                                          bool concurrent);
 
 struct ZTest {
   double z = 0;        // (k_a/n_a - k_b/n_b) / pooled standard error

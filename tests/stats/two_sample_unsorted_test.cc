@@ -1,7 +1,9 @@
-// ks_statistic_unsorted (Note [KS without sorting]) against the walk over
-// sorted samples: the same number, bit for bit, over samples shaped to reach
-// every path of the search (buckets pruned, looked into at 16, 8 and 0 key
-// bits, sorted exactly), in either order, on one thread or two.
+// ks_statistic_unsorted and ks_and_wasserstein_unsorted (Notes [KS without
+// sorting] and [Wasserstein without sorting]) against the walk over sorted
+// samples: KS the same number bit for bit, Wasserstein to 1e-12 relative,
+// over samples shaped to reach every path of the search (buckets pruned,
+// settled by sums, looked into at 16, 8 and 0 key bits, sorted exactly), in
+// either order, on one thread or two.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,11 +20,14 @@
 namespace dpeval::stats {
 namespace {
 
-// D as the walk over sorted copies gets it (|i n - j m| / (m n), one rounding).
-double ks_sorted(std::vector<double> a, std::vector<double> b) {
+// D as the walk over sorted copies gets it (|i n - j m| / (m n), one
+// rounding), and W as scipy's definition sums it over the sorted values.
+KsWasserstein both_sorted(std::vector<double> a, std::vector<double> b) {
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
-  return ks_and_wasserstein(a, b, false).ks;
+  const bool finite = std::isfinite(a.front()) && std::isfinite(a.back()) && std::isfinite(b.front()) &&
+                      std::isfinite(b.back());
+  return {finite ? ks_and_wasserstein(a, b, false).ks : ks_statistic(a, b), wasserstein_distance(a, b)};
 }
 
 struct Shape {
@@ -56,6 +61,8 @@ std::vector<Shape> shapes() {
        }},
       {"heavy tails", [](std::mt19937_64& r) { return std::cauchy_distribution<double>(0, 1)(r); },
        [](std::mt19937_64& r) { return std::cauchy_distribution<double>(0.1, 1)(r); }},
+      {"far from zero, narrow", normal(1e6, 1), normal(1e6 + 0.01, 1)},
+      {"crossing CDFs", normal(0, 1), normal(0, 1.3)},
       {"6 decimals", [](std::mt19937_64& r) { return std::round(N(0, 1)(r) * 1e6) / 1e6; },
        [](std::mt19937_64& r) { return std::round(N(0, 1.02)(r) * 1e6) / 1e6; }},
   };
@@ -70,11 +77,23 @@ TEST(KsUnsorted, EqualsTheWalkOverSortedSamples) {
       std::vector<double> a(m), b(n);
       for (double& x : a) x = shape.a(rng);
       for (double& x : b) x = shape.b(rng);
-      const double want = ks_sorted(a, b);
-      EXPECT_EQ(ks_statistic_unsorted(a, b, false), want) << shape.name << " " << m << " " << n;
-      EXPECT_EQ(ks_statistic_unsorted(b, a, true), want) << shape.name << " " << m << " " << n;
+      const KsWasserstein want = both_sorted(a, b);
+      const std::string what = shape.name + " " + std::to_string(m) + " " + std::to_string(n);
+      EXPECT_EQ(ks_statistic_unsorted(a, b, false), want.ks) << what;
+      EXPECT_EQ(ks_statistic_unsorted(b, a, true), want.ks) << what;
+      for (bool concurrent : {false, true}) {
+        const KsWasserstein got = ks_and_wasserstein_unsorted(a, b, concurrent);
+        EXPECT_EQ(got.ks, want.ks) << what;
+        EXPECT_NEAR(got.wasserstein, want.wasserstein, 1e-12 * want.wasserstein) << what;
+      }
+      const KsWasserstein swapped = ks_and_wasserstein_unsorted(b, a, false);
+      EXPECT_EQ(swapped.ks, want.ks) << what;
+      EXPECT_NEAR(swapped.wasserstein, want.wasserstein, 1e-12 * want.wasserstein) << what;
       std::sort(a.begin(), a.end());  // sorted input is input too
-      EXPECT_EQ(ks_statistic_unsorted(a, b, true), want) << shape.name << " sorted " << m << " " << n;
+      EXPECT_EQ(ks_statistic_unsorted(a, b, true), want.ks) << what << " sorted";
+      EXPECT_NEAR(ks_and_wasserstein_unsorted(a, b, true).wasserstein, want.wasserstein,
+                  1e-12 * want.wasserstein)
+          << what << " sorted";
     }
   }
 }
@@ -96,6 +115,21 @@ TEST(KsUnsorted, CountsInfinitiesAtTheEnds) {
   EXPECT_NEAR(ks_statistic_unsorted(a, b, false), want, 1e-15);
 }
 
+// Beyond float's range the buckets cannot hold them apart: sorted instead.
+TEST(KsUnsorted, WassersteinBeyondFloatIsSortedInstead) {
+  std::mt19937_64 rng(13);
+  std::vector<double> a(20000), b(20000);
+  for (double& x : a) x = std::normal_distribution<double>(0, 1)(rng) * 1e200;
+  for (double& x : b) x = std::normal_distribution<double>(0.1, 1)(rng) * 1e200;
+  const KsWasserstein want = both_sorted(a, b);
+  const KsWasserstein got = ks_and_wasserstein_unsorted(a, b, true);
+  EXPECT_EQ(got.ks, want.ks);
+  EXPECT_NEAR(got.wasserstein, want.wasserstein, 1e-12 * want.wasserstein);
+  b[5] = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(ks_and_wasserstein_unsorted(a, b, false), InternalError);
+  EXPECT_THROW(ks_and_wasserstein_unsorted(a, std::vector<double>{}, false), InternalError);
+}
+
 TEST(KsUnsorted, EmptyIsZeroAndNaNIsRefused) {
   const std::vector<double> one = {1.0}, none;
   EXPECT_EQ(ks_statistic_unsorted(none, one, false), 0);
@@ -106,6 +140,8 @@ TEST(KsUnsorted, EmptyIsZeroAndNaNIsRefused) {
       a[size / 2] = bad;
       EXPECT_THROW(ks_statistic_unsorted(a, b, false), InternalError) << size;
       EXPECT_THROW(ks_statistic_unsorted(b, a, true), InternalError) << size;
+      EXPECT_THROW(ks_and_wasserstein_unsorted(a, b, false), InternalError) << size;
+      EXPECT_THROW(ks_and_wasserstein_unsorted(b, a, true), InternalError) << size;
     }
   }
 }
