@@ -199,6 +199,7 @@ TEST(GemmBatchInvariant, EqualsTheFmaLoopBitwiseAndEveryRowIsItsOwn) {
                                                                                     {3, 17, 5},
                                                                                     {4, 16, 784},
                                                                                     {7, 33, 100},
+                                                                                    {11, 20, 9},
                                                                                     {65, 10, 256},
                                                                                     {130, 70, 31},
                                                                                     {2, 0, 3},

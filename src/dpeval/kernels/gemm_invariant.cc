@@ -10,9 +10,10 @@
 // inference uses this kernel instead, where every element of C is one fixed
 // sequence of fused multiply-adds (one rounding each) that depends on K alone:
 //   op(B) = B (conv, Winograd): acc = 0; for k in 0..K-1: acc = fma(A[i][k], B[k][j], acc).
-//     The AVX2 path keeps 4 rows x 16 columns of accumulators in registers
+//     The AVX2 path keeps 6 rows x 16 columns of accumulators in registers
 //     (B packed into 16-column panels, zero-padded past N; a row tail runs
-//     the 1-row kernel), each lane doing exactly that sequence.
+//     the same kernel for its 1 to 5 rows), each lane doing exactly that
+//     sequence.
 //   op(B) = B^T (Linear: x W^T, W row-major [N][K]): a dot product of two
 //     contiguous rows, with no packing (packing the weights cost more than
 //     the product for one row): 8 lanes, lane l summing k = l, l + 8, ...
@@ -36,7 +37,7 @@ namespace dpeval::kernels {
 namespace {
 
 constexpr int64_t kPanel = 16;  // columns per packed panel
-constexpr int64_t kRows = 4;    // rows per register tile
+constexpr int64_t kRows = 6;    // rows per register tile (12 accumulators, 2 panel rows, 1 broadcast)
 
 // panels[p][k][0..15] = B(k, 16 p + jj), zero past N.
 void pack_panels(Trans tb, int64_t N, int64_t K, const float* B, int64_t ldb, std::vector<float>& panels) {
@@ -137,45 +138,85 @@ __attribute__((target("avx2,fma"))) void dot_rows_avx2(const float* a, int64_t l
   }
 }
 
-void store_tile(const float* tile, int64_t width, float* c) {
-  std::memcpy(c, tile, static_cast<size_t>(width) * sizeof(float));
+// Stores one row's 16 accumulators at c: straight from the registers for a
+// full panel, through a tile for the last, narrower one.
+__attribute__((target("avx2,fma"))) inline void store_row(__m256 lo, __m256 hi, int64_t width, float* c) {
+  if (width == kPanel) {
+    _mm256_storeu_ps(c, lo);
+    _mm256_storeu_ps(c + 8, hi);
+    return;
+  }
+  alignas(32) float tile[kPanel];
+  _mm256_store_ps(tile, lo);
+  _mm256_store_ps(tile + 8, hi);
+  for (int64_t jj = 0; jj < width; ++jj) c[jj] = tile[jj];
+}
+
+// One row's step k: lo, hi += A(i, k) x panel row k.
+__attribute__((target("avx2,fma"))) inline void fma_row(const float* aik, __m256 b0, __m256 b1, __m256& lo,
+                                                        __m256& hi) {
+  const __m256 x = _mm256_broadcast_ss(aik);
+  lo = _mm256_fmadd_ps(x, b0, lo);
+  hi = _mm256_fmadd_ps(x, b1, hi);
+}
+
+// R (1 to 6) rows of A against one packed panel: R x 16 accumulators in
+// registers, each lane the fixed FMA sequence of Note [Batch-invariant GEMM],
+// so the bits do not depend on R. The accumulators are named variables, not
+// an array: GCC kept a [6][2] array (and two [6] ones) mirrored on the stack,
+// a store per FMA.
+template <int kR>
+__attribute__((target("avx2,fma"))) inline void panel_tile_avx2(const float* a, int64_t lda,
+                                                                const float* panel, int64_t K, int64_t width,
+                                                                float* c, int64_t ldc) {
+  static_assert(kR >= 1 && kR <= 6);
+  __m256 l0 = _mm256_setzero_ps(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0, l4 = l0,
+         h4 = l0, l5 = l0, h5 = l0;
+  for (int64_t k = 0; k < K; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(panel + k * kPanel);
+    const __m256 b1 = _mm256_loadu_ps(panel + k * kPanel + 8);
+    const float* ak = a + k;
+    fma_row(ak, b0, b1, l0, h0);
+    if constexpr (kR > 1) fma_row(ak + 1 * lda, b0, b1, l1, h1);
+    if constexpr (kR > 2) fma_row(ak + 2 * lda, b0, b1, l2, h2);
+    if constexpr (kR > 3) fma_row(ak + 3 * lda, b0, b1, l3, h3);
+    if constexpr (kR > 4) fma_row(ak + 4 * lda, b0, b1, l4, h4);
+    if constexpr (kR > 5) fma_row(ak + 5 * lda, b0, b1, l5, h5);
+  }
+  store_row(l0, h0, width, c);
+  if constexpr (kR > 1) store_row(l1, h1, width, c + ldc);
+  if constexpr (kR > 2) store_row(l2, h2, width, c + 2 * ldc);
+  if constexpr (kR > 3) store_row(l3, h3, width, c + 3 * ldc);
+  if constexpr (kR > 4) store_row(l4, h4, width, c + 4 * ldc);
+  if constexpr (kR > 5) store_row(l5, h5, width, c + 5 * ldc);
 }
 
 __attribute__((target("avx2,fma"))) void panel_rows_avx2(const float* a, int64_t lda, int64_t rows,
                                                          const float* panel, int64_t K, int64_t width,
                                                          float* c, int64_t ldc) {
-  alignas(32) float tile[kPanel];
   int64_t i = 0;
-  for (; i + kRows <= rows; i += kRows) {
-    __m256 acc[kRows][2];
-    for (auto& r : acc) r[0] = r[1] = _mm256_setzero_ps();
-    const float* a0 = a + i * lda;
-    for (int64_t k = 0; k < K; ++k) {
-      const __m256 b0 = _mm256_loadu_ps(panel + k * kPanel);
-      const __m256 b1 = _mm256_loadu_ps(panel + k * kPanel + 8);
-      for (int64_t r = 0; r < kRows; ++r) {
-        const __m256 x = _mm256_broadcast_ss(a0 + r * lda + k);
-        acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
-        acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
-      }
-    }
-    for (int64_t r = 0; r < kRows; ++r) {
-      _mm256_store_ps(tile, acc[r][0]);
-      _mm256_store_ps(tile + 8, acc[r][1]);
-      store_tile(tile, width, c + (i + r) * ldc);
-    }
-  }
-  for (; i < rows; ++i) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    const float* ai = a + i * lda;
-    for (int64_t k = 0; k < K; ++k) {
-      const __m256 x = _mm256_broadcast_ss(ai + k);
-      acc0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(panel + k * kPanel), acc0);
-      acc1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(panel + k * kPanel + 8), acc1);
-    }
-    _mm256_store_ps(tile, acc0);
-    _mm256_store_ps(tile + 8, acc1);
-    store_tile(tile, width, c + i * ldc);
+  for (; i + kRows <= rows; i += kRows)
+    panel_tile_avx2<kRows>(a + i * lda, lda, panel, K, width, c + i * ldc, ldc);
+  const float* at = a + i * lda;
+  float* ct = c + i * ldc;
+  switch (rows - i) {
+    case 5:
+      panel_tile_avx2<5>(at, lda, panel, K, width, ct, ldc);
+      break;
+    case 4:
+      panel_tile_avx2<4>(at, lda, panel, K, width, ct, ldc);
+      break;
+    case 3:
+      panel_tile_avx2<3>(at, lda, panel, K, width, ct, ldc);
+      break;
+    case 2:
+      panel_tile_avx2<2>(at, lda, panel, K, width, ct, ldc);
+      break;
+    case 1:
+      panel_tile_avx2<1>(at, lda, panel, K, width, ct, ldc);
+      break;
+    default:
+      break;
   }
 }
 

@@ -70,10 +70,15 @@ class Conv2d final : public Layer {
   // cols_[CKK, n*P] = the columns of images [first, first + n) of x.
   void lower(const Tensor& x, int64_t first, int64_t n);
   // out [batch][rows][H][W] = the 5x5 same convolution of in [batch][cols][H][W]
-  // with wino_u_ (transformed for `rows` outputs from `cols` inputs), + bias;
-  // its GEMMs batch-invariant when asked (Note [Batch-invariant GEMM]).
-  void winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* bias,
-                         bool relu, float* out, bool batch_invariant = false, ThreadPool* pool = nullptr);
+  // with u (weights transformed for `rows` outputs from `cols` inputs), + bias;
+  // its GEMMs batch-invariant when asked (Note [Batch-invariant GEMM]), their
+  // blocks then on `pool` when given.
+  void winograd_convolve(const float* in, int64_t batch, int64_t cols, int64_t rows, const float* u,
+                         const float* bias, bool relu, float* out, bool batch_invariant = false,
+                         ThreadPool* pool = nullptr);
+  // wino_u_forward_ for the current weights: transformed again only when they
+  // differ from the copy it was made from (Note [Transformed weights kept]).
+  const float* forward_weights();
   // Images per Winograd chunk: 36 GEMMs about kMinGemmColumns tiles tall.
   int64_t winograd_chunk() const;
   // dy of images [first, first + n): ReLU mask (when fused), and grad(1) (+)= its bias gradient.
@@ -89,6 +94,8 @@ class Conv2d final : public Layer {
   std::vector<float> staging_;  // [OC, n*P] GEMM output / dy in chunk order (n > 1 only)
   bool winograd_;
   std::vector<float> wino_u_, wino_v_, wino_m_, wino_du_;  // Note [Winograd F(2x2, 5x5)] layouts
+  std::vector<float> wino_u_forward_;                      // forward's transformed weights, kept
+  std::vector<float> wino_u_source_;                       // the weights they were made from
 };
 
 }  // namespace dpeval::nn
