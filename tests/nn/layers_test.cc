@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
 #include "dpeval/nn/dropout.h"
 #include "dpeval/nn/layer.h"
@@ -34,6 +35,36 @@ TEST(MaxPool2d, TiesGoToTheFirstElementAndNaNPropagates) {
     EXPECT_EQ(dx[1], 0.0f);
     EXPECT_GE(dx[6], 1.0f);  // the NaN is the argmax of its window(s)
   }
+}
+
+// Inference (predict, serve: batch-invariant) takes the values without the
+// argmaxes: the same bits, NaN windows included; and backward after it is
+// refused rather than scattered through stale argmaxes.
+TEST(MaxPool2d, InferenceGivesTheSameValuesAndNoBackward) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  MaxPool2d pool(Shape{2, 6, 8}, 2, 2);
+  Tensor x(Shape{3, 2, 6, 8}), trained, inferred, dx;
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7919) % 23) - 11.0f;
+  x[5] = nan;
+  x[40] = -inf;
+  x[41] = nan;
+  x[100] = inf;
+  x[200] = -0.0f;
+  pool.forward(x, trained, {});
+  LayerForwardContext inference;
+  inference.training = false;
+  inference.batch_invariant = true;
+  pool.forward(x, inferred, inference);
+  ASSERT_EQ(trained.size(), inferred.size());
+  for (size_t i = 0; i < trained.size(); ++i) {
+    EXPECT_TRUE(std::isnan(trained[i]) ? std::isnan(inferred[i]) : trained[i] == inferred[i]) << i;
+    EXPECT_EQ(std::signbit(trained[i]), std::signbit(inferred[i])) << i;
+  }
+  Tensor dy(inferred.shape());
+  dy.fill(1.0f);
+  EXPECT_THROW(pool.backward_input(x, inferred, dy, dx), InternalError);
+  pool.forward(x, trained, {});  // a training forward keeps them again
+  EXPECT_NO_THROW(pool.backward_input(x, trained, dy, dx));
 }
 
 TEST(Pools, OutputShapesFloorLikePyTorch) {

@@ -24,6 +24,7 @@ class MaxPool2d final : public Layer {
  private:
   int64_t kernel_, stride_;
   std::vector<int32_t> argmax_;  // [B, C, OH, OW]
+  bool argmax_kept_ = false;     // by the last forward (not by a batch-invariant one)
 };
 
 class AvgPool2d final : public Layer {

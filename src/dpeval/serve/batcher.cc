@@ -72,24 +72,42 @@ void Batcher::predict(std::span<const float> rows, size_t n, std::span<float> ra
   // See Note [Micro-batching]: whoever finds no batch running runs the next one.
   while (!job.done) {
     if (running_) {
-      done_cv_.wait(lock);
+      job.cv.wait(lock);
       continue;
     }
     running_ = true;
     try {
       run_batch(lock);
     } catch (...) {
-      // The batch's rows (this request's and others') get an error, not a hang.
+      // The batch's rows (this request's and others') get an error, not a
+      // hang; this request leaves the queue if its rows were still in it.
       if (!lock.owns_lock()) lock.lock();
       for (const Piece& p : pieces_) p.job->failed = p.job->done = true;
+      const auto mine = std::find(queue_.begin(), queue_.end(), &job);
+      if (mine != queue_.end()) {
+        queued_rows_ -= job.n - job.next;
+        queue_.erase(mine);
+      }
+      job.failed = job.done = true;
       running_ = false;
-      done_cv_.notify_all();
+      wake_after_batch(job);
       throw;
     }
     running_ = false;
-    done_cv_.notify_all();
+    wake_after_batch(job);
   }
   if (job.failed) throw Error("inference failed for this request's batch (see the server's log)");
+}
+
+void Batcher::wake_after_batch(const Job& self) {
+  // Under mu_: a finished request's thread cannot return (and its Job, cv
+  // included, cannot go) before this notify, since it must take mu_ first.
+  for (const Piece& p : pieces_) {
+    if (p.job != &self && p.job->done) p.job->cv.notify_one();
+  }
+  if (self.done && !queue_.empty()) queue_.front()->cv.notify_one();
+  if (queue_.empty()) done_cv_.notify_all();
+  pieces_.clear();  // its jobs may go now: no later failure may reach them
 }
 
 void Batcher::run_batch(std::unique_lock<std::mutex>& lock) {

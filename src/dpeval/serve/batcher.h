@@ -13,7 +13,12 @@
 // are being parsed (announce_arrival counts those), it waits for them up to
 // max_delay after the oldest queued row arrived, or until max_batch rows are
 // queued; otherwise it runs at once. Under load, the rows that arrive while a
-// batch runs form the next one.
+// batch runs form the next one. Each waiting request has its own condition
+// variable: after a batch the leader wakes the requests it finished and, when
+// it leaves, the oldest one still queued to lead next; nobody else. (One
+// shared notify_all woke all 64 waiting threads of a c = 64 load after every
+// batch, most of them to sleep again: on a virtual machine a context switch
+// costs microseconds, and the CNN server spent a fifth of its time in them.)
 //
 // Note [Batch-invariant answers]
 // A row's probabilities do not depend on the batch it rode in: every layer
@@ -84,6 +89,7 @@ class Batcher {
     bool done = false;
     bool failed = false;  // its batch threw
     std::chrono::steady_clock::time_point arrived;
+    std::condition_variable cv;  // its thread waits here (Note [Micro-batching])
   };
   struct Piece {
     Job* job;
@@ -91,6 +97,9 @@ class Batcher {
   };
   // With mu_ held on entry and exit; releases it while the model runs.
   void run_batch(std::unique_lock<std::mutex>& lock);
+  // With mu_ held, after a batch led by `self`'s thread: wakes the requests it
+  // finished, the next leader when self's thread leaves, and stop().
+  void wake_after_batch(const Job& self);
 
   nn::Model model_;
   BatcherOptions options_;
@@ -98,7 +107,7 @@ class Batcher {
   ThreadPool pool_;  // the batch's GEMMs on every core (kernels::gemm_batch_invariant)
   nn::ForwardOptions forward_;
   mutable std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_;
+  std::condition_variable work_cv_, done_cv_;  // done_cv_: stop() waits on it
   std::deque<Job*> queue_;
   size_t queued_rows_ = 0;
   int arriving_ = 0;
