@@ -8,9 +8,11 @@
 #   flask_peer      bench/serve/flask_peer.py                       (PyTorch 1 thread, Werkzeug threaded server)
 # checks that it answers what PyTorch computes (check_agree.py; exit 1 otherwise), then drives
 # it with serve_load_client (load_client.cc: closed loop, keep-alive, one instance a request) at
-# each concurrency for --warmup-s + --duration-s, and stops it with SIGTERM. summarize.py writes
-# the JSON summary and prints a markdown table of req/s and p50/p95/p99, and the goals as ratios
-# taken in this run. Everything is bounded: a fixed time a point, a start-up deadline, a stop
+# each concurrency for --warmup-s + --duration-s, and stops it with SIGTERM. With --rounds R the
+# servers take turns R times (round 1: each server in order, round 2: again, ...), so that a
+# slow minute of this shared machine falls on all of them alike. summarize.py writes the JSON
+# summary and prints a markdown table of req/s and p50/p95/p99 (medians over the rounds), and
+# the goals as ratios taken in this run. Everything is bounded: a fixed time a point, a start-up deadline, a stop
 # deadline, a per-request timeout; servers still running when the script exits are killed.
 #
 # Cached in the work dir (default ${TMPDIR:-/tmp}/dpeval-bench-serve): the client binary (rebuilt
@@ -20,7 +22,7 @@
 #
 # Usage: bench/serve/run.sh [--models mlp,cnn] [--concurrency 1,8,64] [--duration-s 5] [--warmup-s 1]
 #          [--servers dpeval_batch,dpeval_nobatch,flask_peer] [--threads N] [--work-dir DIR]
-#          [--json-out FILE] [--retrain]
+#          [--json-out FILE] [--retrain] [--rounds 1]
 # Environment: DPEVAL (default build/lead/dpeval), CXX (default c++).
 # Exit: 0 measured (goals met or not: read the table), 1 a failure, 2 usage, 77 the peer script
 # ../shared/peers/fmnist_ddp.py is missing.
@@ -43,6 +45,7 @@ threads=
 work_dir=${TMPDIR:-/tmp}/dpeval-bench-serve
 json_out=
 retrain=0
+rounds=1
 
 say() { echo "bench/serve: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -59,6 +62,7 @@ while [[ $# -gt 0 ]]; do
     --work-dir) work_dir=$2; shift 2 ;;
     --json-out) json_out=$2; shift 2 ;;
     --retrain) retrain=1; shift ;;
+    --rounds) rounds=$2; shift 2 ;;
     -h|--help) usage ;;
     *) say "unknown option $1"; usage ;;
   esac
@@ -68,6 +72,7 @@ done
 [[ $servers =~ ^(dpeval_batch|dpeval_nobatch|flask_peer)(,(dpeval_batch|dpeval_nobatch|flask_peer))*$ ]] ||
   { say "--servers: expected a comma-separated subset of dpeval_batch, dpeval_nobatch, flask_peer"; usage; }
 [[ -z $threads || $threads =~ ^[1-9][0-9]*$ ]] || { say "--threads: expected a positive number"; usage; }
+[[ $rounds =~ ^[1-9]$ ]] || { say "--rounds: expected 1 to 9"; usage; }
 
 # Paths given relative to where the script was started, before moving to the repository root.
 [[ -z $json_out || $json_out == /* ]] || json_out="$PWD/$json_out"
@@ -177,14 +182,15 @@ start_server() {
 }
 
 "$PY" - "$run_dir/run.json" "$DPEVAL" "$models" "$concurrency" "$duration_s" "$warmup_s" "$servers" \
-  "${threads:-default}" "$bodies" "$BODIES_COUNT" <<'EOF'
+  "${threads:-default}" "$bodies" "$BODIES_COUNT" "$rounds" <<'EOF'
 import json, os, platform, subprocess, sys
 import flask, numpy, torch, werkzeug
-out, dpeval, models, conc, dur, warm, servers, threads, bodies, nbodies = sys.argv[1:11]
+out, dpeval, models, conc, dur, warm, servers, threads, bodies, nbodies, rounds = sys.argv[1:12]
 version = subprocess.run([dpeval, "--version"], capture_output=True, text=True).stdout.strip()
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 json.dump({"dpeval": os.path.abspath(dpeval), "dpeval_version": version, "models": models.split(","),
            "concurrency": [int(c) for c in conc.split(",")], "duration_s": float(dur), "warmup_s": float(warm),
+           "rounds": int(rounds),
            "servers": servers.split(","), "dpeval_threads": threads, "cores": os.cpu_count(), "cpu": cpu,
            "loadavg_start": open("/proc/loadavg").read().split()[:3],
            "request": f"one instance a request, 784 features: Fashion-MNIST test image i / 255, "
@@ -198,21 +204,22 @@ EOF
 
 for model in ${models//,/ }; do
   dir=$(model_dir "$model")
+  for round in $(seq 1 "$rounds"); do
   for server in ${servers//,/ }; do
     port=$(free_port)
-    log="$run_dir/$model-$server.log"
+    log="$run_dir/$model-$server-$round.log"
     say "$model $server: starting on 127.0.0.1:$port"
     start_server "$model" "$server" "$port" "$log"
     agree=$("$PY" "$HERE/check_agree.py" --port "$port" --bodies "$bodies" --weights "$dir/weights.safetensors" \
       --kind "$model") || die "$model $server does not answer what PyTorch computes (see above); log: $log"
-    printf '{"model": "%s", "server": "%s", "command": %s, "agree": %s}\n' \
-      "$model" "$server" "$(json_string "$server_cmd")" "$agree" >> "$run_dir/servers.jsonl"
+    printf '{"model": "%s", "server": "%s", "round": %s, "command": %s, "agree": %s}\n' \
+      "$model" "$server" "$round" "$(json_string "$server_cmd")" "$agree" >> "$run_dir/servers.jsonl"
     for c in ${concurrency//,/ }; do
       load=$("$client" --port "$port" --bodies "$bodies" --connections "$c" --duration-s "$duration_s" \
         --warmup-s "$warmup_s") || die "$model $server c=$c: the load client failed; server log: $log"
-      printf '{"model": "%s", "server": "%s", "concurrency": %s, "load": %s}\n' \
-        "$model" "$server" "$c" "$load" >> "$run_dir/points.jsonl"
-      say "$model $server c=$c: $load"
+      printf '{"model": "%s", "server": "%s", "concurrency": %s, "round": %s, "load": %s}\n' \
+        "$model" "$server" "$c" "$round" "$load" >> "$run_dir/points.jsonl"
+      say "$model $server c=$c (round $round/$rounds): $load"
     done
     stop_server
     if [[ $server == dpeval_* && $server_status != 0 ]]; then
@@ -222,6 +229,7 @@ for model in ${models//,/ }; do
       say "$model $server: store $(du -sh "$run_dir/store-$model-$server" | cut -f1), removed"
       rm -rf "$run_dir/store-$model-$server"
     fi
+  done
   done
 done
 

@@ -10,8 +10,11 @@ issue 18 ("Speed"), each a ratio taken from this run alone:
   - at the highest concurrency (64): dpeval's req/s >= 10x the peer's, with a lower p99;
   - at concurrency 1, the MLP: dpeval's p50 <= 0.2 ms.
 Each dpeval configuration (micro-batching on and off) is judged on its own; a point with errors
-does not meet a goal.
+does not meet a goal. With several rounds (run.sh --rounds), a point is the median of its rounds
+(req/s and each latency percentile taken separately; errors summed), the ratio is that of the
+medians, and the per-round ratios (dpeval's round r against the peer's round r) are listed.
 """
+import statistics
 import json
 import os
 import sys
@@ -38,6 +41,20 @@ def fmt(v, digits=3):
     return "n/a" if v is None else f"{v:.{digits}f}"
 
 
+def median_point(loads):
+    """One point from its rounds: medians of req/s and of each latency percentile, errors summed."""
+    if len(loads) == 1:
+        return dict(loads[0], rounds=1)
+    out = dict(loads[0])
+    out["throughput_rps"] = statistics.median(l["throughput_rps"] for l in loads)
+    out["latency_ms"] = {k: statistics.median(l["latency_ms"][k] for l in loads) for k in loads[0]["latency_ms"]}
+    out["errors"] = sum(l["errors"] for l in loads)
+    out["client_cpu_share"] = statistics.median(l.get("client_cpu_share") or 0 for l in loads)
+    out["rounds"] = len(loads)
+    out["throughput_rps_rounds"] = [l["throughput_rps"] for l in loads]
+    return out
+
+
 def goals_for(model, points, concurrency):
     """The goal figures of `model` for each dpeval configuration measured beside the peer."""
     peer = points.get("flask_peer", {})
@@ -56,6 +73,9 @@ def goals_for(model, points, concurrency):
             g["p99_lower_than_peer"] = g["p99_ms"] < g["peer_p99_ms"]
             g["met_throughput_and_p99"] = (g["throughput_ratio_vs_peer"] >= THROUGHPUT_RATIO_GOAL and
                                            g["p99_lower_than_peer"] and hi["errors"] == 0)
+            ours_r, peer_r = hi.get("throughput_rps_rounds"), peer_hi.get("throughput_rps_rounds")
+            if ours_r and peer_r and len(ours_r) == len(peer_r):
+                g["throughput_ratio_per_round"] = [round(o / p, 2) for o, p in zip(ours_r, peer_r)]
         lo = ours.get(c_low)
         if model == "mlp" and c_low == 1 and lo:
             g["p50_c1_ms"] = lo["latency_ms"]["p50"]
@@ -67,7 +87,9 @@ def goals_for(model, points, concurrency):
 def markdown(summary):
     lines = []
     run = summary["run"]
-    lines.append(f"bench/serve: {run['duration_s']:g} s a point after {run['warmup_s']:g} s of warm-up, "
+    rounds = run.get("rounds", 1)
+    lines.append(f"bench/serve: {run['duration_s']:g} s a point after {run['warmup_s']:g} s of warm-up"
+                 f"{f', medians of {rounds} rounds (servers taking turns)' if rounds > 1 else ''}, "
                  f"{run['cores']} cores shared by client and server, one instance (784 features) a request; "
                  f"load average {' '.join(run['loadavg_start'])} at the start, {' '.join(run['loadavg_end'])} "
                  "at the end")
@@ -96,7 +118,12 @@ def markdown(summary):
             p99 = (f"{fmt(g['p99_ms'])} / {fmt(g['peer_p99_ms'])}" if "p99_ms" in g else "n/a")
             p50 = fmt(g.get("p50_c1_ms")) if model == "mlp" else "—"
             verdict = "; ".join(f"{label}: {'yes' if g[k] else 'NO'}" for k, label in VERDICTS.items() if k in g)
-            lines.append(f"| {model} | {server} | {fmt(ratio, 1) + '×' if ratio is not None else 'n/a'} | "
+            rounds = g.get("throughput_ratio_per_round")
+            if ratio is not None and rounds:
+                ratio_text = f"{ratio:.1f}× (rounds: {', '.join(f'{r:.1f}' for r in rounds)})"
+            else:
+                ratio_text = f"{ratio:.1f}×" if ratio is not None else "n/a"
+            lines.append(f"| {model} | {server} | {ratio_text} | "
                          f"{p99} | {p50} | {verdict or 'n/a (no peer point)'} |")
     if summary["errors"]:
         lines += ["", "**Points with errors** (not counted in req/s or latencies): " +
@@ -121,11 +148,13 @@ def main():
     errors = []
     for p in points:
         m = models.setdefault(p["model"], {"servers": {}, "points": {}})
-        m["points"].setdefault(p["server"], {})[p["concurrency"]] = p["load"]
+        m["points"].setdefault(p["server"], {}).setdefault(p["concurrency"], []).append(p["load"])
         if p["load"]["errors"]:
             errors.append({"model": p["model"], "server": p["server"], "concurrency": p["concurrency"],
                            "errors": p["load"]["errors"]})
     for model, m in models.items():
+        m["points"] = {server: {c: median_point(loads) for c, loads in by_c.items()}
+                       for server, by_c in m["points"].items()}
         m["goals"] = goals_for(model, m["points"], concurrency)
     summary = {"bench": "serve", "run": run, "models": models, "errors": errors,
                "goals": {"throughput_ratio_at_c_max": THROUGHPUT_RATIO_GOAL, "mlp_p50_c1_ms": MLP_P50_C1_GOAL_MS}}
