@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -86,6 +88,49 @@ TEST_P(BatcherTest, EveryRowEqualsTheWholeBatchBitwiseWhateverItsBatch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, BatcherTest, ::testing::Values("mlp", "cnn"));
+
+// A batch that throws fails the requests whose rows rode in it (a request
+// split across batches included) and nobody else; no thread is left waiting,
+// no failed request stays queued (ASan would see its freed Job), and the
+// batcher serves on.
+TEST(Batcher, AFailedBatchFailsItsRequestsAndLeavesNoneBehind) {
+  const std::vector<float> x = random_rows(5);
+  BatcherOptions o;
+  o.max_batch = 3;  // every 5-row request is split across two batches
+  o.max_delay = std::chrono::microseconds(200);
+  std::atomic<int> batches{0};
+  o.on_batch = [&](size_t) {
+    if (batches.fetch_add(1) % 4 == 1) throw std::runtime_error("injected");
+  };
+  Batcher b(make_model("mlp"), o);
+  std::atomic<int> answered{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&] {
+      for (int r = 0; r < 6; ++r) {
+        std::vector<float> raw(5 * kClasses), served(5 * kClasses);
+        std::vector<double> t(5);
+        try {
+          b.announce_arrival(1);
+          b.predict(x, 5, raw, served, t);
+          ++answered;
+        } catch (...) {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(answered + failed, 48);
+  EXPECT_GT(failed.load(), 0);
+  EXPECT_GT(answered.load(), 0);
+  std::vector<float> raw(kClasses), served(kClasses);
+  std::vector<double> t(1);
+  batches = 2;  // the next batch (number 2 % 4) does not throw
+  b.announce_arrival(1);
+  EXPECT_NO_THROW(b.predict({x.data(), 784}, 1, raw, served, t));
+  b.stop();
+}
 
 TEST(Batcher, TemperatureScalesTheLogitsAndKeepsTheRawAnswer) {
   const std::vector<float> x = random_rows(4);

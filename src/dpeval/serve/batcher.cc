@@ -80,15 +80,20 @@ void Batcher::predict(std::span<const float> rows, size_t n, std::span<float> ra
       run_batch(lock);
     } catch (...) {
       // The batch's rows (this request's and others') get an error, not a
-      // hang; this request leaves the queue if its rows were still in it.
+      // hang, and every failed request leaves the queue: one split across
+      // batches, or this one if its rows had not been taken yet, is still in
+      // it, and its thread is about to return.
       if (!lock.owns_lock()) lock.lock();
       for (const Piece& p : pieces_) p.job->failed = p.job->done = true;
-      const auto mine = std::find(queue_.begin(), queue_.end(), &job);
-      if (mine != queue_.end()) {
-        queued_rows_ -= job.n - job.next;
-        queue_.erase(mine);
-      }
       job.failed = job.done = true;
+      for (auto it = queue_.begin(); it != queue_.end();) {
+        if (!(*it)->done) {
+          ++it;
+          continue;
+        }
+        queued_rows_ -= (*it)->n - (*it)->next;
+        it = queue_.erase(it);
+      }
       running_ = false;
       wake_after_batch(job);
       throw;
