@@ -11,7 +11,6 @@ the bytes of one scrape. Loopback only, bounded by S. Exit 0 when measured."""
 import http.client
 import os
 import random
-import socket
 import sqlite3
 import struct
 import subprocess
@@ -23,15 +22,9 @@ binary, ckpt = sys.argv[1], sys.argv[2]
 n = int(sys.argv[sys.argv.index("--predictions") + 1]) if "--predictions" in sys.argv else 1_000_000
 scrapes = int(sys.argv[sys.argv.index("--scrapes") + 1]) if "--scrapes" in sys.argv else 2000
 work = tempfile.mkdtemp(prefix="dpeval_scrape_")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "serve"))
+from serve_process import free_port  # noqa: E402  (one helper for the serve tests and this bench)
 store = os.path.join(work, "store")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start():

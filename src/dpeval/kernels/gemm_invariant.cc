@@ -197,27 +197,12 @@ __attribute__((target("avx2,fma"))) void panel_rows_avx2(const float* a, int64_t
   int64_t i = 0;
   for (; i + kRows <= rows; i += kRows)
     panel_tile_avx2<kRows>(a + i * lda, lda, panel, K, width, c + i * ldc, ldc);
-  const float* at = a + i * lda;
-  float* ct = c + i * ldc;
-  switch (rows - i) {
-    case 5:
-      panel_tile_avx2<5>(at, lda, panel, K, width, ct, ldc);
-      break;
-    case 4:
-      panel_tile_avx2<4>(at, lda, panel, K, width, ct, ldc);
-      break;
-    case 3:
-      panel_tile_avx2<3>(at, lda, panel, K, width, ct, ldc);
-      break;
-    case 2:
-      panel_tile_avx2<2>(at, lda, panel, K, width, ct, ldc);
-      break;
-    case 1:
-      panel_tile_avx2<1>(at, lda, panel, K, width, ct, ldc);
-      break;
-    default:
-      break;
-  }
+  // The 1 to 5 rows left, by the same kernel at that height.
+  using Tile = void (*)(const float*, int64_t, const float*, int64_t, int64_t, float*, int64_t);
+  static constexpr Tile kTails[kRows] = {
+      nullptr,           panel_tile_avx2<1>, panel_tile_avx2<2>, panel_tile_avx2<3>, panel_tile_avx2<4>,
+      panel_tile_avx2<5>};
+  if (i < rows) kTails[rows - i](a + i * lda, lda, panel, K, width, c + i * ldc, ldc);
 }
 
 void panel_rows_scalar(const float* a, int64_t lda, int64_t rows, const float* panel, int64_t K,

@@ -184,6 +184,9 @@ std::vector<std::string> OnlineMonitor::retrain_reasons() const {
 json OnlineMonitor::document() const {
   json labelled = json::array(), unlabelled = json::array(), alarms = json::array();
   const double ref = reference_.accuracy.value_or(std::nan(""));
+  auto alarm = [&alarms](const char* kind, size_t window, std::string reason) {
+    alarms.push_back({{"kind", kind}, {"window", window}, {"reason", std::move(reason)}});
+  };
   for (const LabelledWindow& w : labelled_) {
     labelled.push_back(
         {{"window", w.number},
@@ -201,31 +204,24 @@ json OnlineMonitor::document() const {
          {"feedback_loop_p_value", optional_json(w.loop_p_value)},
          {"recalibration_advised", w.recalibrate}});
     if (w.decay) {
-      alarms.push_back(
-          {{"kind", "decay"},
-           {"window", w.number},
-           {"reason",
+      alarm("decay", w.number,
             fmt::format("labelled window {}: accuracy {:.4f} on {} rows is below the reference {:.4f} "
                         "- {} (exact binomial p = {:.3g} < {}; significant after {} rows)",
                         w.number, w.accuracy, w.rows, ref, options_.decay_margin, *w.decay_p_value,
-                        options_.alpha, w.decay_rows_needed.value_or(w.rows))}});
+                        options_.alpha, w.decay_rows_needed.value_or(w.rows)));
     }
     if (w.feedback_loop) {
-      alarms.push_back(
-          {{"kind", "feedback_loop"},
-           {"window", w.number},
-           {"reason",
+      alarm("feedback_loop", w.number,
             fmt::format("labelled window {}: the labels agree with the served predictions on {:.4f} of "
                         "{} rows, above what a model of reference accuracy {:.4f} + {} allows (exact "
                         "binomial p = {:.3g} < {}): the labels look model-generated",
                         w.number, w.accuracy, w.rows, ref, options_.loop_margin, *w.loop_p_value,
-                        options_.alpha)}});
+                        options_.alpha));
     }
     if (w.recalibrate) {
-      alarms.push_back({{"kind", "calibration"},
-                        {"window", w.number},
-                        {"reason", fmt::format("labelled window {}: ECE {:.4f} above the threshold {}",
-                                               w.number, *w.ece, options_.ece_threshold)}});
+      alarm("calibration", w.number,
+            fmt::format("labelled window {}: ECE {:.4f} above the threshold {}", w.number, *w.ece,
+                        options_.ece_threshold));
     }
   }
   for (const UnlabelledWindow& w : unlabelled_) {
@@ -238,11 +234,9 @@ json OnlineMonitor::document() const {
                           {"drift", w.drift_alarm},
                           {"drift_detail", w.drift}});
     if (w.drift_alarm) {
-      alarms.push_back(
-          {{"kind", "drift"},
-           {"window", w.number},
-           {"reason", fmt::format("prediction window {}: {:.3f} of the columns drifted (threshold {})",
-                                  w.number, *w.drift_share, options_.drift_share)}});
+      alarm("drift", w.number,
+            fmt::format("prediction window {}: {:.3f} of the columns drifted (threshold {})", w.number,
+                        *w.drift_share, options_.drift_share));
     }
   }
   const std::vector<std::string> reasons = retrain_reasons();
@@ -264,5 +258,4 @@ json OnlineMonitor::document() const {
           {"retrain_recommended", !reasons.empty()},
           {"retrain_reasons", reasons}};
 }
-
 }  // namespace dpeval::monitor
