@@ -19,6 +19,7 @@
 
 #include "dpeval/core/error.h"
 #include "dpeval/core/thread_pool.h"
+#include "dpeval/kernels/internal/gemm_invariant_paths.h"
 #include "dpeval/kernels/kernels.h"
 #include "dpeval/kernels/reference/reference.h"
 #include "kernels/kernels_test_util.h"
@@ -193,33 +194,49 @@ std::vector<float> fma_loop(Trans tb, int64_t M, int64_t N, int64_t K, const std
   return c;
 }
 
-TEST(GemmBatchInvariant, EqualsTheFmaLoopBitwiseAndEveryRowIsItsOwn) {
-  for (const Trans tb : {Trans::kNo, Trans::kYes}) {
-    for (const auto& [M, N, K] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1, 1},
-                                                                                    {3, 17, 5},
-                                                                                    {4, 16, 784},
-                                                                                    {7, 33, 100},
-                                                                                    {11, 20, 9},
-                                                                                    {65, 10, 256},
-                                                                                    {130, 70, 31},
-                                                                                    {2, 0, 3},
-                                                                                    {0, 5, 5}}) {
-      const std::vector<float> a = testing::random_floats(static_cast<size_t>(M * K), 1);
-      const std::vector<float> b = testing::random_floats(static_cast<size_t>(K * N), 2);
-      std::vector<float> c(static_cast<size_t>(M * N), std::nanf(""));
-      gemm_batch_invariant(Trans::kNo, tb, M, N, K, a.data(), K, b.data(), tb == Trans::kNo ? N : K, c.data(),
-                           N);
-      const std::vector<float> expected = fma_loop(tb, M, N, K, a, b);
-      ASSERT_EQ(c.size(), expected.size());
-      EXPECT_TRUE(c.empty() || std::memcmp(c.data(), expected.data(), c.size() * sizeof(float)) == 0)
-          << M << "x" << N << "x" << K;
-      // One row at a time gives the same bits as the whole batch.
-      for (int64_t i = 0; i < M; ++i) {
-        std::vector<float> row(static_cast<size_t>(N));
-        gemm_batch_invariant(Trans::kNo, tb, 1, N, K, a.data() + i * K, K, b.data(), tb == Trans::kNo ? N : K,
-                             row.data(), N);
-        EXPECT_TRUE(row.empty() || std::memcmp(row.data(), c.data() + i * N, row.size() * sizeof(float)) == 0)
-            << "row " << i;
+// Every path this CPU has (scalar, AVX2, AVX-512) gives the loops' bits, so a
+// row's answer is the same on machines with different vector units too.
+TEST(GemmBatchInvariant, EveryPathEqualsTheFmaLoopBitwiseAndEveryRowIsItsOwn) {
+  using internal::InvariantPath;
+  for (const InvariantPath path : {InvariantPath::kScalar, InvariantPath::kAvx2, InvariantPath::kAvx512}) {
+    if (!internal::invariant_path_available(path)) continue;
+    for (const Trans tb : {Trans::kNo, Trans::kYes}) {
+      // Shapes with a tile of every height of both register tiles (6 and 12
+      // rows), narrow last panels, K below and above 8 with a tail, and the
+      // Winograd (K = 1, 32) and Linear (K = 3136) shapes of the CNN.
+      for (const auto& [M, N, K] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1, 1},
+                                                                                      {3, 17, 5},
+                                                                                      {4, 16, 784},
+                                                                                      {7, 33, 100},
+                                                                                      {11, 20, 9},
+                                                                                      {29, 40, 37},
+                                                                                      {65, 10, 256},
+                                                                                      {83, 32, 1},
+                                                                                      {130, 70, 31},
+                                                                                      {150, 64, 32},
+                                                                                      {9, 19, 3136},
+                                                                                      {2, 0, 3},
+                                                                                      {0, 5, 5}}) {
+        SCOPED_TRACE(::testing::Message() << "path " << static_cast<int>(path) << " tb "
+                                          << static_cast<int>(tb) << " " << M << "x" << N << "x" << K);
+        const int64_t ldb = tb == Trans::kNo ? N : K;
+        const std::vector<float> a = testing::random_floats(static_cast<size_t>(M * K), 1);
+        const std::vector<float> b = testing::random_floats(static_cast<size_t>(K * N), 2);
+        std::vector<float> c(static_cast<size_t>(M * N), std::nanf(""));
+        internal::gemm_batch_invariant_on(path, Trans::kNo, tb, M, N, K, a.data(), K, b.data(), ldb, c.data(),
+                                          N, nullptr);
+        const std::vector<float> expected = fma_loop(tb, M, N, K, a, b);
+        ASSERT_EQ(c.size(), expected.size());
+        EXPECT_TRUE(c.empty() || std::memcmp(c.data(), expected.data(), c.size() * sizeof(float)) == 0);
+        // One row at a time gives the same bits as the whole batch.
+        for (int64_t i = 0; i < M; ++i) {
+          std::vector<float> row(static_cast<size_t>(N));
+          internal::gemm_batch_invariant_on(path, Trans::kNo, tb, 1, N, K, a.data() + i * K, K, b.data(), ldb,
+                                            row.data(), N, nullptr);
+          EXPECT_TRUE(row.empty() ||
+                      std::memcmp(row.data(), c.data() + i * N, row.size() * sizeof(float)) == 0)
+              << "row " << i;
+        }
       }
     }
   }
