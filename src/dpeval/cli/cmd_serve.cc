@@ -22,7 +22,7 @@ struct ServeArgs {
   serve::ServerOptions o;
   std::string checkpoint, profile, store, token_file, on_alarm;
   int max_delay_ms = 2;
-  int64_t max_batch = 64, threads = 64, max_connections = 256, max_body = int64_t{8} << 20, max_rows = 1000;
+  int64_t max_batch = 64, threads = 2, max_connections = 256, max_body = int64_t{8} << 20, max_rows = 1000;
   int64_t window = 1000;
 };
 
@@ -66,9 +66,6 @@ int run_serve(ServeArgs& a) {
   o.max_delay = std::chrono::milliseconds(a.max_delay_ms);
   o.threads = static_cast<size_t>(a.threads);
   o.max_connections = static_cast<size_t>(a.max_connections);
-  if (o.max_connections < o.threads) {
-    throw UsageError(fmt::format("--max-connections {} is below --threads {}", o.max_connections, o.threads));
-  }
   o.max_body_bytes = static_cast<size_t>(a.max_body);
   o.max_request_rows = static_cast<size_t>(a.max_rows);
   o.online.window = static_cast<size_t>(a.window);
@@ -145,11 +142,12 @@ See docs/MLOPS.md. Exit codes: 0 stopped by a signal, 1 runtime failure (port in
   app->add_option("--max-delay-ms", a.max_delay_ms, "Longest wait for more rows to batch, 0 to 1000 ms")
       ->check(integer_in(0, 1000))
       ->capture_default_str();
-  app->add_option("--threads", a.threads, "Connections served at once, 1 to 1024")
-      ->check(integer_in(1, 1024))
+  app->add_option("--threads", a.threads,
+                  "Threads reading, parsing and answering requests (every connection shares them), 1 to 64")
+      ->check(integer_in(1, 64))
       ->capture_default_str();
   app->add_option("--max-connections", a.max_connections,
-                  "Connections held at once (served or waiting); beyond: 429, --threads to 65536")
+                  "Connections held open at once; one beyond gets 429 and is closed, 1 to 65536")
       ->check(integer_in(1, 65536))
       ->capture_default_str();
   app->add_option("--max-body-bytes", a.max_body, "Largest request body (413 above), 1024 to 1073741824")

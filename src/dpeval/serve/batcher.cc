@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <vector>
+
+#include <fmt/core.h>
 
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"
@@ -20,15 +24,19 @@ Batcher::Batcher(nn::Model model, BatcherOptions options)
   forward_.training = false;
   forward_.batch_invariant = true;  // Note [Batch-invariant answers]
   forward_.pool = &pool_;
+  runner_ = std::thread([this] { run(); });
 }
 
 Batcher::~Batcher() { stop(); }
 
 void Batcher::stop() {
-  std::unique_lock lock(mu_);
-  stop_ = true;
-  // Requests already queued are finished by their own threads; wait for them.
-  done_cv_.wait(lock, [&] { return queue_.empty() && !running_; });
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_all();
+  // The runner answers what is queued, then ends.
+  if (runner_.joinable()) runner_.join();
 }
 
 void Batcher::announce_arrival(int delta) {
@@ -50,69 +58,96 @@ double Batcher::temperature() const {
   return temperature_;
 }
 
-void Batcher::predict(std::span<const float> rows, size_t n, std::span<float> raw, std::span<float> served,
-                      std::span<double> temperature) {
+void Batcher::submit(std::span<const float> rows, size_t n, std::span<float> raw, std::span<float> served,
+                     std::span<double> temperature, std::function<void(bool ok)> done) {
   DPEVAL_CHECK(rows.size() == n * num_features_ && raw.size() == n * num_classes_ &&
                served.size() == n * num_classes_ && temperature.size() == n)
       << "predict: " << rows.size() << " values for " << n << " rows";
-  Job job;
-  job.rows = rows.data();
-  job.n = job.left = n;
-  job.raw = raw.data();
-  job.served = served.data();
-  job.temperature = temperature.data();
-  std::unique_lock lock(mu_);
-  --arriving_;
-  if (stop_) throw Error("the server is shutting down");
-  if (n == 0) return;
-  job.arrived = std::chrono::steady_clock::now();
-  queue_.push_back(&job);
-  queued_rows_ += n;
-  work_cv_.notify_all();
-  // See Note [Micro-batching]: whoever finds no batch running runs the next one.
-  while (!job.done) {
-    if (running_) {
-      job.cv.wait(lock);
-      continue;
+  {
+    std::lock_guard lock(mu_);
+    --arriving_;
+    if (stop_) throw Error("the server is shutting down");
+    if (n > 0) {
+      auto job = std::make_unique<Job>();
+      job->rows = rows.data();
+      job->n = job->left = n;
+      job->raw = raw.data();
+      job->served = served.data();
+      job->temperature = temperature.data();
+      job->arrived = std::chrono::steady_clock::now();
+      job->done = std::move(done);
+      queue_.push_back(job.release());
+      queued_rows_ += n;
     }
-    running_ = true;
+  }
+  if (n == 0) {
+    done(true);
+    return;
+  }
+  work_cv_.notify_all();
+}
+
+void Batcher::predict(std::span<const float> rows, size_t n, std::span<float> raw, std::span<float> served,
+                      std::span<double> temperature) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool finished = false, ok = false;
+  submit(rows, n, raw, served, temperature, [&](bool good) {
+    // Notified under m: this frame cannot return (and take cv with it) first.
+    std::lock_guard lock(m);
+    ok = good;
+    finished = true;
+    cv.notify_one();
+  });
+  std::unique_lock lock(m);
+  cv.wait(lock, [&] { return finished; });
+  if (!ok) throw Error("inference failed for this request's batch (see the server's log)");
+}
+
+void Batcher::run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopped, and nothing left to answer
+    std::vector<Job*> finished;
+    std::string failure;
     try {
       run_batch(lock);
+      for (const Piece& p : pieces_) {
+        p.job->left -= p.count;
+        if (p.job->left == 0) finished.push_back(p.job);
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();
     } catch (...) {
-      // The batch's rows (this request's and others') get an error, not a
-      // hang, and every failed request leaves the queue: one split across
-      // batches, or this one if its rows had not been taken yet, is still in
-      // it, and its thread is about to return.
+      failure = "an unknown exception";
+    }
+    if (!failure.empty()) {
+      // The batch's requests get an error, not a hang, and leave the queue:
+      // one split across batches still has rows in it.
       if (!lock.owns_lock()) lock.lock();
-      for (const Piece& p : pieces_) p.job->failed = p.job->done = true;
-      job.failed = job.done = true;
+      fmt::print(stderr, "dpeval serve: a batch of {} requests failed: {}\n", pieces_.size(), failure);
+      for (const Piece& p : pieces_) {
+        p.job->failed = true;
+        finished.push_back(p.job);
+      }
       for (auto it = queue_.begin(); it != queue_.end();) {
-        if (!(*it)->done) {
+        if (!(*it)->failed) {
           ++it;
           continue;
         }
         queued_rows_ -= (*it)->n - (*it)->next;
         it = queue_.erase(it);
       }
-      running_ = false;
-      wake_after_batch(job);
-      throw;
     }
-    running_ = false;
-    wake_after_batch(job);
+    pieces_.clear();
+    lock.unlock();
+    for (Job* job : finished) {
+      job->done(!job->failed);
+      delete job;
+    }
+    lock.lock();
   }
-  if (job.failed) throw Error("inference failed for this request's batch (see the server's log)");
-}
-
-void Batcher::wake_after_batch(const Job& self) {
-  // Under mu_: a finished request's thread cannot return (and its Job, cv
-  // included, cannot go) before this notify, since it must take mu_ first.
-  for (const Piece& p : pieces_) {
-    if (p.job != &self && p.job->done) p.job->cv.notify_one();
-  }
-  if (self.done && !queue_.empty()) queue_.front()->cv.notify_one();
-  if (queue_.empty()) done_cv_.notify_all();
-  pieces_.clear();  // its jobs may go now: no later failure may reach them
 }
 
 void Batcher::run_batch(std::unique_lock<std::mutex>& lock) {
@@ -160,10 +195,6 @@ void Batcher::run_batch(std::unique_lock<std::mutex>& lock) {
   }
   if (options_.on_batch) options_.on_batch(rows);
   lock.lock();
-  for (const Piece& p : pieces_) {
-    p.job->left -= p.count;
-    if (p.job->left == 0) p.job->done = true;
-  }
 }
 
 }  // namespace dpeval::serve

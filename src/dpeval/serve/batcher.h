@@ -3,22 +3,20 @@
 // returns when every row has its probabilities.
 //
 // Note [Micro-batching]
-// There is no batcher thread: the request thread that finds no batch running
-// runs the next one (leader and followers). It takes up to max_batch queued
-// rows (whole requests or parts of them, in arrival order), runs the model in
-// eval mode and hands each row its answer; threads whose rows are done
-// return, and one still waiting runs the next batch. A lone client so runs
-// its own forward pass on its own thread, with no hand-off. The leader never
-// waits for company it has no reason to expect: when other predict requests
-// are being parsed (announce_arrival counts those), it waits for them up to
-// max_delay after the oldest queued row arrived, or until max_batch rows are
-// queued; otherwise it runs at once. Under load, the rows that arrive while a
-// batch runs form the next one. Each waiting request has its own condition
-// variable: after a batch the leader wakes the requests it finished and, when
-// it leaves, the oldest one still queued to lead next; nobody else. (One
-// shared notify_all woke all 64 waiting threads of a c = 64 load after every
-// batch, most of them to sleep again: on a virtual machine a context switch
-// costs microseconds, and the CNN server spent a fifth of its time in them.)
+// One thread of the batcher's own runs every forward pass. submit() queues a
+// request's rows and returns at once; the runner takes up to max_batch
+// queued rows (whole requests or parts of them, in arrival order), runs the
+// model in eval mode, hands each row its answer, and calls each finished
+// request's `done` (on the runner's thread, after the batch). The runner
+// never waits for company it has no reason to expect: when other predict
+// requests are being parsed (announce_arrival counts those), it waits for
+// them up to max_delay after the oldest queued row arrived, or until
+// max_batch rows are queued; otherwise it runs at once. Under load the rows
+// that arrive while a batch runs form the next one, so parsing (on the HTTP
+// server's threads) and the forward pass overlap. The HTTP threads never
+// block on a batch: at c = 64 a batch costs two thread switches (the runner
+// woken, the answers handed back), where a thread per connection cost 64 or
+// more, and on a virtual machine a switch costs microseconds.
 //
 // Note [Batch-invariant answers]
 // A row's probabilities do not depend on the batch it rode in: every layer
@@ -34,6 +32,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <thread>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -63,13 +62,19 @@ class Batcher {
   size_t num_features() const { return num_features_; }
   size_t num_classes() const { return num_classes_; }
 
-  // rows: n x F. Fills raw and served (n x K) and temperature (n: the T each
-  // row was served with). Blocks until done; the calling thread may run
-  // batches for others meanwhile. Thread-safe. After stop(), throws
-  // Error("the server is shutting down").
+  // rows: n x F. Queues the rows and returns at once; `done(true)` is called
+  // once raw and served (n x K) and temperature (n: the T each row was
+  // served with) are filled, `done(false)` if the batch failed. `done` runs on
+  // the batcher's thread (or on this one, before submit returns, for n = 0)
+  // and must not call back into the batcher. The spans must stay valid until
+  // then. Takes back the +1 of announce_arrival. Thread-safe. After stop(),
+  // throws Error("the server is shutting down").
+  void submit(std::span<const float> rows, size_t n, std::span<float> raw, std::span<float> served,
+              std::span<double> temperature, std::function<void(bool ok)> done);
+  // submit() and wait: throws Error when the batch failed.
   void predict(std::span<const float> rows, size_t n, std::span<float> raw, std::span<float> served,
                std::span<double> temperature);
-  // A predict request is being parsed (+1) or was given up (-1); predict()
+  // A predict request is being parsed (+1) or was given up (-1); submit()
   // itself takes back the +1 of its request. See Note [Micro-batching].
   void announce_arrival(int delta);
 
@@ -86,20 +91,17 @@ class Batcher {
     float* raw = nullptr;
     float* served = nullptr;
     double* temperature = nullptr;
-    bool done = false;
     bool failed = false;  // its batch threw
     std::chrono::steady_clock::time_point arrived;
-    std::condition_variable cv;  // its thread waits here (Note [Micro-batching])
+    std::function<void(bool ok)> done;
   };
   struct Piece {
     Job* job;
     size_t first, count;
   };
+  void run();  // the runner thread
   // With mu_ held on entry and exit; releases it while the model runs.
   void run_batch(std::unique_lock<std::mutex>& lock);
-  // With mu_ held, after a batch led by `self`'s thread: wakes the requests it
-  // finished, the next leader when self's thread leaves, and stop().
-  void wake_after_batch(const Job& self);
 
   nn::Model model_;
   BatcherOptions options_;
@@ -107,16 +109,16 @@ class Batcher {
   ThreadPool pool_;  // the batch's GEMMs on every core (kernels::gemm_batch_invariant)
   nn::ForwardOptions forward_;
   mutable std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_;  // done_cv_: stop() waits on it
-  std::deque<Job*> queue_;
+  std::condition_variable work_cv_;
+  std::deque<Job*> queue_;  // owned: each is deleted once its `done` has run
   size_t queued_rows_ = 0;
   int arriving_ = 0;
   double temperature_ = 1;
   bool stop_ = false;
-  bool running_ = false;  // a thread is running a batch
-  // The running batch's scratch (used by the one thread running it).
+  // The running batch's scratch (used by the runner alone).
   std::vector<Piece> pieces_;
   Tensor x_, scaled_, raw_, served_;
+  std::thread runner_;  // last: starts once everything above exists
 };
 
 }  // namespace dpeval::serve

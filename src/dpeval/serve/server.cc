@@ -31,6 +31,7 @@
 #include "dpeval/run/checkpoint_model.h"
 #include "dpeval/serve/batcher.h"
 #include "dpeval/serve/http_error.h"
+#include "dpeval/serve/http_server.h"
 #include "dpeval/serve/prometheus.h"
 #include "dpeval/serve/request.h"
 #include "dpeval/serve/store.h"
@@ -64,114 +65,6 @@ Endpoint endpoint_of(const std::string& path) {
   for (int e = 0; e < kOther; ++e)
     if (path == kEndpointNames[static_cast<size_t>(e)]) return static_cast<Endpoint>(e);
   return kOther;
-}
-
-// Set per request on the thread that serves it (httplib serves a request on one thread).
-thread_local Clock::time_point t_request_start;
-thread_local bool t_request_started = false;
-thread_local bool t_reject_connection = false;
-
-// See Note [Serving limits]: `threads` workers serve connections; up to
-// max_connections wait for one; any beyond go to one rejecting thread that
-// answers 429 (the pre-routing handler sees t_reject_connection).
-class ConnectionPool : public httplib::TaskQueue {
- public:
-  ConnectionPool(size_t threads, size_t max_connections, std::atomic<uint64_t>& rejected)
-      : max_(max_connections), rejected_(rejected) {
-    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(queue_, false); });
-    workers_.emplace_back([this] { work(overflow_, true); });
-  }
-  ~ConnectionPool() override { shutdown(); }
-  void enqueue(std::function<void()> fn) override {
-    {
-      std::lock_guard lock(mu_);
-      if (held_ >= max_) {
-        rejected_.fetch_add(1, std::memory_order_relaxed);
-        overflow_.push_back(std::move(fn));
-      } else {
-        ++held_;
-        queue_.push_back(std::move(fn));
-      }
-    }
-    cv_.notify_all();
-  }
-  void shutdown() override {
-    {
-      std::lock_guard lock(mu_);
-      if (shutdown_) return;
-      shutdown_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : workers_) t.join();
-  }
-
- private:
-  void work(std::deque<std::function<void()>>& q, bool reject) {
-    t_reject_connection = reject;
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return shutdown_ || !q.empty(); });
-        if (q.empty()) return;
-        fn = std::move(q.front());
-        q.pop_front();
-      }
-      fn();
-      if (!reject) {
-        std::lock_guard lock(mu_);
-        --held_;
-      }
-    }
-  }
-  size_t max_;
-  std::atomic<uint64_t>& rejected_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_, overflow_;
-  size_t held_ = 0;
-  bool shutdown_ = false;
-  std::vector<std::thread> workers_;
-};
-
-// Note [Closing a rejected connection]
-// cpp-httplib 0.11 keeps a connection alive after a response that says
-// "Connection: close", and gives handlers no socket. A client over
-// --max-connections could so keep the one rejecting thread busy with request
-// after request while other excess connections wait. The rejecting thread
-// therefore, once the 429 is written (the logger runs then), finds the socket
-// by its two ends (the request's peer address and port, our port) and shuts
-// it down both ways: the kernel still sends the answer, then a FIN, and the
-// server's next read ends the connection.
-void end_connection_from(const std::string& peer_addr, int peer_port, int local_port) {
-  for (int fd = 0; fd < 65536; ++fd) {
-    sockaddr_storage peer{}, local{};
-    socklen_t peer_len = sizeof(peer), local_len = sizeof(local);
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
-      if (errno == EBADF && fd > 1024) break;  // past the descriptors in use, as far as can be told cheaply
-      continue;
-    }
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
-    char text[INET6_ADDRSTRLEN] = {};
-    int pport = 0, lport = 0;
-    if (peer.ss_family == AF_INET) {
-      const auto* p = reinterpret_cast<const sockaddr_in*>(&peer);
-      inet_ntop(AF_INET, &p->sin_addr, text, sizeof(text));
-      pport = ntohs(p->sin_port);
-      lport = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
-    } else if (peer.ss_family == AF_INET6) {
-      const auto* p = reinterpret_cast<const sockaddr_in6*>(&peer);
-      inet_ntop(AF_INET6, &p->sin6_addr, text, sizeof(text));
-      pport = ntohs(p->sin6_port);
-      lport = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
-    } else {
-      continue;
-    }
-    if (pport == peer_port && lport == local_port && peer_addr == text) {
-      shutdown(fd, SHUT_RDWR);
-      return;
-    }
-  }
 }
 
 std::array<unsigned char, SHA256_DIGEST_LENGTH> sha256_of(std::string_view s) {
@@ -261,6 +154,8 @@ void append_floats(std::string& out, const float* p, size_t k) {
 
 }  // namespace
 
+struct PendingPredict;
+
 struct Server::Impl {
   ServerOptions o;
   parallel::TrainState state;
@@ -296,7 +191,7 @@ struct Server::Impl {
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> predictions_total{0}, feedback_total{0};
 
-  httplib::Server http;
+  std::unique_ptr<HttpServer> http;
   std::atomic<bool> stopping{false};
   std::atomic<bool> listening{false};
   int bound_port = 0;
@@ -306,9 +201,12 @@ struct Server::Impl {
 
   explicit Impl(const ServerOptions& options);
   void rebuild_from_store();
-  void routes();
-  std::string predict(const httplib::Request& req);
-  std::string feedback(const httplib::Request& req);
+  void handle(HttpRequest&& req, Respond respond);
+  void predict(HttpRequest&& req, Respond respond);
+  std::string finish_predict(PendingPredict& pending);
+  // respond(make()), or the JSON error for what make() threw.
+  void answer(const Respond& respond, const std::function<HttpResponse()>& make);
+  std::string feedback(const HttpRequest& req);
   std::string metrics_text();
   json monitor_document();
   json recalibrate(const char* why);
@@ -376,7 +274,6 @@ Server::Impl::Impl(const ServerOptions& options) : o(options) {
   if (!o.token.empty()) token_digest = sha256_of(o.token);
   std::random_device rd;
   id_prefix = fmt::format("p{:08x}{:04x}", rd(), static_cast<uint32_t>(getpid()) & 0xffff);
-  routes();
 }
 
 void Server::Impl::rebuild_from_store() {
@@ -402,27 +299,56 @@ void Server::Impl::rebuild_from_store() {
   }
 }
 
-std::string Server::Impl::predict(const httplib::Request& req) {
-  batcher->announce_arrival(1);
+// A predict request from parsing to its answer: the rows wait in the
+// batcher, and the answer is built back on the HTTP server's threads.
+struct PendingPredict {
   PredictRows rows;
   std::vector<std::string> ids;
+  std::vector<float> probs_raw, probs_served;
+  std::vector<double> temps;
+};
+
+void Server::Impl::predict(HttpRequest&& req, Respond respond) {
+  batcher->announce_arrival(1);
+  auto pending = std::make_shared<PendingPredict>();
   try {
     RequestLimits limits;
     limits.num_features = f;
     limits.max_rows = o.max_request_rows;
-    rows = parse_predict_body(req.body, req.get_header_value("Content-Type"), limits);
-    ids = rows.ids;
-    for (std::string& id : ids) {
+    pending->rows = parse_predict_body(req.body, req.content_type, limits);
+    pending->ids = pending->rows.ids;
+    for (std::string& id : pending->ids) {
       if (id.empty()) id = fmt::format("{}-{}", id_prefix, next_id.fetch_add(1));
     }
   } catch (...) {
     batcher->announce_arrival(-1);
     throw;
   }
+  const size_t n = pending->rows.n;
+  pending->probs_raw.resize(n * k);
+  pending->probs_served.resize(n * k);
+  pending->temps.resize(n);
+  batcher->submit(pending->rows.values, n, pending->probs_raw, pending->probs_served, pending->temps,
+                  [this, pending, respond](bool ok) {
+                    // On the batcher's thread: the rest goes back to the HTTP threads.
+                    http->post([this, pending, respond, ok] {
+                      answer(respond, [&] {
+                        if (!ok) {
+                          throw Error("inference failed for this request's batch (see the server's log)");
+                        }
+                        return http_response(200, finish_predict(*pending));
+                      });
+                    });
+                  });
+}
+
+std::string Server::Impl::finish_predict(PendingPredict& p) {
+  const PredictRows& rows = p.rows;
+  const std::vector<std::string>& ids = p.ids;
+  const std::vector<float>& probs_raw = p.probs_raw;
+  const std::vector<float>& probs_served = p.probs_served;
+  const std::vector<double>& temps = p.temps;
   const size_t n = rows.n;
-  std::vector<float> probs_raw(n * k), probs_served(n * k);
-  std::vector<double> temps(n);
-  batcher->predict(rows.values, n, probs_raw, probs_served, temps);
   const double now = unix_now();
   std::vector<StoredPrediction> stored(n);
   std::string out = "{\"predictions\":[";
@@ -557,7 +483,7 @@ json Server::Impl::recalibrate(const char* why) {
   return doc;
 }
 
-std::string Server::Impl::feedback(const httplib::Request& req) {
+std::string Server::Impl::feedback(const HttpRequest& req) {
   std::vector<FeedbackItem> items = parse_feedback_body(req.body, class_names, o.max_request_rows);
   std::vector<uint64_t> index(items.size());
   std::unique_lock lock(mu);
@@ -727,138 +653,127 @@ std::string Server::Impl::metrics_text() {
   return out;
 }
 
-void Server::Impl::routes() {
-  auto json_error = [](httplib::Response& res, int status, const std::string& field,
-                       const std::string& what) {
-    res.status = status;
-    res.set_content(json{{"error", what}, {"field", field}}.dump(), "application/json");
+namespace {
+
+HttpResponse json_error(int status, const std::string& field, const std::string& what) {
+  return http_response(status, json{{"error", what}, {"field", field}}.dump());
+}
+
+}  // namespace
+
+void Server::Impl::answer(const Respond& respond, const std::function<HttpResponse()>& make) {
+  HttpResponse r;
+  try {
+    r = make();
+  } catch (const HttpError& e) {
+    r = json_error(e.status(), e.field(), e.what());
+  } catch (const Error& e) {
+    r = json_error(stopping ? 503 : 500, "server", e.what());
+  } catch (const std::exception& e) {
+    r = json_error(500, "server", fmt::format("internal error: {}", e.what()));
+  }
+  respond(std::move(r));
+}
+
+// Every request: the token, then its endpoint. Each answer leaves the
+// in-flight count; predictions answer later (Note [Micro-batching]).
+void Server::Impl::handle(HttpRequest&& req, Respond respond_now) {
+  in_flight.fetch_add(1);
+  Respond respond = [this, respond_now = std::move(respond_now)](HttpResponse r) {
+    in_flight.fetch_sub(1);
+    respond_now(std::move(r));
   };
-  http.set_pre_routing_handler([this, json_error](const httplib::Request& req, httplib::Response& res) {
-    t_request_start = Clock::now();
-    t_request_started = true;
-    if (t_reject_connection) {
-      res.set_header("Connection", "close");
-      res.set_header("Retry-After", "1");
-      json_error(res, 429, "connection",
-                 fmt::format("too many connections (--max-connections {}); try again", o.max_connections));
-      return httplib::Server::HandlerResponse::Handled;
+  if (token_digest && req.path != "/healthz") {
+    const std::string& auth = req.authorization;
+    const std::string given = auth.starts_with("Bearer ") ? auth.substr(7) : std::string();
+    const auto d = sha256_of(given);
+    if (given.empty() || CRYPTO_memcmp(d.data(), token_digest->data(), d.size()) != 0) {
+      HttpResponse r = json_error(
+          401, "Authorization",
+          given.empty() ? "missing bearer token (Authorization: Bearer <token>)" : "wrong bearer token");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return respond(std::move(r));
     }
-    if (token_digest && req.path != "/healthz") {
-      const std::string auth = req.get_header_value("Authorization");
-      const std::string given = auth.starts_with("Bearer ") ? auth.substr(7) : std::string();
-      const auto d = sha256_of(given);
-      if (given.empty() || CRYPTO_memcmp(d.data(), token_digest->data(), d.size()) != 0) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        json_error(
-            res, 401, "Authorization",
-            given.empty() ? "missing bearer token (Authorization: Bearer <token>)" : "wrong bearer token");
-        return httplib::Server::HandlerResponse::Handled;
+  }
+  const Endpoint e = endpoint_of(req.path);
+  const bool post = e == kPredict || e == kFeedback || e == kRecalibrate;
+  if (e == kOther) return respond(json_error(404, "path", fmt::format("no endpoint {} {}", req.method, req.path)));
+  if (req.method != (post ? "POST" : "GET")) {
+    HttpResponse r = json_error(405, "method", fmt::format("{} takes {}, not {}", req.path, post ? "POST" : "GET",
+                                                           req.method));
+    r.headers.emplace_back("Allow", post ? "POST" : "GET");
+    return respond(std::move(r));
+  }
+  if (e == kPredict) {
+    try {
+      return predict(std::move(req), respond);
+    } catch (...) {
+      return answer(respond, [] () -> HttpResponse { throw; });
+    }
+  }
+  answer(respond, [&]() -> HttpResponse {
+    switch (e) {
+      case kFeedback:
+        return http_response(200, feedback(req));
+      case kRecalibrate: {
+        std::lock_guard lock(mu);
+        return http_response(200, recalibrate("POST /v1/recalibrate").dump());
       }
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // Every handler: in-flight count, HttpError -> its status, anything else -> 500.
-  auto wrap = [this, json_error](std::function<void(const httplib::Request&, httplib::Response&)> fn) {
-    return [this, json_error, fn](const httplib::Request& req, httplib::Response& res) {
-      in_flight.fetch_add(1);
-      try {
-        fn(req, res);
-      } catch (const HttpError& e) {
-        json_error(res, e.status(), e.field(), e.what());
-      } catch (const Error& e) {
-        json_error(res, stopping ? 503 : 500, "server", e.what());
-      } catch (const std::exception& e) {
-        json_error(res, 500, "server", fmt::format("internal error: {}", e.what()));
+      case kMetrics:
+        return http_response(200, metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
+      case kHealthz:
+        return http_response(200, "{\"status\":\"ok\"}");
+      case kReadyz: {
+        const bool ready = listening && !stopping;
+        return http_response(ready ? 200 : 503,
+                             json{{"ready", ready}, {"status", ready ? "ready" : "draining"}}.dump());
       }
-      in_flight.fetch_sub(1);
-    };
-  };
-  http.Post("/v1/predict", wrap([this](const httplib::Request& req, httplib::Response& res) {
-              res.set_content(predict(req), "application/json");
-            }));
-  http.Post("/v1/feedback", wrap([this](const httplib::Request& req, httplib::Response& res) {
-              res.set_content(feedback(req), "application/json");
-            }));
-  http.Post("/v1/recalibrate", wrap([this](const httplib::Request&, httplib::Response& res) {
-              std::lock_guard lock(mu);
-              res.set_content(recalibrate("POST /v1/recalibrate").dump(), "application/json");
-            }));
-  http.Get("/metrics", wrap([this](const httplib::Request&, httplib::Response& res) {
-             res.set_content(metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
-           }));
-  http.Get("/healthz", wrap([](const httplib::Request&, httplib::Response& res) {
-             res.set_content("{\"status\":\"ok\"}", "application/json");
-           }));
-  http.Get("/readyz", wrap([this](const httplib::Request&, httplib::Response& res) {
-             const bool ready = listening && !stopping;
-             res.status = ready ? 200 : 503;
-             res.set_content(json{{"ready", ready}, {"status", ready ? "ready" : "draining"}}.dump(),
-                             "application/json");
-           }));
-  http.Get("/v1/monitor", wrap([this](const httplib::Request&, httplib::Response& res) {
-             res.set_content(monitor_document().dump(), "application/json");
-           }));
-  // httplib's own errors (no route: 404, wrong method, a body over the limit: 413, a malformed request: 400)
-  // get a JSON body too.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([this, json_error](const httplib::Request& req,
-                                                                                 httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string what = fmt::format("HTTP {}", res.status);
-    std::string field = "path";
-    if (res.status == 404) what = fmt::format("no endpoint {} {}", req.method, req.path);
-    if (res.status == 413) {
-      field = "body";
-      what = req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded")
-                 ? "a form-encoded body over 8192 bytes (the HTTP library's cap for that type, which curl -d "
-                   "sends): send Content-Type: application/json"
-                 : fmt::format("body larger than --max-body-bytes {}", o.max_body_bytes);
-    }
-    if (res.status == 400) {
-      field = "request";
-      what = "malformed HTTP request (a POST needs a Content-Length: send a body, {} where none is needed)";
-    }
-    json_error(res, res.status, field, what);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    const Endpoint e = endpoint_of(req.path);
-    {
-      std::lock_guard lock(requests_mu);
-      ++requests[{e, res.status}];
-    }
-    if (t_reject_connection)
-      end_connection_from(req.remote_addr, req.remote_port,
-                          bound_port);  // Note [Closing a rejected connection]
-    if (t_request_started) {
-      latency[static_cast<size_t>(e)]->observe(
-          std::chrono::duration<double>(Clock::now() - t_request_start).count());
-      t_request_started = false;
+      case kMonitor:
+        return http_response(200, monitor_document().dump());
+      default:
+        throw Error(fmt::format("no handler for {}", req.path));
     }
   });
-  http.set_payload_max_length(o.max_body_bytes);
-  http.set_keep_alive_timeout(5);
-  http.set_keep_alive_max_count(100000);
-  http.set_read_timeout(5, 0);
-  http.set_write_timeout(5, 0);
-  http.set_tcp_nodelay(true);
-  http.new_task_queue = [this] {
-    return new ConnectionPool(o.threads, o.max_connections, rejected_connections);
-  };
 }
 
 Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {
   Impl& s = *impl_;
-  if (s.o.port == 0) {
-    s.bound_port = s.http.bind_to_any_port(s.o.host);
-    if (s.bound_port < 0) throw IoError(fmt::format("--host {}: cannot bind any port", s.o.host));
-  } else {
-    if (!s.http.bind_to_port(s.o.host, s.o.port)) {
-      throw IoError(
-          fmt::format("--host {} --port {}: cannot bind (in use, or not an address of this machine)",
-                      s.o.host, s.o.port));
-    }
-    s.bound_port = s.o.port;
-  }
+  HttpServerOptions h;
+  h.host = s.o.host;
+  h.port = s.o.port;
+  h.threads = s.o.threads;
+  h.max_connections = s.o.max_connections;
+  h.max_body_bytes = s.o.max_body_bytes;
+  h.timeout = std::chrono::seconds(5);
+  s.http = std::make_unique<HttpServer>(
+      h, [&s](HttpRequest&& req, Respond respond) { s.handle(std::move(req), std::move(respond)); },
+      [&s](int status, const HttpRequest& req, const std::string& what) {
+        if (status == 429) {
+          s.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+          HttpResponse r = json_error(
+              429, "connection",
+              fmt::format("too many connections (--max-connections {}); try again", s.o.max_connections));
+          r.headers.emplace_back("Retry-After", "1");
+          return r;
+        }
+        if (status == 413) {
+          return json_error(413, "body",
+                            what.starts_with("body") ? fmt::format("body larger than --max-body-bytes {}",
+                                                                   s.o.max_body_bytes)
+                                                     : what);
+        }
+        (void)req;
+        return json_error(status, "request", fmt::format("malformed HTTP request: {}", what));
+      },
+      [&s](const HttpRequest& req, const HttpResponse& res, Clock::time_point started) {
+        const Endpoint e = endpoint_of(req.path);
+        {
+          std::lock_guard lock(s.requests_mu);
+          ++s.requests[{e, res.status}];
+        }
+        s.latency[static_cast<size_t>(e)]->observe(std::chrono::duration<double>(Clock::now() - started).count());
+      });
+  s.bound_port = s.http->port();
 }
 
 Server::~Server() = default;
@@ -868,18 +783,16 @@ int Server::port() const { return impl_->bound_port; }
 void Server::run() {
   Impl& s = *impl_;
   s.listening = true;
-  const bool ok = s.http.listen_after_bind();
+  s.http->run();
   s.listening = false;
-  // See Note [Draining]: the connection pool has answered every request it held.
+  // See Note [Draining]: every request read has been answered.
   s.batcher->stop();
   s.store->flush();
-  if (!ok && !s.stopping)
-    throw IoError(fmt::format("{}:{}: the server stopped listening", s.o.host, s.bound_port));
 }
 
 void Server::stop() {
   impl_->stopping = true;
-  impl_->http.stop();
+  impl_->http->stop();
 }
 
 }  // namespace dpeval::serve

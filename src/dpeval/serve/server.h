@@ -1,4 +1,4 @@
-// `dpeval serve`: a trained checkpoint behind HTTP (cpp-httplib), with
+// `dpeval serve`: a trained checkpoint behind HTTP (http_server.h), with
 // micro-batched predictions (batcher.h), a durable store (store.h) and the
 // online monitors (monitor/online.h) live in /metrics and /v1/monitor.
 // Endpoints and their answers are in docs/MLOPS.md; every error is a JSON
@@ -8,8 +8,8 @@
 // Note [Serving limits]
 // Each is an option with a bound: the body (--max-body-bytes; 413), rows per
 // request (--max-request-rows; 413), rows per forward pass (--max-batch),
-// connections (--max-connections: one beyond them is answered 429 at once by
-// a thread kept for that, never queued), slow clients (5 s read and write
+// connections (--max-connections: the first request of one beyond them is
+// answered 429 and the connection closed), slow clients (5 s read and write
 // timeouts), idle keep-alive connections (5 s). A token (--token-file) is
 // compared in constant time (SHA-256 of both sides, CRYPTO_memcmp) on every
 // endpoint but /healthz; a wrong or missing one is 401.
@@ -42,8 +42,8 @@ struct ServerOptions {
   std::filesystem::path store;
   size_t max_batch = 64;
   std::chrono::microseconds max_delay{2000};
-  size_t threads = 64;           // connections served at once
-  size_t max_connections = 256;  // connections held at once (served + waiting)
+  size_t threads = 2;            // HTTP threads, shared by every connection (http_server.h)
+  size_t max_connections = 256;  // connections held open at once
   size_t max_body_bytes = size_t{8} << 20;
   size_t max_request_rows = 1000;
   std::string token;  // empty: no auth
