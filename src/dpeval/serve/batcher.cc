@@ -35,7 +35,7 @@ void Batcher::stop() {
     stop_ = true;
   }
   work_cv_.notify_all();
-  // The runner answers what is queued, then ends.
+  // The runner answers what is still queued, then ends.
   if (runner_.joinable()) runner_.join();
 }
 
@@ -63,6 +63,7 @@ void Batcher::submit(std::span<const float> rows, size_t n, std::span<float> raw
   DPEVAL_CHECK(rows.size() == n * num_features_ && raw.size() == n * num_classes_ &&
                served.size() == n * num_classes_ && temperature.size() == n)
       << "predict: " << rows.size() << " values for " << n << " rows";
+  bool post = false;
   {
     std::lock_guard lock(mu_);
     --arriving_;
@@ -74,17 +75,24 @@ void Batcher::submit(std::span<const float> rows, size_t n, std::span<float> raw
       job->raw = raw.data();
       job->served = served.data();
       job->temperature = temperature.data();
-      job->arrived = std::chrono::steady_clock::now();
+      job->arrived = Clock::now();
       job->done = std::move(done);
       queue_.push_back(job.release());
       queued_rows_ += n;
+      post = !run_posted_;
+      run_posted_ = true;
     }
   }
   if (n == 0) {
     done(true);
     return;
   }
-  work_cv_.notify_all();
+  if (!post) return;  // a run already on its way sees these rows too
+  if (options_.post) {
+    options_.post([this] { try_run(); });
+  } else {
+    try_run();
+  }
 }
 
 void Batcher::predict(std::span<const float> rows, size_t n, std::span<float> raw, std::span<float> served,
@@ -104,58 +112,84 @@ void Batcher::predict(std::span<const float> rows, size_t n, std::span<float> ra
   if (!ok) throw Error("inference failed for this request's batch (see the server's log)");
 }
 
+bool Batcher::ready() const {
+  if (queue_.empty()) return false;
+  if (stop_ || queued_rows_ >= options_.max_batch || options_.max_delay.count() == 0) return true;
+  if (queued_rows_ >= expected_rows_ && arriving_ <= 0) return true;
+  return Clock::now() >= queue_.front()->arrived + options_.max_delay;
+}
+
+void Batcher::try_run() {
+  std::unique_lock lock(mu_);
+  run_posted_ = false;
+  while (!running_ && ready()) run_one(lock);
+  // Rows still waiting for company: the runner keeps their deadline.
+  if (!running_ && !queue_.empty() && runner_idle_) work_cv_.notify_one();
+}
+
 void Batcher::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopped, and nothing left to answer
-    std::vector<Job*> finished;
-    std::string failure;
-    try {
-      run_batch(lock);
-      for (const Piece& p : pieces_) {
-        p.job->left -= p.count;
-        if (p.job->left == 0) finished.push_back(p.job);
-      }
-    } catch (const std::exception& e) {
-      failure = e.what();
-    } catch (...) {
-      failure = "an unknown exception";
+    if (stop_ && queue_.empty() && !running_) return;
+    if (queue_.empty() || running_) {
+      runner_idle_ = true;
+      work_cv_.wait(lock);
+      runner_idle_ = false;
+      continue;
     }
-    if (!failure.empty()) {
-      // The batch's requests get an error, not a hang, and leave the queue:
-      // one split across batches still has rows in it.
-      if (!lock.owns_lock()) lock.lock();
-      fmt::print(stderr, "dpeval serve: a batch of {} requests failed: {}\n", pieces_.size(), failure);
-      for (const Piece& p : pieces_) {
-        p.job->failed = true;
-        finished.push_back(p.job);
-      }
-      for (auto it = queue_.begin(); it != queue_.end();) {
-        if (!(*it)->failed) {
-          ++it;
-          continue;
-        }
-        queued_rows_ -= (*it)->n - (*it)->next;
-        it = queue_.erase(it);
-      }
+    if (ready()) {
+      run_one(lock);
+      continue;
     }
-    pieces_.clear();
-    lock.unlock();
-    for (Job* job : finished) {
-      job->done(!job->failed);
-      delete job;
-    }
-    lock.lock();
+    work_cv_.wait_until(lock, queue_.front()->arrived + options_.max_delay);
   }
 }
 
-void Batcher::run_batch(std::unique_lock<std::mutex>& lock) {
-  if (queued_rows_ < options_.max_batch && arriving_ > 0 && options_.max_delay.count() > 0 && !stop_) {
-    const auto deadline = queue_.front()->arrived + options_.max_delay;
-    work_cv_.wait_until(lock, deadline,
-                        [&] { return stop_ || queued_rows_ >= options_.max_batch || arriving_ <= 0; });
+void Batcher::run_one(std::unique_lock<std::mutex>& lock) {
+  running_ = true;
+  std::vector<Job*> finished;
+  std::string failure;
+  try {
+    run_batch(lock);
+    for (const Piece& p : pieces_) {
+      p.job->left -= p.count;
+      if (p.job->left == 0) finished.push_back(p.job);
+    }
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "an unknown exception";
   }
+  if (!lock.owns_lock()) lock.lock();
+  if (!failure.empty()) {
+    // The batch's requests get an error, not a hang, and leave the queue:
+    // one split across batches still has rows in it.
+    fmt::print(stderr, "dpeval serve: a batch of {} requests failed: {}\n", pieces_.size(), failure);
+    for (const Piece& p : pieces_) {
+      p.job->failed = true;
+      finished.push_back(p.job);
+    }
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      if (!(*it)->failed) {
+        ++it;
+        continue;
+      }
+      queued_rows_ -= (*it)->n - (*it)->next;
+      it = queue_.erase(it);
+    }
+  }
+  pieces_.clear();
+  running_ = false;
+  if (runner_idle_ && (!queue_.empty() || stop_)) work_cv_.notify_one();
+  lock.unlock();
+  for (Job* job : finished) {
+    job->done(!job->failed);
+    delete job;
+  }
+  lock.lock();
+}
+
+void Batcher::run_batch(std::unique_lock<std::mutex>& lock) {
   pieces_.clear();
   size_t rows = 0;
   while (rows < options_.max_batch && !queue_.empty()) {
@@ -167,6 +201,7 @@ void Batcher::run_batch(std::unique_lock<std::mutex>& lock) {
     if (job->next == job->n) queue_.pop_front();
   }
   queued_rows_ -= rows;
+  expected_rows_ = rows;
   const double t = temperature_;
   lock.unlock();
   const size_t f = num_features_, k = num_classes_;

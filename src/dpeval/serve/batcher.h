@@ -49,6 +49,9 @@ struct BatcherOptions {
   size_t max_batch = 64;                      // rows per forward pass, >= 1
   std::chrono::microseconds max_delay{2000};  // >= 0
   std::function<void(size_t rows)> on_batch;  // called after each forward pass (metrics); may be empty
+  // Runs a task soon on a thread of the caller's (the HTTP server's loop);
+  // empty: submit() runs it at once on its own thread.
+  std::function<void(std::function<void()>)> post;
 };
 
 class Batcher {
@@ -99,8 +102,14 @@ class Batcher {
     Job* job;
     size_t first, count;
   };
-  void run();  // the runner thread
-  // With mu_ held on entry and exit; releases it while the model runs.
+  using Clock = std::chrono::steady_clock;
+  // With mu_ held: whether the queued rows should go now (Note [Micro-batching]).
+  bool ready() const;
+  void try_run();  // batches while ready, on the caller's thread
+  void run();      // the runner thread: batches whose company did not come in time
+  // With mu_ held on entry and exit: one batch, its requests answered (mu_
+  // released meanwhile).
+  void run_one(std::unique_lock<std::mutex>& lock);
   void run_batch(std::unique_lock<std::mutex>& lock);
 
   nn::Model model_;
@@ -113,6 +122,10 @@ class Batcher {
   std::deque<Job*> queue_;  // owned: each is deleted once its `done` has run
   size_t queued_rows_ = 0;
   int arriving_ = 0;
+  size_t expected_rows_ = 1;  // the last batch's rows: the company a batch waits for
+  bool running_ = false;      // a batch is running (on any thread)
+  bool run_posted_ = false;   // a try_run is on its way
+  bool runner_idle_ = false;  // the runner waits with no deadline
   double temperature_ = 1;
   bool stop_ = false;
   // The running batch's scratch (used by the runner alone).

@@ -31,6 +31,7 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kHeaderLimit = size_t{64} << 10;
+constexpr size_t kReadBuffer = size_t{64} << 10;
 
 std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -73,7 +74,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(std::shared_ptr<HttpServer::Impl> server, tcp::socket socket, bool over_limit)
-      : server_(std::move(server)), stream_(std::move(socket)), over_limit_(over_limit) {}
+      : server_(std::move(server)), stream_(std::move(socket)), over_limit_(over_limit) {
+    // Beast reads as much as the buffer has room for, at least 512 bytes:
+    // from an empty buffer a 9 KB request took 18 reads, each after a trip
+    // through epoll.
+    buffer_.reserve(kReadBuffer);
+  }
   ~Session() {
     server_->connections.fetch_sub(1);
     std::lock_guard lock(server_->sessions_mu);

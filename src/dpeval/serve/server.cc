@@ -255,6 +255,8 @@ Server::Impl::Impl(const ServerOptions& options) : o(options) {
   bo.max_delay = o.max_delay;
   batch_size = std::make_unique<Histogram>(batch_bounds(o.max_batch));
   bo.on_batch = [this](size_t rows) { batch_size->observe(static_cast<double>(rows)); };
+  // Batches run on the HTTP threads (http exists before the first request).
+  bo.post = [this](std::function<void()> task) { http->post(std::move(task)); };
   batcher = std::make_unique<Batcher>(std::move(model), bo);
   for (int e = 0; e < kEndpoints; ++e) latency.push_back(std::make_unique<Histogram>(kLatencyBounds));
 
