@@ -15,7 +15,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libfast-float-dev
   libxxhash-dev libssl-dev zlib1g-dev libsqlite3-dev libre2-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libboost-math-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libboost-math-dev libboost-dev
   dataset-fashion-mnist
   python3 chromium prometheus
 )
