@@ -140,6 +140,38 @@ def main():
         check(code == status and doc.get("field") == field, f"feedback {name}: {code} {doc.get('field')!r}")
     code, reply = srv.get("/v2/nothing")
     check(code == 404 and json.loads(reply).get("error"), f"an unknown endpoint: 404 JSON ({code})")
+    code, reply = srv.get("/v1/predict")
+    check(code == 405 and json.loads(reply).get("field") == "method", f"GET /v1/predict: 405 JSON ({code})")
+    # Not HTTP at all: a 400 JSON error naming the request, then the connection closes.
+    raw = socket.create_connection(("127.0.0.1", srv.port))
+    raw.settimeout(10)
+    raw.sendall(b"HELLO THERE\r\n\r\n")
+    answer = b""
+    while True:
+        chunk = raw.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    raw.close()
+    check(answer.startswith(b"HTTP/1.1 400") and b'"field":"request"' in answer,
+          f"a request the parser cannot read: 400 and closed ({answer[:40]!r})")
+    # curl sends Expect: 100-continue before a body over 1 KiB and holds the body back until it hears 100.
+    body = json.dumps({"features": rows[0]}).encode()
+    raw = socket.create_connection(("127.0.0.1", srv.port))
+    raw.settimeout(10)
+    raw.sendall(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Expect: 100-continue\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    interim = raw.recv(4096)
+    raw.sendall(body)
+    answer = b""
+    while b'"predictions"' not in answer:
+        chunk = raw.recv(65536)
+        if not chunk:
+            break
+        answer += chunk
+    raw.close()
+    check(interim.startswith(b"HTTP/1.1 100") and answer.startswith(b"HTTP/1.1 200"),
+          f"Expect: 100-continue is answered before the body ({interim[:25]!r}, then {answer[:15]!r})")
 
     # The flood: 10,000 malformed requests from 8 bounded keep-alive clients.
     flood_codes = {}
@@ -368,7 +400,7 @@ def main():
     check(settled(lambda: srv.get("/healthz"))[0] == 200, "/healthz needs no token")
     time.sleep(0.2)
     held = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(2)]
-    for s in held:  # a request line and no more: each holds a worker, reading, for the 5 s read timeout
+    for s in held:  # a request line and no more: each holds a connection, reading, for the 5 s read timeout
         s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n")
     deadline = time.time() + 3  # until the server has accepted both
     while True:
@@ -378,7 +410,7 @@ def main():
             break
     check(code == 429 and json.loads(reply)["field"] == "connection",
           f"a third connection with two held (--max-connections 2): 429 ({code})")
-    # The rejected connection is closed after its 429 (Note [Closing a rejected connection]).
+    # The rejected connection is closed after its 429 (http_server.h).
     extra = socket.create_connection(("127.0.0.1", srv.port))
     extra.settimeout(5)
     extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -1,14 +1,14 @@
 // See batcher.h.
 #include "dpeval/serve/batcher.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <fmt/core.h>
 
 #include "dpeval/core/check.h"
 #include "dpeval/core/error.h"

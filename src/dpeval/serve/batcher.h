@@ -36,12 +36,12 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <thread>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "dpeval/core/thread_pool.h"

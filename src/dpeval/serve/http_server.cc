@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -134,7 +134,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read_body() {
     if (parser_->is_done()) return on_read({}, 0);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void read_failed(beast::error_code ec) {
@@ -142,11 +143,13 @@ class Session : public std::enable_shared_from_this<Session> {
     // connection, a timeout, a stop): nothing to answer. What is left is the
     // parser's verdict on a malformed or oversized request.
     const bool parse_error = ec.category() == http::make_error_code(http::error::body_limit).category();
-    if (!parse_error || ec == http::error::end_of_stream || ec == http::error::partial_message) return close();
+    if (!parse_error || ec == http::error::end_of_stream || ec == http::error::partial_message)
+      return close();
     request_ = head_of_request();
     started_ = Clock::now();
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      return refuse(413, ec == http::error::header_limit ? "request head over 64 KiB" : "body over the limit");
+      return refuse(413,
+                    ec == http::error::header_limit ? "request head over 64 KiB" : "body over the limit");
     }
     refuse(400, ec.message());
   }
@@ -225,10 +228,11 @@ class Session : public std::enable_shared_from_this<Session> {
     drain_more();
   }
   void drain_more() {
-    stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->close();
-      self->drain_more();
-    });
+    stream_.async_read_some(asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->close();
+                              self->drain_more();
+                            });
   }
 
   void close() {
@@ -253,17 +257,19 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;  // stop()
-    if (!ec) {
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      const bool over = self->connections.fetch_add(1) >= self->o.max_connections;
-      std::make_shared<Session>(self, std::move(socket), over)->start();
-    }
-    // A failed accept (out of descriptors, say) must not end the server.
-    self->accept();
-  });
+  acceptor.async_accept(asio::make_strand(ioc),
+                        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                          if (ec == asio::error::operation_aborted || !self->acceptor.is_open())
+                            return;  // stop()
+                          if (!ec) {
+                            beast::error_code ignored;
+                            socket.set_option(tcp::no_delay(true), ignored);
+                            const bool over = self->connections.fetch_add(1) >= self->o.max_connections;
+                            std::make_shared<Session>(self, std::move(socket), over)->start();
+                          }
+                          // A failed accept (out of descriptors, say) must not end the server.
+                          self->accept();
+                        });
 }
 
 void HttpServer::Impl::close_idle() {

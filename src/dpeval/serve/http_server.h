@@ -57,7 +57,8 @@ struct HttpResponse {
   bool close = false;                                        // end the connection after this response
 };
 
-inline HttpResponse http_response(int status, std::string body, std::string content_type = "application/json") {
+inline HttpResponse http_response(int status, std::string body,
+                                  std::string content_type = "application/json") {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
@@ -83,7 +84,8 @@ class HttpServer {
   // The response to a request the server refuses itself: 400 (malformed,
   // `what` says how), 413 (too large), 429 (over max_connections). `request`
   // holds what was read of it.
-  using Refusal = std::function<HttpResponse(int status, const HttpRequest& request, const std::string& what)>;
+  using Refusal =
+      std::function<HttpResponse(int status, const HttpRequest& request, const std::string& what)>;
   // After each response is written (or could not be): for metrics.
   using Logger = std::function<void(const HttpRequest& request, const HttpResponse& response,
                                     std::chrono::steady_clock::time_point started)>;

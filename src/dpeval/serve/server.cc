@@ -1,17 +1,13 @@
 // See server.h.
 #include "dpeval/serve/server.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
-#include <cerrno>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -699,10 +695,11 @@ void Server::Impl::handle(HttpRequest&& req, Respond respond_now) {
   }
   const Endpoint e = endpoint_of(req.path);
   const bool post = e == kPredict || e == kFeedback || e == kRecalibrate;
-  if (e == kOther) return respond(json_error(404, "path", fmt::format("no endpoint {} {}", req.method, req.path)));
+  if (e == kOther)
+    return respond(json_error(404, "path", fmt::format("no endpoint {} {}", req.method, req.path)));
   if (req.method != (post ? "POST" : "GET")) {
-    HttpResponse r = json_error(405, "method", fmt::format("{} takes {}, not {}", req.path, post ? "POST" : "GET",
-                                                           req.method));
+    HttpResponse r = json_error(
+        405, "method", fmt::format("{} takes {}, not {}", req.path, post ? "POST" : "GET", req.method));
     r.headers.emplace_back("Allow", post ? "POST" : "GET");
     return respond(std::move(r));
   }
@@ -710,7 +707,7 @@ void Server::Impl::handle(HttpRequest&& req, Respond respond_now) {
     try {
       return predict(std::move(req), respond);
     } catch (...) {
-      return answer(respond, [] () -> HttpResponse { throw; });
+      return answer(respond, []() -> HttpResponse { throw; });
     }
   }
   answer(respond, [&]() -> HttpResponse {
@@ -760,9 +757,9 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(opti
         }
         if (status == 413) {
           return json_error(413, "body",
-                            what.starts_with("body") ? fmt::format("body larger than --max-body-bytes {}",
-                                                                   s.o.max_body_bytes)
-                                                     : what);
+                            what.starts_with("body")
+                                ? fmt::format("body larger than --max-body-bytes {}", s.o.max_body_bytes)
+                                : what);
         }
         (void)req;
         return json_error(status, "request", fmt::format("malformed HTTP request: {}", what));
@@ -773,7 +770,8 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(opti
           std::lock_guard lock(s.requests_mu);
           ++s.requests[{e, res.status}];
         }
-        s.latency[static_cast<size_t>(e)]->observe(std::chrono::duration<double>(Clock::now() - started).count());
+        s.latency[static_cast<size_t>(e)]->observe(
+            std::chrono::duration<double>(Clock::now() - started).count());
       });
   s.bound_port = s.http->port();
 }
