@@ -40,5 +40,6 @@ Command add_compare_command(CLI::App& root);
 Command add_serve_command(CLI::App& root);
 Command add_monitor_command(CLI::App& root);
 Command add_privacy_command(CLI::App& root);
+Command add_robust_command(CLI::App& root);
 
 }  // namespace dpeval::cli

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
                               add_manifest_command(app), add_datasheet_command(app), add_audit_command(app),
                               add_report_command(app),   add_profile_command(app),   add_drift_command(app),
                               add_export_command(app),   add_import_command(app),    add_compare_command(app),
-                              add_serve_command(app),    add_monitor_command(app),   add_privacy_command(app)};
+                              add_serve_command(app),    add_monitor_command(app),   add_privacy_command(app),
+                              add_robust_command(app)};
 
   try {
     app.parse(argc, argv);

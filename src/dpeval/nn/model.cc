@@ -9,6 +9,7 @@
 #include "dpeval/core/error.h"
 #include "dpeval/core/hash.h"
 #include "dpeval/core/rng.h"
+#include "dpeval/kernels/kernels.h"
 
 namespace dpeval::nn {
 
@@ -203,6 +204,26 @@ void Model::backward(const Tensor& dlogits, bool accumulate) {
     layer.backward_input(x, *output_of_[i], dy_[current], dy_[1 - current]);
     current = 1 - current;
     if (on_layer_done_) on_layer_done_(i, true);
+  }
+}
+
+void Model::input_gradient(const Tensor& dlogits, Tensor& dx) {
+  DPEVAL_CHECK(input_ != nullptr) << "input_gradient before forward";
+  const Tensor& logits = *output_of_.back();
+  DPEVAL_CHECK(dlogits.shape() == logits.shape())
+      << "dlogits " << dlogits.shape().to_string() << " vs logits " << logits.shape().to_string();
+  ensure_shape(dy_[0], logits.dim(0), logits.shape().without_outer());
+  std::copy(dlogits.span().begin(), dlogits.span().end(), dy_[0].span().begin());
+  int current = 0;
+  for (size_t i = layers_.size(); i-- > 0;) {
+    if (fused_[i]) continue;
+    Layer& layer = *layers_[i];
+    // backward_params masks dy by a fused ReLU; with no parameter gradients
+    // the mask is applied here.
+    if (layer.relu_fused())
+      kernels::relu_backward(output_of_[i]->span(), dy_[current].span(), dy_[current].span());
+    layer.backward_input(layer_input(i), *output_of_[i], dy_[current], i == 0 ? dx : dy_[1 - current]);
+    current = 1 - current;
   }
 }
 

@@ -119,6 +119,12 @@ class Model {
   // parameters).
   void backward(const Tensor& dlogits, bool accumulate = false);
 
+  // dx = d loss / d input of the latest forward (a forward with
+  // batch_invariant false: max-pooling keeps its argmax only then), from
+  // dlogits as in backward(); no parameter gradient is computed or changed
+  // (adversarial attacks, model inversion).
+  void input_gradient(const Tensor& dlogits, Tensor& dx);
+
   // Called from backward on the calling thread; an empty function disables it.
   void set_on_grad_ready(std::function<void(size_t param_index)> hook);
 
