@@ -13,6 +13,7 @@
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/options.h"
 #include "dpeval/core/error.h"
+#include "dpeval/govern/signature.h"
 #include "dpeval/serve/server.h"
 
 namespace dpeval::cli {
@@ -20,7 +21,7 @@ namespace {
 
 struct ServeArgs {
   serve::ServerOptions o;
-  std::string checkpoint, profile, store, token_file, on_alarm;
+  std::string checkpoint, profile, store, token_file, on_alarm, require_signature;
   int max_delay_ms = 2;
   int64_t max_batch = 64, threads = 2, max_connections = 256, max_body = int64_t{8} << 20, max_rows = 1000;
   int64_t window = 1000;
@@ -56,8 +57,11 @@ int run_serve(ServeArgs& a) {
   files.input("--checkpoint", a.checkpoint);
   files.input("--profile", a.profile);
   files.input("--token-file", a.token_file);
+  files.input("--require-signature", a.require_signature);
   files.output("--store", std::filesystem::path(a.store) / "serve.db");
   files.check();
+  // Note [Signed artifacts]: an unsigned or altered checkpoint is never served (exit 3).
+  if (!a.require_signature.empty()) govern::verify_file(a.checkpoint, a.require_signature);
   serve::ServerOptions& o = a.o;
   o.checkpoint = a.checkpoint;
   o.profile = a.profile;
@@ -142,6 +146,9 @@ See docs/MLOPS.md. Exit codes: 0 stopped by a signal, 1 runtime failure (port in
   app->add_option("--max-delay-ms", a.max_delay_ms, "Longest wait for more rows to batch, 0 to 1000 ms")
       ->check(integer_in(0, 1000))
       ->capture_default_str();
+  app->add_option(
+      "--require-signature", a.require_signature,
+      "Ed25519 public key: serve only a checkpoint signed with it (CHECKPOINT.sig; exit 3 if not)");
   app->add_option("--threads", a.threads,
                   "Threads reading, parsing and answering requests (every connection shares them), 1 to 64")
       ->check(integer_in(1, 64))

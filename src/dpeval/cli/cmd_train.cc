@@ -25,6 +25,7 @@
 #include "dpeval/data/split.h"
 #include "dpeval/eval/document.h"
 #include "dpeval/eval/recalibrate.h"
+#include "dpeval/govern/signature.h"
 #include "dpeval/nn/model_spec.h"
 #include "dpeval/parallel/run_data.h"
 #include "dpeval/parallel/train_checkpoint.h"
@@ -46,6 +47,7 @@ struct TrainArgs {
   std::string trace;
   std::string inject_fault;
   std::string manifest;
+  std::string require_signature;  // a public key: the manifest must carry its signature
   std::string audit = "on";
   std::vector<std::string> class_names;
   double baseline_samples_per_s = 0;
@@ -194,6 +196,11 @@ int run_train(const CLI::App& app, const TrainArgs& a_in) {
     apply_config_options(app, a.config, config, /*only_given=*/false);
     validate_options(config);
   }
+  if (!a.require_signature.empty()) {
+    if (a.manifest.empty())
+      throw UsageError("--require-signature checks the --manifest's signature: give --manifest");
+    govern::verify_file(a.manifest, a.require_signature);  // Note [Signed artifacts]: exit 3 when it fails
+  }
   if (!a.manifest.empty()) config.manifest_hash = verify_train_manifest(a.manifest, config);
   declare_files(a, config).check();
   // Note [One run per directory] in comm/launch.h: held until the last file is written.
@@ -267,6 +274,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
   add_config_options(*app, a.config);
   app->add_option("--manifest", a.manifest,
                   "Verify the data against this manifest before training (exit 3 if not)");
+  app->add_option("--require-signature", a.require_signature,
+                  "Ed25519 public key: the --manifest must be signed with it (MANIFEST.sig; exit 3 if not)");
   app->add_option("--out", a.out, "Output directory")->capture_default_str();
   app->add_option("--resume", a.resume, "Continue exactly from a checkpoint (DIR/checkpoint.dpck)");
   app->add_option("--max-steps", a.max_steps,

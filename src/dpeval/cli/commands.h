@@ -41,5 +41,8 @@ Command add_serve_command(CLI::App& root);
 Command add_monitor_command(CLI::App& root);
 Command add_privacy_command(CLI::App& root);
 Command add_robust_command(CLI::App& root);
+Command add_keygen_command(CLI::App& root);
+Command add_sign_command(CLI::App& root);
+Command add_verify_command(CLI::App& root);
 
 }  // namespace dpeval::cli

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
                               add_report_command(app),   add_profile_command(app),   add_drift_command(app),
                               add_export_command(app),   add_import_command(app),    add_compare_command(app),
                               add_serve_command(app),    add_monitor_command(app),   add_privacy_command(app),
-                              add_robust_command(app)};
+                              add_robust_command(app),   add_keygen_command(app),    add_sign_command(app),
+                              add_verify_command(app)};
 
   try {
     app.parse(argc, argv);
