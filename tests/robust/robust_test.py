@@ -117,6 +117,32 @@ def main():
     more = {r["eps"]: r["robust_accuracy"] for r in pgd("--restarts", "3")["results"]}
     check(more[0.02] <= p[0.02] and more[0.05] <= p[0.05], f"more restarts never raise it: {more} vs {p}")
 
+    # Adversarial training (PGD, two workers): far more robust to PGD than the plain model, the same bits
+    # when run again, and its settings held on resume.
+    def adv_train(out, *extra):
+        return dpeval("train", "--model", "mlp", "--data", "fashion-mnist", "--epochs", "1", "--seed", "3",
+                      "--audit", "off", "--workers", "2", "--adv-train", "pgd", "--adv-eps", "0.1", "--adv-steps",
+                      "3", "--out", os.path.join(work, out), *extra)
+    adv_train("adv")
+    adv_train("adv2")
+    s1 = json.load(open(os.path.join(work, "adv", "summary.json")))
+    s2 = json.load(open(os.path.join(work, "adv2", "summary.json")))
+    check(s1.get("final_test_accuracy") == s2.get("final_test_accuracy") and s1.get("final_test_accuracy"),
+          f"adversarial training repeats bit for bit: {s1.get('final_test_accuracy')} and {s2.get('final_test_accuracy')}")
+    def pgd_at(ckpt_path):
+        out = os.path.join(work, "pgd_adv.json")
+        dpeval("robust", "--checkpoint", ckpt_path, "--attack", "pgd", "--eps", "0.1", "--steps", "7", "--json-out", out)
+        return json.load(open(out))["results"][0]["robust_accuracy"]
+    robust_adv, robust_plain = pgd_at(os.path.join(work, "adv", "checkpoint.dpck")), pgd_at(ckpt)
+    check(robust_adv > robust_plain + 0.15,
+          f"PGD-trained model under PGD-7 at eps 0.1: {robust_adv:.4f} vs {robust_plain:.4f} trained plainly")
+    r = dpeval("train", "--resume", os.path.join(work, "adv", "checkpoint.dpck"), "--epochs", "2", "--adv-eps", "0.2",
+               "--out", os.path.join(work, "adv"), ok=False)
+    check(r.returncode == 3 and "adversarial" in r.stderr, f"resume with another --adv-eps: exit 3 ({r.returncode})")
+    r = dpeval("train", "--model", "mlp", "--epochs", "1", "--adv-eps", "0.2", "--out", os.path.join(work, "x"),
+               ok=False)
+    check(r.returncode == 2, f"--adv-eps without --adv-train: exit 2 ({r.returncode})")
+
     for args in (["--eps", "0"], ["--eps", "1.5"], ["--eps", "0.1,-1"], ["--steps", "0"], ["--restarts", "0"],
                  ["--batch", "0"], ["--attack", "cw"], ["--threads", "-1"]):
         r = dpeval("robust", "--checkpoint", ckpt, *args, ok=False)

@@ -48,12 +48,39 @@ struct TrainArgs {
   std::string inject_fault;
   std::string manifest;
   std::string require_signature;  // a public key: the manifest must carry its signature
+  std::string adv_train;          // --adv-train fgsm|pgd
+  double adv_eps = 0.1, adv_step_size = 0;
+  int adv_steps = 7;
   std::string audit = "on";
   std::vector<std::string> class_names;
   double baseline_samples_per_s = 0;
   std::string baseline_scale;  // a scale.json whose 1-worker run gives the baseline
   JsonOutput json;
 };
+
+// --adv-train and its settings into config (only those given, on resume:
+// check_resumable_from then refuses a change). The settings without
+// --adv-train are a usage error, not silently ignored.
+void apply_adversarial_options(const CLI::App& app, const TrainArgs& a, parallel::TrainConfig& config,
+                               bool only_given) {
+  const bool given = app.get_option("--adv-train")->count() > 0;
+  for (const char* flag : {"--adv-eps", "--adv-steps", "--adv-step-size"}) {
+    if (app.get_option(flag)->count() > 0 && !given && config.adv_train.empty()) {
+      throw UsageError(fmt::format("{} needs --adv-train fgsm or pgd", flag));
+    }
+  }
+  if (!given && only_given) {
+    if (app.get_option("--adv-eps")->count() > 0) config.adv_eps = a.adv_eps;
+    if (app.get_option("--adv-steps")->count() > 0) config.adv_steps = a.adv_steps;
+    if (app.get_option("--adv-step-size")->count() > 0) config.adv_step_size = a.adv_step_size;
+    return;
+  }
+  if (!given) return;
+  config.adv_train = a.adv_train;
+  config.adv_eps = a.adv_eps;
+  config.adv_steps = a.adv_steps;
+  config.adv_step_size = a.adv_step_size;
+}
 
 // "RANK:STEP:throw|hang" (hidden --inject-fault, for drills and tests).
 parallel::FaultInjection parse_fault(const std::string& text) {
@@ -129,6 +156,12 @@ std::string reproduce_command(const TrainArgs& a, const parallel::TrainConfig& c
   };
   for (const auto& [flag, value] : config_option_words(c)) add(flag, value);
   if (!a.manifest.empty()) add("--manifest", a.manifest);
+  if (!c.adv_train.empty()) {
+    add("--adv-train", c.adv_train);
+    add("--adv-eps", fmt::format("{}", c.adv_eps));
+    add("--adv-steps", fmt::format("{}", c.adv_steps));
+    if (c.adv_step_size > 0) add("--adv-step-size", fmt::format("{}", c.adv_step_size));
+  }
   add("--backend", std::string(enum_text(a.backend)));
   add("--bucket-mb", fmt::format("{}", a.bucket_mb));
   add("--audit", a.audit);
@@ -190,10 +223,12 @@ int run_train(const CLI::App& app, const TrainArgs& a_in) {
     config = parallel::load_train_state(a.resume).config;
     const parallel::TrainConfig saved = config;
     apply_config_options(app, a.config, config, /*only_given=*/true);
+    apply_adversarial_options(app, a, config, /*only_given=*/true);
     config.check_resumable_from(saved);
     run.resume_from = a.resume;
   } else {
     apply_config_options(app, a.config, config, /*only_given=*/false);
+    apply_adversarial_options(app, a, config, /*only_given=*/false);
     validate_options(config);
   }
   if (!a.require_signature.empty()) {
@@ -274,6 +309,18 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input data or config.)
   add_config_options(*app, a.config);
   app->add_option("--manifest", a.manifest,
                   "Verify the data against this manifest before training (exit 3 if not)");
+  app->add_option("--adv-train", a.adv_train,
+                  "Adversarial training: each batch replaced by its fgsm or pgd attack (inputs in [0, 1])")
+      ->check(CLI::IsMember({"fgsm", "pgd"}));
+  app->add_option("--adv-eps", a.adv_eps, "Adversarial training's L-infinity budget, in (0, 1]")
+      ->check(number_in(0, 1, /*lo_open=*/true))
+      ->capture_default_str();
+  app->add_option("--adv-steps", a.adv_steps, "Adversarial training's PGD steps, 1 to 1000")
+      ->check(integer_in(1, 1000))
+      ->capture_default_str();
+  app->add_option("--adv-step-size", a.adv_step_size,
+                  "Adversarial training's PGD step, in (0, 1] (default 2.5 eps / steps)")
+      ->check(number_in(0, 1, /*lo_open=*/true));
   app->add_option("--require-signature", a.require_signature,
                   "Ed25519 public key: the --manifest must be signed with it (MANIFEST.sig; exit 3 if not)");
   app->add_option("--out", a.out, "Output directory")->capture_default_str();

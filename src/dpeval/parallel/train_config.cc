@@ -113,6 +113,13 @@ void TrainConfig::validate() const {
   optim::validate(resolved_schedule(1));
   optim::validate(optimizer);
   require(warmup_epochs <= epochs, "warmup_epochs", "a number in [0, epochs]");
+  if (!adv_train.empty()) {
+    require(adv_train == "fgsm" || adv_train == "pgd", "adv_train", "fgsm or pgd");
+    require(adv_eps > 0 && adv_eps <= 1, "adv_eps", "a number in (0, 1]");
+    require(adv_steps >= 1 && adv_steps <= 1000, "adv_steps", "an integer in [1, 1000]");
+    require(adv_step_size >= 0 && adv_step_size <= 1, "adv_step_size",
+            "a number in [0, 1] (0: 2.5 eps / steps)");
+  }
   require(warmup_epochs == 0 || lr_scaling == LrScaling::kLinear, "warmup_epochs",
           "0 unless lr_scaling is linear (use --warmup-steps for a plain warmup)");
   require(zero == 0 || grad_dtype == GradDType::kFloat32, "grad_dtype",
@@ -145,6 +152,10 @@ nlohmann::json TrainConfig::to_json() const {
   });
   j["model_spec"] = nn::model_spec_to_toml(model_spec);
   if (!manifest_hash.empty()) j["manifest_hash"] = manifest_hash;
+  if (!adv_train.empty()) {
+    j["adversarial"] = {
+        {"attack", adv_train}, {"eps", adv_eps}, {"steps", adv_steps}, {"step_size", adv_step_size}};
+  }
   return j;
 }
 
@@ -169,6 +180,13 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   try {
     c.model_spec = nn::parse_model_toml(j.at("model_spec").get<std::string>(), "checkpoint model spec");
     if (j.contains("manifest_hash")) c.manifest_hash = j.at("manifest_hash").get<std::string>();
+    if (j.contains("adversarial")) {
+      const nlohmann::json& a = j.at("adversarial");
+      c.adv_train = a.at("attack").get<std::string>();
+      c.adv_eps = a.at("eps").get<double>();
+      c.adv_steps = a.at("steps").get<int>();
+      c.adv_step_size = a.at("step_size").get<double>();
+    }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("training config: ") + e.what());
   }
@@ -199,6 +217,8 @@ void TrainConfig::check_resumable_from(const TrainConfig& saved) const {
   });
   differ("the model spec", field_pointer("model_spec"));
   differ("the manifest hash (--manifest)", field_pointer("manifest_hash"));
+  differ("the adversarial training (--adv-train, --adv-eps, --adv-steps, --adv-step-size)",
+         field_pointer("adversarial"));
 }
 
 }  // namespace dpeval::parallel

@@ -75,6 +75,14 @@ struct TrainConfig {
   // without one. In to_json only when set, so it joins config_hash and with it
   // the fingerprint every rank must agree on before step 0.
   std::string manifest_hash;
+  // Adversarial training (dpeval train --adv-train; Note [FGSM and PGD] in
+  // robust/attack.h): every batch is replaced by its attack under the current
+  // weights before the step. Empty: off. Like manifest_hash, in to_json (and
+  // so in config_hash and the resume check) only when on.
+  std::string adv_train;  // "", "fgsm" or "pgd"
+  double adv_eps = 0.1;
+  int adv_steps = 7;
+  double adv_step_size = 0;  // 0: 2.5 eps / steps
 
   static optim::ScheduleConfig default_schedule() {
     optim::ScheduleConfig s;

@@ -69,7 +69,7 @@ struct Worker {
   explicit Worker(nn::Model m) : model(std::move(m)) {}
   nn::Model model;
   nn::ForwardOptions forward;
-  Tensor x, adv, dlogits, dx;
+  Tensor x, adv;
   std::vector<int32_t> y;
 
   // Predicted classes of `input`.
@@ -79,17 +79,58 @@ struct Worker {
     for (size_t i = 0; i < out.size(); ++i) out[i] = argmax_row(z.data() + i * static_cast<size_t>(k), k);
     return out;
   }
-  // dx = gradient of the batch's mean cross-entropy with respect to `input`.
-  void gradient(const Tensor& input) {
-    const Tensor& z = model.forward(input, forward);
-    nn::softmax_cross_entropy(z, y, &dlogits);
-    model.input_gradient(dlogits, dx);
-  }
 };
 
 float sign_of(float g) { return g > 0 ? 1.0f : (g < 0 ? -1.0f : 0.0f); }
 
 }  // namespace
+
+void attack_batch(nn::Model& model, const Tensor& x, std::span<const int32_t> y, const BatchAttack& a,
+                  Tensor& adv) {
+  nn::ForwardOptions forward;
+  forward.training = false;
+  forward.batch_invariant = false;  // pooling keeps its argmax for the gradient
+  Tensor dlogits, dx;
+  const auto gradient = [&](const Tensor& input) {
+    const Tensor& z = model.forward(input, forward);
+    nn::softmax_cross_entropy(z, y, &dlogits);
+    model.input_gradient(dlogits, dx);
+  };
+  const float eps = a.eps;
+  const float* xs = x.data();
+  for (size_t j = 0; j < x.size(); ++j) {
+    if (!(xs[j] >= 0.0f && xs[j] <= 1.0f)) {
+      throw InputError(
+          fmt::format("adversarial inputs must lie in [0, 1] (images scaled by 1/255); a feature "
+                      "is {}: scale the data first",
+                      xs[j]));
+    }
+  }
+  adv = x;
+  float* v = adv.data();
+  if (a.attack == Attack::kFgsm) {
+    gradient(x);
+    for (size_t j = 0; j < adv.size(); ++j) v[j] = std::clamp(xs[j] + eps * sign_of(dx[j]), 0.0f, 1.0f);
+    return;
+  }
+  const int64_t rows = x.dim(0);
+  const size_t f = rows > 0 ? x.size() / static_cast<size_t>(rows) : 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    Rng rng(a.key, static_cast<uint64_t>(a.first_row + i));
+    for (size_t j = 0; j < f; ++j) {
+      const size_t at = static_cast<size_t>(i) * f + j;
+      v[at] = std::clamp(xs[at] + rng.uniform(-eps, eps), 0.0f, 1.0f);
+    }
+  }
+  const float alpha = a.step_size > 0 ? a.step_size : 2.5f * eps / static_cast<float>(a.steps);
+  for (int s = 0; s < a.steps; ++s) {
+    gradient(adv);
+    for (size_t j = 0; j < adv.size(); ++j) {
+      const float moved = std::clamp(v[j] + alpha * sign_of(dx[j]), xs[j] - eps, xs[j] + eps);
+      v[j] = std::clamp(moved, 0.0f, 1.0f);
+    }
+  }
+}
 
 RobustReport evaluate_robustness(const std::function<nn::Model()>& make_model, const data::Dataset& data,
                                  int num_classes, const AttackOptions& o) {
@@ -97,7 +138,6 @@ RobustReport evaluate_robustness(const std::function<nn::Model()>& make_model, c
   check_unit_range(data);
   const int64_t n = static_cast<int64_t>(data.size());
   const int k = num_classes;
-  const size_t f = static_cast<size_t>(data.sample_numel());
   const size_t ne = o.eps.size();
   RobustReport report;
   report.attack = o.attack == Attack::kFgsm ? "fgsm" : "pgd";
@@ -126,43 +166,21 @@ RobustReport evaluate_robustness(const std::function<nn::Model()>& make_model, c
         data.gather(idx, w.x.data(), w.y.data());
         const std::vector<int> pred = w.predict(w.x, k);
         for (int64_t i = 0; i < rows; ++i) clean[static_cast<size_t>(first + i)] = pred[i] == w.y[i];
-        // FGSM's gradient is the same for every eps: once a batch.
-        Tensor grad0;
-        if (o.attack == Attack::kFgsm) {
-          w.gradient(w.x);
-          grad0 = w.dx;
-        }
         for (size_t e = 0; e < ne; ++e) {
-          const float eps = static_cast<float>(o.eps[e]);
-          const float alpha = static_cast<float>(
-              o.step_size > 0 ? o.step_size : 2.5 * o.eps[e] / static_cast<double>(o.steps));
           std::vector<uint8_t> fooled(static_cast<size_t>(rows), 0);
           const int restarts = o.attack == Attack::kFgsm ? 1 : o.restarts;
           for (int r = 0; r < restarts; ++r) {
-            w.adv = w.x;
-            float* a = w.adv.data();
+            BatchAttack ba;
+            ba.attack = o.attack;
+            ba.eps = static_cast<float>(o.eps[e]);
+            ba.steps = o.steps;
+            ba.step_size = static_cast<float>(o.step_size);
+            ba.key = mix64(mix64(o.seed ^ 0x9e3779b97f4a7c15ULL) + (static_cast<uint64_t>(e) << 20) +
+                           static_cast<uint64_t>(r));
+            ba.first_row = first;
+            attack_batch(w.model, w.x, w.y, ba, w.adv);
+            const float* a = w.adv.data();
             const float* x = w.x.data();
-            if (o.attack == Attack::kFgsm) {
-              for (size_t j = 0; j < w.adv.size(); ++j)
-                a[j] = std::clamp(x[j] + eps * sign_of(grad0[j]), 0.0f, 1.0f);
-            } else {
-              for (int64_t i = 0; i < rows; ++i) {
-                Rng rng(mix64(o.seed ^ 0x9e3779b97f4a7c15ULL) ^ mix64(static_cast<uint64_t>(first + i)),
-                        (static_cast<uint64_t>(e) << 20) | static_cast<uint64_t>(r));
-                for (size_t j = 0; j < f; ++j) {
-                  const size_t at = static_cast<size_t>(i) * f + j;
-                  a[at] = std::clamp(x[at] + rng.uniform(-eps, eps), 0.0f, 1.0f);
-                }
-              }
-              for (int s = 0; s < o.steps; ++s) {
-                w.gradient(w.adv);
-                const float* g = w.dx.data();
-                for (size_t j = 0; j < w.adv.size(); ++j) {
-                  const float moved = std::clamp(a[j] + alpha * sign_of(g[j]), x[j] - eps, x[j] + eps);
-                  a[j] = std::clamp(moved, 0.0f, 1.0f);
-                }
-              }
-            }
             // Note [FGSM and PGD]: every adversarial input is checked before it counts.
             for (size_t j = 0; j < w.adv.size(); ++j) {
               const double move = std::fabs(static_cast<double>(a[j]) - x[j]);

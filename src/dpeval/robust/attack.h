@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,22 @@ struct RobustReport {
   std::vector<int64_t> class_rows;
   std::vector<EpsResult> results;  // in the order of options.eps
 };
+
+// One attack on a batch, what evaluate_robustness and adversarial training
+// (dpeval train --adv-train) both run: adv = FGSM (steps and key unused) or
+// PGD of x (rows of the model's sample shape, values in [0, 1]) against
+// labels y, by `model`'s input gradients (its activations are overwritten).
+// PGD's random start of row i is keyed by (key, first_row + i).
+struct BatchAttack {
+  Attack attack = Attack::kPgd;
+  float eps = 0.1f;
+  int steps = 7;
+  float step_size = 0;  // 0: 2.5 eps / steps
+  uint64_t key = 0;
+  int64_t first_row = 0;
+};
+void attack_batch(nn::Model& model, const Tensor& x, std::span<const int32_t> y, const BatchAttack& a,
+                  Tensor& adv);
 
 // Attacks every row of `data` (features in [0, 1]: InputError naming the
 // first one outside) with models from make_model (one a thread; each must

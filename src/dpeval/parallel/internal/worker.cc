@@ -34,11 +34,13 @@
 #include "dpeval/parallel/fingerprint.h"
 #include "dpeval/parallel/internal/step_observer.h"
 #include "dpeval/parallel/reducer.h"
+#include "dpeval/robust/attack.h"
 
 namespace dpeval::parallel::internal {
 namespace {
 
-constexpr uint64_t kDropoutPurpose = 0x44524f50;  // "DROP"
+constexpr uint64_t kDropoutPurpose = 0x44524f50;      // "DROP"
+constexpr uint64_t kAdversarialPurpose = 0x41445652;  // "ADVR"
 
 // Totals one rank contributes at the end of an epoch.
 struct EpochTotals {
@@ -205,6 +207,19 @@ class RankStep {
       key = mix64(key ^ (static_cast<uint64_t>(comm_.rank()) * plan_.accumulate + (m - m_begin) + 1));
     }
     forward.rng_key = key;
+    if (!config_.adv_train.empty()) {
+      // Adversarial training: the step trains on the batch's attack under the
+      // current weights (robust/attack.h); PGD's random starts are keyed like
+      // the dropout masks, so runs repeat bit for bit.
+      robust::BatchAttack a;
+      a.attack = config_.adv_train == "fgsm" ? robust::Attack::kFgsm : robust::Attack::kPgd;
+      a.eps = static_cast<float>(config_.adv_eps);
+      a.steps = config_.adv_steps;
+      a.step_size = static_cast<float>(config_.adv_step_size);
+      a.key = mix64(key ^ kAdversarialPurpose);
+      robust::attack_batch(model_, x_, std::span<const int32_t>(y_.data(), count), a, adv_);
+      std::swap(x_, adv_);
+    }
     const Tensor& logits = model_.forward(x_, forward);
     const float loss = nn::softmax_cross_entropy(logits, std::span<const int32_t>(y_.data(), count),
                                                  &dlogits_, config_.label_smoothing);
@@ -246,7 +261,7 @@ class RankStep {
   comm::CollectiveOptions param_options_;
   std::vector<size_t> param_counts_;
   StepObserver& observers_;
-  Tensor x_, dlogits_;
+  Tensor x_, adv_, dlogits_;
   std::vector<int32_t> y_;
 };
 
