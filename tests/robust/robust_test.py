@@ -87,9 +87,14 @@ def main():
 
     eps = [0.02, 0.05, 0.1]
     fgsm_json = os.path.join(work, "fgsm.json")
+    html = os.path.join(work, "robust.html")
     dpeval("robust", "--checkpoint", ckpt, "--attack", "fgsm", "--eps", ",".join(map(str, eps)), "--json-out",
-           fgsm_json)
+           fgsm_json, "--html", html)
     fgsm = json.load(open(fgsm_json))
+    page = open(html).read()
+    check(page.startswith("<!DOCTYPE html>") and "<svg" in page and page.count("<tr>") == 12 and "Ankle boot" in page
+          and "<script" not in page and "http" not in page.split("</style>")[0],
+          "the HTML report: a self-contained page with the curve and a row per class")
     ours = {r["eps"]: r["robust_accuracy"] for r in fgsm["results"]}
     peer = torch_fgsm(os.path.join(work, "m.safetensors"), eps)
     for e in eps:

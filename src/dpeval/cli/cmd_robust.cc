@@ -12,13 +12,14 @@
 #include "dpeval/cli/commands.h"
 #include "dpeval/cli/json_output.h"
 #include "dpeval/cli/options.h"
+#include "dpeval/report/robust_report.h"
 #include "dpeval/robust/attack.h"
 
 namespace dpeval::cli {
 namespace {
 
 struct RobustArgs {
-  std::string checkpoint, data, split = "test", label_col, attack = "fgsm";
+  std::string checkpoint, data, split = "test", label_col, attack = "fgsm", html;
   robust::AttackOptions options;
   size_t threads = 0;
   JsonOutput json;
@@ -32,6 +33,7 @@ int run_robust(RobustArgs& a) {
   CommandFiles files;
   files.input("--checkpoint", a.checkpoint);
   files.data_input("--data", a.data);
+  files.output("--html", a.html);
   a.json.declare(files);
   files.check();
   run::LoadedCheckpoint loaded = run::load_checkpoint(a.checkpoint, a.data, a.split, a.label_col);
@@ -78,7 +80,11 @@ int run_robust(RobustArgs& a) {
     fmt::print(stderr, "  eps {:<6g} robust accuracy {:.4f} ({} rows; largest move {:.6g})\n", e.eps,
                e.robust_accuracy, e.robust_correct, e.max_perturbation);
   }
-  a.json.emit(doc);
+  OutputBatch outputs;
+  outputs.add(a.html, [&] { return report::render_robust_html(doc); });
+  outputs.add(a.json.file(), [&] { return json_text(doc); });
+  outputs.commit();
+  a.json.print(doc);
   return kExitOk;
 }
 
@@ -126,6 +132,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input (a feature outsi
       ->capture_default_str();
   add_seed_option(*app, a.options.seed, "Seed of PGD's random starts");
   add_threads_option(*app, a.threads);
+  app->add_option("--html", a.html,
+                  "Write the HTML report (the curve and the per-class table) here (atomically)");
   a.json.add_options(*app);
   return {app, [args] { return run_robust(*args); }};
 }
