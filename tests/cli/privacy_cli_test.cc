@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
 
 #include "cli_test_util.h"
 
@@ -42,6 +45,44 @@ TEST(PrivacyCli, BadArgumentsAreUsageOrConfigErrors) {
   const CliRun r = run_dpeval("privacy epsilon --target-epsilon 0.001 --sampling-rate 0.5 --steps 1000000");
   EXPECT_EQ(r.code, 3);
   EXPECT_NE(r.err.find("target epsilon 0.001"), std::string::npos) << r.err;
+}
+
+// The loss attack finds the members of a model that memorised random labels,
+// and finds next to nothing in one that could not.
+TEST(PrivacyCli, TheLossAttackFindsAMemorisingModelsMembers) {
+  std::mt19937 gen(1);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::ostringstream csv;
+  for (int c = 0; c < 20; ++c) csv << 'f' << c << ',';
+  csv << "y\n";
+  csv.precision(4);
+  for (int r = 0; r < 1500; ++r) {
+    for (int c = 0; c < 20; ++c) csv << std::fixed << u(gen) << ',';
+    csv << gen() % 2 << '\n';
+  }
+  fs::create_directories(test_dir() / "mia");
+  const fs::path table = write("mia/noise.csv", csv.str());
+  const auto attack = [&](const std::string& name, int epochs) {
+    const fs::path out = test_dir() / "mia" / name;
+    CliRun r = run_dpeval(
+        "train --model mlp --data " + table.string() + " --label-col y --epochs " + std::to_string(epochs) +
+        " --optimizer adamw --lr 0.002 --schedule constant --audit off --out " + out.string());
+    EXPECT_EQ(r.code, 0) << r.err;
+    r = run_dpeval("privacy --checkpoint " + (out / "checkpoint.dpck").string() + " --attack loss --json");
+    EXPECT_EQ(r.code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const nlohmann::json memorised = attack("long", 60), brief = attack("short", 1);
+  EXPECT_EQ(memorised["members"], memorised["non_members"]);
+  EXPECT_GT(memorised["roc_auc"]["value"].get<double>(), 0.75) << memorised.dump();
+  EXPECT_GT(memorised["balanced_accuracy"]["value"].get<double>(), 0.7);
+  EXPECT_LT(brief["roc_auc"]["value"].get<double>(), 0.6) << brief.dump();
+  const auto& interval = memorised["roc_auc"]["interval"];
+  EXPECT_LE(interval[0].get<double>(), memorised["roc_auc"]["value"].get<double>());
+  EXPECT_GE(interval[1].get<double>(), memorised["roc_auc"]["value"].get<double>());
+  EXPECT_EQ(run_dpeval("privacy --attack loss").code, 2);  // no checkpoint
+  EXPECT_EQ(run_dpeval("privacy --checkpoint x.dpck --attack lira").code, 2);
+  EXPECT_EQ(run_dpeval("privacy --checkpoint x.dpck --rows 5").code, 2);
 }
 
 }  // namespace
