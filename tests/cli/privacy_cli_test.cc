@@ -68,8 +68,14 @@ TEST(PrivacyCli, TheLossAttackFindsAMemorisingModelsMembers) {
         "train --model mlp --data " + table.string() + " --label-col y --epochs " + std::to_string(epochs) +
         " --optimizer adamw --lr 0.002 --schedule constant --audit off --out " + out.string());
     EXPECT_EQ(r.code, 0) << r.err;
-    r = run_dpeval("privacy --checkpoint " + (out / "checkpoint.dpck").string() + " --attack loss --json");
+    const fs::path html = out / "mia.html";
+    r = run_dpeval("privacy --checkpoint " + (out / "checkpoint.dpck").string() +
+                   " --attack loss --json --html " + html.string());
     EXPECT_EQ(r.code, 0) << r.err;
+    const std::string page = dpeval::read_file(html);
+    EXPECT_TRUE(page.starts_with("<!DOCTYPE html>") && page.find("<svg") != std::string::npos &&
+                page.find("TPR at 0.1 % FPR") != std::string::npos &&
+                page.find("<script") == std::string::npos);
     return nlohmann::json::parse(r.out);
   };
   const nlohmann::json memorised = attack("long", 60), brief = attack("short", 1);

@@ -16,13 +16,14 @@
 #include "dpeval/core/rng.h"
 #include "dpeval/privacy/membership.h"
 #include "dpeval/privacy/rdp.h"
+#include "dpeval/report/privacy_report.h"
 #include "dpeval/run/checkpoint_model.h"
 
 namespace dpeval::cli {
 namespace {
 
 struct AttackArgs {
-  std::string checkpoint, attack = "loss";
+  std::string checkpoint, attack = "loss", html;
   int64_t rows = 10000;
   int bootstrap = 200;
   uint64_t seed = 0;
@@ -75,6 +76,7 @@ nlohmann::json metric_json(const privacy::AttackMetric& m) {
 int run_attack(AttackArgs& a) {
   CommandFiles files;
   files.input("--checkpoint", a.checkpoint);
+  files.output("--html", a.html);
   a.json.declare(files);
   files.check();
   run::LoadedCheckpoint train = run::load_checkpoint(a.checkpoint, "", "train", "");
@@ -113,7 +115,11 @@ int run_attack(AttackArgs& a) {
       "accuracy {:.4f}, TPR {:.4f} at 0.1 % FPR (chance 0.001), {:.4f} at 1 % FPR (chance 0.01)\n",
       r.members, r.non_members, r.roc_auc.value, r.roc_auc.lo, r.roc_auc.hi, r.balanced_accuracy.value,
       r.tpr_at_0_1_fpr.value, r.tpr_at_1_fpr.value);
-  a.json.emit(doc);
+  OutputBatch outputs;
+  outputs.add(a.html, [&] { return report::render_membership_html(doc); });
+  outputs.add(a.json.file(), [&] { return json_text(doc); });
+  outputs.commit();
+  a.json.print(doc);
   return kExitOk;
 }
 
@@ -191,6 +197,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 bad input.)");
       ->check(integer_in(0, 10000))
       ->capture_default_str();
   add_seed_option(*app, attack->seed, "Seed of the draw and the bootstrap");
+  app->add_option("--html", attack->html,
+                  "Write the HTML report (figures and the log-log ROC) here (atomically)");
   attack->json.add_options(*app);
   CLI::App* eps = app->add_subcommand(
       "epsilon", "The (epsilon, delta) of DP-SGD from its noise, sampling rate and steps, without training");
