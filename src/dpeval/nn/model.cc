@@ -179,13 +179,17 @@ const Tensor& Model::forward(const Tensor& x, const ForwardOptions& options) {
   return *output_of_.back();
 }
 
-void Model::backward(const Tensor& dlogits, bool accumulate) {
-  DPEVAL_CHECK(input_ != nullptr) << "backward before forward";
+void Model::load_dlogits(const Tensor& dlogits, const char* caller) {
+  DPEVAL_CHECK(input_ != nullptr) << caller << " before forward";
   const Tensor& logits = *output_of_.back();
   DPEVAL_CHECK(dlogits.shape() == logits.shape())
       << "dlogits " << dlogits.shape().to_string() << " vs logits " << logits.shape().to_string();
   ensure_shape(dy_[0], logits.dim(0), logits.shape().without_outer());
   std::copy(dlogits.span().begin(), dlogits.span().end(), dy_[0].span().begin());
+}
+
+void Model::backward(const Tensor& dlogits, bool accumulate) {
+  load_dlogits(dlogits, "backward");
   int current = 0;
   for (size_t i = layers_.size(); i-- > first_param_layer_;) {
     if (fused_[i]) continue;
@@ -208,12 +212,7 @@ void Model::backward(const Tensor& dlogits, bool accumulate) {
 }
 
 void Model::input_gradient(const Tensor& dlogits, Tensor& dx) {
-  DPEVAL_CHECK(input_ != nullptr) << "input_gradient before forward";
-  const Tensor& logits = *output_of_.back();
-  DPEVAL_CHECK(dlogits.shape() == logits.shape())
-      << "dlogits " << dlogits.shape().to_string() << " vs logits " << logits.shape().to_string();
-  ensure_shape(dy_[0], logits.dim(0), logits.shape().without_outer());
-  std::copy(dlogits.span().begin(), dlogits.span().end(), dy_[0].span().begin());
+  load_dlogits(dlogits, "input_gradient");
   int current = 0;
   for (size_t i = layers_.size(); i-- > 0;) {
     if (fused_[i]) continue;

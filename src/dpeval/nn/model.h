@@ -154,6 +154,8 @@ class Model {
   // Points every layer at its slice of `params` (and of grads_); sets params_view_.
   void bind_layers(std::span<float> params);
   Model();
+  // Checks dlogits against the latest forward's logits and copies it into dy_[0].
+  void load_dlogits(const Tensor& dlogits, const char* caller);
   // The input of layer i in the latest forward.
   const Tensor& layer_input(size_t i) const;
 
